@@ -1,0 +1,107 @@
+package roster
+
+// Query selects and orders a page of users or groups. Package scim builds it
+// from a request; a store evaluates all of it in the database.
+type Query struct {
+	Filter     Filter // nil: everything
+	SortBy     *Attr  // nil: creation order
+	Descending bool
+	StartIndex int // 1-based position of the first result (index paging)
+	Count      int // page size; 0 asks only for the total
+}
+
+// Page is one page of a query's results.
+type Page[T any] struct {
+	Items []T
+	Total int // all matches, not just this page
+}
+
+// Filter is a SCIM filter whose attribute names have been checked against
+// the schema and whose values have the attribute's type. Its nodes are And,
+// Or, Not, Compare and Has.
+type Filter interface{ isFilter() }
+
+// And matches what both sides match.
+type And struct{ Left, Right Filter }
+
+// Or matches what either side matches.
+type Or struct{ Left, Right Filter }
+
+// Not matches what its operand does not.
+type Not struct{ Filter Filter }
+
+// Compare tests one attribute against a value. Value is nil for Pr, and
+// otherwise a string, bool, int64, float64 or time.Time per Attr.Type. On a
+// multi-valued attribute it matches when any value does.
+type Compare struct {
+	Attr  Attr
+	Op    Op
+	Value any
+}
+
+// Has matches when one element of the multi-valued Attr satisfies Filter (a
+// SCIM value path: emails[type eq "work" and value co "@x"]). Attributes
+// inside Filter name sub-attributes of that one element.
+type Has struct {
+	Attr   Attr
+	Filter Filter
+}
+
+func (And) isFilter()     {}
+func (Or) isFilter()      {}
+func (Not) isFilter()     {}
+func (Compare) isFilter() {}
+func (Has) isFilter()     {}
+
+// Op is a SCIM comparison operator.
+type Op string
+
+// Comparison operators (RFC 7644 §3.4.2.2).
+const (
+	Eq Op = "eq"
+	Ne Op = "ne"
+	Co Op = "co"
+	Sw Op = "sw"
+	Ew Op = "ew"
+	Gt Op = "gt"
+	Ge Op = "ge"
+	Lt Op = "lt"
+	Le Op = "le"
+	Pr Op = "pr"
+)
+
+// AttrType is a SCIM attribute data type (RFC 7643 §2.3).
+type AttrType string
+
+// Attribute data types.
+const (
+	TypeString    AttrType = "string"
+	TypeBoolean   AttrType = "boolean"
+	TypeDecimal   AttrType = "decimal"
+	TypeInteger   AttrType = "integer"
+	TypeDateTime  AttrType = "dateTime"
+	TypeReference AttrType = "reference"
+	TypeBinary    AttrType = "binary"
+	TypeComplex   AttrType = "complex"
+)
+
+// Attr addresses one attribute or sub-attribute of a resource, by canonical
+// names, with what a store needs to compare it correctly.
+type Attr struct {
+	Schema      string // the URN of the schema that defines Name
+	Extension   bool   // Schema is an extension: the attribute lives under its URN
+	Name        string // top-level attribute
+	Sub         string // sub-attribute, or ""
+	Type        AttrType
+	CaseExact   bool
+	MultiValued bool // Name is multi-valued
+}
+
+// Path is the dotted name of the attribute as SCIM writes it, without the
+// schema URN: "userName", "name.familyName", "emails.value".
+func (a Attr) Path() string {
+	if a.Sub == "" {
+		return a.Name
+	}
+	return a.Name + "." + a.Sub
+}

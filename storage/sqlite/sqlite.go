@@ -1,0 +1,143 @@
+// Package sqlite opens Roster's embedded default store: a SQLite database
+// file, through the pure-Go driver modernc.org/sqlite, so that Roster builds
+// and runs without cgo.
+//
+// The database runs in WAL mode with synchronous=NORMAL: a commit is in the
+// write-ahead log before it is acknowledged, so it survives the process
+// being killed; a power loss can drop the last commits before the next
+// checkpoint. Open(path, Durable()) switches to synchronous=FULL, which
+// survives power loss at the cost of an fsync per commit (see
+// docs/benchmarks.md for both). The CLI and a running server may open the
+// same file at once: writers wait for each other (busy_timeout) instead of
+// failing.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/storage/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+func init() {
+	// fold() is the case folding of the *_fold columns, for attributes
+	// kept only in the JSON document. SQLite's lower() folds ASCII only.
+	sqlite.MustRegisterDeterministicScalarFunction("fold", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return sqlstore.Fold(v), nil
+		case []byte:
+			return sqlstore.Fold(string(v)), nil
+		}
+		return args[0], nil
+	})
+}
+
+// Dialect is SQLite's sqlstore.Dialect.
+func Dialect() sqlstore.Dialect {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return sqlstore.Dialect{
+		Name:       "sqlite",
+		Migrations: sub,
+		Rebind:     func(q string) string { return q },
+		JSONValue: func(doc string, path []string, _ roster.AttrType) string {
+			return "json_extract(" + doc + ", " + sqlstore.SQLitePath(path) + ")"
+		},
+		JSONPresent: func(doc string, path []string, array bool) string {
+			if array {
+				return "COALESCE(json_array_length(" + doc + ", " + sqlstore.SQLitePath(path) + "), 0) > 0"
+			}
+			return "json_type(" + doc + ", " + sqlstore.SQLitePath(path) + ") IS NOT NULL"
+		},
+		JSONElements: func(doc string, path []string, alias string) string {
+			return "json_each(" + doc + ", " + sqlstore.SQLitePath(path) + ") AS " + alias
+		},
+		JSONElemValue: func(alias, field string, _ roster.AttrType) string {
+			return "json_extract(" + alias + ".value, " + sqlstore.SQLitePath([]string{field}) + ")"
+		},
+		InJSON:            func(expr string) string { return expr + " IN (SELECT value FROM json_each(?))" },
+		Fold:              func(expr string) string { return "fold(" + expr + ")" },
+		IsUniqueViolation: isUniqueViolation,
+	}
+}
+
+func isUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// Option changes how Open opens the database.
+type Option func(*options)
+
+type options struct{ synchronous string }
+
+// Durable makes every commit survive power loss (synchronous=FULL).
+func Durable() Option { return func(o *options) { o.synchronous = "FULL" } }
+
+// Open opens (creating if needed) the database file at path, applies the
+// migrations and returns the store.
+func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, error) {
+	o := options{synchronous: "NORMAL"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	// One writer connection: SQLite has one writer at a time, and waiting
+	// in Go's pool is cheaper than waiting in SQLite's busy handler.
+	// IMMEDIATE transactions take the write lock at BEGIN, so a writer
+	// never fails halfway for want of it.
+	write, err := sql.Open("sqlite", dsn(path, o, "_txlock=immediate"))
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	if err := sqlstore.Migrate(ctx, write, Dialect()); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", dsn(path, o, "_pragma=query_only(1)"))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	read.SetConnMaxLifetime(0)
+	return sqlstore.New(Dialect(), write, read), nil
+}
+
+func dsn(path string, o options, extra string) string {
+	params := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous(" + o.synchronous + ")",
+		"_pragma=foreign_keys(1)",
+		// LIKE compares case-sensitively; case-insensitive attributes
+		// are compared through their folded form instead.
+		"_pragma=case_sensitive_like(1)",
+		"_pragma=cache_size(-8000)",
+		"_pragma=temp_store(MEMORY)",
+		extra,
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + strings.Join(params, "&")
+}

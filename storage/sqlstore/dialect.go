@@ -1,0 +1,85 @@
+package sqlstore
+
+import (
+	"io/fs"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+// Dialect is what differs between the SQL databases Roster runs on. Queries
+// are written once, with ? placeholders, in the SQL both databases share;
+// the dialect supplies placeholders, JSON access and error classification.
+type Dialect struct {
+	Name string
+
+	// Migrations holds the numbered .sql files of this dialect.
+	Migrations fs.FS
+
+	// Rebind rewrites ? placeholders into the database's own.
+	Rebind func(query string) string
+
+	// JSONValue is the SQL expression for the scalar at path inside the JSON
+	// column doc, typed so that it compares with a bound Go value of typ.
+	JSONValue func(doc string, path []string, typ roster.AttrType) string
+	// JSONPresent is true when path holds a value (a non-empty array for
+	// arrays).
+	JSONPresent func(doc string, path []string, array bool) string
+	// JSONElements is a FROM item that yields the elements of the array at
+	// path under alias; JSONElemValue reads a field of one element.
+	JSONElements  func(doc string, path []string, alias string) string
+	JSONElemValue func(alias, field string, typ roster.AttrType) string
+
+	// InJSON is a condition true when expr is one of the strings in a JSON
+	// array bound to its one placeholder. Lists of IDs are bound this way
+	// so that the SQL text, and its prepared statement, does not depend on
+	// the length of the list.
+	InJSON func(expr string) string
+
+	// Fold is the SQL lower-casing function matching Go's strings.ToLower,
+	// which fills the *_fold columns.
+	Fold func(expr string) string
+
+	// ForUpdate is appended to a SELECT that reads a row the transaction
+	// will write ("" where the database locks the whole file anyway).
+	ForUpdate string
+
+	// IsUniqueViolation reports whether err is a unique-constraint failure.
+	IsUniqueViolation func(err error) bool
+
+	// LockMigrations runs inside the migration transaction so that nodes
+	// starting together apply each migration once ("" if the database
+	// serializes writers anyway).
+	LockMigrations string
+}
+
+// quoteJSONKey quotes a key for a JSON path when it holds characters other
+// than letters and digits (schema URNs). Keys come from Roster's schema,
+// never from a client.
+func quoteJSONKey(k string) string {
+	if strings.ContainsAny(k, ":.$\"") {
+		return `"` + strings.ReplaceAll(k, `"`, `\"`) + `"`
+	}
+	return k
+}
+
+// SQLitePath writes a JSON path for SQLite's json_extract: $.a."urn:…".b
+func SQLitePath(path []string) string {
+	var b strings.Builder
+	b.WriteString("'$")
+	for _, k := range path {
+		b.WriteByte('.')
+		b.WriteString(strings.ReplaceAll(quoteJSONKey(k), "'", "''"))
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// PostgresPath writes a text[] literal for Postgres's #> operator: '{a,b}'.
+func PostgresPath(path []string) string {
+	quoted := make([]string, len(path))
+	for i, k := range path {
+		quoted[i] = `"` + strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), `"`, `\"`) + `"`
+	}
+	return "'{" + strings.ReplaceAll(strings.Join(quoted, ","), "'", "''") + "}'"
+}

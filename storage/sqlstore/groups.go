@@ -1,0 +1,346 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+const groupColumns = `r.seq, r.id, r.display_name, r.external_id, r.attributes, r.version, r.created, r.modified`
+
+func scanGroup(sc rowScanner) (roster.Group, int64, error) {
+	var g roster.Group
+	var seq, created, modified int64
+	var externalID sql.NullString
+	var attrs []byte
+	err := sc.Scan(&seq, &g.ID, &g.DisplayName, &externalID, &attrs, &g.Version, &created, &modified)
+	g.ExternalID = externalID.String
+	g.Attributes = attrs
+	g.Created, g.LastModified = fromMicros(created), fromMicros(modified)
+	return g, seq, err
+}
+
+// CreateGroup implements roster.Store.
+func (s *Store) CreateGroup(ctx context.Context, t roster.Tenant, g *roster.Group, memberIDs []string) error {
+	now := s.clock()
+	g.ID, g.Version, g.Created, g.LastModified = newID(), 1, now, now
+	return s.inTx(ctx, func(tx *tx) error {
+		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO groups (id, org_id, directory_id, display_name, display_name_fold, external_id, attributes, version, created, modified)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.ID, t.OrgID, t.DirectoryID, g.DisplayName, fold(g.DisplayName), nullable(g.ExternalID), string(g.Attributes), g.Version, micros(now), micros(now))
+		if err != nil {
+			return err
+		}
+		var ch memberChange
+		if len(memberIDs) > 0 {
+			if err := s.applyMemberOp(ctx, tx, t, g.ID, roster.MemberOp{Kind: roster.AddMembers, IDs: memberIDs}, &ch); err != nil {
+				return err
+			}
+		}
+		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "group.created",
+			ResourceType: "Group", ResourceID: g.ID, Detail: detail("displayName", g.DisplayName, "members", len(ch.added))})
+	})
+}
+
+// Group implements roster.Store.
+func (s *Store) Group(ctx context.Context, t roster.Tenant, id string) (*roster.Group, error) {
+	g, _, err := scanGroup(s.readRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`, id, t.DirectoryID, t.OrgID))
+	if err != nil {
+		return nil, notFound(err, "no group %q in this directory", id)
+	}
+	return &g, nil
+}
+
+// UpdateGroup implements roster.Store. Membership changes write only the
+// rows they add or remove: the cost of adding one member does not depend
+// on the size of the group.
+func (s *Store) UpdateGroup(ctx context.Context, t roster.Tenant, id string, update func(*roster.Group) ([]roster.MemberOp, error)) (*roster.Group, error) {
+	var out roster.Group
+	err := s.inTx(ctx, func(tx *tx) error {
+		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
+			id, t.DirectoryID, t.OrgID))
+		if err != nil {
+			return notFound(err, "no group %q in this directory", id)
+		}
+		before := g
+		ops, err := update(&g)
+		if err != nil {
+			return err
+		}
+		g.ID, g.Created = before.ID, before.Created
+		var ch memberChange
+		for _, op := range ops {
+			if err := s.applyMemberOp(ctx, tx, t, g.ID, op, &ch); err != nil {
+				return err
+			}
+		}
+		docChanged := !bytes.Equal(g.Attributes, before.Attributes)
+		if !docChanged && len(ch.added) == 0 && len(ch.removed) == 0 {
+			out = before
+			return nil
+		}
+		g.Version, g.LastModified = before.Version+1, s.clock()
+		if _, err := tx.exec(ctx, `UPDATE groups SET display_name = ?, display_name_fold = ?, external_id = ?, attributes = ?, version = ?, modified = ? WHERE seq = ?`,
+			g.DisplayName, fold(g.DisplayName), nullable(g.ExternalID), string(g.Attributes), g.Version, micros(g.LastModified), seq); err != nil {
+			return err
+		}
+		out = g
+		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: groupAction(before, g, docChanged),
+			ResourceType: "Group", ResourceID: g.ID, Detail: ch.detail(changedKeys(before.Attributes, g.Attributes))})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func groupAction(before, after roster.Group, docChanged bool) string {
+	switch {
+	case before.DisplayName != after.DisplayName:
+		return "group.renamed"
+	case docChanged:
+		return "group.updated"
+	}
+	return "group.members_changed"
+}
+
+// memberChange collects what a group update did to its membership.
+type memberChange struct{ added, removed []string }
+
+// maxListedMembers bounds the member IDs an event lists; the counts are
+// always exact.
+const maxListedMembers = 100
+
+func (c *memberChange) detail(changed []string) string {
+	return detail("changed", changed, "added", len(c.added), "removed", len(c.removed),
+		"addedIds", head(c.added, maxListedMembers), "removedIds", head(c.removed, maxListedMembers))
+}
+
+func head(list []string, n int) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list[:min(n, len(list))]
+}
+
+// applyMemberOp performs one membership change inside tx.
+func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.Tenant, groupID string, op roster.MemberOp, ch *memberChange) error {
+	var rows []memberRow
+	var err error
+	switch op.Kind {
+	case roster.AddMembers:
+		rows, err = s.addMembers(ctx, tx, t, groupID, op.IDs)
+		for _, r := range rows {
+			ch.added = append(ch.added, r.id)
+		}
+	case roster.RemoveMembers:
+		ids, _ := json.Marshal(op.IDs)
+		rows, err = returning(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND `+s.d.InJSON("member_id")+` RETURNING member_id, member_type`, groupID, string(ids))
+	case roster.RemoveMembersWhere:
+		var where string
+		var args []any
+		where, args, err = s.compileFilter(op.Filter, memberScope)
+		if err == nil {
+			rows, err = returning(ctx, tx, `DELETE FROM group_members AS m WHERE m.group_id = ? AND `+where+` RETURNING member_id, member_type`,
+				append([]any{groupID}, args...)...)
+		}
+	case roster.RemoveAllMembers:
+		rows, err = returning(ctx, tx, `DELETE FROM group_members WHERE group_id = ? RETURNING member_id, member_type`, groupID)
+	}
+	if err != nil {
+		return err
+	}
+	if op.Kind != roster.AddMembers {
+		for _, r := range rows {
+			ch.removed = append(ch.removed, r.id)
+		}
+	}
+	return s.touchUsers(ctx, tx, t, rows)
+}
+
+type memberRow struct{ id, kind string }
+
+func returning(ctx context.Context, tx *tx, query string, args ...any) ([]memberRow, error) {
+	rs, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []memberRow
+	for rs.Next() {
+		var r memberRow
+		if err := rs.Scan(&r.id, &r.kind); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// addMembers checks that every ID is a user or group of the directory and
+// inserts the memberships that do not exist yet, returning those.
+func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.Tenant, groupID string, ids []string) ([]memberRow, error) {
+	ids = dedupe(ids)
+	list, _ := json.Marshal(ids)
+	found, err := returning(ctx, tx, `SELECT id, 'User' FROM users WHERE directory_id = ? AND `+s.d.InJSON("id")+`
+		UNION ALL SELECT id, 'Group' FROM groups WHERE directory_id = ? AND `+s.d.InJSON("id"),
+		t.DirectoryID, string(list), t.DirectoryID, string(list))
+	if err != nil {
+		return nil, err
+	}
+	kinds := make(map[string]string, len(found))
+	for _, r := range found {
+		kinds[r.id] = r.kind
+	}
+	if err := checkMembers(groupID, ids, kinds); err != nil {
+		return nil, err
+	}
+	var added []memberRow
+	for _, kind := range []string{roster.MemberUser, roster.MemberGroup} {
+		var of []string
+		for _, id := range ids {
+			if kinds[id] == kind {
+				of = append(of, id)
+			}
+		}
+		if len(of) == 0 {
+			continue
+		}
+		list, _ := json.Marshal(of)
+		table := "users"
+		if kind == roster.MemberGroup {
+			table = "groups"
+		}
+		rows, err := returning(ctx, tx, `INSERT INTO group_members (group_id, member_id, member_type)
+			SELECT ?, id, '`+kind+`' FROM `+table+` WHERE directory_id = ? AND `+s.d.InJSON("id")+`
+			ON CONFLICT DO NOTHING RETURNING member_id, member_type`, groupID, t.DirectoryID, string(list))
+		if err != nil {
+			return nil, err
+		}
+		added = append(added, rows...)
+	}
+	return added, nil
+}
+
+func checkMembers(groupID string, ids []string, kinds map[string]string) error {
+	var missing []string
+	for _, id := range ids {
+		if id == groupID {
+			return roster.Invalidf(roster.ScimInvalidValue, "a group cannot be a member of itself")
+		}
+		if kinds[id] == "" {
+			missing = append(missing, id)
+		}
+	}
+	switch {
+	case len(missing) == 1:
+		return roster.Invalidf(roster.ScimInvalidValue, "member %q is not a user or group of this directory; create it first", missing[0])
+	case len(missing) > 1:
+		shown := head(missing, 5)
+		more := ""
+		if len(missing) > len(shown) {
+			more = ", …"
+		}
+		return roster.Invalidf(roster.ScimInvalidValue, "%d members are not users or groups of this directory (%s%s); create them first",
+			len(missing), strings.Join(shown, ", "), more)
+	}
+	return nil
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// touchUsers gives the users among rows a new version: their groups
+// attribute changed.
+func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.Tenant, rows []memberRow) error {
+	var users []string
+	for _, r := range rows {
+		if r.kind == roster.MemberUser {
+			users = append(users, r.id)
+		}
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	list, _ := json.Marshal(users)
+	_, err := tx.exec(ctx, `UPDATE users SET version = version + 1, modified = ? WHERE directory_id = ? AND `+s.d.InJSON("id"),
+		micros(s.clock()), t.DirectoryID, string(list))
+	return err
+}
+
+// DeleteGroup implements roster.Store.
+func (s *Store) DeleteGroup(ctx context.Context, t roster.Tenant, id string, ifVersion int64) error {
+	return s.inTx(ctx, func(tx *tx) error {
+		var seq, version int64
+		var name string
+		err := tx.queryRow(ctx, `SELECT seq, version, display_name FROM groups WHERE id = ? AND directory_id = ? AND org_id = ?`+s.d.ForUpdate,
+			id, t.DirectoryID, t.OrgID).Scan(&seq, &version, &name)
+		if err != nil {
+			return notFound(err, "no group %q in this directory", id)
+		}
+		if ifVersion > 0 && version != ifVersion {
+			return roster.Errorf(roster.EPreconditionFailed, "", "group %s is at version %d, not %d; read it again", id, version, ifVersion)
+		}
+		var ch memberChange
+		if err := s.applyMemberOp(ctx, tx, t, id, roster.MemberOp{Kind: roster.RemoveAllMembers}, &ch); err != nil {
+			return err
+		}
+		if err := s.leaveAllGroups(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM groups WHERE seq = ?`, seq); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "group.deleted",
+			ResourceType: "Group", ResourceID: id, Detail: detail("displayName", name, "members", len(ch.removed))})
+	})
+}
+
+// Members implements roster.Store. Members come in member ID order, which
+// is the primary key's order: no sort, and constant memory.
+func (s *Store) Members(ctx context.Context, t roster.Tenant, groupID string, fn func(roster.Member) error) error {
+	return s.inRead(ctx, func(tx *tx) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE id = ? AND directory_id = ? AND org_id = ?`, groupID, t.DirectoryID, t.OrgID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return roster.NotFoundf("no group %q in this directory", groupID)
+		}
+		rows, err := tx.query(ctx, `SELECT m.member_id, m.member_type, COALESCE(u.display_name, u.user_name, g.display_name, '')
+			FROM group_members m
+			LEFT JOIN users u ON m.member_type = 'User' AND u.id = m.member_id
+			LEFT JOIN groups g ON m.member_type = 'Group' AND g.id = m.member_id
+			WHERE m.group_id = ? ORDER BY m.member_id`, groupID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m roster.Member
+			if err := rows.Scan(&m.ID, &m.Type, &m.Display); err != nil {
+				return err
+			}
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}

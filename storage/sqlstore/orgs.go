@@ -1,0 +1,278 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// CreateOrg implements roster.Store.
+func (s *Store) CreateOrg(ctx context.Context, o *roster.Org) error {
+	o.ID, o.Created = newID(), s.clock()
+	return s.inTx(ctx, func(t *tx) error {
+		if _, err := t.exec(ctx, `INSERT INTO orgs (id, name, created) VALUES (?, ?, ?)`, o.ID, o.Name, micros(o.Created)); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: o.ID, Action: "org.created", ResourceType: "Org", ResourceID: o.ID, Detail: detail("name", o.Name)})
+	})
+}
+
+// Org implements roster.Store.
+func (s *Store) Org(ctx context.Context, orgID string) (*roster.Org, error) {
+	var o roster.Org
+	var created int64
+	err := s.readRow(ctx, `SELECT id, name, created FROM orgs WHERE id = ?`, orgID).Scan(&o.ID, &o.Name, &created)
+	if err != nil {
+		return nil, notFound(err, "no organization %q", orgID)
+	}
+	o.Created = fromMicros(created)
+	return &o, nil
+}
+
+// Orgs implements roster.Store.
+func (s *Store) Orgs(ctx context.Context) ([]roster.Org, error) {
+	var out []roster.Org
+	err := s.inRead(ctx, func(t *tx) error {
+		rows, err := t.query(ctx, `SELECT id, name, created FROM orgs ORDER BY created, id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o roster.Org
+			var created int64
+			if err := rows.Scan(&o.ID, &o.Name, &created); err != nil {
+				return err
+			}
+			o.Created = fromMicros(created)
+			out = append(out, o)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// CreateDirectory implements roster.Store.
+func (s *Store) CreateDirectory(ctx context.Context, d *roster.Directory, first *roster.Token) error {
+	d.ID, d.Created = newID(), s.clock()
+	return s.inTx(ctx, func(t *tx) error {
+		var n int
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE id = ?`, d.OrgID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return roster.NotFoundf("no organization %q", d.OrgID)
+		}
+		if _, err := t.exec(ctx, `INSERT INTO directories (id, org_id, name, created) VALUES (?, ?, ?, ?)`,
+			d.ID, d.OrgID, d.Name, micros(d.Created)); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: d.OrgID, DirectoryID: d.ID, Action: "directory.created",
+			ResourceType: "Directory", ResourceID: d.ID, Detail: detail("name", d.Name)}); err != nil {
+			return err
+		}
+		first.OrgID, first.DirectoryID = d.OrgID, d.ID
+		return s.insertToken(ctx, t, first)
+	})
+}
+
+// Directory implements roster.Store.
+func (s *Store) Directory(ctx context.Context, orgID, dirID string) (*roster.Directory, error) {
+	var d roster.Directory
+	var created int64
+	err := s.readRow(ctx, `SELECT id, org_id, name, created FROM directories WHERE org_id = ? AND id = ?`, orgID, dirID).
+		Scan(&d.ID, &d.OrgID, &d.Name, &created)
+	if err != nil {
+		return nil, notFound(err, "no directory %q in organization %q", dirID, orgID)
+	}
+	d.Created = fromMicros(created)
+	return &d, nil
+}
+
+// Directories implements roster.Store.
+func (s *Store) Directories(ctx context.Context, orgID string) ([]roster.Directory, error) {
+	var out []roster.Directory
+	err := s.inRead(ctx, func(t *tx) error {
+		rows, err := t.query(ctx, `SELECT id, org_id, name, created FROM directories WHERE org_id = ? ORDER BY created, id`, orgID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d roster.Directory
+			var created int64
+			if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &created); err != nil {
+				return err
+			}
+			d.Created = fromMicros(created)
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// CreateToken implements roster.Store.
+func (s *Store) CreateToken(ctx context.Context, tok *roster.Token) error {
+	return s.inTx(ctx, func(t *tx) error {
+		if err := s.checkDirectory(ctx, t, tok.OrgID, tok.DirectoryID); err != nil {
+			return err
+		}
+		return s.insertToken(ctx, t, tok)
+	})
+}
+
+func (s *Store) checkDirectory(ctx context.Context, t *tx, orgID, dirID string) error {
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM directories WHERE org_id = ? AND id = ?`, orgID, dirID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return roster.NotFoundf("no directory %q in organization %q", dirID, orgID)
+	}
+	return nil
+}
+
+func (s *Store) insertToken(ctx context.Context, t *tx, tok *roster.Token) error {
+	tok.ID, tok.Created = newID(), s.clock()
+	if tok.Name == "" {
+		tok.Name = "default"
+	}
+	_, err := t.exec(ctx, `INSERT INTO tokens (id, org_id, directory_id, name, prefix, hash, created, expires, revoked, last_used)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
+		tok.ID, tok.OrgID, tok.DirectoryID, tok.Name, tok.Prefix, tok.Hash, micros(tok.Created), micros(tok.Expires))
+	if err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, t, roster.Event{OrgID: tok.OrgID, DirectoryID: tok.DirectoryID, Action: "token.created",
+		ResourceType: "Token", ResourceID: tok.ID, Detail: detail("name", tok.Name, "prefix", tok.Prefix, "expires", timeOrNever(tok.Expires))})
+}
+
+const tokenColumns = `id, org_id, directory_id, name, prefix, hash, created, expires, revoked, last_used`
+
+func scanToken(sc interface{ Scan(...any) error }) (roster.Token, error) {
+	var tok roster.Token
+	var created, expires, revoked, lastUsed int64
+	err := sc.Scan(&tok.ID, &tok.OrgID, &tok.DirectoryID, &tok.Name, &tok.Prefix, &tok.Hash, &created, &expires, &revoked, &lastUsed)
+	tok.Created, tok.Expires, tok.Revoked, tok.LastUsed = fromMicros(created), fromMicros(expires), fromMicros(revoked), fromMicros(lastUsed)
+	return tok, err
+}
+
+// Tokens implements roster.Store.
+func (s *Store) Tokens(ctx context.Context, orgID, dirID string) ([]roster.Token, error) {
+	return s.tokens(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE org_id = ? AND directory_id = ? ORDER BY created, id`, orgID, dirID)
+}
+
+// TokensByPrefix implements roster.Store.
+func (s *Store) TokensByPrefix(ctx context.Context, dirID, prefix string) ([]roster.Token, error) {
+	return s.tokens(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE directory_id = ? AND prefix = ?`, dirID, prefix)
+}
+
+func (s *Store) tokens(ctx context.Context, query string, args ...any) ([]roster.Token, error) {
+	st, err := s.prepare(ctx, s.read, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []roster.Token
+	for rows.Next() {
+		tok, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tok)
+	}
+	return out, rows.Err()
+}
+
+// RotateToken implements roster.Store.
+func (s *Store) RotateToken(ctx context.Context, orgID, dirID, oldID string, oldExpires time.Time, next *roster.Token) error {
+	return s.inTx(ctx, func(t *tx) error {
+		old, err := scanToken(t.queryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE org_id = ? AND directory_id = ? AND id = ?`, orgID, dirID, oldID))
+		if err != nil {
+			return notFound(err, "no token %q in directory %q", oldID, dirID)
+		}
+		if old.Status(s.clock()) != roster.TokenActive {
+			return roster.Errorf(roster.EConflict, "", "token %s is already %s; create a new token instead of rotating it", old.Prefix, old.Status(s.clock()))
+		}
+		if old.Expires.IsZero() || oldExpires.Before(old.Expires) {
+			old.Expires = oldExpires
+		}
+		if _, err := t.exec(ctx, `UPDATE tokens SET expires = ? WHERE id = ?`, micros(old.Expires), old.ID); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "token.rotated", ResourceType: "Token",
+			ResourceID: old.ID, Detail: detail("prefix", old.Prefix, "expires", timeOrNever(old.Expires))}); err != nil {
+			return err
+		}
+		next.OrgID, next.DirectoryID = orgID, dirID
+		if next.Name == "" {
+			next.Name = old.Name
+		}
+		return s.insertToken(ctx, t, next)
+	})
+}
+
+// RevokeToken implements roster.Store.
+func (s *Store) RevokeToken(ctx context.Context, orgID, dirID, tokenID string) error {
+	return s.inTx(ctx, func(t *tx) error {
+		res, err := t.exec(ctx, `UPDATE tokens SET revoked = ? WHERE org_id = ? AND directory_id = ? AND id = ? AND revoked = 0`,
+			micros(s.clock()), orgID, dirID, tokenID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return roster.NotFoundf("no unrevoked token %q in directory %q", tokenID, dirID)
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "token.revoked", ResourceType: "Token", ResourceID: tokenID})
+	})
+}
+
+// TouchToken implements roster.Store. It is not audited: it records use,
+// not a change.
+func (s *Store) TouchToken(ctx context.Context, dirID, tokenID string, at time.Time) error {
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.exec(ctx, `UPDATE tokens SET last_used = ? WHERE directory_id = ? AND id = ? AND last_used < ?`,
+			micros(at), dirID, tokenID, micros(at))
+		return err
+	})
+}
+
+// readRow runs a single-row query on the reader pool through the statement
+// cache. A single statement sees one snapshot; no transaction is needed.
+func (s *Store) readRow(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := s.prepare(ctx, s.read, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type rowScanner interface{ Scan(...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// detail builds an event detail object from key/value pairs.
+func detail(kv ...any) string {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func timeOrNever(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,405 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// column is a stored column that holds an attribute. fold, when set, is
+// the column holding its case-folded form, indexed where lookups need it.
+type column struct {
+	expr string
+	fold string
+	time bool // microseconds; compared with time.Time values
+}
+
+// rowsAttr is a multi-valued attribute kept as rows (memberships): from
+// selects the rows of one resource, and fields maps each sub-attribute to
+// an expression over them. Both write the rows' alias as {m}.
+type rowsAttr struct {
+	from   string
+	fields map[string]column
+}
+
+// scope says how attributes of one kind of resource map to SQL.
+type scope struct {
+	doc     string            // the JSON column of the document
+	columns map[string]column // attributes kept in columns, by path
+	rows    map[string]rowsAttr
+	// elem, when set, compiles bare sub-attribute references (the
+	// filter of a member removal) against these fields.
+	elem map[string]column
+}
+
+var metaColumns = map[string]column{
+	"meta.created":      {expr: "r.created", time: true},
+	"meta.lastModified": {expr: "r.modified", time: true},
+	"meta.version":      {expr: `('W/"' || r.version || '"')`},
+}
+
+func withMeta(cols map[string]column) map[string]column {
+	for k, v := range metaColumns {
+		cols[k] = v
+	}
+	return cols
+}
+
+var userScope = &scope{
+	doc: "r.attributes",
+	columns: withMeta(map[string]column{
+		"id":                {expr: "r.id"},
+		"userName":          {expr: "r.user_name", fold: "r.user_name_fold"},
+		"externalId":        {expr: "r.external_id"},
+		"active":            {expr: "r.active"},
+		"meta.resourceType": {expr: "'User'"},
+	}),
+	rows: map[string]rowsAttr{
+		"groups": {
+			from: "group_members {m} WHERE {m}.member_id = r.id",
+			fields: map[string]column{
+				"value":   {expr: "{m}.group_id"},
+				"display": {expr: "(SELECT g.display_name FROM groups g WHERE g.id = {m}.group_id)"},
+				"type":    {expr: "'direct'"},
+			},
+		},
+	},
+}
+
+var memberFields = map[string]column{
+	"value": {expr: "{m}.member_id"},
+	"type":  {expr: "{m}.member_type"},
+	"display": {expr: `(CASE {m}.member_type
+		WHEN 'User' THEN (SELECT COALESCE(u.display_name, u.user_name) FROM users u WHERE u.id = {m}.member_id)
+		ELSE (SELECT g.display_name FROM groups g WHERE g.id = {m}.member_id) END)`},
+}
+
+var groupScope = &scope{
+	doc: "r.attributes",
+	columns: withMeta(map[string]column{
+		"id":                {expr: "r.id"},
+		"displayName":       {expr: "r.display_name", fold: "r.display_name_fold"},
+		"externalId":        {expr: "r.external_id"},
+		"meta.resourceType": {expr: "'Group'"},
+	}),
+	rows: map[string]rowsAttr{
+		"members": {from: "group_members {m} WHERE {m}.group_id = r.id", fields: memberFields},
+	},
+}
+
+// memberScope compiles the filter of a member removal
+// (members[type eq "Group"]) against group_members rows aliased m.
+var memberScope = &scope{elem: withAlias(memberFields, "m")}
+
+// compiler turns a roster.Filter into a SQL condition with ? placeholders.
+type compiler struct {
+	d     Dialect
+	sc    *scope
+	args  []any
+	elem  map[string]column // inside a rows Has: the element's fields
+	json  string            // inside a JSON Has: the element alias
+	alias int
+}
+
+func (s *Store) compileFilter(f roster.Filter, sc *scope) (string, []any, error) {
+	c := &compiler{d: s.d, sc: sc, elem: sc.elem}
+	where, err := c.compile(f)
+	return where, c.args, err
+}
+
+func (c *compiler) compile(f roster.Filter) (string, error) {
+	switch f := f.(type) {
+	case roster.And:
+		return c.binary(f.Left, f.Right, "AND")
+	case roster.Or:
+		return c.binary(f.Left, f.Right, "OR")
+	case roster.Not:
+		inner, err := c.compile(f.Filter)
+		if err != nil {
+			return "", err
+		}
+		return "NOT COALESCE(" + inner + ", FALSE)", nil
+	case roster.Has:
+		return c.has(f)
+	case roster.Compare:
+		return c.compare(f)
+	}
+	return "", fmt.Errorf("sqlstore: unknown filter node %T", f)
+}
+
+func (c *compiler) binary(l, r roster.Filter, op string) (string, error) {
+	ls, err := c.compile(l)
+	if err != nil {
+		return "", err
+	}
+	rs, err := c.compile(r)
+	if err != nil {
+		return "", err
+	}
+	return "(" + ls + " " + op + " " + rs + ")", nil
+}
+
+func (c *compiler) has(h roster.Has) (string, error) {
+	if c.elem != nil || c.json != "" {
+		return "", roster.Invalidf(roster.ScimInvalidFilter, "value filters cannot be nested")
+	}
+	c.alias++
+	if rows, ok := c.sc.rows[h.Attr.Name]; ok && !h.Attr.Extension {
+		alias := "m" + strconv.Itoa(c.alias)
+		c.elem = withAlias(rows.fields, alias)
+		inner, err := c.compile(h.Filter)
+		c.elem = nil
+		if err != nil {
+			return "", err
+		}
+		return "EXISTS (SELECT 1 FROM " + strings.ReplaceAll(rows.from, "{m}", alias) + " AND " + inner + ")", nil
+	}
+	c.json = "e" + strconv.Itoa(c.alias)
+	from := c.d.JSONElements(c.sc.doc, docPath(h.Attr), c.json)
+	inner, err := c.compile(h.Filter)
+	c.json = ""
+	if err != nil {
+		return "", err
+	}
+	return "EXISTS (SELECT 1 FROM " + from + " WHERE " + inner + ")", nil
+}
+
+// withAlias points the field expressions of a rows attribute at alias.
+func withAlias(fields map[string]column, alias string) map[string]column {
+	out := make(map[string]column, len(fields))
+	for k, v := range fields {
+		v.expr = strings.ReplaceAll(v.expr, "{m}", alias)
+		out[k] = v
+	}
+	return out
+}
+
+// docPath is where an attribute lives in the JSON document.
+func docPath(a roster.Attr) []string {
+	p := []string{a.Name}
+	if a.Extension {
+		p = []string{a.Schema, a.Name}
+	}
+	if a.Sub != "" && !a.MultiValued {
+		p = append(p, a.Sub)
+	}
+	return p
+}
+
+func (c *compiler) compare(cmp roster.Compare) (string, error) {
+	col, err := c.column(cmp)
+	if err != nil {
+		return "", err
+	}
+	return c.predicate(col, cmp)
+}
+
+// column finds the SQL expression for the compared attribute.
+func (c *compiler) column(cmp roster.Compare) (column, error) {
+	a := cmp.Attr
+	switch {
+	case c.elem != nil:
+		col, ok := c.elem[a.Sub]
+		if !ok {
+			return column{}, roster.Invalidf(roster.ScimInvalidFilter, "%s cannot be filtered", a.Path())
+		}
+		return col, nil
+	case c.json != "":
+		return column{expr: c.d.JSONElemValue(c.json, a.Sub, a.Type)}, nil
+	case a.MultiValued:
+		// Only "emails pr" reaches here; comparisons come wrapped in Has.
+		if rows, ok := c.sc.rows[a.Name]; ok {
+			return column{expr: "EXISTS (SELECT 1 FROM " + strings.ReplaceAll(rows.from, "{m}", "p1") + ")"}, nil
+		}
+		return column{expr: c.d.JSONPresent(c.sc.doc, docPath(a), true)}, nil
+	}
+	if a.Path() == "meta.location" {
+		return column{}, roster.Invalidf(roster.ScimInvalidFilter, "meta.location cannot be filtered; filter on id instead")
+	}
+	if col, ok := c.sc.columns[a.Path()]; ok && !a.Extension {
+		return col, nil
+	}
+	if a.Type == roster.TypeComplex {
+		return column{expr: c.d.JSONPresent(c.sc.doc, docPath(a), false)}, nil
+	}
+	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type)}, nil
+}
+
+// predicate writes the comparison of col against the filter's value.
+func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
+	a := cmp.Attr
+	expr := col.expr
+	if cmp.Op == roster.Pr {
+		switch {
+		case a.MultiValued && c.elem == nil && c.json == "":
+			return expr, nil // EXISTS or JSONPresent
+		case a.Type == roster.TypeComplex:
+			return expr, nil
+		case a.Type == roster.TypeString || a.Type == roster.TypeReference || a.Type == roster.TypeBinary:
+			return "(" + expr + " IS NOT NULL AND " + expr + " <> '')", nil
+		}
+		return expr + " IS NOT NULL", nil
+	}
+	value := cmp.Value
+	if s, ok := value.(string); ok && !a.CaseExact {
+		value = fold(s)
+		if col.fold != "" {
+			expr = col.fold
+		} else {
+			expr = c.d.Fold(expr)
+		}
+	}
+	if t, ok := value.(time.Time); ok && col.time {
+		value = micros(t)
+	}
+	switch cmp.Op {
+	case roster.Eq:
+		return c.bind(expr+" = ?", value), nil
+	case roster.Ne:
+		return c.bind("("+expr+" IS NULL OR "+expr+" <> ?)", value), nil
+	case roster.Gt:
+		return c.bind(expr+" > ?", value), nil
+	case roster.Ge:
+		return c.bind(expr+" >= ?", value), nil
+	case roster.Lt:
+		return c.bind(expr+" < ?", value), nil
+	case roster.Le:
+		return c.bind(expr+" <= ?", value), nil
+	}
+	s, ok := value.(string)
+	if !ok {
+		return "", roster.Invalidf(roster.ScimInvalidFilter, "%s applies only to text", cmp.Op)
+	}
+	pattern := escapeLike(s)
+	switch cmp.Op {
+	case roster.Co:
+		pattern = "%" + pattern + "%"
+	case roster.Sw:
+		pattern = pattern + "%"
+	case roster.Ew:
+		pattern = "%" + pattern
+	}
+	return c.bind(expr+` LIKE ? ESCAPE '\'`, pattern), nil
+}
+
+func (c *compiler) bind(sql string, v any) string {
+	c.args = append(c.args, v)
+	return sql
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// orderBy writes the ORDER BY of a query: the sort attribute with missing
+// values last, then creation order so that ties are stable.
+func (s *Store) orderBy(sc *scope, q roster.Query) string {
+	if q.SortBy == nil {
+		if q.Descending {
+			return "r.seq DESC"
+		}
+		return "r.seq"
+	}
+	a := *q.SortBy
+	var expr string
+	switch col, ok := sc.columns[a.Path()]; {
+	case ok && !a.Extension && col.fold != "" && !a.CaseExact:
+		expr = col.fold
+	case ok && !a.Extension:
+		expr = col.expr
+	case a.MultiValued:
+		// A multi-valued attribute sorts by its primary value.
+		e := "s1"
+		expr = "(SELECT " + s.d.JSONElemValue(e, a.Sub, a.Type) + " FROM " + s.d.JSONElements(sc.doc, docPath(a), e) +
+			" ORDER BY COALESCE(" + s.d.JSONElemValue(e, "primary", roster.TypeBoolean) + ", FALSE) DESC LIMIT 1)"
+	default:
+		expr = s.d.JSONValue(sc.doc, docPath(a), a.Type)
+	}
+	if !a.CaseExact && (a.Type == roster.TypeString || a.Type == roster.TypeReference) && !strings.HasSuffix(expr, "_fold") {
+		expr = s.d.Fold(expr)
+	}
+	dir := ""
+	if q.Descending {
+		dir = " DESC"
+	}
+	return "(" + expr + " IS NULL), " + expr + dir + ", r.seq" + dir
+}
+
+// list runs a query over table in the tenant: the page, and the total when
+// the page alone does not tell it. Both run in one snapshot.
+func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t roster.Tenant, q roster.Query, scan func(rowScanner) error) (int, error) {
+	where := "r.org_id = ? AND r.directory_id = ?"
+	args := []any{t.OrgID, t.DirectoryID}
+	if q.Filter != nil {
+		cond, fargs, err := s.compileFilter(q.Filter, sc)
+		if err != nil {
+			return 0, err
+		}
+		where += " AND " + cond
+		args = append(args, fargs...)
+	}
+	order := s.orderBy(sc, q)
+	total := -1
+	err := s.inRead(ctx, func(tx *tx) error {
+		n := 0
+		if q.Count > 0 {
+			// The page's rows are found on the index alone, then read: a
+			// deep page skips index entries, not rows.
+			query := `SELECT ` + columns + ` FROM ` + table + ` r JOIN (SELECT r.seq FROM ` + table + ` r WHERE ` + where +
+				` ORDER BY ` + order + ` LIMIT ? OFFSET ?) p ON p.seq = r.seq ORDER BY ` + order
+			rows, err := tx.query(ctx, query, append(args, q.Count, q.StartIndex-1)...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return err
+				}
+				n++
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if n > 0 && n < q.Count {
+				total = q.StartIndex - 1 + n // the last page tells the total
+			}
+			if n == 0 && q.StartIndex == 1 {
+				total = 0
+			}
+		}
+		if total < 0 {
+			return tx.queryRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&total)
+		}
+		return nil
+	})
+	return total, err
+}
+
+// Users implements roster.Store.
+func (s *Store) Users(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.User], error) {
+	page := &roster.Page[roster.User]{}
+	total, err := s.list(ctx, "users", userColumns, userScope, t, q, func(sc rowScanner) error {
+		u, _, err := scanUser(sc)
+		page.Items = append(page.Items, u)
+		return err
+	})
+	page.Total = total
+	return page, err
+}
+
+// Groups implements roster.Store.
+func (s *Store) Groups(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.Group], error) {
+	page := &roster.Page[roster.Group]{}
+	total, err := s.list(ctx, "groups", groupColumns, groupScope, t, q, func(sc rowScanner) error {
+		g, _, err := scanGroup(sc)
+		page.Items = append(page.Items, g)
+		return err
+	})
+	page.Total = total
+	return page, err
+}

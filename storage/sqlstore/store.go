@@ -1,0 +1,258 @@
+// Package sqlstore implements roster.Store on SQL databases through
+// database/sql. The SQL is written once; a Dialect (see storage/sqlite and
+// storage/postgres) supplies what differs. Filters are compiled to SQL,
+// memberships are rows, and every write is one transaction that also
+// appends its audit event.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rosterhq/roster"
+)
+
+// Store is a roster.Store on a SQL database.
+type Store struct {
+	d     Dialect
+	write *sql.DB // writers; on SQLite a single connection
+	read  *sql.DB // readers; on Postgres the same pool as write
+	now   func() time.Time
+
+	mu    sync.Mutex
+	stmts map[*sql.DB]map[string]*sql.Stmt
+}
+
+var _ roster.Store = (*Store)(nil)
+
+// New returns a Store over the given pools, which the Store owns and
+// closes. Migrations must have been applied (see Migrate).
+func New(d Dialect, write, read *sql.DB) *Store {
+	return &Store{d: d, write: write, read: read, now: time.Now, stmts: map[*sql.DB]map[string]*sql.Stmt{}}
+}
+
+// SetClock replaces the store's clock; tests use it to control time.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// DB returns the writer pool, for operations such as backups.
+func (s *Store) DB() *sql.DB { return s.write }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+
+// clock returns the current time at the precision the database keeps.
+func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// micros and fromMicros convert times to and from the stored form: integer
+// microseconds since the Unix epoch, UTC. Zero means "never".
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(n).UTC()
+}
+
+// tx wraps a transaction so that queries go through the prepared-statement
+// cache and get their placeholders rebound.
+type tx struct {
+	s   *Store
+	db  *sql.DB
+	sql *sql.Tx
+	// uncached are queries this transaction prepared for itself; they are
+	// added to the cache once it has ended.
+	uncached []string
+}
+
+// stmt returns query prepared on the transaction's connection. A query
+// not in the cache yet is prepared on that connection only: preparing it
+// on the pool would wait for a free connection, and SQLite's writer pool
+// has one, which this transaction holds.
+func (t *tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := t.s.cached(t.db, query); st != nil {
+		return t.sql.StmtContext(ctx, st), nil
+	}
+	t.uncached = append(t.uncached, query)
+	st, err := t.sql.PrepareContext(ctx, t.s.d.Rebind(query))
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", query, err)
+	}
+	return st, nil
+}
+
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// maxCachedStatements bounds the statement cache per pool. Filters produce
+// one SQL text per shape, not per value, so a few hundred cover every
+// shape identity providers send.
+const maxCachedStatements = 512
+
+func (s *Store) cached(db *sql.DB, query string) *sql.Stmt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stmts[db][query]
+}
+
+// prepare returns a prepared statement for query on db, preparing it once.
+// Preparing is a large part of a small query's cost on SQLite. It must not
+// be called while holding one of db's connections.
+func (s *Store) prepare(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	if st := s.cached(db, query); st != nil {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, s.d.Rebind(query))
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", query, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cache := s.stmts[db]
+	if cache == nil {
+		cache = map[string]*sql.Stmt{}
+		s.stmts[db] = cache
+	}
+	if old := cache[query]; old != nil {
+		st.Close()
+		return old, nil
+	}
+	if len(cache) >= maxCachedStatements {
+		for q, old := range cache {
+			old.Close()
+			delete(cache, q)
+			break
+		}
+	}
+	cache[query] = st
+	return st, nil
+}
+
+// inTx runs fn in a write transaction and commits it. fn's error (or a
+// failed commit) rolls everything back.
+func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
+	return s.runTx(ctx, s.write, nil, fn)
+}
+
+// inRead runs fn in a read-only transaction, so that the queries of one
+// request see one snapshot.
+func (s *Store) inRead(ctx context.Context, fn func(*tx) error) error {
+	return s.runTx(ctx, s.read, &sql.TxOptions{ReadOnly: s.d.Name != "sqlite"}, fn)
+}
+
+func (s *Store) runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(*tx) error) error {
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &tx{s: s, db: db, sql: sqlTx}
+	defer s.cacheLater(ctx, t)
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// cacheLater prepares on the pool the queries a transaction had to
+// prepare for itself, now that it no longer holds a connection.
+func (s *Store) cacheLater(ctx context.Context, t *tx) {
+	for _, q := range t.uncached {
+		s.prepare(context.WithoutCancel(ctx), t.db, q) // a failure here only costs a later re-prepare
+	}
+}
+
+// appendEvent writes the audit event of a change inside its transaction.
+func (s *Store) appendEvent(ctx context.Context, t *tx, e roster.Event) error {
+	if e.Detail == "" {
+		e.Detail = "{}"
+	}
+	_, err := t.exec(ctx, `INSERT INTO events (org_id, directory_id, time, actor, action, resource_type, resource_id, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.OrgID, e.DirectoryID, micros(s.clock()), roster.ActorFrom(ctx), e.Action, e.ResourceType, e.ResourceID, e.Detail)
+	if err != nil {
+		return fmt.Errorf("append event %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Events implements roster.Store.
+func (s *Store) Events(ctx context.Context, orgID string, afterSeq int64, limit int) ([]roster.Event, error) {
+	var out []roster.Event
+	err := s.inRead(ctx, func(t *tx) error {
+		rows, err := t.query(ctx, `SELECT seq, org_id, directory_id, time, actor, action, resource_type, resource_id, detail
+			FROM events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?`, orgID, afterSeq, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e roster.Event
+			var at int64
+			if err := rows.Scan(&e.Seq, &e.OrgID, &e.DirectoryID, &at, &e.Actor, &e.Action, &e.ResourceType, &e.ResourceID, &e.Detail); err != nil {
+				return err
+			}
+			e.Time = fromMicros(at)
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// notFound reports sql.ErrNoRows as a roster ENotFound.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return roster.NotFoundf(format, args...)
+	}
+	return err
+}

@@ -1,0 +1,245 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+// fold is the case-insensitive form of a string, kept in the *_fold
+// columns. SQLite's own lower() folds ASCII only, so the sqlite package
+// registers a fold() function that calls this one.
+func fold(s string) string { return strings.ToLower(s) }
+
+// Fold is exported for the dialect packages.
+func Fold(s string) string { return fold(s) }
+
+const userColumns = `r.seq, r.id, r.user_name, r.external_id, r.display_name, r.active, r.attributes, r.version, r.created, r.modified`
+
+func scanUser(sc rowScanner) (roster.User, int64, error) {
+	var u roster.User
+	var seq, created, modified int64
+	var externalID, displayName sql.NullString
+	var attrs []byte
+	err := sc.Scan(&seq, &u.ID, &u.UserName, &externalID, &displayName, &u.Active, &attrs, &u.Version, &created, &modified)
+	u.ExternalID, u.DisplayName = externalID.String, displayName.String
+	u.Attributes = attrs
+	u.Created, u.LastModified = fromMicros(created), fromMicros(modified)
+	return u, seq, err
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// errUserNameTaken carries a userName clash out of the failed transaction:
+// on Postgres nothing more can be asked inside it.
+type errUserNameTaken struct{ userName string }
+
+func (e errUserNameTaken) Error() string { return "userName taken: " + e.userName }
+
+// CreateUser implements roster.Store.
+func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User) error {
+	now := s.clock()
+	u.ID, u.Version, u.Created, u.LastModified = newID(), 1, now, now
+	err := s.inTx(ctx, func(tx *tx) error {
+		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO users (id, org_id, directory_id, user_name, user_name_fold, external_id, display_name, active, attributes, version, created, modified)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, t.OrgID, t.DirectoryID, u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName), u.Active,
+			string(u.Attributes), u.Version, micros(now), micros(now))
+		if s.d.IsUniqueViolation(err) {
+			return errUserNameTaken{u.UserName}
+		}
+		if err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.created",
+			ResourceType: "User", ResourceID: u.ID, Detail: detail("userName", u.UserName, "active", u.Active)})
+	})
+	return s.explainClash(ctx, t, err)
+}
+
+// explainClash turns errUserNameTaken into the 409 a client can act on:
+// it says which user has the name, and in which directory.
+func (s *Store) explainClash(ctx context.Context, t roster.Tenant, err error) error {
+	var taken errUserNameTaken
+	if !errors.As(err, &taken) {
+		return err
+	}
+	var id, dirID, dirName string
+	qerr := s.readRow(ctx, `SELECT u.id, u.directory_id, d.name FROM users u JOIN directories d ON d.id = u.directory_id
+		WHERE u.org_id = ? AND u.user_name_fold = ?`, t.OrgID, fold(taken.userName)).Scan(&id, &dirID, &dirName)
+	switch {
+	case qerr != nil:
+		// The clashing user was deleted in the meantime; a retry will work.
+		return roster.Errorf(roster.EConflict, roster.ScimUniqueness, "userName %q is taken in this organization", taken.userName)
+	case dirID == t.DirectoryID:
+		return roster.Errorf(roster.EConflict, roster.ScimUniqueness, "userName %q is already used by user %s in this directory", taken.userName, id)
+	}
+	return roster.Errorf(roster.EConflict, roster.ScimUniqueness,
+		"userName %q is already used in this organization by a user of directory %q (%s); a user is provisioned by one directory only", taken.userName, dirName, dirID)
+}
+
+// User implements roster.Store.
+func (s *Store) User(ctx context.Context, t roster.Tenant, id string) (*roster.User, error) {
+	u, _, err := scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`, id, t.DirectoryID, t.OrgID))
+	if err != nil {
+		return nil, notFound(err, "no user %q in this directory", id)
+	}
+	return &u, nil
+}
+
+// UpdateUser implements roster.Store.
+func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, update func(*roster.User) error) (*roster.User, error) {
+	var out roster.User
+	err := s.inTx(ctx, func(tx *tx) error {
+		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
+			id, t.DirectoryID, t.OrgID))
+		if err != nil {
+			return notFound(err, "no user %q in this directory", id)
+		}
+		before := u
+		if err := update(&u); err != nil {
+			return err
+		}
+		u.ID, u.Created = before.ID, before.Created
+		if bytes.Equal(u.Attributes, before.Attributes) {
+			out = before // nothing changed: no new version, no event
+			return nil
+		}
+		u.Version, u.LastModified = before.Version+1, s.clock()
+		_, err = tx.exec(ctx, `UPDATE users SET user_name = ?, user_name_fold = ?, external_id = ?, display_name = ?, active = ?, attributes = ?, version = ?, modified = ?
+			WHERE seq = ?`,
+			u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName), u.Active, string(u.Attributes), u.Version, micros(u.LastModified), seq)
+		if s.d.IsUniqueViolation(err) {
+			return errUserNameTaken{u.UserName}
+		}
+		if err != nil {
+			return err
+		}
+		out = u
+		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: userAction(before, u),
+			ResourceType: "User", ResourceID: u.ID, Detail: detail("changed", changedKeys(before.Attributes, u.Attributes))})
+	})
+	if err != nil {
+		return nil, s.explainClash(ctx, t, err)
+	}
+	return &out, nil
+}
+
+func userAction(before, after roster.User) string {
+	switch {
+	case before.Active && !after.Active:
+		return "user.deactivated"
+	case !before.Active && after.Active:
+		return "user.reactivated"
+	}
+	return "user.updated"
+}
+
+// changedKeys lists the top-level attributes that differ between two
+// documents, for the audit trail.
+func changedKeys(before, after []byte) []string {
+	var a, b map[string]json.RawMessage
+	json.Unmarshal(before, &a)
+	json.Unmarshal(after, &b)
+	var keys []string
+	for k, v := range b {
+		if !bytes.Equal(a[k], v) && k != "schemas" {
+			keys = append(keys, k)
+		}
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok && k != "schemas" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// DeleteUser implements roster.Store.
+func (s *Store) DeleteUser(ctx context.Context, t roster.Tenant, id string, ifVersion int64) error {
+	return s.inTx(ctx, func(tx *tx) error {
+		var seq, version int64
+		var userName string
+		err := tx.queryRow(ctx, `SELECT seq, version, user_name FROM users WHERE id = ? AND directory_id = ? AND org_id = ?`+s.d.ForUpdate,
+			id, t.DirectoryID, t.OrgID).Scan(&seq, &version, &userName)
+		if err != nil {
+			return notFound(err, "no user %q in this directory", id)
+		}
+		if ifVersion > 0 && version != ifVersion {
+			return roster.Errorf(roster.EPreconditionFailed, "", "user %s is at version %d, not %d; read it again", id, version, ifVersion)
+		}
+		if err := s.leaveAllGroups(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM users WHERE seq = ?`, seq); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.deleted",
+			ResourceType: "User", ResourceID: id, Detail: detail("userName", userName)})
+	})
+}
+
+// leaveAllGroups removes a user or group from every group it is a member
+// of, giving those groups a new version.
+func (s *Store) leaveAllGroups(ctx context.Context, tx *tx, memberID string) error {
+	_, err := tx.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?
+		WHERE id IN (SELECT group_id FROM group_members WHERE member_id = ?)`, micros(s.clock()), memberID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `DELETE FROM group_members WHERE member_id = ?`, memberID)
+	return err
+}
+
+// UserGroups implements roster.Store. Nested groups are followed with a
+// recursive query; UNION (not UNION ALL) makes it stop on cycles.
+func (s *Store) UserGroups(ctx context.Context, t roster.Tenant, userIDs []string) (map[string][]roster.GroupRef, error) {
+	out := map[string][]roster.GroupRef{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	ids, _ := json.Marshal(userIDs)
+	query := `WITH RECURSIVE ms(member_id, group_id, direct) AS (
+			SELECT m.member_id, m.group_id, 1 FROM group_members m WHERE ` + s.d.InJSON("m.member_id") + `
+			UNION
+			SELECT ms.member_id, m.group_id, 0 FROM ms JOIN group_members m ON m.member_id = ms.group_id
+		)
+		SELECT ms.member_id, g.id, g.display_name, MAX(ms.direct) FROM ms JOIN groups g ON g.id = ms.group_id
+		WHERE g.directory_id = ? AND g.org_id = ?
+		GROUP BY ms.member_id, g.id, g.display_name ORDER BY ms.member_id, g.display_name, g.id`
+	st, err := s.prepare(ctx, s.read, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, string(ids), t.DirectoryID, t.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var userID string
+		var g roster.GroupRef
+		var direct int
+		if err := rows.Scan(&userID, &g.ID, &g.Display, &direct); err != nil {
+			return nil, err
+		}
+		g.Direct = direct == 1
+		out[userID] = append(out[userID], g)
+	}
+	return out, rows.Err()
+}

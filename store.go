@@ -1,0 +1,78 @@
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps everything Roster knows. Every method that touches an
+// organization's data takes that organization or directory as a parameter
+// and confines its queries to it: a resource of another tenant is ENotFound,
+// never visible. Every method that changes data does so in one transaction
+// that also appends the matching Event, so an acknowledged change is durable
+// and audited together.
+//
+// Implementations live under storage/; storage/conformance is the test suite
+// each of them must pass.
+type Store interface {
+	// CreateOrg stores o, assigning its ID and Created.
+	CreateOrg(ctx context.Context, o *Org) error
+	Org(ctx context.Context, orgID string) (*Org, error)
+	Orgs(ctx context.Context) ([]Org, error)
+
+	// CreateDirectory stores d (d.OrgID must exist) together with its first
+	// token, so that a directory is never left without a way in.
+	CreateDirectory(ctx context.Context, d *Directory, first *Token) error
+	Directory(ctx context.Context, orgID, dirID string) (*Directory, error)
+	Directories(ctx context.Context, orgID string) ([]Directory, error)
+
+	// CreateToken adds a token to the directory t.DirectoryID of org t.OrgID.
+	CreateToken(ctx context.Context, t *Token) error
+	Tokens(ctx context.Context, orgID, dirID string) ([]Token, error)
+	// TokensByPrefix returns the directory's tokens whose public prefix is
+	// prefix (almost always none or one), whatever their status: the caller
+	// compares the secret and checks the status.
+	TokensByPrefix(ctx context.Context, dirID, prefix string) ([]Token, error)
+	// RotateToken stores next and makes token oldID expire at oldExpires (or
+	// keeps its earlier expiry), in one transaction.
+	RotateToken(ctx context.Context, orgID, dirID, oldID string, oldExpires time.Time, next *Token) error
+	RevokeToken(ctx context.Context, orgID, dirID, tokenID string) error
+	// TouchToken records that the token was used at time at.
+	TouchToken(ctx context.Context, dirID, tokenID string, at time.Time) error
+
+	// CreateUser stores u, assigning ID, Version, Created and LastModified.
+	// A userName already used in the organization is an EConflict.
+	CreateUser(ctx context.Context, t Tenant, u *User) error
+	User(ctx context.Context, t Tenant, id string) (*User, error)
+	// UpdateUser reads the user, lets update change it, and writes it back,
+	// all in one transaction: concurrent updates never lose each other's
+	// changes. update may return an error (a failed If-Match, an invalid
+	// PATCH) to abandon the change.
+	UpdateUser(ctx context.Context, t Tenant, id string, update func(*User) error) (*User, error)
+	// DeleteUser deletes the user and its memberships. With ifVersion > 0
+	// it fails with EPreconditionFailed unless that is the current version.
+	DeleteUser(ctx context.Context, t Tenant, id string, ifVersion int64) error
+	Users(ctx context.Context, t Tenant, q Query) (*Page[User], error)
+	// UserGroups returns, for each of the given users, the groups it
+	// belongs to directly or through nested groups.
+	UserGroups(ctx context.Context, t Tenant, userIDs []string) (map[string][]GroupRef, error)
+
+	// CreateGroup stores g with the given members (users or groups of the
+	// same directory; an unknown ID is an EInvalid).
+	CreateGroup(ctx context.Context, t Tenant, g *Group, memberIDs []string) error
+	Group(ctx context.Context, t Tenant, id string) (*Group, error)
+	// UpdateGroup works like UpdateUser; update also returns the membership
+	// changes to apply, in order, in the same transaction.
+	UpdateGroup(ctx context.Context, t Tenant, id string, update func(*Group) ([]MemberOp, error)) (*Group, error)
+	DeleteGroup(ctx context.Context, t Tenant, id string, ifVersion int64) error
+	Groups(ctx context.Context, t Tenant, q Query) (*Page[Group], error)
+	// Members calls fn for each member of the group, in the order they were
+	// added, without holding them all in memory.
+	Members(ctx context.Context, t Tenant, groupID string, fn func(Member) error) error
+
+	// Events returns up to limit events of the organization after seq, oldest
+	// first.
+	Events(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)
+
+	Close() error
+}

@@ -1,0 +1,128 @@
+package roster
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"hash/crc32"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// Token is a directory's API credential as stored: never the secret itself,
+// only its SHA-256 and a short public prefix that identifies it in lists and
+// logs. A SHA-256 is the right hash here, unlike for passwords: the secret
+// carries 256 random bits, so there is nothing to brute-force.
+type Token struct {
+	ID          string
+	OrgID       string
+	DirectoryID string
+	Name        string
+	Prefix      string // "roster_" and the first 8 characters of the secret
+	Hash        []byte // SHA-256 of the whole secret
+	Created     time.Time
+	Expires     time.Time // zero: never
+	Revoked     time.Time // zero: not revoked
+	LastUsed    time.Time // zero: never used; updated at most once a minute
+}
+
+// TokenStatus is what a token can do now.
+type TokenStatus string
+
+// Token statuses.
+const (
+	TokenActive  TokenStatus = "active"
+	TokenExpired TokenStatus = "expired"
+	TokenRevoked TokenStatus = "revoked"
+)
+
+// Status reports whether the token opens its directory at time now.
+func (t *Token) Status(now time.Time) TokenStatus {
+	switch {
+	case !t.Revoked.IsZero():
+		return TokenRevoked
+	case !t.Expires.IsZero() && !now.Before(t.Expires):
+		return TokenExpired
+	}
+	return TokenActive
+}
+
+// Token secrets look like "roster_" + 43 base62 characters (256 random bits)
+// + 6 base62 characters of CRC32 checksum. The fixed prefix and the checksum
+// let secret scanners find a leaked token with no false positives, and let
+// Roster reject a mistyped token without touching the database.
+const (
+	TokenSecretPrefix = "roster_"
+	tokenBodyLen      = 43
+	tokenCheckLen     = 6
+	tokenLookupLen    = 8
+	tokenLen          = len(TokenSecretPrefix) + tokenBodyLen + tokenCheckLen
+	base62            = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
+// NewTokenSecret returns a fresh secret and the Token fields derived from it
+// (Prefix and Hash). The caller fills in the rest and stores the Token; the
+// secret is shown to the admin once and then forgotten.
+func NewTokenSecret() (secret string, t Token) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		panic("roster: crypto/rand failed: " + err.Error()) // never happens on a working OS
+	}
+	body := encodeBase62(new(big.Int).SetBytes(raw[:]), tokenBodyLen)
+	secret = TokenSecretPrefix + body + tokenChecksum(body)
+	return secret, Token{Prefix: TokenPrefix(secret), Hash: HashTokenSecret(secret)}
+}
+
+// ParseTokenSecret checks a presented secret's shape and checksum and returns
+// its lookup prefix. ok is false for anything that cannot be a Roster token.
+func ParseTokenSecret(secret string) (prefix string, ok bool) {
+	if len(secret) != tokenLen || !strings.HasPrefix(secret, TokenSecretPrefix) {
+		return "", false
+	}
+	rest := secret[len(TokenSecretPrefix):]
+	for i := 0; i < len(rest); i++ {
+		if strings.IndexByte(base62, rest[i]) < 0 {
+			return "", false
+		}
+	}
+	body, check := rest[:tokenBodyLen], rest[tokenBodyLen:]
+	if subtle.ConstantTimeCompare([]byte(tokenChecksum(body)), []byte(check)) != 1 {
+		return "", false
+	}
+	return TokenPrefix(secret), true
+}
+
+// TokenPrefix is the public part of a secret: enough to tell tokens apart in
+// a list, far too little to guess the rest.
+func TokenPrefix(secret string) string {
+	return secret[:len(TokenSecretPrefix)+tokenLookupLen]
+}
+
+// HashTokenSecret is the stored form of a secret.
+func HashTokenSecret(secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return sum[:]
+}
+
+// Matches reports in constant time whether secret is this token's secret.
+func (t *Token) Matches(secret string) bool {
+	return subtle.ConstantTimeCompare(HashTokenSecret(secret), t.Hash) == 1
+}
+
+func tokenChecksum(body string) string {
+	sum := crc32.ChecksumIEEE([]byte(body))
+	return encodeBase62(new(big.Int).SetUint64(uint64(sum)), tokenCheckLen)
+}
+
+// encodeBase62 writes n in base62, left-padded with zeros to width.
+func encodeBase62(n *big.Int, width int) string {
+	out := make([]byte, width)
+	base := big.NewInt(62)
+	mod := new(big.Int)
+	for i := width - 1; i >= 0; i-- {
+		n.DivMod(n, base, mod)
+		out[i] = base62[mod.Int64()]
+	}
+	return string(out)
+}
