@@ -28,6 +28,8 @@ const (
 	EConflict           ErrorCode = "conflict"            // uniqueness or state clash
 	EPreconditionFailed ErrorCode = "precondition_failed" // If-Match did not match
 	ETooLarge           ErrorCode = "too_large"           // body or result set over a limit
+	EUnsupportedMedia   ErrorCode = "unsupported_media"   // a body in a format Roster does not read
+	EMethodNotAllowed   ErrorCode = "method_not_allowed"  // the path exists, the method does not
 	ETooManyRequests    ErrorCode = "too_many_requests"   // rate limited
 	ENotImplemented     ErrorCode = "not_implemented"     // a valid request Roster does not serve
 	EInternal           ErrorCode = "internal"            // a bug or an outage; detail is not shown to clients

@@ -24,6 +24,10 @@ type Store interface {
 	// token, so that a directory is never left without a way in.
 	CreateDirectory(ctx context.Context, d *Directory, first *Token) error
 	Directory(ctx context.Context, orgID, dirID string) (*Directory, error)
+	// FindDirectory looks a directory up by ID alone. It is for the
+	// operator's command line, which acts for every organization; request
+	// handlers know their organization and use Directory.
+	FindDirectory(ctx context.Context, dirID string) (*Directory, error)
 	Directories(ctx context.Context, orgID string) ([]Directory, error)
 
 	// CreateToken adds a token to the directory t.DirectoryID of org t.OrgID.

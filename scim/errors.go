@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 )
@@ -13,6 +14,12 @@ func ErrorBody(status int, scimType, detail string) []byte {
 		ScimType string   `json:"scimType,omitempty"`
 		Detail   string   `json:"detail,omitempty"`
 	}{[]string{ErrorSchema}, strconv.Itoa(status), scimType, detail}
-	b, _ := json.Marshal(body)
-	return b
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(body)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
+
+// MediaType is the SCIM media type (RFC 7644 §8.1).
+const MediaType = "application/scim+json"

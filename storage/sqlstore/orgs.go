@@ -91,6 +91,18 @@ func (s *Store) Directory(ctx context.Context, orgID, dirID string) (*roster.Dir
 	return &d, nil
 }
 
+// FindDirectory implements roster.Store.
+func (s *Store) FindDirectory(ctx context.Context, dirID string) (*roster.Directory, error) {
+	var d roster.Directory
+	var created int64
+	err := s.readRow(ctx, `SELECT id, org_id, name, created FROM directories WHERE id = ?`, dirID).Scan(&d.ID, &d.OrgID, &d.Name, &created)
+	if err != nil {
+		return nil, notFound(err, "no directory %q", dirID)
+	}
+	d.Created = fromMicros(created)
+	return &d, nil
+}
+
 // Directories implements roster.Store.
 func (s *Store) Directories(ctx context.Context, orgID string) ([]roster.Directory, error) {
 	var out []roster.Directory

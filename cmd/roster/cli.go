@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlstore"
+)
+
+// Defaults of the common settings.
+const (
+	defaultDB   = "./roster.db"
+	defaultAddr = "127.0.0.1:8080"
+)
+
+// cli holds what every command shares: where output goes, the environment,
+// and the common flags.
+type cli struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	db      string
+	baseURL string
+	json    bool
+}
+
+// commonFlags defines --db and --base-url on fs, defaulting to the
+// environment or to what an earlier parse (before the command words) set.
+func (c *cli) commonFlags(fs *flag.FlagSet) {
+	db := c.db
+	if db == "" {
+		db = c.env("ROSTER_DB", defaultDB)
+	}
+	base := c.baseURL
+	if base == "" {
+		base = c.getenv("ROSTER_BASE_URL")
+	}
+	fs.StringVar(&c.db, "db", db, "database: a SQLite file path, or a postgres:// URL (env ROSTER_DB)")
+	fs.StringVar(&c.baseURL, "base-url", base, "public URL of Roster, used in directory base URLs (env ROSTER_BASE_URL; default http:// + the listen address)")
+}
+
+func (c *cli) env(name, fallback string) string {
+	if v := c.getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// newFlags returns a command's flag set with the common flags and --json.
+func (c *cli) newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("roster "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	c.commonFlags(fs)
+	fs.BoolVar(&c.json, "json", false, "print JSON instead of text")
+	return fs
+}
+
+// parse parses args and refuses stray positional arguments.
+func (c *cli) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+// required reports the first of the named string flags left empty.
+func required(fs *flag.FlagSet, names ...string) error {
+	for _, n := range names {
+		if f := fs.Lookup(n); f != nil && f.Value.String() == "" {
+			return fmt.Errorf("%s needs --%s", fs.Name(), n)
+		}
+	}
+	return nil
+}
+
+// store is what the commands need of a store beyond roster.Store.
+type store interface {
+	roster.Store
+	Ping(ctx context.Context) error
+}
+
+// openStore opens the database c.db names and applies migrations.
+func (c *cli) openStore(ctx context.Context) (store, error) {
+	if isPostgres(c.db) {
+		return nil, fmt.Errorf("PostgreSQL is not supported by this build yet; use a SQLite file path for --db")
+	}
+	s, err := sqlite.Open(ctx, c.db)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", c.db, err)
+	}
+	return s, nil
+}
+
+var _ store = (*sqlstore.Store)(nil)
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// publicURL is the base URL to print for directories when the server's
+// own address is not known: --base-url, or the default listen address.
+func (c *cli) publicURL() string {
+	if c.baseURL != "" {
+		return strings.TrimRight(c.baseURL, "/")
+	}
+	return "http://" + c.env("ROSTER_ADDR", defaultAddr)
+}
+
+// printJSON writes v as indented JSON.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table writes aligned rows for people.
+func (c *cli) table(rows [][]string) {
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+}
+
+// labelled writes "  Label   value" lines, aligned.
+func (c *cli) labelled(pairs ...string) {
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 3, ' ', 0)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		fmt.Fprintf(tw, "  %s\t%s\n", pairs[i], pairs[i+1])
+	}
+	tw.Flush()
+}
+
+// parseDuration reads Go durations plus whole days ("90d"), which is how
+// people think of token lifetimes.
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid duration %q: use e.g. 30m, 12h or 90d", s)
+	}
+	return d, nil
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func jsonTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,133 @@
+// Command roster is the Roster server and its administration tool:
+//
+//	roster serve                      run the server
+//	roster migrate                    apply database migrations and exit
+//	roster org create|list            organizations
+//	roster directory create|list      directories (one per identity provider)
+//	roster token create|list|rotate|revoke
+//
+// Every command takes --db (env ROSTER_DB) and --base-url (env
+// ROSTER_BASE_URL), before or after the command words; --json makes the
+// output machine-readable.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// command is one subcommand.
+type command struct {
+	words   string // "directory create"
+	summary string
+	run     func(ctx context.Context, c *cli, args []string) error
+}
+
+var commands = []command{
+	{"serve", "run the server", cmdServe},
+	{"migrate", "apply database migrations and exit", cmdMigrate},
+	{"org create", "create an organization", cmdOrgCreate},
+	{"org list", "list organizations", cmdOrgList},
+	{"directory create", "create a directory and its first API token", cmdDirectoryCreate},
+	{"directory list", "list an organization's directories", cmdDirectoryList},
+	{"token create", "add an API token to a directory", cmdTokenCreate},
+	{"token list", "list a directory's tokens", cmdTokenList},
+	{"token rotate", "replace a token; the old one works for a grace period", cmdTokenRotate},
+	{"token revoke", "end a token at once", cmdTokenRevoke},
+	{"version", "print the version", cmdVersion},
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// errUsage means the arguments were wrong; the usage has been printed.
+var errUsage = errors.New("usage")
+
+// run is main without the process: tests call it with their own arguments,
+// environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv}
+	global := flag.NewFlagSet("roster", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	c.commonFlags(global)
+	if err := global.Parse(args); err != nil {
+		fmt.Fprintln(stderr, "roster:", err)
+		usage(stderr)
+		return 2
+	}
+	rest := global.Args()
+	cmd, rest := findCommand(rest)
+	if cmd == nil {
+		if len(rest) > 0 && rest[0] != "help" && rest[0] != "-h" && rest[0] != "--help" {
+			fmt.Fprintf(stderr, "roster: unknown command %q\n\n", strings.Join(rest, " "))
+			usage(stderr)
+			return 2
+		}
+		usage(stdout)
+		return 0
+	}
+	err := cmd.run(ctx, c, rest)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		return 2
+	}
+	fmt.Fprintln(stderr, "roster:", err)
+	return 1
+}
+
+func findCommand(args []string) (*command, []string) {
+	best := -1
+	for i, cmd := range commands {
+		words := strings.Fields(cmd.words)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == cmd.words {
+			if best < 0 || len(words) > len(strings.Fields(commands[best].words)) {
+				best = i
+			}
+		}
+	}
+	if best < 0 {
+		return nil, args
+	}
+	return &commands[best], args[len(strings.Fields(commands[best].words)):]
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Roster: a self-hosted SCIM 2.0 user-provisioning hub.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: roster <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	sorted := append([]command(nil), commands...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].words < sorted[j].words })
+	for _, cmd := range sorted {
+		fmt.Fprintf(w, "  %-18s %s\n", cmd.words, cmd.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every command takes --db DSN (env ROSTER_DB, default ./roster.db) and")
+	fmt.Fprintln(w, "--base-url URL (env ROSTER_BASE_URL). Run 'roster <command> -h' for its flags.")
+}
+
+func cmdVersion(_ context.Context, c *cli, args []string) error {
+	fs := c.newFlags("version")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, "roster", version)
+	return nil
+}

@@ -1,0 +1,244 @@
+// Package scimapi serves the SCIM 2.0 API of every directory under
+// /scim/v2/directories/{directory}: Users, Groups, the discovery endpoints,
+// search and bulk. A directory's bearer token opens that directory only;
+// every store call is made with the tenant the token belongs to.
+package scimapi
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/scim"
+)
+
+// Prefix is the path under which directories' SCIM APIs live.
+const Prefix = "/scim/v2/directories/"
+
+// DefaultMaxBodyBytes bounds a request body. Entra ID and Okta send bodies
+// of a few kilobytes; a PATCH adding the largest member batch we accept is
+// well under this.
+const DefaultMaxBodyBytes = 1 << 20
+
+// BaseURL returns the SCIM base URL of a directory: what an admin pastes
+// into the identity provider as its Tenant URL.
+func BaseURL(publicURL, dirID string) string {
+	return strings.TrimRight(publicURL, "/") + Prefix + dirID
+}
+
+// Config configures a Server.
+type Config struct {
+	Store roster.Store
+	// PublicURL is the URL clients reach Roster at; locations and $refs
+	// are built on it.
+	PublicURL    string
+	Logger       *slog.Logger
+	MaxBodyBytes int64
+	Now          func() time.Time
+}
+
+// Server is the SCIM API.
+type Server struct {
+	store   roster.Store
+	public  string
+	log     *slog.Logger
+	maxBody int64
+	now     func() time.Time
+	mux     *http.ServeMux
+}
+
+// New returns a Server for c.
+func New(c Config) *Server {
+	s := &Server{store: c.Store, public: c.PublicURL, log: c.Logger, maxBody: c.MaxBodyBytes, now: c.Now, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// handler is a SCIM endpoint: it gets the authenticated call and returns
+// an error instead of writing one.
+type handler func(w http.ResponseWriter, r *http.Request, c *call) error
+
+func (s *Server) routes() {
+	p := "/scim/v2/directories/{dir}"
+	route := func(path string, methods map[string]handler) {
+		allowed := make([]string, 0, len(methods))
+		for m, h := range methods {
+			s.mux.Handle(m+" "+p+path, s.authenticated(h))
+			allowed = append(allowed, m)
+		}
+		s.mux.Handle(p+path, s.authenticated(methodNotAllowed(allowed)))
+	}
+	route("/Users", map[string]handler{"GET": s.listUsers, "POST": s.createUser})
+	route("/Users/{id}", map[string]handler{"GET": s.getUser, "PUT": s.replaceUser, "PATCH": s.patchUser, "DELETE": s.deleteUser})
+	route("/Groups", map[string]handler{"GET": s.listGroups, "POST": s.createGroup})
+	route("/Groups/{id}", map[string]handler{"GET": s.getGroup, "PUT": s.replaceGroup, "PATCH": s.patchGroup, "DELETE": s.deleteGroup})
+	route("/ServiceProviderConfig", map[string]handler{"GET": s.serviceProviderConfig})
+	route("/ResourceTypes", map[string]handler{"GET": s.resourceTypes})
+	route("/ResourceTypes/{name}", map[string]handler{"GET": s.resourceType})
+	route("/Schemas", map[string]handler{"GET": s.schemas})
+	route("/Schemas/{urn}", map[string]handler{"GET": s.schema})
+	s.mux.Handle(p+"/", s.authenticated(func(w http.ResponseWriter, r *http.Request, c *call) error {
+		return roster.NotFoundf("no SCIM endpoint %s; this directory serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas",
+			strings.TrimPrefix(r.URL.Path, Prefix+r.PathValue("dir")))
+	}))
+}
+
+func methodNotAllowed(allowed []string) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		return roster.Errorf(roster.EMethodNotAllowed, "", "%s is not allowed here; use %s", r.Method, strings.Join(allowed, " or "))
+	}
+}
+
+// call is an authenticated request: who is calling, in which directory.
+type call struct {
+	tenant roster.Tenant
+	token  roster.Token
+	enc    scim.Encoder
+}
+
+// authenticated checks the bearer token before h runs and writes h's error.
+func (s *Server) authenticated(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.authenticate(r)
+		if err == nil {
+			r = r.WithContext(roster.WithActor(r.Context(), "directory:"+c.tenant.DirectoryID))
+			err = h(w, r, c)
+		}
+		if err != nil {
+			httperr.WriteSCIM(w, r, s.log, err)
+		}
+	})
+}
+
+// touchEvery is how stale a token's last-used time may get: recording every
+// use would turn every read into a write.
+const touchEvery = time.Minute
+
+func (s *Server) authenticate(r *http.Request) (*call, error) {
+	dirID := r.PathValue("dir")
+	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return nil, roster.Errorf(roster.EUnauthorized, "", "send the directory's API token as Authorization: Bearer <token>")
+	}
+	secret = strings.TrimSpace(secret)
+	prefix, ok := roster.ParseTokenSecret(secret)
+	if !ok {
+		return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token is not a Roster API token; tokens start with %s", roster.TokenSecretPrefix)
+	}
+	tokens, err := s.store.TokensByPrefix(r.Context(), dirID, prefix)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for _, tok := range tokens {
+		if !tok.Matches(secret) {
+			continue
+		}
+		switch tok.Status(now) {
+		case roster.TokenRevoked:
+			return nil, roster.Errorf(roster.EUnauthorized, "", "token %s was revoked on %s; ask the admin for a new one", tok.Prefix, tok.Revoked.Format(time.RFC3339))
+		case roster.TokenExpired:
+			return nil, roster.Errorf(roster.EUnauthorized, "", "token %s expired on %s; ask the admin for a new one", tok.Prefix, tok.Expires.Format(time.RFC3339))
+		}
+		if now.Sub(tok.LastUsed) > touchEvery {
+			if err := s.store.TouchToken(r.Context(), dirID, tok.ID, now); err != nil {
+				s.log.WarnContext(r.Context(), "could not record token use", "token", tok.Prefix, "err", err)
+			}
+		}
+		return &call{
+			tenant: roster.Tenant{OrgID: tok.OrgID, DirectoryID: tok.DirectoryID},
+			token:  tok,
+			enc:    scim.Encoder{Base: BaseURL(s.public, dirID)},
+		}, nil
+	}
+	return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token does not open this directory")
+}
+
+// readBody reads and decodes a JSON request body, enforcing the size limit
+// and the media type.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != scim.MediaType && mt != "application/json" {
+			return nil, roster.Errorf(roster.EUnsupportedMedia, "", "send the body as %s or application/json, not %q", scim.MediaType, ct)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, roster.Errorf(roster.ETooLarge, "", "the request body is larger than %d bytes", s.maxBody)
+		}
+		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "could not read the request body: %v", err)
+	}
+	return scim.Decode(body)
+}
+
+// writeJSON writes a SCIM response body. A failed write means the client
+// went away; there is no one left to tell.
+func writeJSON(w http.ResponseWriter, status int, body []byte) error {
+	w.Header().Set("Content-Type", scim.MediaType)
+	w.WriteHeader(status)
+	w.Write(body)
+	return nil
+}
+
+// ifMatch checks an If-Match header against a current version.
+func ifMatch(r *http.Request, kind, id string, version int64) error {
+	h := r.Header.Get("If-Match")
+	if h == "" || strings.TrimSpace(h) == "*" {
+		return nil
+	}
+	for _, tag := range strings.Split(h, ",") {
+		if v, ok := scim.ParseETag(tag); ok && v == version {
+			return nil
+		}
+	}
+	return roster.Errorf(roster.EPreconditionFailed, "", "%s %s is at version %s, not %s; read it again and retry", kind, id, scim.ETag(version), h)
+}
+
+// ifMatchVersion is the version a DELETE must find, from If-Match (0: any).
+func ifMatchVersion(r *http.Request) (int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	if v, ok := scim.ParseETag(h); ok {
+		return v, nil
+	}
+	return 0, roster.Errorf(roster.EPreconditionFailed, "", "If-Match %s names no version of this resource", h)
+}
+
+// notModified answers a GET whose If-None-Match matches the current version.
+func notModified(w http.ResponseWriter, r *http.Request, version int64) bool {
+	h := r.Header.Get("If-None-Match")
+	if h == "" {
+		return false
+	}
+	for _, tag := range strings.Split(h, ",") {
+		if v, ok := scim.ParseETag(tag); ok && v == version || strings.TrimSpace(tag) == "*" {
+			w.Header().Set("ETag", scim.ETag(version))
+			w.WriteHeader(http.StatusNotModified)
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,172 @@
+package scimapi
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim"
+)
+
+func projection(r *http.Request, rt *scim.ResourceType) *scim.Projection {
+	q := r.URL.Query()
+	return rt.ParseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
+}
+
+// writeUser writes one user with its ETag, reading its groups only when
+// the projection returns them.
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *call, status int, u *roster.User) error {
+	p := projection(r, scim.UserType)
+	var groups []roster.GroupRef
+	if p.Wants(scim.UserType, "groups") {
+		refs, err := s.store.UserGroups(r.Context(), c.tenant, []string{u.ID})
+		if err != nil {
+			return err
+		}
+		groups = refs[u.ID]
+	}
+	body, err := c.enc.AppendUser(nil, u, groups, p)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", scim.ETag(u.Version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", c.enc.Location(scim.UserType, u.ID))
+	}
+	return writeJSON(w, status, body)
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	res, err := scim.UserType.Normalize(body)
+	if err != nil {
+		return err
+	}
+	var u roster.User
+	scim.UserFromDoc(res.Doc, &u)
+	if err := s.store.CreateUser(r.Context(), c.tenant, &u); err != nil {
+		return err
+	}
+	return s.writeUser(w, r, c, http.StatusCreated, &u)
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	u, err := s.store.User(r.Context(), c.tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if notModified(w, r, u.Version) {
+		return nil
+	}
+	return s.writeUser(w, r, c, http.StatusOK, u)
+}
+
+// replaceUser is PUT: the body replaces every attribute the client may
+// set; read-only attributes in it (id, meta, groups) are ignored.
+func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	res, err := scim.UserType.Normalize(body)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	u, err := s.store.UpdateUser(r.Context(), c.tenant, id, func(u *roster.User) error {
+		if err := ifMatch(r, "user", id, u.Version); err != nil {
+			return err
+		}
+		scim.UserFromDoc(res.Doc, u)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeUser(w, r, c, http.StatusOK, u)
+}
+
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	ops, err := scim.ParsePatch(body)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	u, err := s.store.UpdateUser(r.Context(), c.tenant, id, func(u *roster.User) error {
+		if err := ifMatch(r, "user", id, u.Version); err != nil {
+			return err
+		}
+		doc, err := scim.UnmarshalDoc(u.Attributes)
+		if err != nil {
+			return err
+		}
+		if _, err := scim.UserType.Patch(doc, ops); err != nil {
+			return err
+		}
+		scim.UserFromDoc(doc, u)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeUser(w, r, c, http.StatusOK, u)
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	version, err := ifMatchVersion(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteUser(r.Context(), c.tenant, r.PathValue("id"), version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) error {
+	req, err := scim.UserType.ParseListQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	body, err := s.userPage(r, c, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+// userPage runs a list request and encodes the ListResponse. The groups of
+// the whole page are read in one query.
+func (s *Server) userPage(r *http.Request, c *call, req *scim.ListRequest) ([]byte, error) {
+	page, err := s.store.Users(r.Context(), c.tenant, req.Query)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[string][]roster.GroupRef{}
+	if len(page.Items) > 0 && req.Projection.Wants(scim.UserType, "groups") {
+		ids := make([]string, len(page.Items))
+		for i, u := range page.Items {
+			ids[i] = u.ID
+		}
+		if groups, err = s.store.UserGroups(r.Context(), c.tenant, ids); err != nil {
+			return nil, err
+		}
+	}
+	buf := scim.ListHead(make([]byte, 0, 512*len(page.Items)+128), page.Total, len(page.Items), req.Query.StartIndex)
+	for i := range page.Items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if buf, err = c.enc.AppendUser(buf, &page.Items[i], groups[page.Items[i].ID], req.Projection); err != nil {
+			return nil, err
+		}
+	}
+	return scim.ListTail(buf), nil
+}
