@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/storage/postgres"
 	"github.com/rosterhq/roster/storage/sqlite"
 	"github.com/rosterhq/roster/storage/sqlstore"
 )
@@ -96,7 +98,11 @@ type store interface {
 // openStore opens the database c.db names and applies migrations.
 func (c *cli) openStore(ctx context.Context) (store, error) {
 	if isPostgres(c.db) {
-		return nil, fmt.Errorf("PostgreSQL is not supported by this build yet; use a SQLite file path for --db")
+		s, err := postgres.Open(ctx, c.db, postgres.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", redactDSN(c.db), err)
+		}
+		return s, nil
 	}
 	s, err := sqlite.Open(ctx, c.db)
 	if err != nil {
@@ -106,6 +112,15 @@ func (c *cli) openStore(ctx context.Context) (store, error) {
 }
 
 var _ store = (*sqlstore.Store)(nil)
+
+// redactDSN hides the password of a database URL before it is printed.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "the database"
+	}
+	return u.Redacted()
+}
 
 func isPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")

@@ -49,7 +49,7 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	fmt.Fprintf(c.stdout, "Roster %s listening on %s (database %s)\n", version, public, c.db)
+	fmt.Fprintf(c.stdout, "Roster %s listening on %s (database %s)\n", version, public, redactDSN(c.db))
 	if orgs, err := st.Orgs(ctx); err == nil && len(orgs) == 0 {
 		fmt.Fprintf(c.stdout, "\nNo organization yet. Next, in another terminal:\n")
 		fmt.Fprintf(c.stdout, "  roster org create --name \"Acme\" --db %s\n", c.db)

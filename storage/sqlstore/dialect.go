@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"io/fs"
 	"strings"
 
@@ -46,6 +47,14 @@ type Dialect struct {
 
 	// IsUniqueViolation reports whether err is a unique-constraint failure.
 	IsUniqueViolation func(err error) bool
+	// IsRetryable reports whether a transaction failed only because of a
+	// concurrent one (a deadlock or serialization failure) and may simply
+	// be run again; nil where that cannot happen.
+	IsRetryable func(err error) bool
+
+	// ReadTx are the options of read transactions: one snapshot for the
+	// page and the count of a list.
+	ReadTx *sql.TxOptions
 
 	// LockMigrations runs inside the migration transaction so that nodes
 	// starting together apply each migration once ("" if the database

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -81,7 +80,7 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.Tenant, id string, upd
 				return err
 			}
 		}
-		docChanged := !bytes.Equal(g.Attributes, before.Attributes)
+		docChanged := !sameJSON(g.Attributes, before.Attributes)
 		if !docChanged && len(ch.added) == 0 && len(ch.removed) == 0 {
 			out = before
 			return nil
@@ -219,7 +218,7 @@ func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.Tenant, groupID
 			table = "groups"
 		}
 		rows, err := returning(ctx, tx, `INSERT INTO group_members (group_id, member_id, member_type)
-			SELECT ?, id, '`+kind+`' FROM `+table+` WHERE directory_id = ? AND `+s.d.InJSON("id")+`
+			SELECT CAST(? AS TEXT), id, '`+kind+`' FROM `+table+` WHERE directory_id = ? AND `+s.d.InJSON("id")+`
 			ON CONFLICT DO NOTHING RETURNING member_id, member_type`, groupID, t.DirectoryID, string(list))
 		if err != nil {
 			return nil, err

@@ -174,16 +174,28 @@ func (s *Store) prepare(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 	return st, nil
 }
 
+// maxAttempts bounds how often a transaction that lost a deadlock or a
+// serialization conflict is run again.
+const maxAttempts = 5
+
 // inTx runs fn in a write transaction and commits it. fn's error (or a
-// failed commit) rolls everything back.
+// failed commit) rolls everything back. A transaction that failed only
+// because of a concurrent one is run again from the start, so fn must not
+// keep state from one run to the next.
 func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
-	return s.runTx(ctx, s.write, nil, fn)
+	for attempt := 1; ; attempt++ {
+		err := s.runTx(ctx, s.write, nil, fn)
+		if err == nil || s.d.IsRetryable == nil || !s.d.IsRetryable(err) || attempt == maxAttempts {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * time.Millisecond)
+	}
 }
 
 // inRead runs fn in a read-only transaction, so that the queries of one
 // request see one snapshot.
 func (s *Store) inRead(ctx context.Context, fn func(*tx) error) error {
-	return s.runTx(ctx, s.read, &sql.TxOptions{ReadOnly: s.d.Name != "sqlite"}, fn)
+	return s.runTx(ctx, s.read, s.d.ReadTx, fn)
 }
 
 func (s *Store) runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(*tx) error) error {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -115,7 +116,7 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, upda
 			return err
 		}
 		u.ID, u.Created = before.ID, before.Created
-		if bytes.Equal(u.Attributes, before.Attributes) {
+		if sameJSON(u.Attributes, before.Attributes) {
 			out = before // nothing changed: no new version, no event
 			return nil
 		}
@@ -149,6 +150,20 @@ func userAction(before, after roster.User) string {
 	return "user.updated"
 }
 
+// sameJSON reports whether two JSON documents are equal as values. The
+// bytes may differ when the database reformats what it stores (Postgres's
+// jsonb does).
+func sameJSON(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
 // changedKeys lists the top-level attributes that differ between two
 // documents, for the audit trail.
 func changedKeys(before, after []byte) []string {
@@ -157,7 +172,7 @@ func changedKeys(before, after []byte) []string {
 	json.Unmarshal(after, &b)
 	var keys []string
 	for k, v := range b {
-		if !bytes.Equal(a[k], v) && k != "schemas" {
+		if !sameJSON(a[k], v) && k != "schemas" {
 			keys = append(keys, k)
 		}
 	}

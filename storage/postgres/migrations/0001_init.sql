@@ -1,0 +1,92 @@
+-- Roster's first schema, the PostgreSQL twin of the SQLite one. Times are
+-- integer microseconds since the Unix epoch (UTC); 0 means "never". Users
+-- and groups keep their SCIM document in `attributes` and repeat in
+-- columns what is indexed or reasoned about.
+
+CREATE TABLE orgs (
+    id      TEXT PRIMARY KEY,
+    name    TEXT NOT NULL,
+    created BIGINT NOT NULL
+);
+
+CREATE TABLE directories (
+    id      TEXT PRIMARY KEY,
+    org_id  TEXT NOT NULL REFERENCES orgs (id),
+    name    TEXT NOT NULL,
+    created BIGINT NOT NULL
+);
+CREATE INDEX directories_org ON directories (org_id);
+
+CREATE TABLE tokens (
+    id           TEXT PRIMARY KEY,
+    org_id       TEXT NOT NULL,
+    directory_id TEXT NOT NULL REFERENCES directories (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    prefix       TEXT NOT NULL,
+    hash         BYTEA NOT NULL,
+    created      BIGINT NOT NULL,
+    expires      BIGINT NOT NULL DEFAULT 0,
+    revoked      BIGINT NOT NULL DEFAULT 0,
+    last_used    BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX tokens_prefix ON tokens (directory_id, prefix);
+
+-- seq is creation order: the default sort and the cursor key.
+CREATE TABLE users (
+    seq            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id             TEXT NOT NULL UNIQUE,
+    org_id         TEXT NOT NULL,
+    directory_id   TEXT NOT NULL REFERENCES directories (id),
+    user_name      TEXT NOT NULL,
+    user_name_fold TEXT NOT NULL,
+    external_id    TEXT,
+    display_name   TEXT,
+    active         BOOLEAN NOT NULL,
+    attributes     JSONB NOT NULL,
+    version        BIGINT NOT NULL,
+    created        BIGINT NOT NULL,
+    modified       BIGINT NOT NULL
+);
+CREATE INDEX users_tenant ON users (org_id, directory_id, seq);
+CREATE UNIQUE INDEX users_user_name ON users (org_id, user_name_fold);
+CREATE INDEX users_external_id ON users (directory_id, external_id);
+
+CREATE TABLE groups (
+    seq               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id                TEXT NOT NULL UNIQUE,
+    org_id            TEXT NOT NULL,
+    directory_id      TEXT NOT NULL REFERENCES directories (id),
+    display_name      TEXT NOT NULL,
+    display_name_fold TEXT NOT NULL,
+    external_id       TEXT,
+    attributes        JSONB NOT NULL,
+    version           BIGINT NOT NULL,
+    created           BIGINT NOT NULL,
+    modified          BIGINT NOT NULL
+);
+CREATE INDEX groups_tenant ON groups (org_id, directory_id, seq);
+CREATE INDEX groups_display_name ON groups (directory_id, display_name_fold);
+CREATE INDEX groups_external_id ON groups (directory_id, external_id);
+
+-- One row per membership: adding a member writes one row, whatever the
+-- size of the group.
+CREATE TABLE group_members (
+    group_id    TEXT NOT NULL,
+    member_id   TEXT NOT NULL,
+    member_type TEXT NOT NULL,
+    PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX group_members_member ON group_members (member_id);
+
+CREATE TABLE events (
+    seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id        TEXT NOT NULL,
+    directory_id  TEXT NOT NULL,
+    time          BIGINT NOT NULL,
+    actor         TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_id   TEXT NOT NULL,
+    detail        JSONB NOT NULL
+);
+CREATE INDEX events_org ON events (org_id, seq);
