@@ -40,6 +40,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server", cmdServe},
 	{"migrate", "apply database migrations and exit", cmdMigrate},
+	{"backup", "write a consistent copy of a SQLite database", cmdBackup},
 	{"org create", "create an organization", cmdOrgCreate},
 	{"org list", "list organizations", cmdOrgList},
 	{"directory create", "create a directory and its first API token", cmdDirectoryCreate},

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/http/server"
+	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlstore"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -95,5 +97,36 @@ func cmdMigrate(ctx context.Context, c *cli, args []string) error {
 	}
 	defer st.Close()
 	fmt.Fprintf(c.stdout, "Migrations applied to %s.\n", c.db)
+	return nil
+}
+
+func cmdBackup(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlags("backup")
+	out := fs.String("out", "", "the file to write the copy to (must not exist)")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	if isPostgres(c.db) {
+		return fmt.Errorf("backup copies SQLite databases; for PostgreSQL use pg_dump (see docs/operations.md)")
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, ok := st.(*sqlstore.Store)
+	if !ok {
+		return fmt.Errorf("backup: unexpected store type %T", st)
+	}
+	if err := sqlite.Backup(ctx, s, *out); err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(map[string]any{"database": c.db, "backup": *out})
+	}
+	fmt.Fprintf(c.stdout, "Backed up %s to %s (a consistent copy; the server may keep running).\n", c.db, *out)
 	return nil
 }

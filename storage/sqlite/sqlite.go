@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 
@@ -140,4 +141,18 @@ func dsn(path string, o options, extra string) string {
 		extra,
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + strings.Join(params, "&")
+}
+
+// Backup writes a consistent copy of the open database to path while it
+// stays in use: VACUUM INTO reads one snapshot, so writers carry on and the
+// copy holds every transaction committed before it began.
+func Backup(ctx context.Context, s *sqlstore.Store, path string) error {
+	if s.Dialect().Name != "sqlite" {
+		return fmt.Errorf("backup: the store is not SQLite")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s exists; choose a new file", path)
+	}
+	_, err := s.DB().ExecContext(ctx, "VACUUM INTO ?", path)
+	return err
 }
