@@ -49,6 +49,7 @@ var commands = []command{
 	{"token list", "list a directory's tokens", cmdTokenList},
 	{"token rotate", "replace a token; the old one works for a grace period", cmdTokenRotate},
 	{"token revoke", "end a token at once", cmdTokenRevoke},
+	{"bench", "load-test a SCIM base URL the way identity providers use it", cmdBench},
 	{"version", "print the version", cmdVersion},
 }
 

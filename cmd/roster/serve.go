@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served only on --debug-addr
 	"time"
 
 	"github.com/rosterhq/roster/http/server"
@@ -21,6 +22,7 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("serve")
 	addr := fs.String("addr", c.env("ROSTER_ADDR", defaultAddr), "address to listen on (env ROSTER_ADDR)")
 	logFormat := fs.String("log-format", c.env("ROSTER_LOG_FORMAT", "text"), "log format: text or json (env ROSTER_LOG_FORMAT)")
+	debugAddr := fs.String("debug-addr", c.getenv("ROSTER_DEBUG_ADDR"), "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env ROSTER_DEBUG_ADDR)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +49,14 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 		Logger:    log,
 		Ready:     func(r *http.Request) error { return st.Ping(r.Context()) },
 	})
+	if *debugAddr != "" {
+		go func() {
+			// pprof registers on http.DefaultServeMux, which nothing else uses.
+			if err := http.ListenAndServe(*debugAddr, http.DefaultServeMux); err != nil {
+				log.Error("debug listener", "err", err)
+			}
+		}()
+	}
 	srv := server.New(*addr, h, log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

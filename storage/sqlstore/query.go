@@ -330,7 +330,10 @@ func (s *Store) orderBy(sc *scope, q roster.Query) string {
 }
 
 // list runs a query over table in the tenant: the page, and the total when
-// the page alone does not tell it. Both run in one snapshot.
+// the page alone does not tell it. They are two statements, not one
+// transaction: a lookup by userName, the commonest request, needs only the
+// first, and a total that counts a write made between the two is as right
+// as one that does not.
 func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t roster.Tenant, q roster.Query, scan func(rowScanner) error) (int, error) {
 	where := "r.org_id = ? AND r.directory_id = ?"
 	args := []any{t.OrgID, t.DirectoryID}
@@ -342,42 +345,51 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 		where += " AND " + cond
 		args = append(args, fargs...)
 	}
-	order := s.orderBy(sc, q)
 	total := -1
-	err := s.inRead(ctx, func(tx *tx) error {
-		n := 0
-		if q.Count > 0 {
-			// The page's rows are found on the index alone, then read: a
-			// deep page skips index entries, not rows.
-			query := `SELECT ` + columns + ` FROM ` + table + ` r JOIN (SELECT r.seq FROM ` + table + ` r WHERE ` + where +
-				` ORDER BY ` + order + ` LIMIT ? OFFSET ?) p ON p.seq = r.seq ORDER BY ` + order
-			rows, err := tx.query(ctx, query, append(args, q.Count, q.StartIndex-1)...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if err := scan(rows); err != nil {
-					return err
-				}
-				n++
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if n > 0 && n < q.Count {
-				total = q.StartIndex - 1 + n // the last page tells the total
-			}
-			if n == 0 && q.StartIndex == 1 {
-				total = 0
-			}
+	if q.Count > 0 {
+		order := s.orderBy(sc, q)
+		// The page's rows are found on the index alone, then read: a deep
+		// page skips index entries, not rows.
+		n, err := s.readRows(ctx, `SELECT `+columns+` FROM `+table+` r JOIN (SELECT r.seq FROM `+table+` r WHERE `+where+
+			` ORDER BY `+order+` LIMIT ? OFFSET ?) p ON p.seq = r.seq ORDER BY `+order, append(args, q.Count, q.StartIndex-1), scan)
+		if err != nil {
+			return 0, err
 		}
-		if total < 0 {
-			return tx.queryRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&total)
+		switch {
+		case n > 0 && n < q.Count:
+			total = q.StartIndex - 1 + n // the last page tells the total
+		case n == 0 && q.StartIndex == 1:
+			total = 0
 		}
-		return nil
-	})
-	return total, err
+	}
+	if total < 0 {
+		if err := s.readRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&total); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// readRows runs a query on the reader pool through the statement cache and
+// scans each row; it returns the number of rows.
+func (s *Store) readRows(ctx context.Context, query string, args []any, scan func(rowScanner) error) (int, error) {
+	st, err := s.prepare(ctx, s.read, query)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
 }
 
 // Users implements roster.Store.

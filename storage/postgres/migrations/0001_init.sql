@@ -49,7 +49,7 @@ CREATE TABLE users (
 );
 CREATE INDEX users_tenant ON users (org_id, directory_id, seq);
 CREATE UNIQUE INDEX users_user_name ON users (org_id, user_name_fold);
-CREATE INDEX users_external_id ON users (directory_id, external_id);
+CREATE INDEX users_external_id ON users (org_id, directory_id, external_id);
 
 CREATE TABLE groups (
     seq               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -65,8 +65,8 @@ CREATE TABLE groups (
     modified          BIGINT NOT NULL
 );
 CREATE INDEX groups_tenant ON groups (org_id, directory_id, seq);
-CREATE INDEX groups_display_name ON groups (directory_id, display_name_fold);
-CREATE INDEX groups_external_id ON groups (directory_id, external_id);
+CREATE INDEX groups_display_name ON groups (org_id, directory_id, display_name_fold);
+CREATE INDEX groups_external_id ON groups (org_id, directory_id, external_id);
 
 -- One row per membership: adding a member writes one row, whatever the
 -- size of the group.

@@ -49,8 +49,11 @@ CREATE TABLE users (
 -- Every SQLite index ends with the rowid, so this one also orders a
 -- directory's users by seq: paging reads it alone.
 CREATE INDEX users_tenant ON users (org_id, directory_id);
+-- No index starts with directory_id alone: a statement that looks users up
+-- by a list of IDs within a directory must use the unique index on id, and
+-- SQLite's planner, without statistics, would rather scan a directory.
 CREATE UNIQUE INDEX users_user_name ON users (org_id, user_name_fold);
-CREATE INDEX users_external_id ON users (directory_id, external_id);
+CREATE INDEX users_external_id ON users (org_id, directory_id, external_id);
 
 CREATE TABLE groups (
     seq               INTEGER PRIMARY KEY,
@@ -66,8 +69,8 @@ CREATE TABLE groups (
     modified          INTEGER NOT NULL
 );
 CREATE INDEX groups_tenant ON groups (org_id, directory_id);
-CREATE INDEX groups_display_name ON groups (directory_id, display_name_fold);
-CREATE INDEX groups_external_id ON groups (directory_id, external_id);
+CREATE INDEX groups_display_name ON groups (org_id, directory_id, display_name_fold);
+CREATE INDEX groups_external_id ON groups (org_id, directory_id, external_id);
 
 -- One row per membership: adding a member writes one row, whatever the
 -- size of the group.
