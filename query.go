@@ -8,12 +8,33 @@ type Query struct {
 	Descending bool
 	StartIndex int // 1-based position of the first result (index paging)
 	Count      int // page size; 0 asks only for the total
+	// Cursor, when set, pages by position in creation order instead of by
+	// index (RFC 9865): a walk sees every resource that exists throughout
+	// it exactly once, however others write meanwhile. It excludes SortBy
+	// and StartIndex.
+	Cursor *Cursor
+}
+
+// Cursor is where a cursor page starts: after the resource at position
+// After (0: at the beginning), or, paging backwards, before the one at
+// position Before. Positions are the store's creation sequence; clients
+// see them only inside opaque cursor strings.
+type Cursor struct {
+	After  int64
+	Before int64
+	// Total asks for the total number of matches; a walk counts once, at
+	// its start, and carries the number along.
+	Total bool
 }
 
 // Page is one page of a query's results.
 type Page[T any] struct {
 	Items []T
-	Total int // all matches, not just this page
+	Total int // all matches, not just this page; -1 when not counted
+	// For cursor pages: the positions of the first and last item, and
+	// whether there are matches before and after this page.
+	First, Last      int64
+	HasPrev, HasNext bool
 }
 
 // Filter is a SCIM filter whose attribute names have been checked against

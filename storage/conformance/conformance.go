@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"TenantIsolation", testTenantIsolation},
 		{"Filters", testFilters},
 		{"SortAndPage", testSortAndPage},
+		{"CursorWalk", testCursorWalk},
 		{"Membership", testMembership},
 		{"NestedGroups", testNestedGroups},
 		{"Versions", testVersions},
@@ -545,6 +546,95 @@ func testSortAndPage(t *testing.T, s roster.Store) {
 	flt, _ := scim.UserType.ParseFilter(`title pr`)
 	got, total = list(roster.Query{Filter: flt, SortBy: sortBy("meta.created"), Descending: true, StartIndex: 1, Count: 2})
 	check("filtered, by created descending", got, total, []string{"echo", "charlie"}, 3)
+}
+
+// testCursorWalk walks a directory with cursors while others create and
+// delete users: every user that exists throughout the walk is seen exactly
+// once, and a backwards walk sees the same pages.
+func testCursorWalk(t *testing.T, s roster.Store) {
+	f := newFixture(t, s, "Acme")
+	var ids []string
+	for i := 0; i < 25; i++ {
+		ids = append(ids, createUser(t, s, f.tenant, fmt.Sprintf("walk%02d@acme.test", i)).ID)
+	}
+	deleted := map[string]bool{}
+	seen := map[string]int{}
+	var pages []*roster.Page[roster.User]
+	cursor := &roster.Cursor{Total: true}
+	for step := 0; ; step++ {
+		page, err := s.Users(ctx, f.tenant, roster.Query{Count: 4, Cursor: cursor})
+		must(t, err)
+		if step == 0 && page.Total != 25 {
+			t.Errorf("first page total = %d, want 25", page.Total)
+		}
+		if step > 0 && page.Total != -1 {
+			t.Errorf("a later page counted again (total %d)", page.Total)
+		}
+		pages = append(pages, page)
+		for _, u := range page.Items {
+			seen[u.ID]++
+		}
+		// Meanwhile: delete a user ahead and one behind, create one.
+		if ahead := 4*step + 6; ahead < len(ids) && step%2 == 0 {
+			must(t, s.DeleteUser(ctx, f.tenant, ids[ahead], 0))
+			deleted[ids[ahead]] = true
+		}
+		if behind := 4 * step; step%3 == 1 && !deleted[ids[behind]] {
+			must(t, s.DeleteUser(ctx, f.tenant, ids[behind], 0))
+			deleted[ids[behind]] = true
+		}
+		createUser(t, s, f.tenant, fmt.Sprintf("new%02d@acme.test", step))
+		if !page.HasNext {
+			break
+		}
+		if step > 40 {
+			t.Fatal("the walk does not end")
+		}
+		cursor = &roster.Cursor{After: page.Last}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("user %s seen %d times", id, n)
+		}
+	}
+	for _, id := range ids {
+		if !deleted[id] && seen[id] != 1 {
+			t.Errorf("user %s existed throughout but was seen %d times", id, seen[id])
+		}
+	}
+	// Now that nobody writes: walking backwards from the end reads the
+	// directory in reverse, page by page, and stops at the start.
+	all, err := s.Users(ctx, f.tenant, roster.Query{Count: 1000, Cursor: &roster.Cursor{}})
+	must(t, err)
+	var forward []string
+	for _, u := range all.Items {
+		forward = append(forward, u.ID)
+	}
+	var backward []string
+	before := all.Last + 1
+	for i := 0; ; i++ {
+		page, err := s.Users(ctx, f.tenant, roster.Query{Count: 4, Cursor: &roster.Cursor{Before: before}})
+		must(t, err)
+		var ids []string
+		for _, u := range page.Items {
+			ids = append(ids, u.ID)
+		}
+		backward = append(ids, backward...)
+		if !page.HasPrev || i > 40 {
+			break
+		}
+		before = page.First
+	}
+	if !slices.Equal(backward, forward) {
+		t.Errorf("backwards walk = %d users, forward = %d; they differ", len(backward), len(forward))
+	}
+	// A filtered walk pages only the matches.
+	flt, _ := scim.UserType.ParseFilter(`userName sw "new"`)
+	page, err := s.Users(ctx, f.tenant, roster.Query{Filter: flt, Count: 100, Cursor: &roster.Cursor{Total: true}})
+	must(t, err)
+	if page.Total != len(page.Items) || page.HasNext || page.HasPrev || len(page.Items) != len(pages) {
+		t.Errorf("filtered walk: total %d, %d items, next %v, prev %v; want %d items", page.Total, len(page.Items), page.HasNext, page.HasPrev, len(pages))
+	}
 }
 
 func testMembership(t *testing.T, s roster.Store) {

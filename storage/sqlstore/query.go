@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -333,19 +334,22 @@ func (s *Store) orderBy(sc *scope, q roster.Query) string {
 // the page alone does not tell it. They are two statements, not one
 // transaction: a lookup by userName, the commonest request, needs only the
 // first, and a total that counts a write made between the two is as right
-// as one that does not.
-func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t roster.Tenant, q roster.Query, scan func(rowScanner) error) (int, error) {
+// as one that does not. scan reads one row and returns its position.
+func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t roster.Tenant, q roster.Query, scan func(rowScanner) (int64, error)) (pageInfo, error) {
 	where := "r.org_id = ? AND r.directory_id = ?"
 	args := []any{t.OrgID, t.DirectoryID}
 	if q.Filter != nil {
 		cond, fargs, err := s.compileFilter(q.Filter, sc)
 		if err != nil {
-			return 0, err
+			return pageInfo{}, err
 		}
 		where += " AND " + cond
 		args = append(args, fargs...)
 	}
-	total := -1
+	if q.Cursor != nil {
+		return s.cursorPage(ctx, table, columns, where, args, q, scan)
+	}
+	info := pageInfo{total: -1}
 	if q.Count > 0 {
 		order := s.orderBy(sc, q)
 		// The page's rows are found on the index alone, then read: a deep
@@ -353,26 +357,80 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 		n, err := s.readRows(ctx, `SELECT `+columns+` FROM `+table+` r JOIN (SELECT r.seq FROM `+table+` r WHERE `+where+
 			` ORDER BY `+order+` LIMIT ? OFFSET ?) p ON p.seq = r.seq ORDER BY `+order, append(args, q.Count, q.StartIndex-1), scan)
 		if err != nil {
-			return 0, err
+			return info, err
 		}
 		switch {
 		case n > 0 && n < q.Count:
-			total = q.StartIndex - 1 + n // the last page tells the total
+			info.total = q.StartIndex - 1 + n // the last page tells the total
 		case n == 0 && q.StartIndex == 1:
-			total = 0
+			info.total = 0
 		}
 	}
-	if total < 0 {
-		if err := s.readRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&total); err != nil {
-			return 0, err
+	if info.total < 0 {
+		if err := s.readRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&info.total); err != nil {
+			return info, err
 		}
 	}
-	return total, nil
+	return info, nil
+}
+
+// pageInfo is what list learns besides the rows.
+type pageInfo struct {
+	total            int
+	first, last      int64
+	hasPrev, hasNext bool
+}
+
+// cursorPage reads a page by position (keyset pagination): it seeks on the
+// creation sequence, so no page, however deep, reads the rows before it.
+// It reads one row more than asked to learn whether another page follows.
+func (s *Store) cursorPage(ctx context.Context, table, columns, where string, args []any, q roster.Query, scan func(rowScanner) (int64, error)) (pageInfo, error) {
+	c := q.Cursor
+	info := pageInfo{total: -1}
+	if c.Total {
+		if err := s.readRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&info.total); err != nil {
+			return info, err
+		}
+	}
+	if q.Count <= 0 {
+		return info, nil
+	}
+	backwards := c.Before > 0
+	query := `SELECT ` + columns + ` FROM ` + table + ` r WHERE ` + where + ` AND r.seq > ? ORDER BY r.seq LIMIT ?`
+	from := c.After
+	if backwards {
+		query = `SELECT ` + columns + ` FROM ` + table + ` r WHERE ` + where + ` AND r.seq < ? ORDER BY r.seq DESC LIMIT ?`
+		from = c.Before
+	}
+	var seqs []int64
+	extra := false
+	_, err := s.readRows(ctx, query, append(args, from, q.Count+1), func(sc rowScanner) (int64, error) {
+		if len(seqs) == q.Count {
+			extra = true // the look-ahead row: not part of the page
+			return 0, nil
+		}
+		seq, err := scan(sc)
+		seqs = append(seqs, seq)
+		return seq, err
+	})
+	if err != nil {
+		return info, err
+	}
+	if len(seqs) > 0 {
+		info.first, info.last = seqs[0], seqs[len(seqs)-1]
+	}
+	if backwards {
+		info.first, info.last = info.last, info.first
+		info.hasPrev, info.hasNext = extra, true
+	} else {
+		info.hasPrev, info.hasNext = c.After > 0, extra
+	}
+	return info, nil
 }
 
 // readRows runs a query on the reader pool through the statement cache and
 // scans each row; it returns the number of rows.
-func (s *Store) readRows(ctx context.Context, query string, args []any, scan func(rowScanner) error) (int, error) {
+func (s *Store) readRows(ctx context.Context, query string, args []any, scan func(rowScanner) (int64, error)) (int, error) {
 	st, err := s.prepare(ctx, s.read, query)
 	if err != nil {
 		return 0, err
@@ -384,7 +442,7 @@ func (s *Store) readRows(ctx context.Context, query string, args []any, scan fun
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		if err := scan(rows); err != nil {
+		if _, err := scan(rows); err != nil {
 			return n, err
 		}
 		n++
@@ -392,26 +450,33 @@ func (s *Store) readRows(ctx context.Context, query string, args []any, scan fun
 	return n, rows.Err()
 }
 
-// Users implements roster.Store.
+// Users implements roster.Store. Items of a backwards cursor page are
+// read newest first and put back in order.
 func (s *Store) Users(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.User], error) {
 	page := &roster.Page[roster.User]{}
-	total, err := s.list(ctx, "users", userColumns, userScope, t, q, func(sc rowScanner) error {
-		u, _, err := scanUser(sc)
+	info, err := s.list(ctx, "users", userColumns, userScope, t, q, func(sc rowScanner) (int64, error) {
+		u, seq, err := scanUser(sc)
 		page.Items = append(page.Items, u)
-		return err
+		return seq, err
 	})
-	page.Total = total
+	if q.Cursor != nil && q.Cursor.Before > 0 {
+		slices.Reverse(page.Items)
+	}
+	page.Total, page.First, page.Last, page.HasPrev, page.HasNext = info.total, info.first, info.last, info.hasPrev, info.hasNext
 	return page, err
 }
 
 // Groups implements roster.Store.
 func (s *Store) Groups(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.Group], error) {
 	page := &roster.Page[roster.Group]{}
-	total, err := s.list(ctx, "groups", groupColumns, groupScope, t, q, func(sc rowScanner) error {
-		g, _, err := scanGroup(sc)
+	info, err := s.list(ctx, "groups", groupColumns, groupScope, t, q, func(sc rowScanner) (int64, error) {
+		g, seq, err := scanGroup(sc)
 		page.Items = append(page.Items, g)
-		return err
+		return seq, err
 	})
-	page.Total = total
+	if q.Cursor != nil && q.Cursor.Before > 0 {
+		slices.Reverse(page.Items)
+	}
+	page.Total, page.First, page.Last, page.HasPrev, page.HasNext = info.total, info.first, info.last, info.hasPrev, info.hasNext
 	return page, err
 }
