@@ -18,7 +18,15 @@ import (
 	"github.com/rosterhq/roster/storage/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main() // the test binary as the roster command, for crash tests
+		return
+	}
+	os.Exit(pgtest.Main(m))
+}
+
+func decodeJSON(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
 
 // runCLI runs the command in-process and returns its output.
 func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
