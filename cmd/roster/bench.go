@@ -10,8 +10,8 @@ import (
 
 func cmdBench(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("bench")
-	base := fs.String("url", c.getenv("ROSTER_BENCH_URL"), "the directory's SCIM base URL (env ROSTER_BENCH_URL)")
-	token := fs.String("token", c.getenv("ROSTER_BENCH_TOKEN"), "the directory's API token (env ROSTER_BENCH_TOKEN)")
+	base := fs.String("url", "", "the directory's SCIM base URL")
+	token := fs.String("token", "", "the directory's API token")
 	users := fs.Int("users", 10000, "users to create and add to the big group")
 	conc := fs.Int("concurrency", 8, "concurrent requests")
 	requests := fs.Int("requests", 20000, "requests per read phase")

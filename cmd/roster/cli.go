@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/peterbourgon/ff/v3"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/storage/postgres"
@@ -24,37 +28,22 @@ const (
 	defaultAddr = "127.0.0.1:8080"
 )
 
-// cli holds what every command shares: where output goes, the environment,
-// and the common flags.
+// cli holds what every command shares: where output goes and the common
+// flags.
 type cli struct {
 	stdout, stderr io.Writer
-	getenv         func(string) string
 
 	db      string
 	baseURL string
+	config  string
 	json    bool
 }
 
-// commonFlags defines --db and --base-url on fs, defaulting to the
-// environment or to what an earlier parse (before the command words) set.
+// commonFlags defines the flags every command takes.
 func (c *cli) commonFlags(fs *flag.FlagSet) {
-	db := c.db
-	if db == "" {
-		db = c.env("ROSTER_DB", defaultDB)
-	}
-	base := c.baseURL
-	if base == "" {
-		base = c.getenv("ROSTER_BASE_URL")
-	}
-	fs.StringVar(&c.db, "db", db, "database: a SQLite file path, or a postgres:// URL (env ROSTER_DB)")
-	fs.StringVar(&c.baseURL, "base-url", base, "public URL of Roster, used in directory base URLs (env ROSTER_BASE_URL; default http:// + the listen address)")
-}
-
-func (c *cli) env(name, fallback string) string {
-	if v := c.getenv(name); v != "" {
-		return v
-	}
-	return fallback
+	fs.StringVar(&c.db, "db", defaultDB, "database: a SQLite file path, or a postgres:// URL")
+	fs.StringVar(&c.baseURL, "base-url", "", "public URL of Roster, used in directory base URLs (default http:// + the listen address)")
+	fs.StringVar(&c.config, "config", "", `a configuration file of "flag value" lines, e.g. "db /var/lib/roster/roster.db"`)
 }
 
 // newFlags returns a command's flag set with the common flags and --json.
@@ -66,9 +55,17 @@ func (c *cli) newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args and refuses stray positional arguments.
+// parse reads the command's settings: from the command line first, then
+// from ROSTER_* environment variables (ROSTER_BASE_URL for --base-url),
+// then from the --config file, through github.com/peterbourgon/ff. Stray
+// positional arguments are refused.
 func (c *cli) parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	err := ff.Parse(fs, args, ff.WithEnvVarPrefix("ROSTER"), ff.WithConfigFileFlag("config"), ff.WithConfigFileParser(ff.PlainParser))
+	if errors.Is(err, flag.ErrHelp) {
+		return errUsage
+	}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "%s: %v\n", fs.Name(), err)
 		return errUsage
 	}
 	if fs.NArg() > 0 {
@@ -132,7 +129,10 @@ func (c *cli) publicURL() string {
 	if c.baseURL != "" {
 		return strings.TrimRight(c.baseURL, "/")
 	}
-	return "http://" + c.env("ROSTER_ADDR", defaultAddr)
+	if addr := os.Getenv("ROSTER_ADDR"); addr != "" {
+		return "http://" + addr
+	}
+	return "http://" + defaultAddr
 }
 
 // printJSON writes v as indented JSON.

@@ -27,7 +27,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // command is one subcommand.
@@ -59,10 +59,12 @@ var version = "dev"
 // errUsage means the arguments were wrong; the usage has been printed.
 var errUsage = errors.New("usage")
 
-// run is main without the process: tests call it with their own arguments,
-// environment and output.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv}
+// run is main without the process: tests call it with their own arguments
+// and output.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr}
+	// Common flags may come before the command words; they are handed on
+	// to the command's own flag set, which parses them with the rest.
 	global := flag.NewFlagSet("roster", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	c.commonFlags(global)
@@ -71,8 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		usage(stderr)
 		return 2
 	}
-	rest := global.Args()
-	cmd, rest := findCommand(rest)
+	leading := args[:len(args)-len(global.Args())]
+	cmd, rest := findCommand(global.Args())
 	if cmd == nil {
 		if len(rest) > 0 && rest[0] != "help" && rest[0] != "-h" && rest[0] != "--help" {
 			fmt.Fprintf(stderr, "roster: unknown command %q\n\n", strings.Join(rest, " "))
@@ -82,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		usage(stdout)
 		return 0
 	}
-	err := cmd.run(ctx, c, rest)
+	err := cmd.run(ctx, c, append(append([]string(nil), leading...), rest...))
 	switch {
 	case err == nil:
 		return 0
@@ -121,8 +123,9 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-18s %s\n", cmd.words, cmd.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Every command takes --db DSN (env ROSTER_DB, default ./roster.db) and")
-	fmt.Fprintln(w, "--base-url URL (env ROSTER_BASE_URL). Run 'roster <command> -h' for its flags.")
+	fmt.Fprintln(w, "Every command takes --db DSN (default ./roster.db), --base-url URL and --config FILE.")
+	fmt.Fprintln(w, "Every flag can also be set as an environment variable: --base-url as ROSTER_BASE_URL.")
+	fmt.Fprintln(w, "Run 'roster <command> -h' for a command's flags.")
 }
 
 func cmdVersion(_ context.Context, c *cli, args []string) error {

@@ -26,13 +26,22 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m))
 }
 
+// setenv sets the environment for the commands a test runs; ROSTER_*
+// variables are how the tests choose the database, as operators do.
+func setenv(t *testing.T, env map[string]string) {
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
 func decodeJSON(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
 
 // runCLI runs the command in-process and returns its output.
 func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	setenv(t, env)
 	var out, errOut bytes.Buffer
-	code = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+	code = run(context.Background(), args, &out, &errOut)
 	return out.String(), errOut.String(), code
 }
 
@@ -53,11 +62,12 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 // server stops when the test ends, and must stop cleanly.
 func serve(t *testing.T, env map[string]string, args ...string) string {
 	t.Helper()
+	setenv(t, env)
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, pw, io.Discard)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), pw, io.Discard)
 		pw.Close()
 	}()
 	t.Cleanup(func() {
@@ -254,5 +264,48 @@ func TestBackup(t *testing.T) {
 	}
 	if _, _, code := runCLI(t, env, "backup", "--out", copyPath); code == 0 {
 		t.Error("backup overwrote an existing file")
+	}
+}
+
+func TestConfigurationSources(t *testing.T) {
+	dir := t.TempDir()
+	fromFile, fromEnv, fromFlag := filepath.Join(dir, "file.db"), filepath.Join(dir, "env.db"), filepath.Join(dir, "flag.db")
+	conf := filepath.Join(dir, "roster.conf")
+	if err := os.WriteFile(conf, []byte("# Roster settings\ndb "+fromFile+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	orgIn := func(db string) int {
+		t.Helper()
+		var orgs []struct{ ID string }
+		out, errOut, code := runCLI(t, nil, "org", "list", "--json", "--db", db)
+		if code != 0 {
+			t.Fatalf("org list: %s", errOut)
+		}
+		json.Unmarshal([]byte(out), &orgs)
+		return len(orgs)
+	}
+	// The config file applies when neither flag nor environment says otherwise.
+	runCLI(t, nil, "org", "create", "--name", "A", "--config", conf)
+	if orgIn(fromFile) != 1 {
+		t.Error("--config did not choose the database")
+	}
+	// The environment beats the file; a flag beats both.
+	runCLI(t, map[string]string{"ROSTER_DB": fromEnv}, "org", "create", "--name", "B", "--config", conf)
+	runCLI(t, nil, "org", "create", "--name", "C", "--config", conf, "--db", fromFlag)
+	if orgIn(fromEnv) != 1 || orgIn(fromFlag) != 1 || orgIn(fromFile) != 1 {
+		t.Errorf("precedence: file %d env %d flag %d orgs, want 1 each", orgIn(fromFile), orgIn(fromEnv), orgIn(fromFlag))
+	}
+}
+
+func TestServeReportsEveryConfigurationProblem(t *testing.T) {
+	_, errOut, code := runCLI(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "x.db"),
+		"--addr", "nonsense", "--log-format", "xml", "--base-url", "roster.example.com")
+	if code == 0 {
+		t.Fatal("serve accepted a broken configuration")
+	}
+	for _, want := range []string{"--addr", "--log-format", "--base-url"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("the error does not mention %s:\n%s", want, errOut)
+		}
 	}
 }

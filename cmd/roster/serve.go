@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only on --debug-addr
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/http/server"
@@ -20,10 +22,13 @@ const shutdownGrace = 30 * time.Second
 
 func cmdServe(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("serve")
-	addr := fs.String("addr", c.env("ROSTER_ADDR", defaultAddr), "address to listen on (env ROSTER_ADDR)")
-	logFormat := fs.String("log-format", c.env("ROSTER_LOG_FORMAT", "text"), "log format: text or json (env ROSTER_LOG_FORMAT)")
-	debugAddr := fs.String("debug-addr", c.getenv("ROSTER_DEBUG_ADDR"), "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env ROSTER_DEBUG_ADDR)")
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060")
 	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if err := validateServe(c, *addr, *logFormat, *debugAddr); err != nil {
 		return err
 	}
 	log, err := newLogger(c, *logFormat)
@@ -83,6 +88,40 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// validateServe checks the server's settings together and reports every
+// problem at once, so that a broken configuration is fixed in one go.
+func validateServe(c *cli, addr, logFormat, debugAddr string) error {
+	var problems []error
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		problems = append(problems, fmt.Errorf("--addr %q is not host:port: %v", addr, err))
+	}
+	if debugAddr != "" {
+		if _, _, err := net.SplitHostPort(debugAddr); err != nil {
+			problems = append(problems, fmt.Errorf("--debug-addr %q is not host:port: %v", debugAddr, err))
+		}
+	}
+	if logFormat != "text" && logFormat != "json" {
+		problems = append(problems, fmt.Errorf("--log-format must be text or json, not %q", logFormat))
+	}
+	if c.baseURL != "" {
+		u, err := url.Parse(c.baseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Errorf("--base-url %q must be an absolute http:// or https:// URL", c.baseURL))
+		}
+	}
+	if c.db == "" {
+		problems = append(problems, fmt.Errorf("--db must name a SQLite file or a postgres:// URL"))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = "  " + p.Error()
+	}
+	return fmt.Errorf("invalid configuration:\n%s", strings.Join(lines, "\n"))
 }
 
 func newLogger(c *cli, format string) (*slog.Logger, error) {
