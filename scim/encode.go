@@ -170,9 +170,12 @@ func (e Encoder) writeProjectedGroup(w Writer, g *roster.Group, members MemberSo
 func appendHead(dst []byte, id string, attrs []byte) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = appendJSONString(dst, id)
-	if inner := bytes.TrimSpace(attrs); len(inner) > 2 {
-		dst = append(dst, ',')
-		dst = append(dst, inner[1:len(inner)-1]...)
+	if outer := bytes.TrimSpace(attrs); len(outer) > 2 {
+		// A store may keep an empty object as "{ }".
+		if inner := bytes.TrimSpace(outer[1 : len(outer)-1]); len(inner) > 0 {
+			dst = append(dst, ',')
+			dst = append(dst, inner...)
+		}
 	}
 	return dst
 }

@@ -29,11 +29,19 @@ func (rt *ResourceType) ParseFilter(text string) (roster.Filter, error) {
 	if len(text) > MaxFilterLength {
 		return nil, roster.Invalidf(roster.ScimInvalidFilter, "the filter is %d characters long; the limit is %d", len(text), MaxFilterLength)
 	}
-	expr, err := filter.ParseFilterNumber([]byte(text))
+	expr, err := parseFilterCached(text)
+	var lifted []subPathCompare
+	if err != nil {
+		if rewritten, found := liftSubPathCompares(text); found != nil {
+			if e, err2 := filter.ParseFilterNumber([]byte(rewritten)); err2 == nil {
+				expr, err, lifted = e, nil, found
+			}
+		}
+	}
 	if err != nil {
 		return nil, filterSyntaxError(text, err)
 	}
-	c := filterConverter{rt: rt}
+	c := filterConverter{rt: rt, lifted: lifted}
 	f, err := c.convert(expr, nil)
 	if err != nil {
 		return nil, roster.Invalidf(roster.ScimInvalidFilter, "invalid filter %q: %v", text, err)
@@ -57,8 +65,9 @@ func filterSyntaxError(text string, err error) error {
 }
 
 type filterConverter struct {
-	rt    *ResourceType
-	nodes int
+	rt     *ResourceType
+	nodes  int
+	lifted []subPathCompare // what the placeholders of liftSubPathCompares stand for
 }
 
 // convert turns the parser's tree into a roster.Filter. Inside a value path,
@@ -85,28 +94,169 @@ func (c *filterConverter) convert(e filter.Expression, parent *target) (roster.F
 		}
 		return roster.Not{Filter: f}, nil
 	case *filter.ValuePath:
-		if parent != nil {
-			return nil, fmt.Errorf("value filters cannot be nested: %v", e)
-		}
-		t, err := c.rt.resolve(e.AttributePath.URI(), e.AttributePath.AttributeName, e.AttributePath.SubAttributeName())
-		if err != nil {
-			return nil, err
-		}
-		if t.sub != nil || t.attr.Type != roster.TypeComplex {
-			return nil, fmt.Errorf("%s[...] needs a complex attribute such as emails or addresses", t)
-		}
-		inner, err := c.convert(e.ValueFilter, &t)
-		if err != nil {
-			return nil, err
-		}
-		if !t.attr.MultiValued {
-			return inner, nil // name[givenName eq "x"] is name.givenName eq "x"
-		}
-		return roster.Has{Attr: t.ref(), Filter: inner}, nil
+		return c.valuePath(e, nil, parent)
 	case *filter.AttributeExpression:
+		if sp, ok := c.placeholder(e); ok {
+			return c.valuePath(sp.path, sp.compare, parent)
+		}
 		return c.compare(e, parent)
 	}
 	return nil, fmt.Errorf("unsupported expression %v", e)
+}
+
+// valuePath converts emails[type eq "work"], and with then set Entra's
+// emails[type eq "work"].value eq "x": one element must match both.
+func (c *filterConverter) valuePath(e *filter.ValuePath, then *filter.AttributeExpression, parent *target) (roster.Filter, error) {
+	if parent != nil {
+		return nil, fmt.Errorf("value filters cannot be nested: %v", e)
+	}
+	t, err := c.rt.resolve(e.AttributePath.URI(), e.AttributePath.AttributeName, e.AttributePath.SubAttributeName())
+	if err != nil {
+		return nil, err
+	}
+	if t.sub != nil || t.attr.Type != roster.TypeComplex {
+		return nil, fmt.Errorf("%s[...] needs a complex attribute such as emails or addresses", t)
+	}
+	inner, err := c.convert(e.ValueFilter, &t)
+	if err != nil {
+		return nil, err
+	}
+	if then != nil {
+		f, err := c.compare(then, &t)
+		if err != nil {
+			return nil, err
+		}
+		inner = roster.And{Left: inner, Right: f}
+	}
+	if !t.attr.MultiValued {
+		return inner, nil // name[givenName eq "x"] is name.givenName eq "x"
+	}
+	return roster.Has{Attr: t.ref(), Filter: inner}, nil
+}
+
+// subPathCompare is one emails[type eq "work"].value eq "x" of a filter.
+type subPathCompare struct {
+	path    *filter.ValuePath           // emails[type eq "work"]
+	compare *filter.AttributeExpression // value eq "x"
+}
+
+// placeholderPrefix names the attribute expressions that stand for a
+// subPathCompare in a rewritten filter.
+const placeholderPrefix = "zzRosterSubPath"
+
+func (c *filterConverter) placeholder(e *filter.AttributeExpression) (subPathCompare, bool) {
+	name, found := strings.CutPrefix(e.AttributePath.AttributeName, placeholderPrefix)
+	if !found || c.lifted == nil || e.AttributePath.URIPrefix != nil || e.AttributePath.SubAttribute != nil {
+		return subPathCompare{}, false
+	}
+	i, err := strconv.Atoi(name)
+	if err != nil || i < 0 || i >= len(c.lifted) {
+		return subPathCompare{}, false
+	}
+	return c.lifted[i], true
+}
+
+// liftSubPathCompares finds the comparisons of a value path's
+// sub-attribute, emails[type eq "work"].value eq "x", which Microsoft Entra
+// ID sends to look users up although RFC 7644's grammar has no such filter,
+// and replaces each with a placeholder expression the parser accepts. It
+// returns nil when there is none, or one it cannot take apart.
+func liftSubPathCompares(text string) (string, []subPathCompare) {
+	if strings.Contains(strings.ToLower(text), strings.ToLower(placeholderPrefix)) {
+		return "", nil
+	}
+	var out strings.Builder
+	var lifted []subPathCompare
+	done := 0 // text[:done] is in out
+	for i := 0; i < len(text); i++ {
+		if text[i] == '"' {
+			i = stringEnd(text, i) - 1
+			continue
+		}
+		if text[i] != '[' {
+			continue
+		}
+		closing := i + 1
+		for closing < len(text) && text[closing] != ']' {
+			if text[closing] == '"' {
+				closing = stringEnd(text, closing)
+				continue
+			}
+			closing++
+		}
+		if closing >= len(text) {
+			return "", nil
+		}
+		sub := closing + 1
+		if sub >= len(text) || text[sub] != '.' {
+			i = closing
+			continue
+		}
+		// The attribute path before [ and the comparison after ].name.
+		start := i
+		for start > done && text[start-1] == ' ' {
+			start--
+		}
+		for start > done && isPathChar(text[start-1]) {
+			start--
+		}
+		end := sub + 1
+		for end < len(text) && isPathChar(text[end]) && text[end] != ':' && text[end] != '.' {
+			end++
+		}
+		for end < len(text) && text[end] == ' ' {
+			end++
+		}
+		opEnd := min(end+2, len(text))
+		if !strings.EqualFold(text[end:opEnd], "pr") {
+			end = opEnd
+			for end < len(text) && text[end] == ' ' {
+				end++
+			}
+			if end < len(text) && text[end] == '"' {
+				end = stringEnd(text, end)
+			} else {
+				for end < len(text) && text[end] != ' ' && text[end] != ')' {
+					end++
+				}
+			}
+		} else {
+			end = opEnd
+		}
+		vp, err1 := filter.ParseValuePathNumber([]byte(text[start : closing+1]))
+		cmp, err2 := filter.ParseAttrExpNumber([]byte(text[sub+1 : end]))
+		if err1 != nil || err2 != nil {
+			return "", nil
+		}
+		out.WriteString(text[done:start])
+		fmt.Fprintf(&out, "%s%d pr", placeholderPrefix, len(lifted))
+		lifted = append(lifted, subPathCompare{path: &vp, compare: &cmp})
+		done = end
+		i = end - 1
+	}
+	if lifted == nil {
+		return "", nil
+	}
+	out.WriteString(text[done:])
+	return out.String(), lifted
+}
+
+// stringEnd returns the index after the string literal that starts at
+// text[i], or len(text).
+func stringEnd(text string, i int) int {
+	for j := i + 1; j < len(text); j++ {
+		switch text[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(text)
+}
+
+func isPathChar(b byte) bool {
+	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("$_-.:", b) >= 0
 }
 
 func (c *filterConverter) compare(e *filter.AttributeExpression, parent *target) (roster.Filter, error) {
@@ -155,6 +305,12 @@ func (c *filterConverter) compare(e *filter.AttributeExpression, parent *target)
 		// emails.value sw "a" is emails[value sw "a"].
 		whole := t
 		whole.sub = nil
+		if value == nil && op == roster.Eq {
+			// emails.value eq null is not (emails.value pr): no element has
+			// a value, which holds for a user without emails too, where
+			// emails[not (value pr)] would need an element.
+			return roster.Not{Filter: roster.Has{Attr: whole.ref(), Filter: roster.Compare{Attr: t.ref(), Op: roster.Pr}}}, nil
+		}
 		return roster.Has{Attr: whole.ref(), Filter: f}, nil
 	}
 	return f, nil

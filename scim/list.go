@@ -1,7 +1,9 @@
 package scim
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,8 +28,11 @@ type ListRequest struct {
 // startindex.
 func (rt *ResourceType) ParseListQuery(q url.Values) (*ListRequest, error) {
 	get := func(name string) string {
-		for k, v := range q {
-			if strings.EqualFold(k, name) && len(v) > 0 {
+		if v := q[name]; len(v) > 0 {
+			return v[0] // the exact name first: map order must not decide
+		}
+		for _, k := range slices.Sorted(maps.Keys(q)) {
+			if v := q[k]; strings.EqualFold(k, name) && len(v) > 0 {
 				return v[0]
 			}
 		}
@@ -83,15 +88,15 @@ func (rt *ResourceType) parseList(filterText, sortBy, sortOrder, startIndex, cou
 func (rt *ResourceType) ParseSortBy(path string) (roster.Attr, error) {
 	t, err := rt.parseAttrPath(path)
 	if err != nil {
-		return roster.Attr{}, roster.Invalidf(roster.ScimInvalidValue, "sortBy: %v", err)
-	}
-	if t.sub == nil && t.attr.Type == roster.TypeComplex {
-		if t.sub = t.attr.Sub("value"); t.sub == nil || t.attr.rows {
-			return roster.Attr{}, roster.Invalidf(roster.ScimInvalidValue, "sortBy: %s is complex; sort by one of its sub-attributes (%s)", t, attrNames(t.attr.SubAttributes))
-		}
+		return roster.Attr{}, roster.Invalidf(roster.ScimInvalidValue, "sortBy: %s", roster.AsError(err).Detail)
 	}
 	if t.attr.rows || t.leaf().Returned == ReturnedNever {
 		return roster.Attr{}, roster.Invalidf(roster.ScimInvalidValue, "sortBy: %s cannot be sorted by", t)
+	}
+	if t.sub == nil && t.attr.Type == roster.TypeComplex {
+		if t.sub = t.attr.Sub("value"); t.sub == nil {
+			return roster.Attr{}, roster.Invalidf(roster.ScimInvalidValue, "sortBy: %s is complex; sort by one of its sub-attributes (%s)", t, attrNames(t.attr.SubAttributes))
+		}
 	}
 	return t.ref(), nil
 }

@@ -3,10 +3,9 @@ package scim
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
-
-	filter "github.com/scim2/filter-parser/v2"
 
 	"github.com/rosterhq/roster"
 )
@@ -30,10 +29,15 @@ type Operation struct {
 // case.
 func ParsePatch(body map[string]any) ([]Operation, error) {
 	var raw any
-	for k, v := range body {
+	opsKey := ""
+	for _, k := range sortedKeys(body) {
+		v := body[k]
 		switch {
 		case strings.EqualFold(k, "Operations"):
-			raw = v
+			if opsKey != "" {
+				return nil, roster.Invalidf(roster.ScimInvalidSyntax, "a PATCH body has Operations once; it is given twice (as %q and %q)", opsKey, k)
+			}
+			opsKey, raw = k, v
 		case strings.EqualFold(k, "schemas"):
 			if err := checkSchemas(v); err != nil {
 				return nil, err
@@ -55,9 +59,18 @@ func ParsePatch(body map[string]any) ([]Operation, error) {
 		if !ok {
 			return nil, roster.Invalidf(roster.ScimInvalidSyntax, "Operations[%d] must be an object, not %s", i, jsonKind(item))
 		}
-		for k, v := range obj {
-			switch strings.ToLower(k) {
+		var rawOp any
+		given := map[string]string{}
+		for _, k := range sortedKeys(obj) {
+			v := obj[k]
+			lower := strings.ToLower(k)
+			if prev, dup := given[lower]; dup {
+				return nil, roster.Invalidf(roster.ScimInvalidSyntax, "Operations[%d] has %s twice (as %q and %q)", i, lower, prev, k)
+			}
+			given[lower] = k
+			switch lower {
 			case "op":
+				rawOp = v
 				s, _ := v.(string)
 				ops[i].Op = strings.ToLower(strings.TrimSpace(s))
 			case "path":
@@ -75,7 +88,11 @@ func ParsePatch(body map[string]any) ([]Operation, error) {
 		switch ops[i].Op {
 		case "add", "remove", "replace":
 		default:
-			return nil, roster.Invalidf(roster.ScimInvalidSyntax, "Operations[%d].op is %q; it must be add, remove or replace", i, obj["op"])
+			what := "missing"
+			if rawOp != nil {
+				what = describe(rawOp)
+			}
+			return nil, roster.Invalidf(roster.ScimInvalidSyntax, "Operations[%d].op is %s; it must be add, remove or replace", i, what)
 		}
 	}
 	return ops, nil
@@ -153,14 +170,25 @@ func (p *patcher) pathless(op string, value any) error {
 		if strings.EqualFold(k, "schemas") {
 			continue
 		}
+		if strings.EqualFold(k, p.rt.Schema.ID) {
+			// Core attributes under the core URN are core attributes.
+			if err := p.pathless(op, v); err != nil {
+				return err
+			}
+			continue
+		}
 		if ext := p.rt.Extension(k); ext != nil {
 			if err := p.extension(op, ext, v); err != nil {
 				return err
 			}
 			continue
 		}
-		if isURN(k) && !p.isQualified(k) {
-			p.doc[k] = v // an unknown extension, kept verbatim
+		if isURN(k) && p.rt.qualifier(k) == nil {
+			if v == nil {
+				delete(p.doc, k) // null unassigns, as everywhere else
+			} else {
+				p.doc[k] = v // an unknown extension, kept verbatim
+			}
 			continue
 		}
 		pp, err := p.rt.parsePatchPath(k)
@@ -177,21 +205,6 @@ func (p *patcher) pathless(op string, value any) error {
 		}
 	}
 	return nil
-}
-
-// isQualified reports whether k is an attribute path qualified by one of
-// the resource type's schema URNs.
-func (p *patcher) isQualified(k string) bool {
-	lower := strings.ToLower(k)
-	if strings.HasPrefix(lower, strings.ToLower(p.rt.Schema.ID)+":") {
-		return true
-	}
-	for _, ext := range p.rt.Extensions {
-		if strings.HasPrefix(lower, strings.ToLower(ext.ID)+":") {
-			return true
-		}
-	}
-	return false
 }
 
 // extension applies a value object to the attributes of one extension.
@@ -221,7 +234,7 @@ func (p *patcher) extension(op string, ext *Schema, value any) error {
 
 // parsePatchPath resolves a PATCH path (RFC 7644 §3.5.2, the PATH rule).
 func (rt *ResourceType) parsePatchPath(path string) (patchPath, error) {
-	parsed, err := filter.ParsePathNumber([]byte(path))
+	parsed, err := parsePathCached(path)
 	if err != nil {
 		return patchPath{}, roster.Invalidf(roster.ScimInvalidPath,
 			"%q is not a valid path; paths look like title, name.givenName, emails[type eq \"work\"].value or %s:manager", path, EnterpriseUserSchema)
@@ -303,6 +316,9 @@ func (p *patcher) applySingle(op string, pp patchPath, value any) error {
 		return err
 	}
 	if a.Type == roster.TypeComplex {
+		if val == nil {
+			return nil // {}, or only read-only sub-attributes: nothing to merge
+		}
 		// Sub-attributes not given are left as they are (RFC 7644
 		// §3.5.2.1 and §3.5.2.3).
 		old, _ := getAttr(p.doc, pp.t).(map[string]any)
@@ -363,7 +379,9 @@ func (p *patcher) applyMulti(op string, pp patchPath, value any) error {
 		if err != nil {
 			return err
 		}
-		setAttr(p.doc, pp.t, nilIfEmpty(removeValues(old, gone.([]any))))
+		if gone, _ := gone.([]any); len(gone) > 0 {
+			setAttr(p.doc, pp.t, nilIfEmpty(removeValues(old, gone)))
+		}
 		return nil
 	case "replace":
 		val, err := normalizeValue(a, pp.t.String(), value)
@@ -383,15 +401,28 @@ func (p *patcher) applyMulti(op string, pp patchPath, value any) error {
 	}
 	list := append([]any(nil), old...)
 	var touched []int
-	for _, v := range val.([]any) {
-		if i := indexOf(list, v); i >= 0 {
+	values, _ := val.([]any)
+	if len(values) > fewValues {
+		index := newValueIndex(list)
+		for _, v := range values {
+			i, _ := index.add(v)
 			touched = append(touched, i)
-			continue
 		}
-		list = append(list, v)
-		touched = append(touched, len(list)-1)
+		list = index.list
+	} else {
+		for _, v := range values {
+			i := slices.IndexFunc(list, func(e any) bool { return equalValues(e, v) })
+			if i < 0 {
+				list = append(list, v)
+				i = len(list) - 1
+			}
+			touched = append(touched, i)
+		}
 	}
-	setAttr(p.doc, pp.t, nilIfEmpty(keepOnePrimary(list, touched)))
+	// The values added are new, so only those that lose primary could now
+	// equal another.
+	list, changed := keepOnePrimary(list, touched)
+	setAttr(p.doc, pp.t, nilIfEmpty(dedupe(list, changed)))
 	return nil
 }
 
@@ -437,7 +468,8 @@ func (p *patcher) eachElement(op string, pp patchPath, old []any, hits []int, va
 		for _, i := range hits {
 			merged := map[string]any{}
 			if op == "add" {
-				for k, v := range list[i].(map[string]any) {
+				prev, _ := list[i].(map[string]any)
+				for k, v := range prev {
 					merged[k] = v
 				}
 			}
@@ -456,11 +488,12 @@ func (p *patcher) eachElement(op string, pp patchPath, old []any, hits []int, va
 		}
 		if op != "remove" && len(hits) == 0 {
 			list = append(list, map[string]any{pp.t.sub.Name: val})
-			hits = []int{0}
+			hits = []int{len(list) - 1}
 		}
 		for _, i := range hits {
 			obj := map[string]any{}
-			for k, v := range list[i].(map[string]any) {
+			prev, _ := list[i].(map[string]any)
+			for k, v := range prev {
 				obj[k] = v
 			}
 			if val == nil {
@@ -470,9 +503,9 @@ func (p *patcher) eachElement(op string, pp patchPath, old []any, hits []int, va
 			}
 			list[i] = obj
 		}
-		list = dropEmpty(list)
 	}
-	setAttr(p.doc, pp.t, nilIfEmpty(keepOnePrimary(list, hits)))
+	// settle before dropEmpty, which moves the elements hits names.
+	setAttr(p.doc, pp.t, nilIfEmpty(dropEmpty(settle(list, hits))))
 	return nil
 }
 
@@ -502,8 +535,20 @@ func (p *patcher) createFromFilter(pp patchPath, old []any, value any) error {
 			elem[k] = val
 		}
 	}
-	list := append(append([]any(nil), old...), elem)
-	setAttr(p.doc, pp.t, keepOnePrimary(list, []int{len(list) - 1}))
+	// The filter's literals were checked against the types, not against
+	// everything a value must be (base64 for a certificate).
+	top := pp.t
+	top.sub = nil
+	v, err := normalizeSingle(pp.t.attr, top.String(), elem)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return nil
+	}
+	list := append(append([]any(nil), old...), v)
+	list, changed := keepOnePrimary(list, []int{len(list) - 1})
+	setAttr(p.doc, pp.t, dedupe(list, changed))
 	return nil
 }
 
@@ -608,7 +653,7 @@ func valueEqualities(f roster.Filter) ([]string, bool) {
 // keepOnePrimary makes sure at most one element is primary: when one of the
 // elements an operation touched is primary, every other element stops being
 // primary (RFC 7644 §3.5.2).
-func keepOnePrimary(list []any, touched []int) []any {
+func keepOnePrimary(list []any, touched []int) (out []any, changed []int) {
 	winner := -1
 	for _, i := range touched {
 		if i < len(list) {
@@ -618,7 +663,7 @@ func keepOnePrimary(list []any, touched []int) []any {
 		}
 	}
 	if winner < 0 {
-		return list
+		return list, nil
 	}
 	for i, e := range list {
 		if obj, ok := e.(map[string]any); ok && i != winner && obj["primary"] == true {
@@ -628,47 +673,38 @@ func keepOnePrimary(list []any, touched []int) []any {
 			}
 			cp["primary"] = false
 			list[i] = cp
+			changed = append(changed, i)
 		}
 	}
-	return list
+	return list, changed
+}
+
+// settle makes a list whose elements at touched changed valid again: one
+// primary, each value once.
+func settle(list []any, touched []int) []any {
+	list, changed := keepOnePrimary(list, touched)
+	return dedupe(list, append(changed, touched...))
 }
 
 // removeValues removes from list the elements that match one of gone: by
 // their value sub-attribute when gone gives one, else by equality.
 func removeValues(list, gone []any) []any {
+	byValue, whole := &valueIndex{}, &valueIndex{}
+	for _, g := range gone {
+		if gm, ok := g.(map[string]any); ok && gm["value"] != nil {
+			byValue.add(gm["value"])
+		} else {
+			whole.add(g)
+		}
+	}
 	out := make([]any, 0, len(list))
 	for _, e := range list {
-		if !matchesAny(e, gone) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func matchesAny(e any, gone []any) bool {
-	for _, g := range gone {
-		gm, gok := g.(map[string]any)
-		em, eok := e.(map[string]any)
-		if gok && eok && gm["value"] != nil {
-			if equalValues(em["value"], gm["value"]) {
-				return true
-			}
+		if em, ok := e.(map[string]any); ok && em["value"] != nil && byValue.find(em["value"]) >= 0 || whole.find(e) >= 0 {
 			continue
 		}
-		if equalValues(e, g) {
-			return true
-		}
+		out = append(out, e)
 	}
-	return false
-}
-
-func indexOf(list []any, v any) int {
-	for i, e := range list {
-		if equalValues(e, v) {
-			return i
-		}
-	}
-	return -1
+	return out
 }
 
 func allIndexes(list []any) []int {
@@ -692,6 +728,47 @@ func dropEmpty(list []any) []any {
 	out := list[:0]
 	for _, e := range list {
 		if obj, ok := e.(map[string]any); !ok || len(obj) > 0 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// fewValues is how many values an operation may add or change before the
+// list is indexed (valueIndex) rather than scanned once per value: a PATCH
+// of a thousand operations that each add one email to a list of 45,000
+// must not index the list a thousand times, nor one that adds 45,000
+// emails scan it 45,000 times.
+const fewValues = 16
+
+// dedupe drops the elements equal to an earlier one: setting a
+// sub-attribute of several elements, or turning primary off, can make two
+// elements the same, and a multi-valued attribute holds each value once.
+// Only the elements at changed can have become equal to another.
+func dedupe(list []any, changed []int) []any {
+	if len(changed) > fewValues {
+		return newValueIndex(list).list
+	}
+	drop := map[int]bool{}
+	for _, i := range changed {
+		if i >= len(list) || drop[i] {
+			continue
+		}
+		for j := range list {
+			if j != i && !drop[j] && equalValues(list[i], list[j]) {
+				drop[max(i, j)] = true // the first of equal elements stays
+				if j < i {
+					break
+				}
+			}
+		}
+	}
+	if len(drop) == 0 {
+		return list
+	}
+	out := make([]any, 0, len(list)-len(drop))
+	for i, e := range list {
+		if !drop[i] {
 			out = append(out, e)
 		}
 	}

@@ -83,7 +83,15 @@ func (rt *ResourceType) resolveTop(uri, name string) (target, error) {
 			return target{}, fmt.Errorf("%s has no schema %q (it has %s)", rt.Name, uri, rt.schemaURNs())
 		}
 		if s == rt.Schema {
-			return rt.resolveTop("", name)
+			// The core URN names a core or common attribute, never one of
+			// an extension.
+			if a := findAttr(commonAttributes, name); a != nil {
+				return target{attr: a}, nil
+			}
+			if a := s.Attr(name); a != nil {
+				return target{schema: s, attr: a}, nil
+			}
+			return target{}, fmt.Errorf("schema %s has no attribute %q (it has %s)", s.ID, name, attrNames(s.Attributes))
 		}
 		if a := s.Attr(name); a != nil {
 			return target{schema: s, ext: true, attr: a}, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,7 +47,8 @@ func Decode(body []byte) (map[string]any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "the request body is not valid JSON: %v", jsonErrorText(err))
 	}
-	if dec.More() {
+	// dec.More would miss a stray ] or } after the object.
+	if rest := bytes.Trim(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "the request body has data after the JSON object")
 	}
 	obj, ok := v.(map[string]any)
@@ -124,8 +126,10 @@ func jsonKind(v any) string {
 // written as strings ("True", as Entra sends them) become booleans; a
 // single value given for a multi-valued attribute becomes a list, and a
 // one-element list given for a single-valued complex attribute (manager)
-// becomes its element. Objects under an unknown schema URN are kept as
-// given. Anything else unknown is an error.
+// becomes its element. An attribute may be qualified by its schema URN,
+// and core attributes may come in an object under the core URN. Objects
+// under an unknown schema URN are kept as given. Anything else unknown is
+// an error, and so is an attribute given twice (in two cases).
 func (rt *ResourceType) Normalize(in map[string]any) (*Resource, error) {
 	res := &Resource{Doc: map[string]any{}}
 	seen := map[string]string{}
@@ -144,16 +148,35 @@ func (rt *ResourceType) normalizeTop(res *Resource, seen map[string]string, k st
 	if strings.EqualFold(k, "schemas") {
 		return checkSchemas(v)
 	}
-	if ext := rt.Extension(k); ext != nil {
-		return rt.normalizeExtension(res.Doc, ext, v)
-	}
-	if isURN(k) {
-		if v != nil {
-			res.Doc[k] = v // an extension Roster does not know: kept verbatim
+	if strings.EqualFold(k, rt.Schema.ID) {
+		// {"urn:...:core:2.0:User": {"userName": ...}}: core attributes
+		// under their URN are core attributes.
+		obj, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return roster.Invalidf(roster.ScimInvalidSyntax, "%s must be an object of its attributes, not %s", rt.Schema.ID, jsonKind(v))
+		}
+		for _, ck := range sortedKeys(obj) {
+			if err := rt.normalizeTop(res, seen, ck, obj[ck]); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
-	t, err := rt.resolveTop("", k)
+	if ext := rt.Extension(k); ext != nil {
+		return rt.normalizeExtension(res.Doc, seen, ext, k, v)
+	}
+	uri, name := "", k
+	if isURN(k) {
+		s := rt.qualifier(k)
+		if s == nil {
+			if v != nil {
+				res.Doc[k] = v // an extension Roster does not know: kept verbatim
+			}
+			return nil
+		}
+		uri, name = s.ID, k[len(s.ID)+1:] // "urn:...:User:employeeNumber"
+	}
+	t, err := rt.resolveTop(uri, name)
 	if err != nil {
 		return roster.Invalidf(roster.ScimInvalidSyntax, "unknown attribute: %v", err)
 	}
@@ -183,7 +206,7 @@ func (rt *ResourceType) normalizeTop(res *Resource, seen map[string]string, k st
 	return nil
 }
 
-func (rt *ResourceType) normalizeExtension(doc map[string]any, ext *Schema, v any) error {
+func (rt *ResourceType) normalizeExtension(doc map[string]any, seen map[string]string, ext *Schema, urn string, v any) error {
 	if v == nil {
 		return nil
 	}
@@ -197,6 +220,10 @@ func (rt *ResourceType) normalizeExtension(doc map[string]any, ext *Schema, v an
 			return roster.Invalidf(roster.ScimInvalidSyntax, "unknown attribute: schema %s has no attribute %q (it has %s)", ext.ID, k, attrNames(ext.Attributes))
 		}
 		t := target{schema: ext, ext: true, attr: a}
+		if prev, dup := seen[t.String()]; dup {
+			return roster.Invalidf(roster.ScimInvalidSyntax, "attribute %s is given twice (as %q and %q)", t, prev, urn+":"+k)
+		}
+		seen[t.String()] = urn + ":" + k
 		val, err := normalizeValue(a, t.String(), obj[k])
 		if err != nil {
 			return err
@@ -220,6 +247,17 @@ func checkSchemas(v any) error {
 }
 
 func isURN(k string) bool { return len(k) > 4 && strings.EqualFold(k[:4], "urn:") }
+
+// qualifier returns the schema of rt, core or extension, whose URN k starts
+// with as a qualified attribute name ("urn:...:User:employeeNumber"), or nil.
+func (rt *ResourceType) qualifier(k string) *Schema {
+	for _, s := range append([]*Schema{rt.Schema}, rt.Extensions...) {
+		if len(k) > len(s.ID) && k[len(s.ID)] == ':' && strings.EqualFold(k[:len(s.ID)], s.ID) {
+			return s
+		}
+	}
+	return nil
+}
 
 // setAttr stores val at t in doc, removing the attribute when val is nil.
 func setAttr(doc map[string]any, t target, val any) {
@@ -265,20 +303,20 @@ func normalizeValue(a *Attribute, path string, v any) (any, error) {
 		if !ok {
 			list = []any{v}
 		}
-		out := make([]any, 0, len(list))
+		out := &valueIndex{}
 		for i, e := range list {
 			val, err := normalizeSingle(a, fmt.Sprintf("%s[%d]", path, i), e)
 			if err != nil {
 				return nil, err
 			}
-			if val != nil && !containsValue(out, val) {
-				out = append(out, val)
+			if val != nil {
+				out.add(val)
 			}
 		}
-		if len(out) == 0 {
+		if len(out.list) == 0 {
 			return nil, nil
 		}
-		return out, nil
+		return out.list, nil
 	}
 	if list, ok := v.([]any); ok {
 		switch len(list) {
@@ -308,11 +346,17 @@ func normalizeSingle(a *Attribute, path string, v any) (any, error) {
 		return nil, roster.Invalidf(roster.ScimInvalidValue, "%s must be an object with %s, not %s", path, attrNames(a.SubAttributes), jsonKind(v))
 	}
 	out := make(map[string]any, len(obj))
-	for k, sv := range obj {
+	given := map[string]string{}
+	for _, k := range sortedKeys(obj) {
+		sv := obj[k]
 		sub := a.Sub(k)
 		if sub == nil {
 			return nil, roster.Invalidf(roster.ScimInvalidSyntax, "%s has no sub-attribute %q (it has %s)", path, k, attrNames(a.SubAttributes))
 		}
+		if prev, dup := given[sub.Name]; dup {
+			return nil, roster.Invalidf(roster.ScimInvalidSyntax, "%s.%s is given twice (as %q and %q)", path, sub.Name, prev, k)
+		}
+		given[sub.Name] = k
 		if sub.Mutability == ReadOnly {
 			continue
 		}
@@ -350,10 +394,8 @@ func normalizeSimple(a *Attribute, path string, v any) (any, error) {
 		if s, isStr := v.(string); isStr {
 			n, ok = json.Number(strings.TrimSpace(s)), true
 		}
-		if ok {
-			if _, err := n.Float64(); err == nil && (a.Type == roster.TypeDecimal || isInteger(n)) {
-				return n, nil
-			}
+		if ok && isJSONNumber(string(n)) && (a.Type == roster.TypeDecimal || isInteger(n)) {
+			return n, nil
 		}
 		return nil, roster.Invalidf(roster.ScimInvalidValue, "%s must be %s number, not %s", path, article(a.Type), describe(v))
 	case roster.TypeDateTime:
@@ -386,6 +428,12 @@ func normalizeSimple(a *Attribute, path string, v any) (any, error) {
 	return s, nil
 }
 
+// isJSONNumber reports whether s is a JSON number: strconv accepts "NaN",
+// "Inf", "0x1p4" and "1_000" too, which MarshalDoc could not encode.
+func isJSONNumber(s string) bool {
+	return s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && json.Valid([]byte(s))
+}
+
 func isInteger(n json.Number) bool {
 	_, err := n.Int64()
 	return err == nil
@@ -413,20 +461,33 @@ func describe(v any) string {
 	return jsonKind(v)
 }
 
-// memberIDs reads the member IDs out of a members value.
+// memberIDs reads the member IDs out of a members value, each once. Every
+// member but a null must have a value: {"display": "Bob"} is not dropped
+// silently.
 func memberIDs(a *Attribute, v any) ([]string, error) {
-	val, err := normalizeValue(a, a.Name, v)
-	if err != nil {
-		return nil, err
+	list, ok := v.([]any)
+	if !ok && v != nil {
+		list = []any{v}
 	}
-	list, _ := val.([]any)
 	ids := make([]string, 0, len(list))
+	seen := make(map[string]bool, len(list))
 	for i, e := range list {
-		id, _ := e.(map[string]any)["value"].(string)
-		if id == "" {
-			return nil, roster.Invalidf(roster.ScimInvalidValue, "%s[%d] needs a value: the id of the user or group to add", a.Name, i)
+		if e == nil {
+			continue
 		}
-		ids = append(ids, id)
+		val, err := normalizeSingle(a, fmt.Sprintf("%s[%d]", a.Name, i), e)
+		if err != nil {
+			return nil, err
+		}
+		obj, _ := val.(map[string]any)
+		id, _ := obj["value"].(string)
+		if id == "" {
+			return nil, roster.Invalidf(roster.ScimInvalidValue, "%s[%d] needs a value: the id of the user or group", a.Name, i)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
 	}
 	return ids, nil
 }
@@ -485,13 +546,78 @@ func checkPrimary(a *Attribute, v any) error {
 	return nil
 }
 
-func containsValue(list []any, v any) bool {
-	for _, e := range list {
-		if equalValues(e, v) {
-			return true
+// valueIndex is a list of distinct normalized values that finds the
+// element equal to a value in constant time, so that a list of 50,000
+// values is not compared 50,000² times.
+type valueIndex struct {
+	list   []any
+	byHash map[uint64][]int
+}
+
+func newValueIndex(list []any) *valueIndex {
+	x := &valueIndex{byHash: make(map[uint64][]int, len(list))}
+	for _, v := range list {
+		x.add(v)
+	}
+	return x
+}
+
+// find returns the index of the element equal to v, or -1.
+func (x *valueIndex) find(v any) int {
+	for _, i := range x.byHash[valueHash(v)] {
+		if equalValues(x.list[i], v) {
+			return i
 		}
 	}
-	return false
+	return -1
+}
+
+// add appends v unless an equal element is there already, and returns the
+// index of v or of that element.
+func (x *valueIndex) add(v any) (int, bool) {
+	h := valueHash(v)
+	for _, i := range x.byHash[h] {
+		if equalValues(x.list[i], v) {
+			return i, false
+		}
+	}
+	if x.byHash == nil {
+		x.byHash = map[uint64][]int{}
+	}
+	x.list = append(x.list, v)
+	x.byHash[h] = append(x.byHash[h], len(x.list)-1)
+	return len(x.list) - 1, true
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// valueHash hashes a normalized value; equal values hash alike.
+func valueHash(v any) uint64 {
+	switch v := v.(type) {
+	case bool:
+		if v {
+			return 1
+		}
+		return 2
+	case string:
+		return maphash.String(hashSeed, v)
+	case json.Number:
+		return maphash.String(hashSeed, string(v)) + 3
+	case []any:
+		h := uint64(len(v))
+		for _, e := range v {
+			h = h*1099511628211 ^ valueHash(e)
+		}
+		return h
+	case map[string]any:
+		h := uint64(len(v))
+		for k, e := range v {
+			// A sum does not depend on the order of the keys.
+			h += maphash.String(hashSeed, k)*31 ^ valueHash(e)
+		}
+		return h
+	}
+	return 0
 }
 
 // equalValues compares two normalized values.
