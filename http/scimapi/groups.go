@@ -15,19 +15,60 @@ func (s *Server) members(r *http.Request, c *call, groupID string) scim.MemberSo
 	}
 }
 
-// streamed writes a response whose body is produced by write after the
-// status is sent: a group of a million members is never held in memory. An
-// error after the status has gone out can only cut the response short.
+// pageMembers streams the members of a group of a list page. The page was
+// read before its members are: a group deleted in between is written
+// without members, as it would have been had the list been read a moment
+// before the deletion, instead of breaking the whole response.
+func (s *Server) pageMembers(r *http.Request, c *call, groupID string) scim.MemberSource {
+	src := s.members(r, c, groupID)
+	return func(fn func(roster.Member) error) error {
+		if err := src(fn); roster.ErrorCodeOf(err) != roster.ENotFound {
+			return err
+		}
+		return nil
+	}
+}
+
+// streamed writes a response whose body is produced by write: a group of
+// a million members is never held in memory. The status goes out with the
+// first buffered chunk of the body, so that an error found before then (a
+// group deleted since it was read) is still answered with a proper error;
+// an error after that can only cut the response short.
 func (s *Server) streamed(w http.ResponseWriter, r *http.Request, status int, write func(scim.Writer) error) error {
 	w.Header().Set("Content-Type", scim.MediaType)
-	w.WriteHeader(status)
-	bw := bufio.NewWriterSize(w, 32<<10)
+	out := &lazyStatus{w: w, status: status}
+	bw := bufio.NewWriterSize(out, 32<<10)
 	if err := write(bw); err != nil {
+		if !out.started {
+			// Nothing has been sent: the headers set for the resource do
+			// not describe the error.
+			w.Header().Del("ETag")
+			w.Header().Del("Location")
+			return err
+		}
 		s.log.ErrorContext(r.Context(), "response cut short", "method", r.Method, "path", r.URL.Path, "err", err)
 		panic(http.ErrAbortHandler) // the client sees a broken response, not a truncated one that parses
 	}
-	bw.Flush()
+	bw.Flush() // a failure means the client went away
+	if !out.started {
+		w.WriteHeader(status)
+	}
 	return nil
+}
+
+// lazyStatus sends the status just before the first byte of the body.
+type lazyStatus struct {
+	w       http.ResponseWriter
+	status  int
+	started bool
+}
+
+func (l *lazyStatus) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.w.WriteHeader(l.status)
+	}
+	return l.w.Write(p)
 }
 
 func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, c *call, status int, g *roster.Group) error {
@@ -135,11 +176,18 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	version, err := ifMatchVersion(r)
+	id := r.PathValue("id")
+	version, err := deleteVersion(r, "group", id, func() (int64, error) {
+		g, err := s.store.Group(r.Context(), c.tenant, id)
+		if err != nil {
+			return 0, err
+		}
+		return g.Version, nil
+	})
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteGroup(r.Context(), c.tenant, r.PathValue("id"), version); err != nil {
+	if err := s.store.DeleteGroup(r.Context(), c.tenant, id, version); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -167,7 +215,7 @@ func (s *Server) writeGroupPage(bw scim.Writer, r *http.Request, c *call, req *s
 			bw.WriteByte(',')
 		}
 		g := &page.Items[i]
-		if err := c.enc.WriteGroup(bw, g, s.members(r, c, g.ID), req.Projection); err != nil {
+		if err := c.enc.WriteGroup(bw, g, s.pageMembers(r, c, g.ID), req.Projection); err != nil {
 			return err
 		}
 	}

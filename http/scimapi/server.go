@@ -41,6 +41,10 @@ type Config struct {
 	Logger       *slog.Logger
 	MaxBodyBytes int64
 	Now          func() time.Time
+	// RateLimit is the requests per second each token may send (0: no
+	// limit), with bursts of RateBurst.
+	RateLimit float64
+	RateBurst int
 }
 
 // Server is the SCIM API.
@@ -50,12 +54,14 @@ type Server struct {
 	log     *slog.Logger
 	maxBody int64
 	now     func() time.Time
+	limits  *limiter
 	mux     *http.ServeMux
 }
 
 // New returns a Server for c.
 func New(c Config) *Server {
-	s := &Server{store: c.Store, public: c.PublicURL, log: c.Logger, maxBody: c.MaxBodyBytes, now: c.Now, mux: http.NewServeMux()}
+	s := &Server{store: c.Store, public: c.PublicURL, log: c.Logger, maxBody: c.MaxBodyBytes, now: c.Now, mux: http.NewServeMux(),
+		limits: newLimiter(c.RateLimit, c.RateBurst)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -78,10 +84,15 @@ type handler func(w http.ResponseWriter, r *http.Request, c *call) error
 func (s *Server) routes() {
 	p := "/scim/v2/directories/{dir}"
 	route := func(path string, methods map[string]handler) {
-		allowed := make([]string, 0, len(methods))
-		for m, h := range methods {
-			s.mux.Handle(m+" "+p+path, s.authenticated(h))
-			allowed = append(allowed, m)
+		// Allow lists the methods in a fixed order; GET brings HEAD.
+		var allowed []string
+		for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
+			if h, ok := methods[m]; ok {
+				s.mux.Handle(m+" "+p+path, s.authenticated(h))
+				allowed = append(allowed, m)
+			} else if m == "HEAD" && methods["GET"] != nil {
+				allowed = append(allowed, m)
+			}
 		}
 		s.mux.Handle(p+path, s.authenticated(methodNotAllowed(allowed)))
 	}
@@ -97,6 +108,13 @@ func (s *Server) routes() {
 	s.mux.Handle(p+"/", s.authenticated(func(w http.ResponseWriter, r *http.Request, c *call) error {
 		return roster.NotFoundf("no SCIM endpoint %s; this directory serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas",
 			strings.TrimPrefix(r.URL.Path, Prefix+r.PathValue("dir")))
+	}))
+	// A path under the prefix that names no directory: a SCIM error too,
+	// so that an identity provider's "Test connection" shows what is
+	// wrong with the URL instead of the router's plain-text page. It
+	// needs no token, since it reveals nothing.
+	s.mux.Handle(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httperr.WriteSCIM(w, r, s.log, roster.NotFoundf("%s names no directory; a directory's SCIM base URL is %s<directory id>", r.URL.Path, Prefix))
 	}))
 }
 
@@ -118,6 +136,11 @@ type call struct {
 func (s *Server) authenticated(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.authenticate(r)
+		if err == nil {
+			if ok, wait := s.limits.allow(c.token.ID, s.now()); !ok {
+				err = tooMany(w, wait)
+			}
+		}
 		if err == nil {
 			r = r.WithContext(roster.WithActor(r.Context(), "directory:"+c.tenant.DirectoryID))
 			err = h(w, r, c)
@@ -215,16 +238,24 @@ func ifMatch(r *http.Request, kind, id string, version int64) error {
 	return roster.Errorf(roster.EPreconditionFailed, "", "%s %s is at version %s, not %s; read it again and retry", kind, id, scim.ETag(version), h)
 }
 
-// ifMatchVersion is the version a DELETE must find, from If-Match (0: any).
-func ifMatchVersion(r *http.Request) (int64, error) {
+// deleteVersion is the version a DELETE must find (0: any). Without
+// If-Match (or with *) any version goes. Otherwise the header, which may
+// list several entity tags, is checked against the current version, read
+// with current; the store then deletes only if the resource is still at
+// that version, so a change in between is a 412, not a lost update.
+func deleteVersion(r *http.Request, kind, id string, current func() (int64, error)) (int64, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
 		return 0, nil
 	}
-	if v, ok := scim.ParseETag(h); ok {
-		return v, nil
+	v, err := current()
+	if err != nil {
+		return 0, err
 	}
-	return 0, roster.Errorf(roster.EPreconditionFailed, "", "If-Match %s names no version of this resource", h)
+	if err := ifMatch(r, kind, id, v); err != nil {
+		return 0, err
+	}
+	return v, nil
 }
 
 // notModified answers a GET whose If-None-Match matches the current version.

@@ -119,11 +119,18 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, c *call) erro
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	version, err := ifMatchVersion(r)
+	id := r.PathValue("id")
+	version, err := deleteVersion(r, "user", id, func() (int64, error) {
+		u, err := s.store.User(r.Context(), c.tenant, id)
+		if err != nil {
+			return 0, err
+		}
+		return u.Version, nil
+	})
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteUser(r.Context(), c.tenant, r.PathValue("id"), version); err != nil {
+	if err := s.store.DeleteUser(r.Context(), c.tenant, id, version); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

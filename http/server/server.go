@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/scimapi"
@@ -28,6 +30,13 @@ type Config struct {
 	// Ready reports whether the server can serve (database reachable,
 	// migrations applied); nil means always.
 	Ready func(r *http.Request) error
+	// Metrics is where request metrics are registered and /metrics reads
+	// from; nil makes a registry of its own.
+	Metrics *prometheus.Registry
+	// RateLimit and RateBurst limit each token's requests per second
+	// (0: no limit); see scimapi.Config.
+	RateLimit float64
+	RateBurst int
 }
 
 // Handler returns the whole HTTP surface.
@@ -35,8 +44,33 @@ func Handler(c Config) http.Handler {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Metrics == nil {
+		c.Metrics = prometheus.NewRegistry()
+	}
+	m := newMetrics(c.Metrics)
+	mux := routes(c)
+	mux.Handle("GET /metrics", metricsHandler(c.Metrics))
+	return middleware(c.Logger, m, mux)
+}
+
+// middleware wraps h in what every request passes through, outermost
+// first: a request ID, one log line and its metrics, panic recovery,
+// security headers. m may be nil.
+func middleware(log *slog.Logger, m *metrics, h http.Handler) http.Handler {
+	return withRequestID(logRequests(log, m, recoverPanics(log, securityHeaders(h))))
+}
+
+// routes returns the router; c.Logger must be set.
+func routes(c Config) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle(scimapi.Prefix, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger}))
+	mux.Handle(scimapi.Prefix, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst}))
+	// A SCIM client pointed at the wrong URL (the server's root plus
+	// /scim/v2, say) gets a SCIM error that says where directories live.
+	mux.HandleFunc("/scim/", func(w http.ResponseWriter, r *http.Request) {
+		httperr.WriteSCIM(w, r, c.Logger, roster.NotFoundf("no SCIM endpoint %s; a directory's SCIM base URL is %s<directory id>",
+			r.URL.Path, scimapi.BaseURL(c.PublicURL, "")))
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -53,7 +87,7 @@ func Handler(c Config) http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.HandleFunc("GET /{$}", home)
-	return withRequestID(logRequests(c.Logger, recoverPanics(c.Logger, securityHeaders(mux))))
+	return mux
 }
 
 func home(w http.ResponseWriter, r *http.Request) {
@@ -114,21 +148,30 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests writes one line per request. It logs the path, never the
-// headers: the Authorization header carries the token.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// headers: the Authorization header carries the token. A response that was
+// cut short (a handler aborted it) is logged as such, at error level.
+func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		if m != nil {
+			m.inflight.Inc()
+		}
 		defer func() {
+			aborted := recover()
 			status := sw.status
 			if status == 0 {
 				status = http.StatusOK
 			}
+			if m != nil {
+				m.inflight.Dec()
+				m.observe(r, status, time.Since(start))
+			}
 			level := slog.LevelInfo
-			if status >= 500 {
+			if status >= 500 || aborted != nil {
 				level = slog.LevelError
 			}
-			log.LogAttrs(r.Context(), level, "request",
+			attrs := []slog.Attr{
 				slog.String("request_id", httperr.RequestID(r)),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
@@ -136,16 +179,27 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("user_agent", r.UserAgent()),
-			)
+			}
+			if aborted != nil {
+				attrs = append(attrs, slog.Bool("aborted", true))
+			}
+			log.LogAttrs(r.Context(), level, "request", attrs...)
+			if aborted != nil {
+				panic(aborted) // net/http breaks the connection
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
 // recoverPanics turns a panic in a handler into a logged SCIM 500, so that
-// one bad request never takes the server down.
+// one bad request never takes the server down. When the handler had
+// already sent its status, there is no error left to write: the response
+// is broken off instead, so that the client cannot take a truncated body
+// (or a body with an error glued to it) for a whole one.
 func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &startWriter{ResponseWriter: w}
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -154,12 +208,40 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			log.ErrorContext(r.Context(), "panic", "request_id", httperr.RequestID(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			log.ErrorContext(r.Context(), "panic", "request_id", httperr.RequestID(r), "panic", fmt.Sprint(v), "started", sw.started, "stack", string(debug.Stack()))
+			if sw.started {
+				panic(http.ErrAbortHandler)
+			}
+			// Headers set for the response the handler meant to send do
+			// not describe the error.
+			for _, k := range []string{"ETag", "Location", "Last-Modified", "Content-Length", "Content-Encoding", "Content-Disposition", "Allow"} {
+				w.Header().Del(k)
+			}
 			httperr.WriteSCIM(w, r, slog.New(slog.DiscardHandler), roster.Errorf(roster.EInternal, "", "panic: %v", v))
 		}()
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(sw, r)
 	})
 }
+
+// startWriter records whether the response has started.
+type startWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (w *startWriter) WriteHeader(code int) {
+	if code >= 200 { // 1xx responses are informational; the real one is still to come
+		w.started = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *startWriter) Write(b []byte) (int, error) {
+	w.started = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *startWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

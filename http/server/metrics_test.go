@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/storage/sqlite"
+)
+
+func TestMetrics(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org := roster.Org{Name: "Acme"}
+	st.CreateOrg(context.Background(), &org)
+	dir := roster.Directory{OrgID: org.ID, Name: "Entra"}
+	secret, tok := roster.NewTokenSecret()
+	if err := st.CreateDirectory(context.Background(), &dir, &tok); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	RegisterDB(reg, "write", st.DB())
+	srv := httptest.NewServer(Handler(Config{Store: st, Metrics: reg}))
+	defer srv.Close()
+	get := func(path string, auth bool) (int, string) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if auth {
+			req.Header.Set("Authorization", "Bearer "+secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	base := "/scim/v2/directories/" + dir.ID
+	get(base+"/Users", true)
+	get(base+"/Users", true)
+	get(base+"/Users/nope", true)
+	get(base+"/Users", false)
+	status, body := get("/metrics", false)
+	if status != 200 {
+		t.Fatalf("/metrics: %d", status)
+	}
+	for _, want := range []string{
+		`roster_http_requests_total{directory="` + dir.ID + `",method="GET",route="/scim/v2/directories/{dir}/Users",status="200"} 2`,
+		`roster_http_requests_total{directory="` + dir.ID + `",method="GET",route="/scim/v2/directories/{dir}/Users/{id}",status="404"} 1`,
+		`roster_http_requests_total{directory="` + dir.ID + `",method="GET",route="/scim/v2/directories/{dir}/Users",status="401"} 1`,
+		`roster_http_request_duration_seconds_count{method="GET",route="/scim/v2/directories/{dir}/Users"} 3`,
+		`go_sql_max_open_connections{db_name="roster_write"} 1`,
+		`roster_http_requests_in_flight 1`, // the /metrics request itself
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "/Users/nope") {
+		t.Error("a resource ID became a label")
+	}
+}
