@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/storage/sqlite"
 	"github.com/rosterhq/roster/storage/sqlstore"
@@ -25,10 +30,12 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060")
+	rateLimit := fs.Float64("rate-limit", scimapi.DefaultRate, "requests per second each API token may send, per node (0: no limit)")
+	rateBurst := fs.Int("rate-burst", scimapi.DefaultBurst, "requests a token may send at once above its rate")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	if err := validateServe(c, *addr, *logFormat, *debugAddr); err != nil {
+	if err := validateServe(c, fs, *addr, *logFormat, *debugAddr); err != nil {
 		return err
 	}
 	log, err := newLogger(c, *logFormat)
@@ -48,11 +55,21 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	if public == "" {
 		public = "http://" + ln.Addr().String()
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s, ok := st.(*sqlstore.Store); ok {
+		for name, db := range s.Pools() {
+			server.RegisterDB(reg, name, db)
+		}
+	}
 	h := server.Handler(server.Config{
 		Store:     st,
 		PublicURL: public,
 		Logger:    log,
-		Ready:     func(r *http.Request) error { return st.Ping(r.Context()) },
+		Ready:     func(r *http.Request) error { return ready(r.Context(), st) },
+		Metrics:   reg,
+		RateLimit: *rateLimit,
+		RateBurst: *rateBurst,
 	})
 	if *debugAddr != "" {
 		go func() {
@@ -92,7 +109,7 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 
 // validateServe checks the server's settings together and reports every
 // problem at once, so that a broken configuration is fixed in one go.
-func validateServe(c *cli, addr, logFormat, debugAddr string) error {
+func validateServe(c *cli, fs *flag.FlagSet, addr, logFormat, debugAddr string) error {
 	var problems []error
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		problems = append(problems, fmt.Errorf("--addr %q is not host:port: %v", addr, err))
@@ -101,6 +118,9 @@ func validateServe(c *cli, addr, logFormat, debugAddr string) error {
 		if _, _, err := net.SplitHostPort(debugAddr); err != nil {
 			problems = append(problems, fmt.Errorf("--debug-addr %q is not host:port: %v", debugAddr, err))
 		}
+	}
+	if rate, burst := fs.Lookup("rate-limit").Value.String(), fs.Lookup("rate-burst").Value.String(); strings.HasPrefix(rate, "-") || strings.HasPrefix(burst, "-") {
+		problems = append(problems, fmt.Errorf("--rate-limit and --rate-burst must not be negative"))
 	}
 	if logFormat != "text" && logFormat != "json" {
 		problems = append(problems, fmt.Errorf("--log-format must be text or json, not %q", logFormat))
@@ -122,6 +142,25 @@ func validateServe(c *cli, addr, logFormat, debugAddr string) error {
 		lines[i] = "  " + p.Error()
 	}
 	return fmt.Errorf("invalid configuration:\n%s", strings.Join(lines, "\n"))
+}
+
+// ready reports whether the database answers and has every migration.
+func ready(ctx context.Context, st store) error {
+	if err := st.Ping(ctx); err != nil {
+		return err
+	}
+	s, ok := st.(*sqlstore.Store)
+	if !ok {
+		return nil
+	}
+	pending, err := sqlstore.Pending(ctx, s.DB(), s.Dialect())
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("migrations not applied: %s", strings.Join(pending, ", "))
+	}
+	return nil
 }
 
 func newLogger(c *cli, format string) (*slog.Logger, error) {

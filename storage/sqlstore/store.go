@@ -46,6 +46,15 @@ func (s *Store) Dialect() Dialect { return s.d }
 // DB returns the writer pool, for operations such as backups.
 func (s *Store) DB() *sql.DB { return s.write }
 
+// Pools returns the connection pools by name, for metrics: "write" and
+// "read", or only "write" where both are one pool.
+func (s *Store) Pools() map[string]*sql.DB {
+	if s.read == s.write {
+		return map[string]*sql.DB{"write": s.write}
+	}
+	return map[string]*sql.DB{"write": s.write, "read": s.read}
+}
+
 // Close closes both pools.
 func (s *Store) Close() error {
 	err := s.write.Close()
