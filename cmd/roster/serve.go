@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,10 +33,12 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060")
 	rateLimit := fs.Float64("rate-limit", scimapi.DefaultRate, "requests per second each API token may send, per node (0: no limit)")
 	rateBurst := fs.Int("rate-burst", scimapi.DefaultBurst, "requests a token may send at once above its rate")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
+	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	if err := validateServe(c, fs, *addr, *logFormat, *debugAddr); err != nil {
+	if err := validateServe(c, fs, *addr, *logFormat, *debugAddr, *tlsCert, *tlsKey); err != nil {
 		return err
 	}
 	log, err := newLogger(c, *logFormat)
@@ -51,9 +54,13 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	scheme := "http://"
+	if *tlsCert != "" {
+		scheme = "https://"
+	}
 	public := c.baseURL
 	if public == "" {
-		public = "http://" + ln.Addr().String()
+		public = scheme + ln.Addr().String()
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -81,7 +88,13 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	}
 	srv := server.New(*addr, h, log)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() {
+		if *tlsCert != "" {
+			serveErr <- srv.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		serveErr <- srv.Serve(ln)
+	}()
 
 	fmt.Fprintf(c.stdout, "Roster %s listening on %s (database %s)\n", version, public, redactDSN(c.db))
 	if orgs, err := st.Orgs(ctx); err == nil && len(orgs) == 0 {
@@ -109,8 +122,16 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 
 // validateServe checks the server's settings together and reports every
 // problem at once, so that a broken configuration is fixed in one go.
-func validateServe(c *cli, fs *flag.FlagSet, addr, logFormat, debugAddr string) error {
+func validateServe(c *cli, fs *flag.FlagSet, addr, logFormat, debugAddr, tlsCert, tlsKey string) error {
 	var problems []error
+	switch {
+	case (tlsCert == "") != (tlsKey == ""):
+		problems = append(problems, fmt.Errorf("--tls-cert and --tls-key go together"))
+	case tlsCert != "":
+		if _, err := tls.LoadX509KeyPair(tlsCert, tlsKey); err != nil {
+			problems = append(problems, fmt.Errorf("--tls-cert/--tls-key: %v", err))
+		}
+	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		problems = append(problems, fmt.Errorf("--addr %q is not host:port: %v", addr, err))
 	}
