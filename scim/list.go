@@ -21,64 +21,100 @@ const (
 type ListRequest struct {
 	Query      roster.Query
 	Projection *Projection
+
+	// For cursor pages (RFC 9865): what a cursor must have been issued
+	// for, and the total it carries from the walk's first page.
+	fingerprint  uint32
+	carriedTotal int
+}
+
+// ListParams are a list request's parameters as the client wrote them, in
+// a query string or a SearchRequest body.
+type ListParams struct {
+	Filter, SortBy, SortOrder, StartIndex, Count string
+	Attributes, ExcludedAttributes               string
+	// Cursor is nil without the cursor parameter; a pointer to "" asks
+	// for the first page of a cursor walk.
+	Cursor *string
 }
 
 // ParseListQuery reads the query parameters of GET /Users or GET /Groups.
 // Parameter names are matched case-insensitively, as some clients send
 // startindex.
 func (rt *ResourceType) ParseListQuery(q url.Values) (*ListRequest, error) {
-	get := func(name string) string {
-		if v := q[name]; len(v) > 0 {
-			return v[0] // the exact name first: map order must not decide
+	lookup := func(name string) (string, bool) {
+		if v, ok := q[name]; ok {
+			return first(v), true // the exact name first: map order must not decide
 		}
 		for _, k := range slices.Sorted(maps.Keys(q)) {
-			if v := q[k]; strings.EqualFold(k, name) && len(v) > 0 {
-				return v[0]
+			if strings.EqualFold(k, name) {
+				return first(q[k]), true
 			}
 		}
-		return ""
+		return "", false
 	}
-	return rt.parseList(get("filter"), get("sortBy"), get("sortOrder"), get("startIndex"), get("count"),
-		get("attributes"), get("excludedAttributes"))
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return v
+	}
+	p := ListParams{Filter: get("filter"), SortBy: get("sortBy"), SortOrder: get("sortOrder"), StartIndex: get("startIndex"),
+		Count: get("count"), Attributes: get("attributes"), ExcludedAttributes: get("excludedAttributes")}
+	if c, ok := lookup("cursor"); ok {
+		p.Cursor = &c
+	}
+	return rt.ParseList(p)
 }
 
-func (rt *ResourceType) parseList(filterText, sortBy, sortOrder, startIndex, count, attributes, excluded string) (*ListRequest, error) {
-	req := &ListRequest{Query: roster.Query{StartIndex: 1, Count: DefaultCount}}
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// ParseList checks a list request's parameters against rt.
+func (rt *ResourceType) ParseList(p ListParams) (*ListRequest, error) {
+	req := &ListRequest{Query: roster.Query{StartIndex: 1, Count: DefaultCount}, carriedTotal: -1}
 	var err error
-	if strings.TrimSpace(filterText) != "" {
-		if req.Query.Filter, err = rt.ParseFilter(filterText); err != nil {
+	if strings.TrimSpace(p.Filter) != "" {
+		if req.Query.Filter, err = rt.ParseFilter(p.Filter); err != nil {
 			return nil, err
 		}
 	}
-	if startIndex != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(startIndex))
+	if p.StartIndex != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(p.StartIndex))
 		if err != nil {
-			return nil, roster.Invalidf(roster.ScimInvalidValue, "startIndex must be a whole number, not %q", startIndex)
+			return nil, roster.Invalidf(roster.ScimInvalidValue, "startIndex must be a whole number, not %q", p.StartIndex)
 		}
 		req.Query.StartIndex = max(n, 1) // RFC 7644 §3.4.2.4: less than 1 means 1
 	}
-	if count != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(count))
+	if p.Count != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(p.Count))
 		if err != nil {
-			return nil, roster.Invalidf(roster.ScimInvalidValue, "count must be a whole number, not %q", count)
+			return nil, roster.Invalidf(roster.ScimInvalidValue, "count must be a whole number, not %q", p.Count)
 		}
 		req.Query.Count = min(max(n, 0), MaxResults) // negative means 0
 	}
-	if sortBy != "" {
-		attr, err := rt.ParseSortBy(sortBy)
+	if p.SortBy != "" {
+		attr, err := rt.ParseSortBy(p.SortBy)
 		if err != nil {
 			return nil, err
 		}
 		req.Query.SortBy = &attr
 	}
-	switch strings.ToLower(strings.TrimSpace(sortOrder)) {
+	switch strings.ToLower(strings.TrimSpace(p.SortOrder)) {
 	case "", "ascending":
 	case "descending":
 		req.Query.Descending = true
 	default:
-		return nil, roster.Invalidf(roster.ScimInvalidValue, "sortOrder must be ascending or descending, not %q", sortOrder)
+		return nil, roster.Invalidf(roster.ScimInvalidValue, "sortOrder must be ascending or descending, not %q", p.SortOrder)
 	}
-	req.Projection = rt.ParseProjection(attributes, excluded)
+	if p.Cursor != nil {
+		if err := req.useCursor(rt, p); err != nil {
+			return nil, err
+		}
+	}
+	req.Projection = rt.ParseProjection(p.Attributes, p.ExcludedAttributes)
 	return req, nil
 }
 
@@ -113,8 +149,40 @@ func (rt *ResourceType) parseAttrPath(path string) (target, error) {
 	return pp.t, nil
 }
 
-// ListHead writes the start of a ListResponse up to the opening of the
-// Resources array; the caller appends the resources and then ListTail.
+// Head writes the start of the ListResponse for a page of n resources, up
+// to the opening of the Resources array; the caller appends the resources
+// and then ListTail. Cursor pages carry nextCursor and previousCursor
+// instead of startIndex; their total is the one counted when the walk
+// began, and is left out when unknown.
+func (req *ListRequest) Head(dst []byte, total, n int, first, last int64, hasPrev, hasNext bool) []byte {
+	if req.Query.Cursor == nil {
+		return ListHead(dst, total, n, req.Query.StartIndex)
+	}
+	if total < 0 {
+		total = req.carriedTotal
+	}
+	dst = append(dst, `{"schemas":["`+ListResponseSchema+`"]`...)
+	if total >= 0 {
+		dst = append(dst, `,"totalResults":`...)
+		dst = strconv.AppendInt(dst, int64(total), 10)
+	}
+	dst = append(dst, `,"itemsPerPage":`...)
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	if hasNext {
+		dst = append(dst, `,"nextCursor":"`...)
+		dst = append(dst, req.cursor(cursorNext, last, total)...)
+		dst = append(dst, '"')
+	}
+	if hasPrev && n > 0 {
+		dst = append(dst, `,"previousCursor":"`...)
+		dst = append(dst, req.cursor(cursorPrev, first, total)...)
+		dst = append(dst, '"')
+	}
+	return append(dst, `,"Resources":[`...)
+}
+
+// ListHead writes the start of an index-paged ListResponse up to the
+// opening of the Resources array.
 func ListHead(dst []byte, total, itemsPerPage, startIndex int) []byte {
 	dst = append(dst, `{"schemas":["`+ListResponseSchema+`"],"totalResults":`...)
 	dst = strconv.AppendInt(dst, int64(total), 10)

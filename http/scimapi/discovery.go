@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) features() scim.Features {
-	return scim.Features{MaxResults: scim.MaxResults}
+	return scim.Features{MaxResults: scim.MaxResults, BulkOperations: scim.MaxBulkOperations, BulkPayload: scim.MaxBulkPayload, Cursor: true}
 }
 
 func writeDoc(w http.ResponseWriter, doc any) error {

@@ -281,7 +281,7 @@ func TestNotFoundAndMethods(t *testing.T) {
 		{"DELETE", "/Groups/" + missing, nil},
 		{"GET", "/Devices", nil},
 		{"GET", "/Users/" + missing + "/manager", nil},
-		{"POST", "/Bulk", map[string]any{}},
+		{"POST", "/Bulks", map[string]any{}},
 		{"GET", "/ResourceTypes/Device", nil},
 		{"GET", "/Schemas/urn:example:unknown", nil},
 	} {

@@ -209,7 +209,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (s *Server) writeGroupPage(bw scim.Writer, r *http.Request, c *call, req *scim.ListRequest, page *roster.Page[roster.Group]) error {
-	bw.Write(scim.ListHead(nil, page.Total, len(page.Items), req.Query.StartIndex))
+	bw.Write(req.Head(nil, page.Total, len(page.Items), page.First, page.Last, page.HasPrev, page.HasNext))
 	for i := range page.Items {
 		if i > 0 {
 			bw.WriteByte(',')

@@ -100,6 +100,12 @@ func (s *Server) routes() {
 	route("/Users/{id}", map[string]handler{"GET": s.getUser, "PUT": s.replaceUser, "PATCH": s.patchUser, "DELETE": s.deleteUser})
 	route("/Groups", map[string]handler{"GET": s.listGroups, "POST": s.createGroup})
 	route("/Groups/{id}", map[string]handler{"GET": s.getGroup, "PUT": s.replaceGroup, "PATCH": s.patchGroup, "DELETE": s.deleteGroup})
+	// POST .../Users/.search is more specific than .../Users/{id}; other
+	// methods on it reach {id} and find no user called ".search".
+	s.mux.Handle("POST "+p+"/Users/.search", s.authenticated(s.searchUsers))
+	s.mux.Handle("POST "+p+"/Groups/.search", s.authenticated(s.searchGroups))
+	route("/.search", map[string]handler{"POST": s.searchRoot})
+	route("/Bulk", map[string]handler{"POST": s.bulk})
 	route("/ServiceProviderConfig", map[string]handler{"GET": s.serviceProviderConfig})
 	route("/ResourceTypes", map[string]handler{"GET": s.resourceTypes})
 	route("/ResourceTypes/{name}", map[string]handler{"GET": s.resourceType})
@@ -198,17 +204,21 @@ func (s *Server) authenticate(r *http.Request) (*call, error) {
 // readBody reads and decodes a JSON request body, enforcing the size limit
 // and the media type.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+	return readBodyLimit(w, r, s.maxBody)
+}
+
+func readBodyLimit(w http.ResponseWriter, r *http.Request, limit int64) (map[string]any, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != scim.MediaType && mt != "application/json" {
 			return nil, roster.Errorf(roster.EUnsupportedMedia, "", "send the body as %s or application/json, not %q", scim.MediaType, ct)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, roster.Errorf(roster.ETooLarge, "", "the request body is larger than %d bytes", s.maxBody)
+			return nil, roster.Errorf(roster.ETooLarge, "", "the request body is larger than %d bytes", limit)
 		}
 		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "could not read the request body: %v", err)
 	}

@@ -149,14 +149,25 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 	return writeJSON(w, http.StatusOK, body)
 }
 
-// userPage runs a list request and encodes the ListResponse. The groups of
-// the whole page are read in one query.
+// userPage runs a list request and encodes the ListResponse.
 func (s *Server) userPage(r *http.Request, c *call, req *scim.ListRequest) ([]byte, error) {
 	page, err := s.store.Users(r.Context(), c.tenant, req.Query)
 	if err != nil {
 		return nil, err
 	}
+	items, err := s.userItems(r, c, req, page)
+	if err != nil {
+		return nil, err
+	}
+	buf := req.Head(make([]byte, 0, len(items)+256), page.Total, len(page.Items), page.First, page.Last, page.HasPrev, page.HasNext)
+	return scim.ListTail(append(buf, items...)), nil
+}
+
+// userItems encodes a page's users, comma-separated. The groups of the
+// whole page are read in one query.
+func (s *Server) userItems(r *http.Request, c *call, req *scim.ListRequest, page *roster.Page[roster.User]) ([]byte, error) {
 	groups := map[string][]roster.GroupRef{}
+	var err error
 	if len(page.Items) > 0 && req.Projection.Wants(scim.UserType, "groups") {
 		ids := make([]string, len(page.Items))
 		for i, u := range page.Items {
@@ -166,7 +177,7 @@ func (s *Server) userPage(r *http.Request, c *call, req *scim.ListRequest) ([]by
 			return nil, err
 		}
 	}
-	buf := scim.ListHead(make([]byte, 0, 512*len(page.Items)+128), page.Total, len(page.Items), req.Query.StartIndex)
+	buf := make([]byte, 0, 1024*len(page.Items))
 	for i := range page.Items {
 		if i > 0 {
 			buf = append(buf, ',')
@@ -175,5 +186,5 @@ func (s *Server) userPage(r *http.Request, c *call, req *scim.ListRequest) ([]by
 			return nil, err
 		}
 	}
-	return scim.ListTail(buf), nil
+	return buf, nil
 }
