@@ -22,6 +22,23 @@ type Projection struct {
 // not an error, so that a client listing an attribute Roster does not have
 // still gets the rest. attributes wins when both are given.
 func (rt *ResourceType) ParseProjection(attributes, excluded string) *Projection {
+	if attributes == "" && excluded == "" {
+		return nil
+	}
+	// Clients send the same few lists (Entra: excludedAttributes=members)
+	// and parsing one costs a filter-library parse per name.
+	key := rt.Name + "\x00" + attributes + "\x00" + excluded
+	if p, ok := projections.get(key); ok {
+		return p
+	}
+	p := rt.parseProjection(attributes, excluded)
+	projections.put(key, p)
+	return p
+}
+
+var projections shapeCache[*Projection]
+
+func (rt *ResourceType) parseProjection(attributes, excluded string) *Projection {
 	only := rt.projectionKeys(attributes)
 	if only != nil {
 		return &Projection{only: only}

@@ -13,11 +13,12 @@ func projection(r *http.Request, rt *scim.ResourceType) *scim.Projection {
 }
 
 // writeUser writes one user with its ETag, reading its groups only when
-// the projection returns them.
+// the projection returns them and the user can have any (a user just
+// created belongs to no group).
 func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *call, status int, u *roster.User) error {
 	p := projection(r, scim.UserType)
 	var groups []roster.GroupRef
-	if p.Wants(scim.UserType, "groups") {
+	if status != http.StatusCreated && p.Wants(scim.UserType, "groups") {
 		refs, err := s.store.UserGroups(r.Context(), c.tenant, []string{u.ID})
 		if err != nil {
 			return err

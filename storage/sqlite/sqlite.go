@@ -74,6 +74,7 @@ func Dialect() sqlstore.Dialect {
 		InJSON:            func(expr string) string { return expr + " IN (SELECT value FROM json_each(?))" },
 		Fold:              func(expr string) string { return "fold(" + expr + ")" },
 		IsUniqueViolation: isUniqueViolation,
+		GroupCommit:       true,
 	}
 }
 

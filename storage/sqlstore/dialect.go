@@ -52,6 +52,11 @@ type Dialect struct {
 	// be run again; nil where that cannot happen.
 	IsRetryable func(err error) bool
 
+	// GroupCommit runs concurrent write transactions together, in
+	// savepoints of one transaction (see batch.go): for a database with a
+	// single writer.
+	GroupCommit bool
+
 	// ReadTx are the options of read transactions: one snapshot for the
 	// page and the count of a list.
 	ReadTx *sql.TxOptions

@@ -183,40 +183,27 @@ func returning(ctx context.Context, tx *tx, query string, args ...any) ([]member
 	return out, rs.Err()
 }
 
-// addMembers checks that every ID is a user or group of the directory and
-// inserts the memberships that do not exist yet, returning those.
+// addMembers inserts the memberships of ids that do not exist yet and
+// returns those. Every ID must be a user or a group of the directory. The
+// commonest case, users not yet members, costs one statement: users are
+// inserted first, then groups among the rest, and only IDs left after both
+// are looked up, to tell members already there from IDs that exist
+// nowhere.
 func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.Tenant, groupID string, ids []string) ([]memberRow, error) {
 	ids = dedupe(ids)
-	list, _ := json.Marshal(ids)
-	found, err := returning(ctx, tx, `SELECT id, 'User' FROM users WHERE directory_id = ? AND `+s.d.InJSON("id")+`
-		UNION ALL SELECT id, 'Group' FROM groups WHERE directory_id = ? AND `+s.d.InJSON("id"),
-		t.DirectoryID, string(list), t.DirectoryID, string(list))
-	if err != nil {
-		return nil, err
-	}
-	kinds := make(map[string]string, len(found))
-	for _, r := range found {
-		kinds[r.id] = r.kind
-	}
-	if err := checkMembers(groupID, ids, kinds); err != nil {
-		return nil, err
+	for _, id := range ids {
+		if id == groupID {
+			return nil, roster.Invalidf(roster.ScimInvalidValue, "a group cannot be a member of itself")
+		}
 	}
 	var added []memberRow
+	rest := ids
 	for _, kind := range []string{roster.MemberUser, roster.MemberGroup} {
-		var of []string
-		for _, id := range ids {
-			if kinds[id] == kind {
-				of = append(of, id)
-			}
-		}
-		if len(of) == 0 {
-			continue
-		}
-		list, _ := json.Marshal(of)
 		table := "users"
 		if kind == roster.MemberGroup {
 			table = "groups"
 		}
+		list, _ := json.Marshal(rest)
 		rows, err := returning(ctx, tx, `INSERT INTO group_members (group_id, member_id, member_type)
 			SELECT CAST(? AS TEXT), id, '`+kind+`' FROM `+table+` WHERE directory_id = ? AND `+s.d.InJSON("id")+`
 			ON CONFLICT DO NOTHING RETURNING member_id, member_type`, groupID, t.DirectoryID, string(list))
@@ -224,20 +211,41 @@ func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.Tenant, groupID
 			return nil, err
 		}
 		added = append(added, rows...)
+		if rest = without(rest, rows); len(rest) == 0 {
+			return added, nil
+		}
 	}
-	return added, nil
+	// Left: IDs already members, and IDs of nothing in this directory.
+	list, _ := json.Marshal(rest)
+	present, err := returning(ctx, tx, `SELECT member_id, member_type FROM group_members WHERE group_id = ? AND `+s.d.InJSON("member_id"),
+		groupID, string(list))
+	if err != nil {
+		return nil, err
+	}
+	return added, checkMembers(without(rest, present))
 }
 
-func checkMembers(groupID string, ids []string, kinds map[string]string) error {
-	var missing []string
+// without returns the IDs of ids that are not among rows.
+func without(ids []string, rows []memberRow) []string {
+	if len(rows) == 0 {
+		return ids
+	}
+	in := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		in[r.id] = true
+	}
+	var out []string
 	for _, id := range ids {
-		if id == groupID {
-			return roster.Invalidf(roster.ScimInvalidValue, "a group cannot be a member of itself")
-		}
-		if kinds[id] == "" {
-			missing = append(missing, id)
+		if !in[id] {
+			out = append(out, id)
 		}
 	}
+	return out
+}
+
+// checkMembers reports the IDs that name no user or group of the
+// directory.
+func checkMembers(missing []string) error {
 	switch {
 	case len(missing) == 1:
 		return roster.Invalidf(roster.ScimInvalidValue, "member %q is not a user or group of this directory; create it first", missing[0])

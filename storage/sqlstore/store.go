@@ -27,6 +27,8 @@ type Store struct {
 
 	mu    sync.Mutex
 	stmts map[*sql.DB]map[string]*sql.Stmt
+
+	batch *batcher // group commit, where the dialect asks for it
 }
 
 var _ roster.Store = (*Store)(nil)
@@ -34,7 +36,11 @@ var _ roster.Store = (*Store)(nil)
 // New returns a Store over the given pools, which the Store owns and
 // closes. Migrations must have been applied (see Migrate).
 func New(d Dialect, write, read *sql.DB) *Store {
-	return &Store{d: d, write: write, read: read, now: time.Now, stmts: map[*sql.DB]map[string]*sql.Stmt{}}
+	s := &Store{d: d, write: write, read: read, now: time.Now, stmts: map[*sql.DB]map[string]*sql.Stmt{}}
+	if d.GroupCommit {
+		s.batch = newBatcher(s)
+	}
+	return s
 }
 
 // SetClock replaces the store's clock; tests use it to control time.
@@ -57,6 +63,9 @@ func (s *Store) Pools() map[string]*sql.DB {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	if s.batch != nil {
+		s.batch.close()
+	}
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
@@ -192,6 +201,9 @@ const maxAttempts = 5
 // because of a concurrent one is run again from the start, so fn must not
 // keep state from one run to the next.
 func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
+	if s.batch != nil {
+		return s.batch.run(ctx, fn)
+	}
 	for attempt := 1; ; attempt++ {
 		err := s.runTx(ctx, s.write, nil, fn)
 		if err == nil || s.d.IsRetryable == nil || !s.d.IsRetryable(err) || attempt == maxAttempts {

@@ -221,40 +221,60 @@ func (s *Store) leaveAllGroups(ctx context.Context, tx *tx, memberID string) err
 	return err
 }
 
-// UserGroups implements roster.Store. Nested groups are followed with a
-// recursive query; UNION (not UNION ALL) makes it stop on cycles.
+// UserGroups implements roster.Store. Direct memberships come from one
+// indexed query. Only when one of those groups is itself a member of a
+// group does a recursive query follow the nesting (UNION, not UNION ALL,
+// makes it stop on cycles): most directories have no nested groups, and
+// every lookup of a user pays for this.
 func (s *Store) UserGroups(ctx context.Context, t roster.Tenant, userIDs []string) (map[string][]roster.GroupRef, error) {
 	out := map[string][]roster.GroupRef{}
 	if len(userIDs) == 0 {
 		return out, nil
 	}
 	ids, _ := json.Marshal(userIDs)
-	query := `WITH RECURSIVE ms(member_id, group_id, direct) AS (
-			SELECT m.member_id, m.group_id, 1 FROM group_members m WHERE ` + s.d.InJSON("m.member_id") + `
+	nested := false
+	// CROSS JOIN keeps SQLite's planner from starting at the directory's
+	// groups; Postgres treats it as the inner join it is. The EXISTS says
+	// whether a group is itself a member somewhere.
+	_, err := s.readRows(ctx, `SELECT m.member_id, g.id, g.display_name,
+			CASE WHEN EXISTS (SELECT 1 FROM group_members p WHERE p.member_id = g.id) THEN 1 ELSE 0 END
+		FROM group_members m CROSS JOIN groups g
+		WHERE g.id = m.group_id AND `+s.d.InJSON("m.member_id")+` AND g.directory_id = ? AND g.org_id = ?
+		ORDER BY m.member_id, g.display_name, g.id`,
+		[]any{string(ids), t.DirectoryID, t.OrgID}, func(sc rowScanner) (int64, error) {
+			var userID string
+			var inGroup int
+			g := roster.GroupRef{Direct: true}
+			err := sc.Scan(&userID, &g.ID, &g.Display, &inGroup)
+			out[userID] = append(out[userID], g)
+			nested = nested || inGroup == 1
+			return 0, err
+		})
+	if err != nil || !nested {
+		return out, err
+	}
+	return s.nestedUserGroups(ctx, t, string(ids))
+}
+
+// nestedUserGroups follows nested groups with a recursive query.
+func (s *Store) nestedUserGroups(ctx context.Context, t roster.Tenant, ids string) (map[string][]roster.GroupRef, error) {
+	out := map[string][]roster.GroupRef{}
+	_, err := s.readRows(ctx, `WITH RECURSIVE ms(member_id, group_id, direct) AS (
+			SELECT m.member_id, m.group_id, 1 FROM group_members m WHERE `+s.d.InJSON("m.member_id")+`
 			UNION
 			SELECT ms.member_id, m.group_id, 0 FROM ms JOIN group_members m ON m.member_id = ms.group_id
 		)
-		SELECT ms.member_id, g.id, g.display_name, MAX(ms.direct) FROM ms JOIN groups g ON g.id = ms.group_id
-		WHERE g.directory_id = ? AND g.org_id = ?
-		GROUP BY ms.member_id, g.id, g.display_name ORDER BY ms.member_id, g.display_name, g.id`
-	st, err := s.prepare(ctx, s.read, query)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, string(ids), t.DirectoryID, t.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var userID string
-		var g roster.GroupRef
-		var direct int
-		if err := rows.Scan(&userID, &g.ID, &g.Display, &direct); err != nil {
-			return nil, err
-		}
-		g.Direct = direct == 1
-		out[userID] = append(out[userID], g)
-	}
-	return out, rows.Err()
+		SELECT ms.member_id, g.id, g.display_name, MAX(ms.direct) FROM ms CROSS JOIN groups g
+		WHERE g.id = ms.group_id AND g.directory_id = ? AND g.org_id = ?
+		GROUP BY ms.member_id, g.id, g.display_name ORDER BY ms.member_id, g.display_name, g.id`,
+		[]any{ids, t.DirectoryID, t.OrgID}, func(sc rowScanner) (int64, error) {
+			var userID string
+			var g roster.GroupRef
+			var direct int
+			err := sc.Scan(&userID, &g.ID, &g.Display, &direct)
+			g.Direct = direct == 1
+			out[userID] = append(out[userID], g)
+			return 0, err
+		})
+	return out, err
 }
