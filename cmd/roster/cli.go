@@ -37,6 +37,9 @@ type cli struct {
 	baseURL string
 	config  string
 	json    bool
+	// durable makes SQLite commits survive power loss (serve
+	// --sqlite-durable).
+	durable bool
 }
 
 // commonFlags defines the flags every command takes.
@@ -101,7 +104,11 @@ func (c *cli) openStore(ctx context.Context) (store, error) {
 		}
 		return s, nil
 	}
-	s, err := sqlite.Open(ctx, c.db)
+	var opts []sqlite.Option
+	if c.durable {
+		opts = append(opts, sqlite.Durable())
+	}
+	s, err := sqlite.Open(ctx, c.db, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", c.db, err)
 	}

@@ -33,6 +33,7 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060")
 	rateLimit := fs.Float64("rate-limit", scimapi.DefaultRate, "requests per second each API token may send, per node (0: no limit)")
 	rateBurst := fs.Int("rate-burst", scimapi.DefaultBurst, "requests a token may send at once above its rate")
+	fs.BoolVar(&c.durable, "sqlite-durable", false, "SQLite: fsync every commit (synchronous=FULL), so that commits survive power loss, not only process crashes")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	if err := c.parse(fs, args); err != nil {

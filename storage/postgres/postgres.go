@@ -61,6 +61,7 @@ func Dialect() sqlstore.Dialect {
 		InJSON:            func(expr string) string { return expr + " IN (SELECT jsonb_array_elements_text(CAST(? AS JSONB)))" },
 		Fold:              func(expr string) string { return "lower(" + expr + ")" },
 		ForUpdate:         " FOR UPDATE",
+		CountShards:       8,
 		IsUniqueViolation: func(err error) bool { return hasCode(err, "23505") },
 		IsRetryable:       func(err error) bool { return hasCode(err, "40001", "40P01") },
 		ReadTx:            &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},

@@ -52,6 +52,11 @@ type Dialect struct {
 	// be run again; nil where that cannot happen.
 	IsRetryable func(err error) bool
 
+	// CountShards is how many rows each directory's counters are spread
+	// over, so that concurrent writers rarely wait for the same one (1
+	// where writers are serialized anyway).
+	CountShards int
+
 	// GroupCommit runs concurrent write transactions together, in
 	// savepoints of one transaction (see batch.go): for a database with a
 	// single writer.

@@ -37,6 +37,9 @@ func (s *Store) CreateGroup(ctx context.Context, t roster.Tenant, g *roster.Grou
 		if err != nil {
 			return err
 		}
+		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberGroup, 1); err != nil {
+			return err
+		}
 		var ch memberChange
 		if len(memberIDs) > 0 {
 			if err := s.applyMemberOp(ctx, tx, t, g.ID, roster.MemberOp{Kind: roster.AddMembers, IDs: memberIDs}, &ch); err != nil {
@@ -312,6 +315,9 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.Tenant, id string, ifV
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM groups WHERE seq = ?`, seq); err != nil {
+			return err
+		}
+		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberGroup, -1); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "group.deleted",

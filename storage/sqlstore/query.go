@@ -347,7 +347,7 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 		args = append(args, fargs...)
 	}
 	if q.Cursor != nil {
-		return s.cursorPage(ctx, table, columns, where, args, q, scan)
+		return s.cursorPage(ctx, table, columns, where, args, t, q, scan)
 	}
 	info := pageInfo{total: -1}
 	if q.Count > 0 {
@@ -367,11 +367,30 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 		}
 	}
 	if info.total < 0 {
-		if err := s.readRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&info.total); err != nil {
+		total, err := s.total(ctx, table, where, args, q.Filter == nil, t)
+		if err != nil {
 			return info, err
 		}
+		info.total = total
 	}
 	return info, nil
+}
+
+// total counts a query's matches. Without a filter the directory's
+// counters answer, in constant time, instead of a count of the directory.
+func (s *Store) total(ctx context.Context, table, where string, args []any, unfiltered bool, t roster.Tenant) (int, error) {
+	var n int
+	if unfiltered {
+		kind := roster.MemberUser
+		if table == "groups" {
+			kind = roster.MemberGroup
+		}
+		err := s.readRow(ctx, `SELECT COALESCE(SUM(c.n), 0) FROM directory_counts c JOIN directories d ON d.id = c.directory_id
+			WHERE c.directory_id = ? AND c.kind = ? AND d.org_id = ?`, t.DirectoryID, kind, t.OrgID).Scan(&n)
+		return n, err
+	}
+	err := s.readRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&n)
+	return n, err
 }
 
 // pageInfo is what list learns besides the rows.
@@ -384,13 +403,15 @@ type pageInfo struct {
 // cursorPage reads a page by position (keyset pagination): it seeks on the
 // creation sequence, so no page, however deep, reads the rows before it.
 // It reads one row more than asked to learn whether another page follows.
-func (s *Store) cursorPage(ctx context.Context, table, columns, where string, args []any, q roster.Query, scan func(rowScanner) (int64, error)) (pageInfo, error) {
+func (s *Store) cursorPage(ctx context.Context, table, columns, where string, args []any, t roster.Tenant, q roster.Query, scan func(rowScanner) (int64, error)) (pageInfo, error) {
 	c := q.Cursor
 	info := pageInfo{total: -1}
 	if c.Total {
-		if err := s.readRow(ctx, `SELECT COUNT(*) FROM `+table+` r WHERE `+where, args...).Scan(&info.total); err != nil {
+		total, err := s.total(ctx, table, where, args, q.Filter == nil, t)
+		if err != nil {
 			return info, err
 		}
+		info.total = total
 	}
 	if q.Count <= 0 {
 		return info, nil

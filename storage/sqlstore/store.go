@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -256,6 +257,17 @@ func (s *Store) appendEvent(ctx context.Context, t *tx, e roster.Event) error {
 		return fmt.Errorf("append event %s: %w", e.Action, err)
 	}
 	return nil
+}
+
+// count adds delta to the directory's number of users or groups.
+func (s *Store) count(ctx context.Context, t *tx, dirID, kind string, delta int) error {
+	shard := 0
+	if s.d.CountShards > 1 {
+		shard = rand.IntN(s.d.CountShards)
+	}
+	_, err := t.exec(ctx, `INSERT INTO directory_counts (directory_id, kind, shard, n) VALUES (?, ?, ?, ?)
+		ON CONFLICT (directory_id, kind, shard) DO UPDATE SET n = directory_counts.n + excluded.n`, dirID, kind, shard, delta)
+	return err
 }
 
 // Events implements roster.Store.

@@ -66,6 +66,9 @@ func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User)
 		if err != nil {
 			return err
 		}
+		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberUser, 1); err != nil {
+			return err
+		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.created",
 			ResourceType: "User", ResourceID: u.ID, Detail: detail("userName", u.UserName, "active", u.Active)})
 	})
@@ -202,6 +205,9 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.Tenant, id string, ifVe
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM users WHERE seq = ?`, seq); err != nil {
+			return err
+		}
+		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberUser, -1); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.deleted",

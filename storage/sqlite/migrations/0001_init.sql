@@ -94,3 +94,16 @@ CREATE TABLE events (
     detail        TEXT NOT NULL
 );
 CREATE INDEX events_org ON events (org_id, seq);
+
+-- How many users and groups each directory has, kept in the same
+-- transaction as every create and delete, so that an unfiltered list's
+-- totalResults is a sum of a few rows instead of a count of the directory.
+-- Writers add to one of a few shards so that concurrent creates do not all
+-- wait for one row.
+CREATE TABLE directory_counts (
+    directory_id TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    shard        INTEGER NOT NULL,
+    n            BIGINT NOT NULL,
+    PRIMARY KEY (directory_id, kind, shard)
+);

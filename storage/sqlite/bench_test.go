@@ -1,0 +1,131 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim"
+	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlstore"
+)
+
+// Store benchmarks on the embedded SQLite database, without HTTP: the
+// figures in docs/benchmarks.md. Run:
+//   go test ./storage/sqlite -run '^$' -bench . -benchmem
+
+type benchDir struct {
+	s      *sqlstore.Store
+	tenant roster.Tenant
+	users  []string
+}
+
+func newBenchDir(b *testing.B, users int) *benchDir {
+	b.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	org := roster.Org{Name: "bench"}
+	s.CreateOrg(ctx, &org)
+	dir := roster.Directory{OrgID: org.ID, Name: "bench"}
+	_, tok := roster.NewTokenSecret()
+	if err := s.CreateDirectory(ctx, &dir, &tok); err != nil {
+		b.Fatal(err)
+	}
+	d := &benchDir{s: s, tenant: roster.Tenant{OrgID: org.ID, DirectoryID: dir.ID}}
+	for i := 0; i < users; i++ {
+		d.users = append(d.users, d.create(b, i))
+	}
+	return d
+}
+
+func (d *benchDir) create(b *testing.B, i int) string {
+	obj, _ := scim.Decode([]byte(fmt.Sprintf(`{"userName":"user%07d@bench.example.com","displayName":"User %d","emails":[{"value":"user%07d@bench.example.com","type":"work","primary":true}],
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Department %d"}}`, i, i, i, i%50)))
+	res, err := scim.UserType.Normalize(obj)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var u roster.User
+	scim.UserFromDoc(res.Doc, &u)
+	if err := d.s.CreateUser(context.Background(), d.tenant, &u); err != nil {
+		b.Fatal(err)
+	}
+	return u.ID
+}
+
+func BenchmarkCreateUser(b *testing.B) {
+	d := newBenchDir(b, 0)
+	i := 0
+	for b.Loop() {
+		d.create(b, i)
+		i++
+	}
+}
+
+func BenchmarkLookupUserName(b *testing.B) {
+	d := newBenchDir(b, 10000)
+	i := 0
+	for b.Loop() {
+		f, _ := scim.UserType.ParseFilter(fmt.Sprintf(`userName eq "USER%07d@bench.example.com"`, i%10000))
+		page, err := d.s.Users(context.Background(), d.tenant, roster.Query{Filter: f, StartIndex: 1, Count: 100})
+		if err != nil || len(page.Items) != 1 {
+			b.Fatalf("%v, %d found", err, len(page.Items))
+		}
+		i++
+	}
+}
+
+func BenchmarkDeepPage(b *testing.B) {
+	d := newBenchDir(b, 10000)
+	for b.Loop() {
+		page, err := d.s.Users(context.Background(), d.tenant, roster.Query{StartIndex: 9000, Count: 100})
+		if err != nil || len(page.Items) != 100 || page.Total != 10000 {
+			b.Fatalf("%v, %d items, total %d", err, len(page.Items), page.Total)
+		}
+	}
+}
+
+func BenchmarkFilterJSONAttribute(b *testing.B) {
+	d := newBenchDir(b, 10000)
+	f, _ := scim.UserType.ParseFilter(`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "department 7"`)
+	for b.Loop() {
+		page, err := d.s.Users(context.Background(), d.tenant, roster.Query{Filter: f, StartIndex: 1, Count: 100})
+		if err != nil || page.Total != 200 {
+			b.Fatalf("%v, total %d", err, page.Total)
+		}
+	}
+}
+
+// BenchmarkAddMember adds one member at a time to a group that already has
+// 10 or 10,000 members: the cost must not depend on the size.
+func BenchmarkAddMember(b *testing.B) {
+	for _, size := range []int{10, 10000} {
+		b.Run(fmt.Sprintf("group of %d", size), func(b *testing.B) {
+			d := newBenchDir(b, size+20000)
+			g := roster.Group{DisplayName: "g", Attributes: []byte(`{"displayName":"g"}`)}
+			if err := d.s.CreateGroup(context.Background(), d.tenant, &g, d.users[:size]); err != nil {
+				b.Fatal(err)
+			}
+			i := size
+			for b.Loop() {
+				if i == len(d.users) {
+					b.Fatal("out of users")
+				}
+				id := d.users[i]
+				_, err := d.s.UpdateGroup(context.Background(), d.tenant, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
+					return []roster.MemberOp{{Kind: roster.AddMembers, IDs: []string{id}}}, nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
