@@ -71,7 +71,7 @@ func Dialect() sqlstore.Dialect {
 		JSONElemValue: func(alias, field string, _ roster.AttrType) string {
 			return "json_extract(" + alias + ".value, " + sqlstore.SQLitePath([]string{field}) + ")"
 		},
-		InJSON: func(expr string) string { return expr + " IN (SELECT value FROM json_each(?))" },
+		InJSON:            func(expr string) string { return expr + " IN (SELECT value FROM json_each(?))" },
 		Fold:              func(expr string) string { return "fold(" + expr + ")" },
 		IsUniqueViolation: isUniqueViolation,
 		GroupCommit:       true,
