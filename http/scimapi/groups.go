@@ -110,7 +110,10 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *call) error
 	return s.writeGroup(w, r, c, http.StatusOK, g)
 }
 
-// replaceGroup is PUT: the body's members become the group's members.
+// replaceGroup is PUT: the body's members become the group's members. A
+// body without a members attribute leaves the members as they are: a PUT
+// that renames a group must not empty it by omission ("members": []
+// empties it).
 func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, c *call) error {
 	body, err := s.readBody(w, r)
 	if err != nil {
@@ -126,6 +129,9 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, c *call) e
 			return nil, err
 		}
 		scim.GroupFromDoc(res.Doc, g)
+		if res.Members == nil {
+			return nil, nil
+		}
 		return []roster.MemberOp{{Kind: roster.RemoveAllMembers}, {Kind: roster.AddMembers, IDs: res.Members}}, nil
 	})
 	if err != nil {

@@ -221,3 +221,19 @@ func TestBulk(t *testing.T) {
 		t.Errorf("ServiceProviderConfig bulk = %v", spc.Body["bulk"])
 	}
 }
+
+// TestGroupPutKeepsMembersUnlessGiven: a PUT that renames a group without
+// listing members must not empty it; an explicit empty list does.
+func TestGroupPutKeepsMembersUnlessGiven(t *testing.T) {
+	d := newDir(t)
+	u := d.createUser(t, "m@acme.test")
+	g := d.createGroup(t, "Team", u)
+	d.do(t, "PUT", "/Groups/"+g, map[string]any{"displayName": "Renamed team"}).want(t, 200)
+	if got := d.members(t, g); !slices.Equal(got, []string{u}) {
+		t.Errorf("after a PUT without members: %v, want [%s]", got, u)
+	}
+	d.do(t, "PUT", "/Groups/"+g, map[string]any{"displayName": "Renamed team", "members": []any{}}).want(t, 200)
+	if got := d.members(t, g); len(got) != 0 {
+		t.Errorf(`after a PUT with "members": []: %v, want none`, got)
+	}
+}
