@@ -162,8 +162,15 @@ func (r *Runner) do(ctx context.Context, method, path string, body []byte, want 
 }
 
 // parallel runs op(i) for i in [0, n) on the configured number of workers
-// and measures each call.
+// and summarizes the calls' latencies.
 func (r *Runner) parallel(ctx context.Context, name string, n int, op func(ctx context.Context, i int) error) Result {
+	lat, errs, elapsed := r.measure(ctx, n, op)
+	return summarize(name, lat, errs, elapsed)
+}
+
+// measure runs op(i) for i in [0, n) on the configured number of workers
+// and returns each call's latency, by i.
+func (r *Runner) measure(ctx context.Context, n int, op func(ctx context.Context, i int) error) ([]time.Duration, int, time.Duration) {
 	lat := make([]time.Duration, n)
 	var next, errs atomic.Int64
 	var wg sync.WaitGroup
@@ -187,7 +194,7 @@ func (r *Runner) parallel(ctx context.Context, name string, n int, op func(ctx c
 		}()
 	}
 	wg.Wait()
-	return summarize(name, lat, int(errs.Load()), time.Since(start))
+	return lat, int(errs.Load()), time.Since(start)
 }
 
 func summarize(name string, lat []time.Duration, errs int, elapsed time.Duration) Result {
@@ -323,30 +330,11 @@ func (r *Runner) memberAdd(ctx context.Context) ([]Result, error) {
 	}
 	r.group = id
 	n := len(r.ids)
-	lat := make([]time.Duration, n)
-	var next, errs atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < r.cfg.Concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				t0 := time.Now()
-				if _, err := r.do(ctx, "PATCH", "/Groups/"+id, addMemberBody(r.ids[i]), http.StatusNoContent); err != nil {
-					errs.Add(1)
-					r.firstError.CompareAndSwap(nil, err.Error())
-				}
-				lat[i] = time.Since(t0)
-			}
-		}()
-	}
-	wg.Wait()
-	all := summarize("member-add", lat, int(errs.Load()), time.Since(start))
+	lat, errs, elapsed := r.measure(ctx, n, func(ctx context.Context, i int) error {
+		_, err := r.do(ctx, "PATCH", "/Groups/"+id, addMemberBody(r.ids[i]), http.StatusNoContent)
+		return err
+	})
+	all := summarize("member-add", lat, errs, elapsed)
 	tenth := max(n/10, 1)
 	first := summarize("  first 10% (small group)", lat[:tenth], 0, 0)
 	last := summarize("  last 10% (large group)", lat[n-tenth:], 0, 0)

@@ -24,10 +24,7 @@ func cliCtx(ctx context.Context) context.Context { return roster.WithActor(ctx, 
 func cmdOrgCreate(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("org create")
 	name := fs.String("name", "", "the organization's name")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "name"); err != nil {
+	if err := c.parse(fs, args, "name"); err != nil {
 		return err
 	}
 	st, err := c.openStore(ctx)
@@ -88,10 +85,7 @@ func cmdDirectoryCreate(ctx context.Context, c *cli, args []string) error {
 	org := fs.String("org", "", "the organization's ID")
 	name := fs.String("name", "", `the directory's name, usually the identity provider's ("Entra ID", "Okta")`)
 	expires := fs.String("expires", "365d", `lifetime of the first token ("never" for none)`)
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "org", "name"); err != nil {
+	if err := c.parse(fs, args, "org", "name"); err != nil {
 		return err
 	}
 	lifetime, err := tokenLifetime(*expires)
@@ -133,10 +127,7 @@ func cmdDirectoryCreate(ctx context.Context, c *cli, args []string) error {
 func cmdDirectoryList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("directory list")
 	org := fs.String("org", "", "the organization's ID")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "org"); err != nil {
+	if err := c.parse(fs, args, "org"); err != nil {
 		return err
 	}
 	st, err := c.openStore(ctx)
@@ -209,10 +200,7 @@ func cmdTokenCreate(ctx context.Context, c *cli, args []string) error {
 	dir := fs.String("directory", "", "the directory's ID")
 	name := fs.String("name", "", "a name for the token, e.g. where it is used")
 	expires := fs.String("expires", "365d", `lifetime ("never" for none)`)
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "directory", "name"); err != nil {
+	if err := c.parse(fs, args, "directory", "name"); err != nil {
 		return err
 	}
 	lifetime, err := tokenLifetime(*expires)
@@ -250,10 +238,7 @@ func (c *cli) printNewToken(d *roster.Directory, secret string, tok roster.Token
 func cmdTokenList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("token list")
 	dir := fs.String("directory", "", "the directory's ID")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "directory"); err != nil {
+	if err := c.parse(fs, args, "directory"); err != nil {
 		return err
 	}
 	st, d, err := c.directoryStore(ctx, *dir)
@@ -334,10 +319,7 @@ func cmdTokenRotate(ctx context.Context, c *cli, args []string) error {
 	ref := fs.String("token", "", "the token to replace, by ID or prefix (default: the directory's only active token)")
 	grace := fs.String("grace", "24h", "how long the old token keeps working (0 ends it now)")
 	expires := fs.String("expires", "365d", `lifetime of the new token ("never" for none)`)
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "directory"); err != nil {
+	if err := c.parse(fs, args, "directory"); err != nil {
 		return err
 	}
 	graceFor, err := parseDuration(*grace)
@@ -384,10 +366,7 @@ func cmdTokenRevoke(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("token revoke")
 	dir := fs.String("directory", "", "the directory's ID")
 	ref := fs.String("token", "", "the token to revoke, by ID or prefix")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "directory", "token"); err != nil {
+	if err := c.parse(fs, args, "directory", "token"); err != nil {
 		return err
 	}
 	st, d, err := c.directoryStore(ctx, *dir)

@@ -18,10 +18,7 @@ func cmdBench(ctx context.Context, c *cli, args []string) error {
 	prefix := fs.String("prefix", "", "userName prefix (default: unique per run); reuse one to run read phases against existing users")
 	pid := fs.Int("server-pid", 0, "the server's process ID, to report its memory")
 	phases := fs.String("phases", strings.Join(bench.AllPhases, ","), "phases to run, in this order: "+strings.Join(bench.AllPhases, ","))
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "url", "token"); err != nil {
+	if err := c.parse(fs, args, "url", "token"); err != nil {
 		return err
 	}
 	r := bench.New(bench.Config{

@@ -61,8 +61,9 @@ func (c *cli) newFlags(name string) *flag.FlagSet {
 // parse reads the command's settings: from the command line first, then
 // from ROSTER_* environment variables (ROSTER_BASE_URL for --base-url),
 // then from the --config file, through github.com/peterbourgon/ff. Stray
-// positional arguments are refused.
-func (c *cli) parse(fs *flag.FlagSet, args []string) error {
+// positional arguments are refused, and so are the required flags left
+// empty.
+func (c *cli) parse(fs *flag.FlagSet, args []string, required ...string) error {
 	err := ff.Parse(fs, args, ff.WithEnvVarPrefix("ROSTER"), ff.WithConfigFileFlag("config"), ff.WithConfigFileParser(ff.PlainParser))
 	if errors.Is(err, flag.ErrHelp) {
 		return errUsage
@@ -76,12 +77,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	return nil
-}
-
-// required reports the first of the named string flags left empty.
-func required(fs *flag.FlagSet, names ...string) error {
-	for _, n := range names {
+	for _, n := range required {
 		if f := fs.Lookup(n); f != nil && f.Value.String() == "" {
 			return fmt.Errorf("%s needs --%s", fs.Name(), n)
 		}

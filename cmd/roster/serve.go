@@ -213,10 +213,7 @@ func cmdMigrate(ctx context.Context, c *cli, args []string) error {
 func cmdBackup(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("backup")
 	out := fs.String("out", "", "the file to write the copy to (must not exist)")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "out"); err != nil {
+	if err := c.parse(fs, args, "out"); err != nil {
 		return err
 	}
 	if isPostgres(c.db) {
