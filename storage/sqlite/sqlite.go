@@ -75,6 +75,7 @@ func Dialect() sqlstore.Dialect {
 		Fold:              func(expr string) string { return "fold(" + expr + ")" },
 		IsUniqueViolation: isUniqueViolation,
 		GroupCommit:       true,
+		CacheStatements:   true,
 		CountShards:       1,
 	}
 }

@@ -57,6 +57,13 @@ type Dialect struct {
 	// where writers are serialized anyway).
 	CountShards int
 
+	// CacheStatements keeps prepared statements per query text. SQLite's
+	// driver prepares anew on every call, which is a large part of a
+	// small query's cost; pgx caches prepared statements on each
+	// connection itself, and a second cache on top only adds waits for
+	// connections (to prepare) while transactions hold them.
+	CacheStatements bool
+
 	// GroupCommit runs concurrent write transactions together, in
 	// savepoints of one transaction (see batch.go): for a database with a
 	// single writer.

@@ -183,11 +183,7 @@ func (s *Store) TokensByPrefix(ctx context.Context, dirID, prefix string) ([]ros
 }
 
 func (s *Store) tokens(ctx context.Context, query string, args ...any) ([]roster.Token, error) {
-	st, err := s.prepare(ctx, s.read, query)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, args...)
+	rows, err := s.poolQuery(ctx, s.read, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +255,9 @@ func (s *Store) TouchToken(ctx context.Context, dirID, tokenID string, at time.T
 // readRow runs a single-row query on the reader pool through the statement
 // cache. A single statement sees one snapshot; no transaction is needed.
 func (s *Store) readRow(ctx context.Context, query string, args ...any) rowScanner {
+	if !s.d.CacheStatements {
+		return s.read.QueryRowContext(ctx, s.rebind(query), args...)
+	}
 	st, err := s.prepare(ctx, s.read, query)
 	if err != nil {
 		return errRow{err}

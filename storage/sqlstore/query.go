@@ -452,11 +452,7 @@ func (s *Store) cursorPage(ctx context.Context, table, columns, where string, ar
 // readRows runs a query on the reader pool through the statement cache and
 // scans each row; it returns the number of rows.
 func (s *Store) readRows(ctx context.Context, query string, args []any, scan func(rowScanner) (int64, error)) (int, error) {
-	st, err := s.prepare(ctx, s.read, query)
-	if err != nil {
-		return 0, err
-	}
-	rows, err := st.QueryContext(ctx, args...)
+	rows, err := s.poolQuery(ctx, s.read, query, args...)
 	if err != nil {
 		return 0, err
 	}

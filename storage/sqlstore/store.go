@@ -29,7 +29,8 @@ type Store struct {
 	mu    sync.Mutex
 	stmts map[*sql.DB]map[string]*sql.Stmt
 
-	batch *batcher // group commit, where the dialect asks for it
+	batch   *batcher // group commit, where the dialect asks for it
+	rebound sync.Map // query text -> the text with the dialect's placeholders
 }
 
 var _ roster.Store = (*Store)(nil)
@@ -126,6 +127,9 @@ func (t *tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if !t.s.d.CacheStatements {
+		return t.sql.ExecContext(ctx, t.s.rebind(query), args...)
+	}
 	st, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -134,6 +138,9 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !t.s.d.CacheStatements {
+		return t.sql.QueryContext(ctx, t.s.rebind(query), args...)
+	}
 	st, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -142,6 +149,9 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 }
 
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	if !t.s.d.CacheStatements {
+		return t.sql.QueryRowContext(ctx, t.s.rebind(query), args...)
+	}
 	st, err := t.stmt(ctx, query)
 	if err != nil {
 		return errRow{err}
@@ -153,6 +163,30 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) rowScanner
 // one SQL text per shape, not per value, so a few hundred cover every
 // shape identity providers send.
 const maxCachedStatements = 512
+
+// rebind returns query with the dialect's placeholders, remembered per
+// query text.
+func (s *Store) rebind(query string) string {
+	if q, ok := s.rebound.Load(query); ok {
+		return q.(string)
+	}
+	q := s.d.Rebind(query)
+	s.rebound.Store(query, q)
+	return q
+}
+
+// poolQuery runs a query on db outside a transaction, through the
+// statement cache where the dialect keeps one.
+func (s *Store) poolQuery(ctx context.Context, db *sql.DB, query string, args ...any) (*sql.Rows, error) {
+	if !s.d.CacheStatements {
+		return db.QueryContext(ctx, s.rebind(query), args...)
+	}
+	st, err := s.prepare(ctx, db, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
 
 func (s *Store) cached(db *sql.DB, query string) *sql.Stmt {
 	s.mu.Lock()
