@@ -254,8 +254,8 @@ func (rt *ResourceType) parsePatchPath(path string) (patchPath, error) {
 	if err != nil {
 		return patchPath{}, roster.Invalidf(roster.ScimInvalidPath, "%v", err)
 	}
-	if !t.attr.MultiValued || t.attr.Type != roster.TypeComplex {
-		return patchPath{}, roster.Invalidf(roster.ScimInvalidPath, "%q: only multi-valued complex attributes take a value filter, and %s is not one", path, t)
+	if t.attr.Type != roster.TypeComplex {
+		return patchPath{}, roster.Invalidf(roster.ScimInvalidPath, "%q: only complex attributes take a value filter, and %s is not one", path, t)
 	}
 	c := filterConverter{rt: rt}
 	f, err := c.convert(parsed.ValueExpression, &t)
@@ -291,6 +291,8 @@ func (p *patcher) apply(op string, pp patchPath, value any) error {
 		op = "remove" // a null value unassigns (Entra clears a manager this way)
 	}
 	switch {
+	case pp.filter != nil && !a.MultiValued:
+		return p.applyFilteredSingle(op, pp, value)
 	case pp.filter != nil:
 		return p.applyFiltered(op, pp, value)
 	case a.MultiValued:
@@ -424,6 +426,28 @@ func (p *patcher) applyMulti(op string, pp patchPath, value any) error {
 	list, changed := keepOnePrimary(list, touched)
 	setAttr(p.doc, pp.t, nilIfEmpty(dedupe(list, changed)))
 	return nil
+}
+
+// applyFilteredSingle handles a value filter on a single-valued complex
+// attribute, such as Entra's remove of
+// urn:…:enterprise:2.0:User:manager[value eq "id"]: the operation applies
+// when the attribute's value matches the filter. A remove that matches
+// nothing changes nothing; an add or replace has no target.
+func (p *patcher) applyFilteredSingle(op string, pp patchPath, value any) error {
+	top := pp.t
+	top.sub = nil
+	current, _ := getAttr(p.doc, top).(map[string]any)
+	if current == nil || !matchElement(pp.filter, current) {
+		if op == "remove" {
+			return nil
+		}
+		return roster.Invalidf(roster.ScimNoTarget, "%s does not match the filter", top)
+	}
+	pp.filter = nil
+	if pp.t.sub != nil {
+		return p.applySub(op, pp, value)
+	}
+	return p.applySingle(op, pp, value)
 }
 
 // applyFiltered handles emails[type eq "work"] and emails[type eq "work"].value.
