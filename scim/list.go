@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -74,6 +75,15 @@ func first(v []string) string {
 
 // ParseList checks a list request's parameters against rt.
 func (rt *ResourceType) ParseList(p ListParams) (*ListRequest, error) {
+	for name, v := range map[string]string{"filter": p.Filter, "sortBy": p.SortBy, "sortOrder": p.SortOrder, "startIndex": p.StartIndex,
+		"count": p.Count, "attributes": p.Attributes, "excludedAttributes": p.ExcludedAttributes} {
+		if !utf8.ValidString(v) {
+			return nil, roster.Invalidf(roster.ScimInvalidValue, "%s is not valid UTF-8", name)
+		}
+	}
+	if p.Cursor != nil && !utf8.ValidString(*p.Cursor) {
+		return nil, roster.Invalidf(roster.ScimInvalidCursor, "cursor is not valid UTF-8")
+	}
 	req := &ListRequest{Query: roster.Query{StartIndex: 1, Count: DefaultCount}, carriedTotal: -1}
 	var err error
 	if strings.TrimSpace(p.Filter) != "" {

@@ -145,3 +145,14 @@ func TestDiscovery(t *testing.T) {
 		}
 	}
 }
+
+func TestParseListRefusesInvalidUTF8(t *testing.T) {
+	for _, q := range []url.Values{
+		{"filter": {"userName eq \"\xff\""}},
+		{"attributes": {"userName,\xfe"}},
+		{"sortBy": {"\xff"}},
+	} {
+		_, err := UserType.ParseListQuery(q)
+		checkError(t, err, roster.EInvalid, roster.ScimInvalidValue, "not valid UTF-8")
+	}
+}
