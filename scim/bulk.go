@@ -118,13 +118,13 @@ func parseBulkOperation(i int, item any) (BulkOperation, error) {
 		}
 		if err != nil {
 			e := roster.AsError(err)
-			e.Detail = "Operations[" + itoa(i) + "]: " + e.Detail
+			e.Detail = "Operations[" + strconv.Itoa(i) + "]: " + e.Detail
 			return op, e
 		}
 	}
 	fail := func(format string, args ...any) (BulkOperation, error) {
 		e := roster.Invalidf(roster.ScimInvalidValue, format, args...)
-		e.Detail = "Operations[" + itoa(i) + "]: " + e.Detail
+		e.Detail = "Operations[" + strconv.Itoa(i) + "]: " + e.Detail
 		return op, e
 	}
 	kind, id, _ := strings.Cut(strings.TrimPrefix(op.Path, "/"), "/")
@@ -151,8 +151,6 @@ func parseBulkOperation(i int, item any) (BulkOperation, error) {
 	}
 	return op, nil
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // bulkRefPrefix marks a reference to another operation's resource.
 const bulkRefPrefix = "bulkId:"
