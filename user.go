@@ -1,21 +1,37 @@
 package roster
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // User is a provisioned person. Attributes holds the whole SCIM resource as
 // the identity provider last set it (normalized by package scim, without id,
 // meta, groups and password); the typed fields repeat the few attributes
 // Roster itself reasons about, so that the store can index them.
 type User struct {
-	ID           string
-	ExternalID   string
-	UserName     string
-	DisplayName  string
-	Active       bool
+	ID          string
+	ExternalID  string
+	UserName    string
+	DisplayName string
+	Active      bool
+	// Email is the address that decides whether the organization manages
+	// the account: the primary email, else the first email, else the
+	// userName when it is an address.
+	Email        string
 	Attributes   []byte // a JSON object
 	Version      int64  // increases with every change; the ETag
 	Created      time.Time
 	LastModified time.Time
+}
+
+// EmailDomain returns the domain of an address, lower-cased, or "".
+func EmailDomain(email string) string {
+	i := strings.LastIndexByte(email, '@')
+	if i < 0 || i == len(email)-1 {
+		return ""
+	}
+	return strings.ToLower(email[i+1:])
 }
 
 // Group is a provisioned group. Its members are rows of their own (see

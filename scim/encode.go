@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -41,7 +42,33 @@ func UserFromDoc(doc map[string]any, u *roster.User) {
 	u.DisplayName, _ = doc["displayName"].(string)
 	active, set := doc["active"].(bool)
 	u.Active = active || !set // a user is active unless told otherwise
+	u.Email = accountEmail(doc, u.UserName)
 	u.Attributes = MarshalDoc(doc)
+}
+
+// accountEmail is the address that decides whether the organization
+// manages the account: the primary email, else the first, else the
+// userName when it is an address.
+func accountEmail(doc map[string]any, userName string) string {
+	emails, _ := doc["emails"].([]any)
+	first := ""
+	for _, e := range emails {
+		m, _ := e.(map[string]any)
+		v, _ := m["value"].(string)
+		if v == "" {
+			continue
+		}
+		if m["primary"] == true {
+			return v
+		}
+		if first == "" {
+			first = v
+		}
+	}
+	if first == "" && strings.Contains(userName, "@") {
+		return userName
+	}
+	return first
 }
 
 // GroupFromDoc does for a Group what UserFromDoc does for a User.

@@ -336,3 +336,31 @@ func TestErrorBody(t *testing.T) {
 		t.Errorf("empty fields written: %s", body)
 	}
 }
+
+func TestAccountEmail(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{"userName":"a@x.test","emails":[{"value":"b@y.test"},{"value":"c@z.test","primary":true}]}`, "c@z.test"},
+		{`{"userName":"a@x.test","emails":[{"value":"b@y.test","type":"home"},{"value":"c@z.test"}]}`, "b@y.test"},
+		{`{"userName":"a@x.test"}`, "a@x.test"},
+		{`{"userName":"alice"}`, ""},
+		{`{"userName":"alice","emails":[{"type":"work","display":"no value"}]}`, ""},
+	} {
+		var u roster.User
+		UserFromDoc(mustNormalizeUser(t, tc.body), &u)
+		if u.Email != tc.want {
+			t.Errorf("%s: Email = %q, want %q", tc.body, u.Email, tc.want)
+		}
+	}
+	if d := roster.EmailDomain("Alice@Example.COM"); d != "example.com" {
+		t.Errorf("EmailDomain = %q", d)
+	}
+}
+
+func mustNormalizeUser(t *testing.T, body string) map[string]any {
+	t.Helper()
+	res, err := UserType.Normalize(mustDecode(t, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Doc
+}

@@ -244,7 +244,7 @@ func testUserCRUD(t *testing.T, s roster.Store) {
 	}
 	got, err := s.User(ctx, f.tenant, u.ID)
 	must(t, err)
-	if got.UserName != "alice@acme.test" || got.DisplayName != "Alice" || got.ExternalID != "ext-1" || !got.Active ||
+	if got.UserName != "alice@acme.test" || got.DisplayName != "Alice" || got.ExternalID != "ext-1" || !got.Active || got.Email != "alice@acme.test" ||
 		!sameJSON(got.Attributes, u.Attributes) || got.Created.Location() != time.UTC || !got.Created.Equal(u.Created) {
 		t.Errorf("User = %+v, want what was created (%+v)", got, u)
 	}

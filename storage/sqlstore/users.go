@@ -21,15 +21,15 @@ func fold(s string) string { return strings.ToLower(s) }
 // Fold is exported for the dialect packages.
 func Fold(s string) string { return fold(s) }
 
-const userColumns = `r.seq, r.id, r.user_name, r.external_id, r.display_name, r.active, r.attributes, r.version, r.created, r.modified`
+const userColumns = `r.seq, r.id, r.user_name, r.external_id, r.display_name, r.email, r.active, r.attributes, r.version, r.created, r.modified`
 
 func scanUser(sc rowScanner) (roster.User, int64, error) {
 	var u roster.User
 	var seq, created, modified int64
-	var externalID, displayName sql.NullString
+	var externalID, displayName, email sql.NullString
 	var attrs []byte
-	err := sc.Scan(&seq, &u.ID, &u.UserName, &externalID, &displayName, &u.Active, &attrs, &u.Version, &created, &modified)
-	u.ExternalID, u.DisplayName = externalID.String, displayName.String
+	err := sc.Scan(&seq, &u.ID, &u.UserName, &externalID, &displayName, &email, &u.Active, &attrs, &u.Version, &created, &modified)
+	u.ExternalID, u.DisplayName, u.Email = externalID.String, displayName.String, email.String
 	u.Attributes = attrs
 	u.Created, u.LastModified = fromMicros(created), fromMicros(modified)
 	return u, seq, err
@@ -56,9 +56,10 @@ func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User)
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO users (id, org_id, directory_id, user_name, user_name_fold, external_id, display_name, active, attributes, version, created, modified)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, t.OrgID, t.DirectoryID, u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName), u.Active,
+		_, err := tx.exec(ctx, `INSERT INTO users (id, org_id, directory_id, user_name, user_name_fold, external_id, display_name, email, email_domain, active, attributes, version, created, modified)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, t.OrgID, t.DirectoryID, u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName),
+			nullable(u.Email), nullable(roster.EmailDomain(u.Email)), u.Active,
 			string(u.Attributes), u.Version, micros(now), micros(now))
 		if s.d.IsUniqueViolation(err) {
 			return errUserNameTaken{u.UserName}
@@ -124,9 +125,10 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, upda
 			return nil
 		}
 		u.Version, u.LastModified = before.Version+1, s.clock()
-		_, err = tx.exec(ctx, `UPDATE users SET user_name = ?, user_name_fold = ?, external_id = ?, display_name = ?, active = ?, attributes = ?, version = ?, modified = ?
-			WHERE seq = ?`,
-			u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName), u.Active, string(u.Attributes), u.Version, micros(u.LastModified), seq)
+		_, err = tx.exec(ctx, `UPDATE users SET user_name = ?, user_name_fold = ?, external_id = ?, display_name = ?, email = ?, email_domain = ?,
+			active = ?, attributes = ?, version = ?, modified = ? WHERE seq = ?`,
+			u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName), nullable(u.Email), nullable(roster.EmailDomain(u.Email)),
+			u.Active, string(u.Attributes), u.Version, micros(u.LastModified), seq)
 		if s.d.IsUniqueViolation(err) {
 			return errUserNameTaken{u.UserName}
 		}

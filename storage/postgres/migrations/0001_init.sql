@@ -36,11 +36,17 @@ CREATE TABLE users (
     seq            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     id             TEXT NOT NULL UNIQUE,
     org_id         TEXT NOT NULL,
-    directory_id   TEXT NOT NULL REFERENCES directories (id),
+    -- NULL for a local user: one an admin unlinked from its directory.
+    directory_id   TEXT REFERENCES directories (id),
     user_name      TEXT NOT NULL,
     user_name_fold TEXT NOT NULL,
     external_id    TEXT,
     display_name   TEXT,
+    -- The address that decides whether the organization manages the
+    -- account: the primary email, else the first, else the userName when
+    -- it is an address; email_domain is its domain, lower-cased.
+    email          TEXT,
+    email_domain   TEXT,
     active         BOOLEAN NOT NULL,
     attributes     JSONB NOT NULL,
     version        BIGINT NOT NULL,
@@ -49,13 +55,15 @@ CREATE TABLE users (
 );
 CREATE INDEX users_tenant ON users (org_id, directory_id, seq);
 CREATE UNIQUE INDEX users_user_name ON users (org_id, user_name_fold);
+CREATE INDEX users_email_domain ON users (org_id, email_domain);
 CREATE INDEX users_external_id ON users (org_id, directory_id, external_id);
 
 CREATE TABLE groups (
     seq               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     id                TEXT NOT NULL UNIQUE,
     org_id            TEXT NOT NULL,
-    directory_id      TEXT NOT NULL REFERENCES directories (id),
+    -- NULL for a local group: one an admin made, or unlinked.
+    directory_id      TEXT REFERENCES directories (id),
     display_name      TEXT NOT NULL,
     display_name_fold TEXT NOT NULL,
     external_id       TEXT,

@@ -35,11 +35,17 @@ CREATE TABLE users (
     seq            INTEGER PRIMARY KEY,
     id             TEXT NOT NULL UNIQUE,
     org_id         TEXT NOT NULL,
-    directory_id   TEXT NOT NULL REFERENCES directories (id),
+    -- NULL for a local user: one an admin unlinked from its directory.
+    directory_id   TEXT REFERENCES directories (id),
     user_name      TEXT NOT NULL,
     user_name_fold TEXT NOT NULL,
     external_id    TEXT,
     display_name   TEXT,
+    -- The address that decides whether the organization manages the
+    -- account: the primary email, else the first, else the userName when
+    -- it is an address; email_domain is its domain, lower-cased.
+    email          TEXT,
+    email_domain   TEXT,
     active         INTEGER NOT NULL,
     attributes     TEXT NOT NULL,
     version        INTEGER NOT NULL,
@@ -53,13 +59,15 @@ CREATE INDEX users_tenant ON users (org_id, directory_id);
 -- by a list of IDs within a directory must use the unique index on id, and
 -- SQLite's planner, without statistics, would rather scan a directory.
 CREATE UNIQUE INDEX users_user_name ON users (org_id, user_name_fold);
+CREATE INDEX users_email_domain ON users (org_id, email_domain);
 CREATE INDEX users_external_id ON users (org_id, directory_id, external_id);
 
 CREATE TABLE groups (
     seq               INTEGER PRIMARY KEY,
     id                TEXT NOT NULL UNIQUE,
     org_id            TEXT NOT NULL,
-    directory_id      TEXT NOT NULL REFERENCES directories (id),
+    -- NULL for a local group: one an admin made, or unlinked.
+    directory_id      TEXT REFERENCES directories (id),
     display_name      TEXT NOT NULL,
     display_name_fold TEXT NOT NULL,
     external_id       TEXT,
