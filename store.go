@@ -74,6 +74,23 @@ type Store interface {
 	// added, without holding them all in memory.
 	Members(ctx context.Context, t Tenant, groupID string, fn func(Member) error) error
 
+	// AddDomain adds a domain to an organization, pending verification.
+	// A domain the organization has already is an EConflict.
+	AddDomain(ctx context.Context, d *Domain) error
+	Domain(ctx context.Context, orgID, name string) (*Domain, error)
+	Domains(ctx context.Context, orgID string) ([]Domain, error)
+	// UpdateDomain changes a domain in one transaction (a verification's
+	// outcome, a link to a directory). Verifying a domain another
+	// organization has verified is an EConflict.
+	UpdateDomain(ctx context.Context, orgID, name string, update func(*Domain) error) (*Domain, error)
+	RemoveDomain(ctx context.Context, orgID, name string) error
+	// DomainsDue lists verified or failing domains of every organization
+	// last checked before the given time, for the periodic re-check.
+	DomainsDue(ctx context.Context, checkedBefore time.Time, limit int) ([]Domain, error)
+	// FindUser looks a user up in the whole organization by ID or
+	// userName, for the admin's tools.
+	FindUser(ctx context.Context, orgID, idOrUserName string) (*User, error)
+
 	// Events returns up to limit events of the organization after seq, oldest
 	// first.
 	Events(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)

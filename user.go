@@ -18,7 +18,14 @@ type User struct {
 	// Email is the address that decides whether the organization manages
 	// the account: the primary email, else the first email, else the
 	// userName when it is an address.
-	Email        string
+	Email string
+	// Managed is true when Email is on a verified domain of the
+	// organization: the organization manages the account. Read-only,
+	// computed by the store.
+	Managed bool
+	// DirectoryID is the directory that provisions the user; "" for a
+	// local user. Filled in by reads that are not scoped to a directory.
+	DirectoryID  string
 	Attributes   []byte // a JSON object
 	Version      int64  // increases with every change; the ETag
 	Created      time.Time

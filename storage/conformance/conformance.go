@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
 		{"ConcurrentSameUserName", testConcurrentSameUserName},
 		{"ConcurrentPatchesOfOneUser", testConcurrentPatchesOfOneUser},
+		{"Domains", testDomains},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,15 +21,19 @@ func fold(s string) string { return strings.ToLower(s) }
 // Fold is exported for the dialect packages.
 func Fold(s string) string { return fold(s) }
 
-const userColumns = `r.seq, r.id, r.user_name, r.external_id, r.display_name, r.email, r.active, r.attributes, r.version, r.created, r.modified`
+// userColumns are a user's columns, with whether a verified domain of the
+// organization makes the account managed.
+const userColumns = `r.seq, r.id, r.directory_id, r.user_name, r.external_id, r.display_name, r.email,
+	EXISTS (SELECT 1 FROM domains d WHERE d.org_id = r.org_id AND d.name = r.email_domain AND d.status <> 'pending'),
+	r.active, r.attributes, r.version, r.created, r.modified`
 
 func scanUser(sc rowScanner) (roster.User, int64, error) {
 	var u roster.User
 	var seq, created, modified int64
-	var externalID, displayName, email sql.NullString
+	var dirID, externalID, displayName, email sql.NullString
 	var attrs []byte
-	err := sc.Scan(&seq, &u.ID, &u.UserName, &externalID, &displayName, &email, &u.Active, &attrs, &u.Version, &created, &modified)
-	u.ExternalID, u.DisplayName, u.Email = externalID.String, displayName.String, email.String
+	err := sc.Scan(&seq, &u.ID, &dirID, &u.UserName, &externalID, &displayName, &email, &u.Managed, &u.Active, &attrs, &u.Version, &created, &modified)
+	u.DirectoryID, u.ExternalID, u.DisplayName, u.Email = dirID.String, externalID.String, displayName.String, email.String
 	u.Attributes = attrs
 	u.Created, u.LastModified = fromMicros(created), fromMicros(modified)
 	return u, seq, err
@@ -56,7 +60,16 @@ func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User)
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO users (id, org_id, directory_id, user_name, user_name_fold, external_id, display_name, email, email_domain, active, attributes, version, created, modified)
+		domain := roster.EmailDomain(u.Email)
+		gate, err := s.gate(ctx, tx, t.OrgID, t.DirectoryID, domain)
+		if err != nil {
+			return err
+		}
+		if gate.linkedTo != "" {
+			return gate.refuse(domain)
+		}
+		u.Managed, u.DirectoryID = gate.managed, t.DirectoryID
+		_, err = tx.exec(ctx, `INSERT INTO users (id, org_id, directory_id, user_name, user_name_fold, external_id, display_name, email, email_domain, active, attributes, version, created, modified)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			u.ID, t.OrgID, t.DirectoryID, u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName),
 			nullable(u.Email), nullable(roster.EmailDomain(u.Email)), u.Active,
@@ -71,7 +84,7 @@ func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User)
 			return err
 		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.created",
-			ResourceType: "User", ResourceID: u.ID, Detail: detail("userName", u.UserName, "active", u.Active)})
+			ResourceType: "User", ResourceID: u.ID, Detail: detail("userName", u.UserName, "active", u.Active, "managed", u.Managed)})
 	})
 	return s.explainClash(ctx, t, err)
 }
@@ -95,6 +108,16 @@ func (s *Store) explainClash(ctx context.Context, t roster.Tenant, err error) er
 	}
 	return roster.Errorf(roster.EConflict, roster.ScimUniqueness,
 		"userName %q is already used in this organization by a user of directory %q (%s); a user is provisioned by one directory only", taken.userName, dirName, dirID)
+}
+
+// FindUser implements roster.Store.
+func (s *Store) FindUser(ctx context.Context, orgID, idOrUserName string) (*roster.User, error) {
+	u, _, err := scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.org_id = ? AND (r.id = ? OR r.user_name_fold = ?)`,
+		orgID, idOrUserName, fold(idOrUserName)))
+	if err != nil {
+		return nil, notFound(err, "no user %q in the organization", idOrUserName)
+	}
+	return &u, nil
 }
 
 // User implements roster.Store.
@@ -125,6 +148,15 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, upda
 			return nil
 		}
 		u.Version, u.LastModified = before.Version+1, s.clock()
+		domain := roster.EmailDomain(u.Email)
+		gate, err := s.gate(ctx, tx, t.OrgID, t.DirectoryID, domain)
+		if err != nil {
+			return err
+		}
+		if gate.linkedTo != "" && domain != roster.EmailDomain(before.Email) {
+			return gate.refuse(domain)
+		}
+		u.Managed, u.DirectoryID = gate.managed, before.DirectoryID
 		_, err = tx.exec(ctx, `UPDATE users SET user_name = ?, user_name_fold = ?, external_id = ?, display_name = ?, email = ?, email_domain = ?,
 			active = ?, attributes = ?, version = ?, modified = ? WHERE seq = ?`,
 			u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName), nullable(u.Email), nullable(roster.EmailDomain(u.Email)),
@@ -136,13 +168,44 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, upda
 			return err
 		}
 		out = u
-		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: userAction(before, u),
-			ResourceType: "User", ResourceID: u.ID, Detail: detail("changed", changedKeys(before.Attributes, u.Attributes))})
+		if err := s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: userAction(before, u),
+			ResourceType: "User", ResourceID: u.ID, Detail: detail("changed", changedKeys(before.Attributes, u.Attributes))}); err != nil {
+			return err
+		}
+		if e, ok := managedChange(t, before, u); ok {
+			return s.appendEvent(ctx, tx, e)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, s.explainClash(ctx, t, err)
 	}
 	return &out, nil
+}
+
+// managedChange is the event of an account leaving or joining the
+// organization's managed accounts because its address changed: never a
+// silent loss the admin cannot trace.
+func managedChange(t roster.Tenant, before, after roster.User) (roster.Event, bool) {
+	if before.Managed == after.Managed {
+		return roster.Event{}, false
+	}
+	e := roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, ResourceType: "User", ResourceID: after.ID}
+	if after.Managed {
+		e.Action = "user.became_managed"
+		e.Detail = detail("from", before.Email, "to", after.Email,
+			"explanation", "The account's address moved to "+roster.EmailDomain(after.Email)+", a verified domain: the organization now manages it.")
+		return e, true
+	}
+	e.Action = "user.left_managed_domains"
+	to := roster.EmailDomain(after.Email)
+	if to == "" {
+		to = "no address"
+	}
+	e.Detail = detail("from", before.Email, "to", after.Email,
+		"explanation", "The identity provider changed the account's address from "+before.Email+" to "+after.Email+
+			"; "+to+" is not a verified domain of the organization, so the account is now external. Verify the domain, or correct the address in the identity provider.")
+	return e, true
 }
 
 func userAction(before, after roster.User) string {
