@@ -49,6 +49,12 @@ var commands = []command{
 	{"token list", "list a directory's tokens", cmdTokenList},
 	{"token rotate", "replace a token; the old one works for a grace period", cmdTokenRotate},
 	{"token revoke", "end a token at once", cmdTokenRevoke},
+	{"domain add", "claim a domain; prints what to publish to prove it", cmdDomainAdd},
+	{"domain verify", "check a domain's proof now (or verify it manually)", cmdDomainVerify},
+	{"domain list", "list an organization's domains and their status", cmdDomainList},
+	{"domain link", "let only one directory provision users on a domain", cmdDomainLink},
+	{"domain remove", "give a domain up; its accounts become external", cmdDomainRemove},
+	{"user show", "show a user: managed or external, directory, status", cmdUserShow},
 	{"bench", "load-test a SCIM base URL the way identity providers use it", cmdBench},
 	{"version", "print the version", cmdVersion},
 }

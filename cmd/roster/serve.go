@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/storage/sqlite"
@@ -34,6 +35,9 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	rateLimit := fs.Float64("rate-limit", scimapi.DefaultRate, "requests per second each API token may send, per node (0: no limit)")
 	rateBurst := fs.Int("rate-burst", scimapi.DefaultBurst, "requests a token may send at once above its rate")
 	fs.BoolVar(&c.durable, "sqlite-durable", false, "SQLite: fsync every commit (synchronous=FULL), so that commits survive power loss, not only process crashes")
+	recheck := fs.Duration("domain-recheck", 24*time.Hour, "how often verified domains are checked again (0: never)")
+	var vf verifierFlags
+	vf.define(fs)
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	if err := c.parse(fs, args); err != nil {
@@ -86,6 +90,13 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 				log.Error("debug listener", "err", err)
 			}
 		}()
+	}
+	if *recheck > 0 {
+		ver, err := vf.verifier()
+		if err != nil {
+			return err
+		}
+		go domains.Recheck(ctx, st, ver, *recheck, log)
 	}
 	srv := server.New(*addr, h, log)
 	serveErr := make(chan error, 1)

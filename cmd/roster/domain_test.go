@@ -1,0 +1,118 @@
+package main
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDomainsAndManagedAccounts walks the domain flow from the command
+// line: add (public mail domains refused), verify over HTTPS against a
+// local TLS server, see accounts become managed, link the domain to one
+// directory and watch another directory's create fail over SCIM.
+func TestDomainsAndManagedAccounts(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roster.db")
+	env := map[string]string{"ROSTER_DB": db}
+	url := serve(t, env, "--domain-recheck", "0")
+	var org struct{ ID string }
+	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	var entra, okta struct{ ID, Token, BaseURL string }
+	rosterJSON(t, env, &entra, "directory", "create", "--org", org.ID, "--name", "Entra ID", "--base-url", url)
+	rosterJSON(t, env, &okta, "directory", "create", "--org", org.ID, "--name", "Okta", "--base-url", url)
+
+	if _, errOut, code := runCLI(t, env, "domain", "add", "--org", org.ID, "--domain", "gmail.com"); code == 0 || !strings.Contains(errOut, "public mail") {
+		t.Errorf("adding gmail.com: exit %d, %q", code, errOut)
+	}
+	var added struct {
+		Domain, Status, Token string
+		DNS                   struct{ Type, Name, Value string }
+		HTTPS                 struct{ URL, Body string }
+	}
+	rosterJSON(t, env, &added, "domain", "add", "--org", org.ID, "--domain", "Acme.Test.")
+	if added.Domain != "acme.test" || added.Status != "pending" || added.DNS.Value != "roster-verification="+added.Token ||
+		added.HTTPS.URL != "https://acme.test/.well-known/roster-verification.txt" {
+		t.Fatalf("domain add = %+v", added)
+	}
+	out, _, _ := runCLI(t, env, "domain", "add", "--org", org.ID, "--domain", "other.test")
+	if !strings.Contains(out, "TXT record on other.test") || !strings.Contains(out, "roster domain verify") {
+		t.Errorf("domain add, for people:\n%s", out)
+	}
+
+	// The proof is served by a local TLS server that answers for acme.test.
+	published := ""
+	proof := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != "acme.test" || published == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(published + "\n"))
+	}))
+	certFile, keyFile, _ := selfSigned(t, "acme.test")
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	proof.StartTLS()
+	defer proof.Close()
+	verify := []string{"domain", "verify", "--org", org.ID, "--domain", "acme.test", "--method", "https",
+		"--https-ca", certFile, "--https-connect", proof.Listener.Addr().String()}
+
+	_, errOut, code := runCLI(t, env, verify...)
+	if code == 0 || !strings.Contains(errOut, "404") {
+		t.Errorf("verify before publishing: exit %d, %q", code, errOut)
+	}
+	entraClient := scimClient{t, entra.BaseURL, entra.Token}
+	_, alice := entraClient.do("POST", "/Users", `{"userName":"alice@acme.test"}`)
+	account := func(id string) string {
+		var u struct{ Account string }
+		rosterJSON(t, env, &u, "user", "show", "--org", org.ID, "--user", id)
+		return u.Account
+	}
+	if got := account(alice["id"].(string)); got != "external" {
+		t.Errorf("before verification alice is %s", got)
+	}
+	published = added.Token
+	var verified struct{ Status, Method, LastError string }
+	rosterJSON(t, env, &verified, verify...)
+	if verified.Status != "verified" || verified.Method != "https" || verified.LastError != "" {
+		t.Fatalf("verify = %+v", verified)
+	}
+	if got := account("ALICE@acme.test"); got != "managed" {
+		t.Errorf("after verification alice is %s", got)
+	}
+
+	// Linked to Entra, acme.test refuses Okta's users.
+	if _, errOut, code := runCLI(t, env, "domain", "link", "--org", org.ID, "--domain", "acme.test", "--directory", entra.ID); code != 0 {
+		t.Fatal(errOut)
+	}
+	oktaClient := scimClient{t, okta.BaseURL, okta.Token}
+	status, body := oktaClient.do("POST", "/Users", `{"userName":"bob@acme.test"}`)
+	if status != 409 || !strings.Contains(body["detail"].(string), "Entra ID") {
+		t.Errorf("Okta creating a user on Entra's domain: %d %v", status, body)
+	}
+	if status, _ := entraClient.do("POST", "/Users", `{"userName":"bob@acme.test"}`); status != 201 {
+		t.Errorf("Entra creating a user on its own domain: %d", status)
+	}
+
+	// Manual verification is an audited override.
+	if _, errOut, code := runCLI(t, env, "domain", "verify", "--org", org.ID, "--domain", "other.test", "--method", "manual"); code != 0 {
+		t.Fatal(errOut)
+	}
+	var list []struct{ Domain, Status, Method, DirectoryID string }
+	out, _, _ = runCLI(t, env, "domain", "list", "--org", org.ID, "--json")
+	json.Unmarshal([]byte(out), &list)
+	if len(list) != 2 || list[0].Domain != "acme.test" || list[0].DirectoryID != entra.ID || list[1].Method != "manual" || list[1].Status != "verified" {
+		t.Errorf("domain list = %+v", list)
+	}
+	if _, errOut, code := runCLI(t, env, "domain", "remove", "--org", org.ID, "--domain", "acme.test"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if got := account(alice["id"].(string)); got != "external" {
+		t.Errorf("after the domain was removed alice is %s", got)
+	}
+}
