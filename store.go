@@ -91,6 +91,57 @@ type Store interface {
 	// userName, for the admin's tools.
 	FindUser(ctx context.Context, orgID, idOrUserName string) (*User, error)
 
+	// CreateProduct adds a product; a key the organization uses already is
+	// an EConflict.
+	CreateProduct(ctx context.Context, p *Product) error
+	Product(ctx context.Context, orgID, key string) (*Product, error)
+	Products(ctx context.Context, orgID string) ([]Product, error)
+	// GrantAccess gives a group of the organization access to a product,
+	// or changes the role of an existing grant.
+	GrantAccess(ctx context.Context, g *Grant) error
+	RevokeAccess(ctx context.Context, orgID, product, groupID string) error
+	Grants(ctx context.Context, orgID, product string) ([]Grant, error)
+	// SetDefaultGroup makes a local group one that every new managed
+	// account joins (on false, stops it).
+	SetDefaultGroup(ctx context.Context, orgID, product, groupID string, on bool) error
+	DefaultGroups(ctx context.Context, orgID, product string) ([]Group, error)
+	// CheckAccess answers whether a user (by ID or userName) may use a
+	// product, with the role and the groups that grant it. A user that
+	// does not exist simply has no access.
+	CheckAccess(ctx context.Context, orgID, product, user string) (*Access, error)
+	ProductCounts(ctx context.Context, orgID, product string) (*ProductCounts, error)
+	// CreateLocalGroup makes a group of the organization that no
+	// directory provisions; its members may come from any directory.
+	CreateLocalGroup(ctx context.Context, orgID string, g *Group) error
+	// AddLocalMembers adds users of the organization to a local group.
+	AddLocalMembers(ctx context.Context, orgID, groupID string, userIDs []string) error
+	// OrgGroup reads any group of the organization, with its directory
+	// ("" for a local group).
+	OrgGroup(ctx context.Context, orgID, groupID string) (*Group, string, error)
+
+	// CreateAdmin adds an admin to an organization. An email already used
+	// by an admin of the organization (any case) is an EConflict.
+	CreateAdmin(ctx context.Context, a *Admin) error
+	Admin(ctx context.Context, orgID, adminID string) (*Admin, error)
+	AdminByEmail(ctx context.Context, orgID, email string) (*Admin, error)
+	Admins(ctx context.Context, orgID string) ([]Admin, error)
+	// SetAdminPassword stores a new password hash ("" removes the password).
+	SetAdminPassword(ctx context.Context, orgID, adminID, hash string) error
+	// AdminSignedIn records a successful sign-in.
+	AdminSignedIn(ctx context.Context, orgID, adminID string, at time.Time) error
+	// CreateAdminToken stores an admin token (t.OrgID and t.AdminID set).
+	CreateAdminToken(ctx context.Context, t *AdminToken) error
+	// AdminTokensByPrefix returns the organization's admin tokens with a
+	// prefix, whatever their status: the caller compares and checks.
+	AdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]AdminToken, error)
+	AdminTokens(ctx context.Context, orgID, adminID string) ([]AdminToken, error)
+	RevokeAdminToken(ctx context.Context, orgID, tokenID string) error
+	// SpendAdminToken revokes a one-time token and reports whether this
+	// call was the one that spent it (false: it was spent already), so
+	// that a sign-in link works once even when used twice at once.
+	SpendAdminToken(ctx context.Context, orgID, tokenID string) (bool, error)
+	TouchAdminToken(ctx context.Context, orgID, tokenID string, at time.Time) error
+
 	// Events returns up to limit events of the organization after seq, oldest
 	// first.
 	Events(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentSameUserName", testConcurrentSameUserName},
 		{"ConcurrentPatchesOfOneUser", testConcurrentPatchesOfOneUser},
 		{"Domains", testDomains},
+		{"Products", testProducts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

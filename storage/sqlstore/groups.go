@@ -314,6 +314,12 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.Tenant, id string, ifV
 		if err := s.leaveAllGroups(ctx, tx, id); err != nil {
 			return err
 		}
+		if _, err := tx.exec(ctx, `DELETE FROM grants WHERE org_id = ? AND group_id = ?`, t.OrgID, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM default_groups WHERE org_id = ? AND group_id = ?`, t.OrgID, id); err != nil {
+			return err
+		}
 		if _, err := tx.exec(ctx, `DELETE FROM groups WHERE seq = ?`, seq); err != nil {
 			return err
 		}

@@ -83,6 +83,11 @@ func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User)
 		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberUser, 1); err != nil {
 			return err
 		}
+		if u.Managed {
+			if err := s.joinDefaultGroups(ctx, tx, t.OrgID, u.ID); err != nil {
+				return err
+			}
+		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.created",
 			ResourceType: "User", ResourceID: u.ID, Detail: detail("userName", u.UserName, "active", u.Active, "managed", u.Managed)})
 	})
@@ -173,7 +178,12 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, upda
 			return err
 		}
 		if e, ok := managedChange(t, before, u); ok {
-			return s.appendEvent(ctx, tx, e)
+			if err := s.appendEvent(ctx, tx, e); err != nil {
+				return err
+			}
+			if u.Managed {
+				return s.joinDefaultGroups(ctx, tx, t.OrgID, u.ID)
+			}
 		}
 		return nil
 	})
