@@ -119,6 +119,20 @@ type Store interface {
 	// ("" for a local group).
 	OrgGroup(ctx context.Context, orgID, groupID string) (*Group, string, error)
 
+	// Conflicts lists the organization's groups in conflict with a local
+	// group of the same name.
+	Conflicts(ctx context.Context, orgID string) ([]Conflict, error)
+	// PreviewLink says whose access linking a conflicting group would
+	// change; LinkGroup does it: the synced group takes over the local
+	// group's grants and default-group roles, and the local group goes.
+	PreviewLink(ctx context.Context, orgID, syncedGroupID string) (*LinkPreview, error)
+	LinkGroup(ctx context.Context, orgID, syncedGroupID string) error
+	// UnlinkUser and UnlinkGroup detach a synced user or group from its
+	// directory: it becomes local, its identity provider no longer sees
+	// or changes it, and an admin owns it.
+	UnlinkUser(ctx context.Context, orgID, userID string) error
+	UnlinkGroup(ctx context.Context, orgID, groupID string) error
+
 	// CreateAdmin adds an admin to an organization. An email already used
 	// by an admin of the organization (any case) is an EConflict.
 	CreateAdmin(ctx context.Context, a *Admin) error

@@ -57,7 +57,6 @@ const (
 	tokenBodyLen      = 43
 	tokenCheckLen     = 6
 	tokenLookupLen    = 8
-	tokenLen          = len(TokenSecretPrefix) + tokenBodyLen + tokenCheckLen
 	base62            = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 )
 
@@ -65,32 +64,44 @@ const (
 // (Prefix and Hash). The caller fills in the rest and stores the Token; the
 // secret is shown to the admin once and then forgotten.
 func NewTokenSecret() (secret string, t Token) {
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		panic("roster: crypto/rand failed: " + err.Error()) // never happens on a working OS
-	}
-	body := encodeBase62(new(big.Int).SetBytes(raw[:]), tokenBodyLen)
-	secret = TokenSecretPrefix + body + tokenChecksum(body)
+	secret = newSecret(TokenSecretPrefix)
 	return secret, Token{Prefix: TokenPrefix(secret), Hash: HashTokenSecret(secret)}
 }
 
 // ParseTokenSecret checks a presented secret's shape and checksum and returns
 // its lookup prefix. ok is false for anything that cannot be a Roster token.
 func ParseTokenSecret(secret string) (prefix string, ok bool) {
-	if len(secret) != tokenLen || !strings.HasPrefix(secret, TokenSecretPrefix) {
-		return "", false
-	}
-	rest := secret[len(TokenSecretPrefix):]
-	for i := 0; i < len(rest); i++ {
-		if strings.IndexByte(base62, rest[i]) < 0 {
-			return "", false
-		}
-	}
-	body, check := rest[:tokenBodyLen], rest[tokenBodyLen:]
-	if subtle.ConstantTimeCompare([]byte(tokenChecksum(body)), []byte(check)) != 1 {
+	if !validSecret(secret, TokenSecretPrefix) {
 		return "", false
 	}
 	return TokenPrefix(secret), true
+}
+
+// newSecret returns kind prefix + 43 base62 characters of 256 random bits
+// + 6 base62 characters of checksum: the shape of every Roster secret.
+func newSecret(kind string) string {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		panic("roster: crypto/rand failed: " + err.Error()) // never happens on a working OS
+	}
+	body := encodeBase62(new(big.Int).SetBytes(raw[:]), tokenBodyLen)
+	return kind + body + tokenChecksum(body)
+}
+
+// validSecret reports whether secret has the shape newSecret(kind) gives,
+// checksum included.
+func validSecret(secret, kind string) bool {
+	if len(secret) != len(kind)+tokenBodyLen+tokenCheckLen || !strings.HasPrefix(secret, kind) {
+		return false
+	}
+	rest := secret[len(kind):]
+	for i := 0; i < len(rest); i++ {
+		if strings.IndexByte(base62, rest[i]) < 0 {
+			return false
+		}
+	}
+	body, check := rest[:tokenBodyLen], rest[tokenBodyLen:]
+	return subtle.ConstantTimeCompare([]byte(tokenChecksum(body)), []byte(check)) == 1
 }
 
 // TokenPrefix is the public part of a secret: enough to tell tokens apart in

@@ -47,7 +47,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentSameUserName", testConcurrentSameUserName},
 		{"ConcurrentPatchesOfOneUser", testConcurrentPatchesOfOneUser},
 		{"Domains", testDomains},
+		{"Admins", testAdmins},
 		{"Products", testProducts},
+		{"Conflicts", testConflicts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

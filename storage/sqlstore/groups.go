@@ -40,6 +40,9 @@ func (s *Store) CreateGroup(ctx context.Context, t roster.Tenant, g *roster.Grou
 		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberGroup, 1); err != nil {
 			return err
 		}
+		if err := s.markConflict(ctx, tx, t.OrgID, g.ID, g.DisplayName); err != nil {
+			return err
+		}
 		var ch memberChange
 		if len(memberIDs) > 0 {
 			if err := s.applyMemberOp(ctx, tx, t, g.ID, roster.MemberOp{Kind: roster.AddMembers, IDs: memberIDs}, &ch); err != nil {
@@ -94,6 +97,11 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.Tenant, id string, upd
 			return err
 		}
 		out = g
+		if g.DisplayName != before.DisplayName {
+			if err := s.markConflict(ctx, tx, t.OrgID, g.ID, g.DisplayName); err != nil {
+				return err
+			}
+		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: groupAction(before, g, docChanged),
 			ResourceType: "Group", ResourceID: g.ID, Detail: ch.detail(changedKeys(before.Attributes, g.Attributes))})
 	})

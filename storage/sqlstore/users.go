@@ -101,18 +101,22 @@ func (s *Store) explainClash(ctx context.Context, t roster.Tenant, err error) er
 	if !errors.As(err, &taken) {
 		return err
 	}
-	var id, dirID, dirName string
-	qerr := s.readRow(ctx, `SELECT u.id, u.directory_id, d.name FROM users u JOIN directories d ON d.id = u.directory_id
+	var id string
+	var dirID, dirName sql.NullString
+	qerr := s.readRow(ctx, `SELECT u.id, u.directory_id, d.name FROM users u LEFT JOIN directories d ON d.id = u.directory_id
 		WHERE u.org_id = ? AND u.user_name_fold = ?`, t.OrgID, fold(taken.userName)).Scan(&id, &dirID, &dirName)
 	switch {
 	case qerr != nil:
 		// The clashing user was deleted in the meantime; a retry will work.
 		return roster.Errorf(roster.EConflict, roster.ScimUniqueness, "userName %q is taken in this organization", taken.userName)
-	case dirID == t.DirectoryID:
+	case dirID.String == t.DirectoryID:
 		return roster.Errorf(roster.EConflict, roster.ScimUniqueness, "userName %q is already used by user %s in this directory", taken.userName, id)
+	case !dirID.Valid:
+		return roster.Errorf(roster.EConflict, roster.ScimUniqueness,
+			"userName %q is already used in this organization by a local user (one an admin unlinked from its directory); the admin can delete it or change its userName", taken.userName)
 	}
 	return roster.Errorf(roster.EConflict, roster.ScimUniqueness,
-		"userName %q is already used in this organization by a user of directory %q (%s); a user is provisioned by one directory only", taken.userName, dirName, dirID)
+		"userName %q is already used in this organization by a user of directory %q (%s); a user is provisioned by one directory only", taken.userName, dirName.String, dirID.String)
 }
 
 // FindUser implements roster.Store.

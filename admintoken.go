@@ -1,0 +1,61 @@
+package roster
+
+import (
+	"crypto/subtle"
+	"time"
+)
+
+// Admin token secrets have the shape of directory token secrets with their
+// own prefix: "rosteradm_" + 43 base62 characters (256 random bits) + 6
+// base62 characters of CRC32 checksum. The distinct prefix keeps the two
+// kinds apart everywhere: a directory token is never taken for an admin
+// token nor the other way round, and a secret scanner tells which kind
+// leaked.
+const AdminSecretPrefix = "rosteradm_"
+
+// AdminSignInLifetime is how long a one-time sign-in link works.
+const AdminSignInLifetime = 24 * time.Hour
+
+// NewAdminTokenSecret returns a fresh admin secret and the AdminToken
+// fields derived from it (Prefix and Hash). The caller fills in OrgID,
+// AdminID, Kind, Name and Expires and stores the token; the secret is given
+// to the admin once and then forgotten.
+func NewAdminTokenSecret() (secret string, t AdminToken) {
+	secret = newSecret(AdminSecretPrefix)
+	return secret, AdminToken{Prefix: AdminTokenPrefix(secret), Hash: HashTokenSecret(secret)}
+}
+
+// ParseAdminTokenSecret checks a presented admin secret's shape and
+// checksum and returns its lookup prefix, for Store.AdminTokensByPrefix.
+// ok is false for anything that cannot be an admin token, directory tokens
+// included.
+func ParseAdminTokenSecret(secret string) (prefix string, ok bool) {
+	if !validSecret(secret, AdminSecretPrefix) {
+		return "", false
+	}
+	return AdminTokenPrefix(secret), true
+}
+
+// AdminTokenPrefix is the public part of an admin secret: "rosteradm_" and
+// the first 8 characters after it. secret must have passed
+// ParseAdminTokenSecret or come from NewAdminTokenSecret.
+func AdminTokenPrefix(secret string) string {
+	return secret[:len(AdminSecretPrefix)+tokenLookupLen]
+}
+
+// Matches reports in constant time whether secret is this token's secret.
+func (t *AdminToken) Matches(secret string) bool {
+	return subtle.ConstantTimeCompare(HashTokenSecret(secret), t.Hash) == 1
+}
+
+// Status reports whether the token can be used at time now. A spent
+// sign-in link is revoked.
+func (t *AdminToken) Status(now time.Time) TokenStatus {
+	switch {
+	case !t.Revoked.IsZero():
+		return TokenRevoked
+	case !t.Expires.IsZero() && !now.Before(t.Expires):
+		return TokenExpired
+	}
+	return TokenActive
+}
