@@ -75,3 +75,34 @@ func RecheckDue(ctx context.Context, st DomainStore, v *Verifier, checkedBefore 
 		}
 	}
 }
+
+// VerifyStore is what VerifyNow needs of a roster.Store.
+type VerifyStore interface {
+	Domain(ctx context.Context, orgID, name string) (*roster.Domain, error)
+	UpdateDomain(ctx context.Context, orgID, name string, update func(*roster.Domain) error) (*roster.Domain, error)
+}
+
+// VerifyNow checks a domain of an organization at once, by method ("dns",
+// "https", "" for either, or "manual": an admin's audited override) and
+// records the outcome. It returns the domain as recorded and, separately,
+// why the check failed (nil when it passed).
+func VerifyNow(ctx context.Context, st VerifyStore, v *Verifier, orgID, name, method string) (*roster.Domain, error, error) {
+	switch method {
+	case MethodAny, MethodDNS, MethodHTTPS, "manual":
+	default:
+		return nil, nil, roster.Errorf(roster.EInvalid, "", "method must be dns, https or manual, not %q", method)
+	}
+	d, err := st.Domain(ctx, orgID, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	used, checkErr := "manual", error(nil)
+	if method != "manual" {
+		used, checkErr = v.Verify(ctx, d.Name, d.Token, method)
+	}
+	updated, err := st.UpdateDomain(ctx, orgID, d.Name, func(d *roster.Domain) error {
+		Record(d, used, checkErr, time.Now())
+		return nil
+	})
+	return updated, checkErr, err
+}

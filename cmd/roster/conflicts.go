@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/adminapi"
 )
 
 func cmdGroupConflicts(ctx context.Context, c *cli, args []string) error {
@@ -25,11 +26,8 @@ func cmdGroupConflicts(ctx context.Context, c *cli, args []string) error {
 	}
 	if c.json {
 		out := []map[string]any{}
-		for _, x := range conflicts {
-			out = append(out, map[string]any{
-				"synced": map[string]any{"id": x.Synced.ID, "displayName": x.Synced.DisplayName, "directoryId": x.DirectoryID},
-				"local":  map[string]any{"id": x.Local.ID, "displayName": x.Local.DisplayName},
-			})
+		for i := range conflicts {
+			out = append(out, adminapi.ConflictJSON(&conflicts[i]))
 		}
 		return c.printJSON(out)
 	}
@@ -77,13 +75,12 @@ func cmdGroupLink(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 	if c.json {
-		return c.printJSON(map[string]any{
-			"synced": p.Conflict.Synced.ID, "local": p.Conflict.Local.ID, "products": orEmpty(p.Products),
-			"gain": userNames(p.Gain), "lose": userNames(p.Lose), "linked": *yes,
-		})
+		out := adminapi.PreviewJSON(p)
+		out["linked"] = *yes
+		return c.printJSON(out)
 	}
 	fmt.Fprintf(c.stdout, "Linking %q (from directory %s) with the local group %q:\n", p.Conflict.Synced.DisplayName, p.Conflict.DirectoryID, p.Conflict.Local.DisplayName)
-	c.labelled("Products", strings.Join(orEmpty(p.Products), ", "),
+	c.labelled("Products", strings.Join(p.Products, ", "),
 		"Would gain access", fmt.Sprintf("%d: %s", len(p.Gain), strings.Join(userNames(p.Gain), ", ")),
 		"Would lose it", fmt.Sprintf("%d: %s", len(p.Lose), strings.Join(userNames(p.Lose), ", ")))
 	if *yes {
@@ -92,13 +89,6 @@ func cmdGroupLink(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "\nNothing changed yet. To link: roster group link --org %s --group %s --yes\n", *org, *group)
 	}
 	return nil
-}
-
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 func cmdUnlink(kind string) func(ctx context.Context, c *cli, args []string) error {

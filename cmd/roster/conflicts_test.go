@@ -46,10 +46,10 @@ func TestGroupConflictAndUnlink(t *testing.T) {
 	}
 	var linked struct {
 		Linked     bool
-		Gain, Lose []string
+		Gain, Lose []struct{ ID, UserName string }
 	}
 	rosterJSON(t, env, &linked, "group", "link", "--org", org.ID, "--group", conflicts[0].Synced.ID, "--yes")
-	if !linked.Linked || len(linked.Gain) != 1 || linked.Gain[0] != "bob@acme.test" {
+	if !linked.Linked || len(linked.Gain) != 1 || linked.Gain[0].UserName != "bob@acme.test" || linked.Gain[0].ID != bobID {
 		t.Errorf("link = %+v", linked)
 	}
 	var a struct{ Allowed bool }

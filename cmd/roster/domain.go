@@ -9,10 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/http/adminapi"
 )
 
 // verifierFlags are the settings of domain verification, shared by
@@ -94,11 +94,7 @@ func cmdDomainAdd(ctx context.Context, c *cli, args []string) error {
 	}
 	txt, file := domains.TXTValue(d.Token), "https://"+domain+domains.WellKnownPath
 	if c.json {
-		return c.printJSON(map[string]any{
-			"domain": domain, "status": d.Status, "token": d.Token, "directoryId": d.DirectoryID,
-			"dns":   map[string]any{"type": "TXT", "name": domain, "value": txt},
-			"https": map[string]any{"url": file, "body": d.Token},
-		})
+		return c.printJSON(adminapi.DomainJSON(&d))
 	}
 	fmt.Fprintf(c.stdout, "Domain %s added; it is pending verification.\n\n", domain)
 	fmt.Fprintln(c.stdout, "Prove you control it in one of two ways:")
@@ -118,11 +114,6 @@ func cmdDomainVerify(ctx context.Context, c *cli, args []string) error {
 	if err := c.parse(fs, args, "org", "domain"); err != nil {
 		return err
 	}
-	switch *method {
-	case "", "dns", "https", "manual":
-	default:
-		return fmt.Errorf("--method must be dns, https or manual, not %q", *method)
-	}
 	domain, err := domains.Normalize(*name)
 	if err != nil {
 		return err
@@ -136,23 +127,12 @@ func cmdDomainVerify(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	d, err := st.Domain(ctx, *org, domain)
-	if err != nil {
-		return err
-	}
-	used, checkErr := "manual", error(nil)
-	if *method != "manual" {
-		used, checkErr = ver.Verify(ctx, domain, d.Token, *method)
-	}
-	updated, err := st.UpdateDomain(cliCtx(ctx), *org, domain, func(d *roster.Domain) error {
-		domains.Record(d, used, checkErr, time.Now())
-		return nil
-	})
+	updated, checkErr, err := domains.VerifyNow(cliCtx(ctx), st, ver, *org, domain, *method)
 	if err != nil {
 		return err
 	}
 	if c.json {
-		if err := c.printJSON(domainJSON(updated)); err != nil {
+		if err := c.printJSON(adminapi.DomainJSON(updated)); err != nil {
 			return err
 		}
 	} else if checkErr == nil {
@@ -162,13 +142,6 @@ func cmdDomainVerify(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("%s is not verified: %v", domain, roster.AsError(checkErr).Detail)
 	}
 	return nil
-}
-
-func domainJSON(d *roster.Domain) map[string]any {
-	return map[string]any{
-		"domain": d.Name, "status": d.Status, "method": d.Method, "directoryId": d.DirectoryID, "token": d.Token,
-		"created": jsonTime(d.Created), "verified": jsonTime(d.VerifiedAt), "checked": jsonTime(d.CheckedAt), "lastError": d.LastError,
-	}
 }
 
 func cmdDomainList(ctx context.Context, c *cli, args []string) error {
@@ -189,7 +162,7 @@ func cmdDomainList(ctx context.Context, c *cli, args []string) error {
 	if c.json {
 		out := []map[string]any{}
 		for i := range list {
-			out = append(out, domainJSON(&list[i]))
+			out = append(out, adminapi.DomainJSON(&list[i]))
 		}
 		return c.printJSON(out)
 	}
@@ -237,7 +210,7 @@ func cmdDomainLink(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if c.json {
-		return c.printJSON(domainJSON(d))
+		return c.printJSON(adminapi.DomainJSON(d))
 	}
 	if d.DirectoryID == "" {
 		fmt.Fprintf(c.stdout, "%s is linked to no directory: any directory of the organization may provision users on it.\n", domain)
@@ -294,11 +267,7 @@ func cmdUserShow(ctx context.Context, c *cli, args []string) error {
 		account = "managed"
 	}
 	if c.json {
-		return c.printJSON(map[string]any{
-			"id": u.ID, "userName": u.UserName, "displayName": u.DisplayName, "email": u.Email, "active": u.Active,
-			"account": account, "managed": u.Managed, "directoryId": u.DirectoryID, "version": u.Version,
-			"created": jsonTime(u.Created), "lastModified": jsonTime(u.LastModified),
-		})
+		return c.printJSON(adminapi.UserJSON(u))
 	}
 	c.labelled("ID", u.ID, "userName", u.UserName, "Display name", u.DisplayName, "Email", orNone(u.Email),
 		"Account", account, "Active", fmt.Sprint(u.Active), "Directory", orNone(u.DirectoryID), "Last modified", formatTime(u.LastModified))

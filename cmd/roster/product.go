@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/adminapi"
 	"github.com/rosterhq/roster/scim"
 )
-
-var productKey = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 func cmdProductCreate(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("product create")
@@ -20,7 +18,7 @@ func cmdProductCreate(ctx context.Context, c *cli, args []string) error {
 	if err := c.parse(fs, args, "org", "key", "name"); err != nil {
 		return err
 	}
-	if !productKey.MatchString(*key) {
+	if !adminapi.ProductKey.MatchString(*key) {
 		return fmt.Errorf("--key %q must be lower-case letters, digits and -, starting with a letter or digit, at most 63 characters", *key)
 	}
 	st, err := c.openStore(ctx)
@@ -173,8 +171,8 @@ func cmdAccessList(ctx context.Context, c *cli, args []string) error {
 	}
 	if c.json {
 		list := []map[string]any{}
-		for _, g := range grants {
-			list = append(list, map[string]any{"group": g.GroupID, "groupName": g.GroupName, "role": g.Role, "created": jsonTime(g.Created)})
+		for i := range grants {
+			list = append(list, adminapi.GrantJSON(&grants[i]))
 		}
 		return c.printJSON(map[string]any{"product": *product, "grants": list, "users": n.Users, "managed": n.Managed, "external": n.External})
 	}
@@ -205,7 +203,7 @@ func cmdAccessCheck(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if c.json {
-		return c.printJSON(accessJSON(a))
+		return c.printJSON(adminapi.AccessJSON(a))
 	}
 	if a.Allowed {
 		var names []string
@@ -217,22 +215,6 @@ func cmdAccessCheck(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "Not allowed: %s.\n", a.Reason)
 	}
 	return nil
-}
-
-// accessJSON is an access check as the CLI and the API answer it.
-func accessJSON(a *roster.Access) map[string]any {
-	via := []map[string]any{}
-	for _, g := range a.Via {
-		via = append(via, map[string]any{"id": g.ID, "displayName": g.Display})
-	}
-	out := map[string]any{"allowed": a.Allowed, "role": nil, "via": via}
-	if a.Role != "" {
-		out["role"] = a.Role
-	}
-	if !a.Allowed {
-		out["reason"] = a.Reason
-	}
-	return out
 }
 
 func cmdGroupCreate(ctx context.Context, c *cli, args []string) error {

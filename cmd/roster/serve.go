@@ -67,6 +67,10 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	if public == "" {
 		public = scheme + ln.Addr().String()
 	}
+	ver, err := vf.verifier()
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if s, ok := st.(*sqlstore.Store); ok {
@@ -82,6 +86,7 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 		Metrics:   reg,
 		RateLimit: *rateLimit,
 		RateBurst: *rateBurst,
+		Verifier:  ver,
 	})
 	if *debugAddr != "" {
 		go func() {
@@ -92,10 +97,6 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 		}()
 	}
 	if *recheck > 0 {
-		ver, err := vf.verifier()
-		if err != nil {
-			return err
-		}
 		go domains.Recheck(ctx, st, ver, *recheck, log)
 	}
 	srv := server.New(*addr, h, log)

@@ -6,6 +6,7 @@ package httperr
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 
@@ -79,4 +80,17 @@ func RequestID(r *http.Request) string {
 
 func contextWithID(r *http.Request, id string) context.Context {
 	return context.WithValue(r.Context(), requestIDKey{}, id)
+}
+
+// WriteJSON writes err for the admin API: {"error": {"code", "detail"}}
+// with the status of its code.
+func WriteJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e := Public(r, log, err)
+	status := Status(e.Code)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="roster admin"`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "detail": e.Detail}})
 }

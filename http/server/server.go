@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/http/adminapi"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/scimapi"
 )
@@ -37,6 +39,8 @@ type Config struct {
 	// (0: no limit); see scimapi.Config.
 	RateLimit float64
 	RateBurst int
+	// Verifier checks domains for the admin API; nil uses the defaults.
+	Verifier *domains.Verifier
 }
 
 // Handler returns the whole HTTP surface.
@@ -65,6 +69,7 @@ func routes(c Config) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle(scimapi.Prefix, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger,
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst}))
+	mux.Handle(adminapi.Prefix, adminapi.New(adminapi.Config{Store: c.Store, Logger: c.Logger, Verifier: c.Verifier}))
 	// A SCIM client pointed at the wrong URL (the server's root plus
 	// /scim/v2, say) gets a SCIM error that says where directories live.
 	mux.HandleFunc("/scim/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,197 @@
+// Package adminapi is Roster's JSON API for an organization's admins and
+// applications, under /api/v1/orgs/{org}/: product access checks (what an
+// application asks before letting a user in), products and grants,
+// domains, users, group conflicts and unlinking, and the audit trail. It
+// is authenticated with admin API tokens (`roster admin token create`);
+// every change is recorded under the admin who made it. docs/api.md
+// documents it.
+package adminapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/http/httperr"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1/"
+
+// Config configures the API.
+type Config struct {
+	Store    roster.Store
+	Logger   *slog.Logger
+	Verifier *domains.Verifier // checks domains on POST .../verify
+	Now      func() time.Time
+}
+
+// Server is the admin API.
+type Server struct {
+	store    roster.Store
+	log      *slog.Logger
+	verifier *domains.Verifier
+	now      func() time.Time
+	mux      *http.ServeMux
+}
+
+// New returns the API for c.
+func New(c Config) *Server {
+	s := &Server{store: c.Store, log: c.Logger, verifier: c.Verifier, now: c.Now, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.verifier == nil {
+		s.verifier = domains.NewVerifier()
+	}
+	s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// call is an authenticated request.
+type call struct {
+	org   string
+	admin *roster.Admin
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, c *call) error
+
+func (s *Server) routes() {
+	p := "/api/v1/orgs/{org}"
+	h := func(pattern string, fn handler) { s.mux.Handle(pattern, s.authenticated(fn)) }
+	h("GET "+p+"/products", s.listProducts)
+	h("POST "+p+"/products", s.createProduct)
+	h("GET "+p+"/products/{product}/access/{user}", s.checkAccess)
+	h("GET "+p+"/products/{product}/grants", s.listGrants)
+	h("PUT "+p+"/products/{product}/grants/{group}", s.grant)
+	h("DELETE "+p+"/products/{product}/grants/{group}", s.revoke)
+	h("GET "+p+"/users/{user}", s.getUser)
+	h("POST "+p+"/users/{user}/unlink", s.unlinkUser)
+	h("GET "+p+"/domains", s.listDomains)
+	h("POST "+p+"/domains", s.addDomain)
+	h("POST "+p+"/domains/{domain}/verify", s.verifyDomain)
+	h("GET "+p+"/conflicts", s.listConflicts)
+	h("GET "+p+"/groups/{group}/link", s.previewLink)
+	h("POST "+p+"/groups/{group}/link", s.link)
+	h("POST "+p+"/groups/{group}/unlink", s.unlinkGroup)
+	h("GET "+p+"/events", s.listEvents)
+	s.mux.Handle(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httperr.WriteJSON(w, r, s.log, roster.NotFoundf("no API endpoint %s %s; see docs/api.md", r.Method, r.URL.Path))
+	}))
+}
+
+func (s *Server) authenticated(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.authenticate(r)
+		if err == nil {
+			r = r.WithContext(roster.WithActor(r.Context(), "admin:"+c.admin.Email))
+			err = h(w, r, c)
+		}
+		if err != nil {
+			httperr.WriteJSON(w, r, s.log, err)
+		}
+	})
+}
+
+// touchEvery is how stale a token's last-used time may get.
+const touchEvery = time.Minute
+
+// authenticate checks an admin API token of the organization in the path.
+// Only tokens of kind "api" open the API: a console session or a sign-in
+// link never does.
+func (s *Server) authenticate(r *http.Request) (*call, error) {
+	org := r.PathValue("org")
+	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	secret = strings.TrimSpace(secret)
+	if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return nil, roster.Errorf(roster.EUnauthorized, "", "send an admin API token as Authorization: Bearer <token> (roster admin token create)")
+	}
+	prefix, ok := roster.ParseAdminTokenSecret(secret)
+	if !ok {
+		return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token is not a Roster admin API token; they start with %s", roster.AdminSecretPrefix)
+	}
+	tokens, err := s.store.AdminTokensByPrefix(r.Context(), org, prefix)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for _, tok := range tokens {
+		if !tok.Matches(secret) || tok.Kind != roster.AdminAPI {
+			continue
+		}
+		if tok.Status(now) != roster.TokenActive {
+			return nil, roster.Errorf(roster.EUnauthorized, "", "admin token %s is %s", tok.Prefix, tok.Status(now))
+		}
+		admin, err := s.store.Admin(r.Context(), org, tok.AdminID)
+		if err != nil {
+			return nil, err
+		}
+		if now.Sub(tok.LastUsed) > touchEvery {
+			if err := s.store.TouchAdminToken(r.Context(), org, tok.ID, now); err != nil {
+				s.log.WarnContext(r.Context(), "could not record admin token use", "token", tok.Prefix, "err", err)
+			}
+		}
+		return &call{org: org, admin: admin}, nil
+	}
+	return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token does not open this organization")
+}
+
+// maxBody bounds request bodies: the API takes small objects only.
+const maxBody = 64 << 10
+
+// decode reads a JSON request body into v, refusing unknown fields.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return roster.Errorf(roster.ETooLarge, "", "the request body is larger than %d bytes", maxBody)
+		case errors.Is(err, io.EOF):
+			return roster.Errorf(roster.EInvalid, "", "the request needs a JSON body")
+		}
+		return roster.Errorf(roster.EInvalid, "", "the request body is not the JSON expected: %v", err)
+	}
+	return nil
+}
+
+func write(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+	return nil
+}
+
+func jsonTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func intParam(r *http.Request, name string, def, max int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, roster.Errorf(roster.EInvalid, "", "%s must be a whole number, not %q", name, v)
+	}
+	return min(n, max), nil
+}
