@@ -24,10 +24,7 @@ func cliCtx(ctx context.Context) context.Context { return roster.WithActor(ctx, 
 func cmdOrgCreate(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("org create")
 	name := fs.String("name", "", "the organization's name")
-	if err := c.parse(fs, args, "name"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "name")
 	if err != nil {
 		return err
 	}
@@ -49,10 +46,7 @@ func cmdOrgCreate(ctx context.Context, c *cli, args []string) error {
 
 func cmdOrgList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("org list")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args)
 	if err != nil {
 		return err
 	}
@@ -127,10 +121,7 @@ func cmdDirectoryCreate(ctx context.Context, c *cli, args []string) error {
 func cmdDirectoryList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("directory list")
 	org := fs.String("org", "", "the organization's ID")
-	if err := c.parse(fs, args, "org"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org")
 	if err != nil {
 		return err
 	}

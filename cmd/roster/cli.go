@@ -85,6 +85,15 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, required ...string) error {
 	return nil
 }
 
+// start parses a command's flags (see parse) and opens the store; the
+// caller closes it.
+func (c *cli) start(ctx context.Context, fs *flag.FlagSet, args []string, required ...string) (store, error) {
+	if err := c.parse(fs, args, required...); err != nil {
+		return nil, err
+	}
+	return c.openStore(ctx)
+}
+
 // store is what the commands need of a store beyond roster.Store.
 type store interface {
 	roster.Store

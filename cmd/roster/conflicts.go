@@ -12,10 +12,7 @@ import (
 func cmdGroupConflicts(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("group conflicts")
 	org := fs.String("org", "", "the organization's ID")
-	if err := c.parse(fs, args, "org"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org")
 	if err != nil {
 		return err
 	}
@@ -57,10 +54,7 @@ func cmdGroupLink(ctx context.Context, c *cli, args []string) error {
 	org := fs.String("org", "", "the organization's ID")
 	group := fs.String("group", "", "the synced group in conflict")
 	yes := fs.Bool("yes", false, "link now; without it, only show whose access would change")
-	if err := c.parse(fs, args, "org", "group"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org", "group")
 	if err != nil {
 		return err
 	}

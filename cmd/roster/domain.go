@@ -147,10 +147,7 @@ func cmdDomainVerify(ctx context.Context, c *cli, args []string) error {
 func cmdDomainList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("domain list")
 	org := fs.String("org", "", "the organization's ID")
-	if err := c.parse(fs, args, "org"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org")
 	if err != nil {
 		return err
 	}
@@ -250,10 +247,7 @@ func cmdUserShow(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("user show")
 	org := fs.String("org", "", "the organization's ID")
 	ref := fs.String("user", "", "the user's ID or userName")
-	if err := c.parse(fs, args, "org", "user"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org", "user")
 	if err != nil {
 		return err
 	}

@@ -40,10 +40,7 @@ func cmdProductCreate(ctx context.Context, c *cli, args []string) error {
 func cmdProductList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("product list")
 	org := fs.String("org", "", "the organization's ID")
-	if err := c.parse(fs, args, "org"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org")
 	if err != nil {
 		return err
 	}
@@ -79,10 +76,7 @@ func cmdProductDefault(ctx context.Context, c *cli, args []string) error {
 	product := fs.String("product", "", "the product's key")
 	group := fs.String("group", "", "a local group's ID")
 	remove := fs.Bool("remove", false, "stop making new managed accounts join the group")
-	if err := c.parse(fs, args, "org", "product", "group"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org", "product", "group")
 	if err != nil {
 		return err
 	}
@@ -107,10 +101,7 @@ func cmdAccessGrant(ctx context.Context, c *cli, args []string) error {
 	product := fs.String("product", "", "the product's key")
 	group := fs.String("group", "", "the group's ID (synced from an identity provider, or local)")
 	role := fs.String("role", roster.RoleUser, "user or admin")
-	if err := c.parse(fs, args, "org", "product", "group"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org", "product", "group")
 	if err != nil {
 		return err
 	}
@@ -131,10 +122,7 @@ func cmdAccessRevoke(ctx context.Context, c *cli, args []string) error {
 	org := fs.String("org", "", "the organization's ID")
 	product := fs.String("product", "", "the product's key")
 	group := fs.String("group", "", "the group's ID")
-	if err := c.parse(fs, args, "org", "product", "group"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org", "product", "group")
 	if err != nil {
 		return err
 	}
@@ -153,10 +141,7 @@ func cmdAccessList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlags("access list")
 	org := fs.String("org", "", "the organization's ID")
 	product := fs.String("product", "", "the product's key")
-	if err := c.parse(fs, args, "org", "product"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org", "product")
 	if err != nil {
 		return err
 	}
@@ -190,10 +175,7 @@ func cmdAccessCheck(ctx context.Context, c *cli, args []string) error {
 	org := fs.String("org", "", "the organization's ID")
 	product := fs.String("product", "", "the product's key")
 	user := fs.String("user", "", "the user's ID or userName")
-	if err := c.parse(fs, args, "org", "product", "user"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org", "product", "user")
 	if err != nil {
 		return err
 	}
@@ -250,10 +232,7 @@ func cmdGroupAddMember(ctx context.Context, c *cli, args []string) error {
 	org := fs.String("org", "", "the organization's ID")
 	group := fs.String("group", "", "a local group's ID")
 	user := fs.String("user", "", "the user's ID or userName")
-	if err := c.parse(fs, args, "org", "group", "user"); err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, err := c.start(ctx, fs, args, "org", "group", "user")
 	if err != nil {
 		return err
 	}
