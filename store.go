@@ -156,6 +156,27 @@ type Store interface {
 	SpendAdminToken(ctx context.Context, orgID, tokenID string) (bool, error)
 	TouchAdminToken(ctx context.Context, orgID, tokenID string, at time.Time) error
 
+	// OrgUsers and OrgGroups list an organization's users and groups for
+	// its admins, offset-paged, with their totals.
+	OrgUsers(ctx context.Context, orgID string, f UserFilter, offset, limit int) (*Page[User], error)
+	OrgGroups(ctx context.Context, orgID string, f GroupFilter, offset, limit int) (*Page[OrgGroup], error)
+	// MembersPage reads a page of a group's members, after a member ID
+	// (keyset: any page costs the same), optionally matching search.
+	MembersPage(ctx context.Context, orgID, groupID, after, search string, limit int) ([]Member, error)
+	// DeleteDirectory deletes a directory with its tokens, users and
+	// groups, and says how many users and groups went.
+	DeleteDirectory(ctx context.Context, orgID, dirID string) (users, groups int, err error)
+	// FindEvents lists the organization's events that match f, newest
+	// first.
+	FindEvents(ctx context.Context, orgID string, f EventFilter, limit int) ([]Event, error)
+	// AppendRequests records requests of identity providers; each carries
+	// its organization and directory. PruneRequests forgets those before
+	// a time.
+	AppendRequests(ctx context.Context, reqs []Request) error
+	PruneRequests(ctx context.Context, before time.Time) error
+	Requests(ctx context.Context, orgID, dirID string, limit int) ([]Request, error)
+	RequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*RequestStats, error)
+
 	// Events returns up to limit events of the organization after seq, oldest
 	// first.
 	Events(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)

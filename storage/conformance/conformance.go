@@ -50,6 +50,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Admins", testAdmins},
 		{"Products", testProducts},
 		{"Conflicts", testConflicts},
+		{"OrgLists", testOrgLists},
+		{"DeleteDirectory", testDeleteDirectory},
+		{"FindEvents", testFindEvents},
+		{"RequestLog", testRequestLog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -152,6 +152,8 @@ func (s *Store) LinkGroup(ctx context.Context, orgID, syncedGroupID string) erro
 // roles and memberships.
 func (s *Store) deleteLocalGroup(ctx context.Context, t *tx, orgID, groupID string) error {
 	for _, q := range []string{
+		`UPDATE groups SET member_count = member_count - 1 WHERE id IN
+			(SELECT m.group_id FROM group_members m WHERE m.member_id IN (SELECT id FROM groups WHERE org_id = ? AND id = ?))`,
 		`DELETE FROM grants WHERE org_id = ? AND group_id = ?`,
 		`DELETE FROM default_groups WHERE org_id = ? AND group_id = ?`,
 		`DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND id = ?)`,

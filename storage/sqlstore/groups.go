@@ -48,6 +48,9 @@ func (s *Store) CreateGroup(ctx context.Context, t roster.Tenant, g *roster.Grou
 			if err := s.applyMemberOp(ctx, tx, t, g.ID, roster.MemberOp{Kind: roster.AddMembers, IDs: memberIDs}, &ch); err != nil {
 				return err
 			}
+			if _, err := tx.exec(ctx, `UPDATE groups SET member_count = ? WHERE id = ?`, len(ch.added), g.ID); err != nil {
+				return err
+			}
 		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "group.created",
 			ResourceType: "Group", ResourceID: g.ID, Detail: detail("displayName", g.DisplayName, "members", len(ch.added))})
@@ -92,8 +95,10 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.Tenant, id string, upd
 			return nil
 		}
 		g.Version, g.LastModified = before.Version+1, s.clock()
-		if _, err := tx.exec(ctx, `UPDATE groups SET display_name = ?, display_name_fold = ?, external_id = ?, attributes = ?, version = ?, modified = ? WHERE seq = ?`,
-			g.DisplayName, fold(g.DisplayName), nullable(g.ExternalID), string(g.Attributes), g.Version, micros(g.LastModified), seq); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE groups SET display_name = ?, display_name_fold = ?, external_id = ?, attributes = ?, version = ?, modified = ?,
+			member_count = member_count + ? WHERE seq = ?`,
+			g.DisplayName, fold(g.DisplayName), nullable(g.ExternalID), string(g.Attributes), g.Version, micros(g.LastModified),
+			len(ch.added)-len(ch.removed), seq); err != nil {
 			return err
 		}
 		out = g

@@ -179,7 +179,7 @@ func (s *Store) joinDefaultGroups(ctx context.Context, t *tx, orgID, userID stri
 		groups[i] = r.id
 	}
 	list, _ := json.Marshal(groups)
-	if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ? WHERE org_id = ? AND `+s.d.InJSON("id"),
+	if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?, member_count = member_count + 1 WHERE org_id = ? AND `+s.d.InJSON("id"),
 		micros(s.clock()), orgID, string(list)); err != nil {
 		return err
 	}
@@ -309,7 +309,8 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 		if len(rows) == 0 {
 			return nil
 		}
-		if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ? WHERE id = ?`, micros(s.clock()), groupID); err != nil {
+		if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?, member_count = member_count + ? WHERE id = ?`,
+			micros(s.clock()), len(rows), groupID); err != nil {
 			return err
 		}
 		ch := memberChange{}

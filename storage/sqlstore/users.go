@@ -21,10 +21,13 @@ func fold(s string) string { return strings.ToLower(s) }
 // Fold is exported for the dialect packages.
 func Fold(s string) string { return fold(s) }
 
-// userColumns are a user's columns, with whether a verified domain of the
-// organization makes the account managed.
+// managedExpr says whether the user row r is a managed account: its email
+// is on one of its organization's verified domains.
+const managedExpr = `EXISTS (SELECT 1 FROM domains d WHERE d.org_id = r.org_id AND d.name = r.email_domain AND d.status <> 'pending')`
+
+// userColumns are a user's columns, with whether the account is managed.
 const userColumns = `r.seq, r.id, r.directory_id, r.user_name, r.external_id, r.display_name, r.email,
-	EXISTS (SELECT 1 FROM domains d WHERE d.org_id = r.org_id AND d.name = r.email_domain AND d.status <> 'pending'),
+	` + managedExpr + `,
 	r.active, r.attributes, r.version, r.created, r.modified`
 
 func scanUser(sc rowScanner) (roster.User, int64, error) {
@@ -297,7 +300,7 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.Tenant, id string, ifVe
 // leaveAllGroups removes a user or group from every group it is a member
 // of, giving those groups a new version.
 func (s *Store) leaveAllGroups(ctx context.Context, tx *tx, memberID string) error {
-	_, err := tx.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?
+	_, err := tx.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?, member_count = member_count - 1
 		WHERE id IN (SELECT group_id FROM group_members WHERE member_id = ?)`, micros(s.clock()), memberID)
 	if err != nil {
 		return err

@@ -1,0 +1,269 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// The organization-wide lists of the console and the admin API. They are
+// offset-paged for people turning pages; identity providers page through
+// SCIM with cursors.
+
+// OrgUsers implements roster.Store.
+func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter, offset, limit int) (*roster.Page[roster.User], error) {
+	where := []string{"r.org_id = ?"}
+	args := []any{orgID}
+	switch {
+	case f.Local:
+		where = append(where, "r.directory_id IS NULL")
+	case f.DirectoryID != "":
+		where, args = append(where, "r.directory_id = ?"), append(args, f.DirectoryID)
+	}
+	if f.Active != nil {
+		where, args = append(where, "r.active = ?"), append(args, *f.Active)
+	}
+	if f.Managed != nil {
+		cond := managedExpr
+		if !*f.Managed {
+			cond = "NOT " + cond
+		}
+		where = append(where, cond)
+	}
+	if q := strings.TrimSpace(f.Search); q != "" {
+		p := "%" + escapeLike(fold(q)) + "%"
+		where = append(where, `(r.user_name_fold LIKE ? ESCAPE '\' OR `+s.d.Fold("COALESCE(r.display_name, '')")+` LIKE ? ESCAPE '\' OR `+
+			s.d.Fold("COALESCE(r.email, '')")+` LIKE ? ESCAPE '\')`)
+		args = append(args, p, p, p)
+	}
+	cond := strings.Join(where, " AND ")
+	page := &roster.Page[roster.User]{}
+	if err := s.readRow(ctx, `SELECT COUNT(*) FROM users r WHERE `+cond, args...).Scan(&page.Total); err != nil {
+		return nil, err
+	}
+	_, err := s.readRows(ctx, `SELECT `+userColumns+` FROM users r WHERE `+cond+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
+		append(args, limit, offset), func(sc rowScanner) (int64, error) {
+			u, seq, err := scanUser(sc)
+			page.Items = append(page.Items, u)
+			return seq, err
+		})
+	return page, err
+}
+
+// OrgGroups implements roster.Store.
+func (s *Store) OrgGroups(ctx context.Context, orgID string, f roster.GroupFilter, offset, limit int) (*roster.Page[roster.OrgGroup], error) {
+	where := []string{"r.org_id = ?"}
+	args := []any{orgID}
+	switch {
+	case f.Local:
+		where = append(where, "r.directory_id IS NULL")
+	case f.DirectoryID != "":
+		where, args = append(where, "r.directory_id = ?"), append(args, f.DirectoryID)
+	}
+	if f.Conflicts {
+		where = append(where, "r.conflict_with IS NOT NULL")
+	}
+	if q := strings.TrimSpace(f.Search); q != "" {
+		where, args = append(where, `r.display_name_fold LIKE ? ESCAPE '\'`), append(args, "%"+escapeLike(fold(q))+"%")
+	}
+	cond := strings.Join(where, " AND ")
+	page := &roster.Page[roster.OrgGroup]{}
+	if err := s.readRow(ctx, `SELECT COUNT(*) FROM groups r WHERE `+cond, args...).Scan(&page.Total); err != nil {
+		return nil, err
+	}
+	_, err := s.readRows(ctx, `SELECT `+groupColumns+`, r.directory_id, r.conflict_with, r.member_count FROM groups r WHERE `+cond+`
+		ORDER BY r.display_name_fold, r.seq LIMIT ? OFFSET ?`, append(args, limit, offset), func(sc rowScanner) (int64, error) {
+		var g roster.OrgGroup
+		var seq, created, modified int64
+		var ext, dir, conflict sql.NullString
+		var attrs []byte
+		err := sc.Scan(&seq, &g.ID, &g.DisplayName, &ext, &attrs, &g.Version, &created, &modified, &dir, &conflict, &g.Members)
+		g.ExternalID, g.Attributes, g.DirectoryID, g.ConflictWith = ext.String, attrs, dir.String, conflict.String
+		g.Created, g.LastModified = fromMicros(created), fromMicros(modified)
+		page.Items = append(page.Items, g)
+		return seq, err
+	})
+	return page, err
+}
+
+// MembersPage implements roster.Store.
+func (s *Store) MembersPage(ctx context.Context, orgID, groupID, after, search string, limit int) ([]roster.Member, error) {
+	var n int
+	if err := s.readRow(ctx, `SELECT COUNT(*) FROM groups WHERE org_id = ? AND id = ?`, orgID, groupID).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, roster.NotFoundf("the organization has no group %q", groupID)
+	}
+	query := `SELECT m.member_id, m.member_type, COALESCE(u.display_name, u.user_name, g.display_name, '') AS name
+		FROM group_members m
+		LEFT JOIN users u ON m.member_type = 'User' AND u.id = m.member_id
+		LEFT JOIN groups g ON m.member_type = 'Group' AND g.id = m.member_id
+		WHERE m.group_id = ? AND m.member_id > ?`
+	args := []any{groupID, after}
+	if q := strings.TrimSpace(search); q != "" {
+		p := "%" + escapeLike(fold(q)) + "%"
+		query += ` AND (u.user_name_fold LIKE ? ESCAPE '\' OR ` + s.d.Fold("COALESCE(u.display_name, g.display_name, '')") + ` LIKE ? ESCAPE '\')`
+		args = append(args, p, p)
+	}
+	var out []roster.Member
+	_, err := s.readRows(ctx, query+` ORDER BY m.member_id LIMIT ?`, append(args, limit), func(sc rowScanner) (int64, error) {
+		var m roster.Member
+		err := sc.Scan(&m.ID, &m.Type, &m.Display)
+		out = append(out, m)
+		return 0, err
+	})
+	return out, err
+}
+
+// DeleteDirectory implements roster.Store. The directory's users and
+// groups go with it; local groups that had them as members are recounted.
+func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, int, error) {
+	var users, groups int
+	err := s.inTx(ctx, func(t *tx) error {
+		if err := s.checkDirectory(ctx, t, orgID, dirID); err != nil {
+			return err
+		}
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND directory_id = ?`, orgID, dirID).Scan(&users); err != nil {
+			return err
+		}
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE org_id = ? AND directory_id = ?`, orgID, dirID).Scan(&groups); err != nil {
+			return err
+		}
+		// Local groups lose the directory's members: bump their version so
+		// cached ETags go stale, then drop the rows.
+		members := `SELECT id FROM users WHERE org_id = ? AND directory_id = ? UNION ALL SELECT id FROM groups WHERE org_id = ? AND directory_id = ?`
+		if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ? WHERE org_id = ? AND directory_id IS NULL AND id IN
+			(SELECT m.group_id FROM group_members m WHERE m.member_id IN (`+members+`))`,
+			micros(s.clock()), orgID, orgID, dirID, orgID, dirID); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM group_members WHERE member_id IN (`+members+`)`, orgID, dirID, orgID, dirID); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
+			`DELETE FROM grants WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
+			`DELETE FROM default_groups WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
+			`DELETE FROM users WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM groups WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM tokens WHERE org_id = ? AND directory_id = ?`,
+			`UPDATE domains SET directory_id = NULL WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM directory_counts WHERE directory_id IN (SELECT id FROM directories WHERE org_id = ? AND id = ?)`,
+			`DELETE FROM directories WHERE org_id = ? AND id = ?`,
+		} {
+			if _, err := t.exec(ctx, q, orgID, dirID); err != nil {
+				return err
+			}
+		}
+		if _, err := t.exec(ctx, `UPDATE groups SET member_count = (SELECT COUNT(*) FROM group_members m WHERE m.group_id = groups.id)
+			WHERE org_id = ? AND directory_id IS NULL`, orgID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "directory.deleted", ResourceType: "Directory", ResourceID: dirID,
+			Detail: detail("users", users, "groups", groups)})
+	})
+	return users, groups, err
+}
+
+// FindEvents implements roster.Store.
+func (s *Store) FindEvents(ctx context.Context, orgID string, f roster.EventFilter, limit int) ([]roster.Event, error) {
+	where := []string{"org_id = ?"}
+	args := []any{orgID}
+	if f.DirectoryID != "" {
+		where, args = append(where, "directory_id = ?"), append(args, f.DirectoryID)
+	}
+	if f.ResourceID != "" {
+		where, args = append(where, "resource_id = ?"), append(args, f.ResourceID)
+	}
+	if f.Action != "" {
+		where, args = append(where, `action LIKE ? ESCAPE '\'`), append(args, escapeLike(f.Action)+"%")
+	}
+	if f.Actor != "" {
+		where, args = append(where, `actor LIKE ? ESCAPE '\'`), append(args, escapeLike(f.Actor)+"%")
+	}
+	if f.Before > 0 {
+		where, args = append(where, "seq < ?"), append(args, f.Before)
+	}
+	var out []roster.Event
+	_, err := s.readRows(ctx, `SELECT seq, org_id, directory_id, time, actor, action, resource_type, resource_id, detail FROM events
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY seq DESC LIMIT ?`, append(args, limit), func(sc rowScanner) (int64, error) {
+		var e roster.Event
+		var at int64
+		err := sc.Scan(&e.Seq, &e.OrgID, &e.DirectoryID, &at, &e.Actor, &e.Action, &e.ResourceType, &e.ResourceID, &e.Detail)
+		e.Time = fromMicros(at)
+		out = append(out, e)
+		return e.Seq, err
+	})
+	return out, err
+}
+
+// AppendRequests implements roster.Store. The request log is written in
+// batches, off the request's path (see http/server), so it costs identity
+// providers nothing.
+func (s *Store) AppendRequests(ctx context.Context, reqs []roster.Request) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(t *tx) error {
+		for _, r := range reqs {
+			if _, err := t.exec(ctx, `INSERT INTO request_log (org_id, directory_id, time, method, path, status, duration_us, user_agent, error)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.OrgID, r.DirectoryID, micros(r.Time), r.Method, r.Path, r.Status,
+				r.Duration.Microseconds(), r.UserAgent, r.Error); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PruneRequests implements roster.Store.
+func (s *Store) PruneRequests(ctx context.Context, before time.Time) error {
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.exec(ctx, `DELETE FROM request_log WHERE time < ?`, micros(before))
+		return err
+	})
+}
+
+const requestColumns = `seq, org_id, directory_id, time, method, path, status, duration_us, user_agent, error`
+
+func scanRequest(sc rowScanner) (roster.Request, error) {
+	var r roster.Request
+	var at, dur int64
+	err := sc.Scan(&r.Seq, &r.OrgID, &r.DirectoryID, &at, &r.Method, &r.Path, &r.Status, &dur, &r.UserAgent, &r.Error)
+	r.Time, r.Duration = fromMicros(at), time.Duration(dur)*time.Microsecond
+	return r, err
+}
+
+// Requests implements roster.Store.
+func (s *Store) Requests(ctx context.Context, orgID, dirID string, limit int) ([]roster.Request, error) {
+	var out []roster.Request
+	_, err := s.readRows(ctx, `SELECT `+requestColumns+` FROM request_log WHERE directory_id = ? AND org_id = ? ORDER BY seq DESC LIMIT ?`,
+		[]any{dirID, orgID, limit}, func(sc rowScanner) (int64, error) {
+			r, err := scanRequest(sc)
+			out = append(out, r)
+			return r.Seq, err
+		})
+	return out, err
+}
+
+// RequestStats implements roster.Store.
+func (s *Store) RequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*roster.RequestStats, error) {
+	st := &roster.RequestStats{}
+	err := s.readRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) FROM request_log
+		WHERE directory_id = ? AND org_id = ? AND time >= ?`, dirID, orgID, micros(since)).Scan(&st.Total, &st.Errors)
+	if err != nil {
+		return nil, err
+	}
+	last, err := s.Requests(ctx, orgID, dirID, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(last) == 1 {
+		st.Last = &last[0]
+	}
+	return st, nil
+}
