@@ -67,6 +67,26 @@ func NewToken() string {
 	return tokenEncoding.EncodeToString(b[:])
 }
 
+// HTTPSURL is where the HTTPS method fetches a domain's token.
+func HTTPSURL(domain string) string {
+	return "https://" + domain + WellKnownPath
+}
+
+// New returns the domain an organization claims, ready for
+// Store.AddDomain: normalized, with a fresh token, linked to directory
+// dirID when it is not "". A public mail provider's domain is refused: its
+// addresses belong to their owners, not to an organization.
+func New(orgID, name, dirID string) (*roster.Domain, error) {
+	name, err := Normalize(name)
+	if err != nil {
+		return nil, err
+	}
+	if IsPublicMailDomain(name) {
+		return nil, errorf("%s is a public mail provider's domain: its addresses belong to their owners, not to an organization", name)
+	}
+	return &roster.Domain{OrgID: orgID, Name: name, Token: NewToken(), DirectoryID: dirID}, nil
+}
+
 // errorf returns the one kind of error this package returns.
 func errorf(format string, args ...any) *roster.Error {
 	return roster.Errorf(roster.EInvalid, "", format, args...)

@@ -283,7 +283,7 @@ func (v *Verifier) checkHTTPS(ctx context.Context, domain, token string) *roster
 		c.CheckRedirect = checkRedirect
 		client = &c
 	}
-	u := "https://" + domain + WellKnownPath
+	u := HTTPSURL(domain)
 	publish := fmt.Sprintf("publish a file at %s containing %s", u, token)
 
 	ctx, cancel := context.WithTimeout(ctx, v.timeout())

@@ -76,25 +76,21 @@ func cmdDomainAdd(ctx context.Context, c *cli, args []string) error {
 	if err := c.parse(fs, args, "org", "domain"); err != nil {
 		return err
 	}
-	domain, err := domains.Normalize(*name)
+	d, err := domains.New(*org, *name, *dir)
 	if err != nil {
 		return err
-	}
-	if domains.IsPublicMailDomain(domain) {
-		return roster.Errorf(roster.EInvalid, "", "%s is a public mail provider's domain: its addresses belong to their owners, not to an organization", domain)
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	d := roster.Domain{OrgID: *org, Name: domain, Token: domains.NewToken(), DirectoryID: *dir}
-	if err := st.AddDomain(cliCtx(ctx), &d); err != nil {
+	if err := st.AddDomain(cliCtx(ctx), d); err != nil {
 		return err
 	}
-	txt, file := domains.TXTValue(d.Token), "https://"+domain+domains.WellKnownPath
+	domain, txt, file := d.Name, domains.TXTValue(d.Token), domains.HTTPSURL(d.Name)
 	if c.json {
-		return c.printJSON(adminapi.DomainJSON(&d))
+		return c.printJSON(adminapi.DomainJSON(d))
 	}
 	fmt.Fprintf(c.stdout, "Domain %s added; it is pending verification.\n\n", domain)
 	fmt.Fprintln(c.stdout, "Prove you control it in one of two ways:")

@@ -48,7 +48,7 @@ func DomainJSON(d *roster.Domain) map[string]any {
 		"domain": d.Name, "status": d.Status, "method": d.Method, "directoryId": d.DirectoryID, "token": d.Token,
 		"created": jsonTime(d.Created), "verified": jsonTime(d.VerifiedAt), "checked": jsonTime(d.CheckedAt), "lastError": d.LastError,
 		"dns":   map[string]any{"type": "TXT", "name": d.Name, "value": domains.TXTValue(d.Token)},
-		"https": map[string]any{"url": "https://" + d.Name + domains.WellKnownPath, "body": d.Token},
+		"https": map[string]any{"url": domains.HTTPSURL(d.Name), "body": d.Token},
 	}
 }
 
@@ -224,18 +224,14 @@ func (s *Server) addDomain(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	name, err := domains.Normalize(body.Domain)
+	d, err := domains.New(c.org, body.Domain, body.DirectoryID)
 	if err != nil {
 		return err
 	}
-	if domains.IsPublicMailDomain(name) {
-		return roster.Errorf(roster.EInvalid, "", "%s is a public mail provider's domain: its addresses belong to their owners, not to an organization", name)
-	}
-	d := roster.Domain{OrgID: c.org, Name: name, Token: domains.NewToken(), DirectoryID: body.DirectoryID}
-	if err := s.store.AddDomain(r.Context(), &d); err != nil {
+	if err := s.store.AddDomain(r.Context(), d); err != nil {
 		return err
 	}
-	return write(w, http.StatusCreated, DomainJSON(&d))
+	return write(w, http.StatusCreated, DomainJSON(d))
 }
 
 // verifyDomain checks a domain now. A failed check is still a 200 with
