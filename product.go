@@ -44,3 +44,9 @@ type ProductCounts struct {
 	Managed  int
 	External int
 }
+
+// ProductUser is a user with access to a product, as the product's page lists them.
+type ProductUser struct {
+	User
+	Role string // RoleAdmin or RoleUser
+}

@@ -110,6 +110,12 @@ type Store interface {
 	// does not exist simply has no access.
 	CheckAccess(ctx context.Context, orgID, product, user string) (*Access, error)
 	ProductCounts(ctx context.Context, orgID, product string) (*ProductCounts, error)
+	// ProductUsers lists, a page at a time in userName order, the active users
+	// of the organization that have access to product (through any granted
+	// group, nested groups included), each with the role they get (admin wins
+	// over user) — the same rule as CheckAccess and ProductCounts. Total is the
+	// number of such users.
+	ProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*Page[ProductUser], error)
 	// CreateLocalGroup makes a group of the organization that no
 	// directory provisions; its members may come from any directory.
 	CreateLocalGroup(ctx context.Context, orgID string, g *Group) error

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,6 +93,23 @@ func testProducts(t *testing.T, s roster.Store) {
 	if *counts != (roster.ProductCounts{Users: 4, Managed: 3, External: 1}) {
 		t.Errorf("counts = %+v, want 4 users, 3 managed, 1 external", *counts)
 	}
+	// Who has access: once each, in userName order, admin winning; paged.
+	users, err := s.ProductUsers(ctx, f.org.ID, "jira", 0, 3)
+	must(t, err)
+	if got := productUsers(users); users.Total != 4 || got != "ann@acme.test:admin ben@acme.test:user cat@partner.test:admin" {
+		t.Errorf("ProductUsers = %d %s", users.Total, got)
+	}
+	users, err = s.ProductUsers(ctx, f.org.ID, "jira", 3, 3)
+	must(t, err)
+	if got := productUsers(users); users.Total != 4 || got != "dan@acme.test:user" || !users.Items[0].Managed {
+		t.Errorf("ProductUsers page 2 = %d %s", users.Total, got)
+	}
+	if _, err := s.ProductUsers(ctx, f.org.ID, "wiki", 0, 10); roster.ErrorCodeOf(err) != roster.ENotFound {
+		t.Errorf("ProductUsers of an unknown product: %v", err)
+	}
+	if users, _ := s.ProductUsers(ctx, other.org.ID, "jira", 0, 10); users.Total != 0 || len(users.Items) != 0 {
+		t.Errorf("another organization's product lists %d users", users.Total)
+	}
 
 	// Deactivated, removed from the group, deleted: no access at once.
 	_, err = s.UpdateUser(ctx, f.tenant, ben.ID, func(u *roster.User) error {
@@ -140,4 +158,13 @@ func testProducts(t *testing.T, s roster.Store) {
 	check(ann.ID, false, "")
 	lastEvent(t, s, f.org.ID, "access.revoked")
 	lastEvent(t, s, f.org.ID, "user.joined_default_groups")
+}
+
+// productUsers renders a page of ProductUsers as "userName:role ...".
+func productUsers(p *roster.Page[roster.ProductUser]) string {
+	var out []string
+	for _, u := range p.Items {
+		out = append(out, u.UserName+":"+u.Role)
+	}
+	return strings.Join(out, " ")
 }

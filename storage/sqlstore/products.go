@@ -243,18 +243,51 @@ func (s *Store) ProductCounts(ctx context.Context, orgID, product string) (*rost
 		return nil, err
 	}
 	var c roster.ProductCounts
-	err := s.readRow(ctx, `WITH RECURSIVE reach(group_id) AS (
-			SELECT group_id FROM grants WHERE org_id = ? AND product = ?
-			UNION
-			SELECT m.member_id FROM reach r JOIN group_members m ON m.group_id = r.group_id AND m.member_type = 'Group'
-		),
-		members(user_id) AS (
-			SELECT DISTINCT m.member_id FROM reach r JOIN group_members m ON m.group_id = r.group_id AND m.member_type = 'User'
-		)
-		SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM domains d WHERE d.org_id = u.org_id AND d.name = u.email_domain AND d.status <> 'pending') THEN 1 ELSE 0 END), 0)
-		FROM members x JOIN users u ON u.id = x.user_id WHERE u.org_id = ? AND u.active`, orgID, product, orgID).Scan(&c.Users, &c.Managed)
+	err := s.readRow(ctx, productReach+`SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+managedExpr+` THEN 1 ELSE 0 END), 0)`+productUsersFrom,
+		orgID, product, orgID).Scan(&c.Users, &c.Managed)
 	c.External = c.Users - c.Managed
 	return &c, err
+}
+
+// productReach is the users a product's grants reach, through any depth
+// of nested groups, each once with whether some path grants admin. Its
+// two parameters are the organization and the product.
+const productReach = `WITH RECURSIVE reach(group_id, role) AS (
+		SELECT group_id, role FROM grants WHERE org_id = ? AND product = ?
+		UNION
+		SELECT m.member_id, r.role FROM reach r JOIN group_members m ON m.group_id = r.group_id AND m.member_type = 'Group'
+	),
+	members(user_id, admin) AS (
+		SELECT m.member_id, MAX(CASE WHEN r.role = '` + roster.RoleAdmin + `' THEN 1 ELSE 0 END)
+		FROM reach r JOIN group_members m ON m.group_id = r.group_id AND m.member_type = 'User'
+		GROUP BY m.member_id
+	)`
+
+// productUsersFrom narrows productReach to the organization's active users
+// (aliased r); its parameter is the organization.
+const productUsersFrom = ` FROM members x JOIN users r ON r.id = x.user_id WHERE r.org_id = ? AND r.active`
+
+// ProductUsers implements roster.Store.
+func (s *Store) ProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*roster.Page[roster.ProductUser], error) {
+	if _, err := s.Product(ctx, orgID, product); err != nil {
+		return nil, err
+	}
+	page := &roster.Page[roster.ProductUser]{}
+	if err := s.readRow(ctx, productReach+`SELECT COUNT(*)`+productUsersFrom, orgID, product, orgID).Scan(&page.Total); err != nil {
+		return nil, err
+	}
+	_, err := s.readRows(ctx, productReach+`SELECT `+userColumns+`, x.admin`+productUsersFrom+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
+		[]any{orgID, product, orgID, limit, offset}, func(sc rowScanner) (int64, error) {
+			var admin int
+			u, seq, err := scanUser(sc, &admin)
+			pu := roster.ProductUser{User: u, Role: roster.RoleUser}
+			if admin == 1 {
+				pu.Role = roster.RoleAdmin
+			}
+			page.Items = append(page.Items, pu)
+			return seq, err
+		})
+	return page, err
 }
 
 // CreateLocalGroup implements roster.Store.

@@ -30,12 +30,14 @@ const userColumns = `r.seq, r.id, r.directory_id, r.user_name, r.external_id, r.
 	` + managedExpr + `,
 	r.active, r.attributes, r.version, r.created, r.modified`
 
-func scanUser(sc rowScanner) (roster.User, int64, error) {
+// scanUser reads the userColumns of a row, then any extra columns the
+// query selected after them into extra.
+func scanUser(sc rowScanner, extra ...any) (roster.User, int64, error) {
 	var u roster.User
 	var seq, created, modified int64
 	var dirID, externalID, displayName, email sql.NullString
 	var attrs []byte
-	err := sc.Scan(&seq, &u.ID, &dirID, &u.UserName, &externalID, &displayName, &email, &u.Managed, &u.Active, &attrs, &u.Version, &created, &modified)
+	err := sc.Scan(append([]any{&seq, &u.ID, &dirID, &u.UserName, &externalID, &displayName, &email, &u.Managed, &u.Active, &attrs, &u.Version, &created, &modified}, extra...)...)
 	u.DirectoryID, u.ExternalID, u.DisplayName, u.Email = dirID.String, externalID.String, displayName.String, email.String
 	u.Attributes = attrs
 	u.Created, u.LastModified = fromMicros(created), fromMicros(modified)
