@@ -122,8 +122,8 @@ type Store interface {
 	// AddLocalMembers adds users of the organization to a local group.
 	AddLocalMembers(ctx context.Context, orgID, groupID string, userIDs []string) error
 	// OrgGroup reads any group of the organization, with its directory
-	// ("" for a local group).
-	OrgGroup(ctx context.Context, orgID, groupID string) (*Group, string, error)
+	// ("" for a local group), member count and conflict.
+	OrgGroup(ctx context.Context, orgID, groupID string) (*OrgGroup, error)
 
 	// Conflicts lists the organization's groups in conflict with a local
 	// group of the same name.

@@ -291,11 +291,11 @@ func (s *Server) unlinkGroup(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := s.store.UnlinkGroup(r.Context(), c.org, r.PathValue("group")); err != nil {
 		return err
 	}
-	g, dir, err := s.store.OrgGroup(r.Context(), c.org, r.PathValue("group"))
+	g, err := s.store.OrgGroup(r.Context(), c.org, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
-	return write(w, http.StatusOK, map[string]any{"id": g.ID, "displayName": g.DisplayName, "directoryId": dir, "local": dir == ""})
+	return write(w, http.StatusOK, map[string]any{"id": g.ID, "displayName": g.DisplayName, "directoryId": g.DirectoryID, "local": g.DirectoryID == ""})
 }
 
 // listEvents pages through the audit trail: ?after=<seq>&limit=<n>.

@@ -60,7 +60,7 @@ func testConflicts(t *testing.T, s roster.Store) {
 			t.Errorf("after linking, access of %s = %+v, want %v through the synced group", who, a, want)
 		}
 	}
-	if _, _, err := s.OrgGroup(ctx, f.org.ID, local.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.OrgGroup(ctx, f.org.ID, local.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("the local group is still there: %v", err)
 	}
 	if c, _ := s.Conflicts(ctx, f.org.ID); len(c) != 0 {

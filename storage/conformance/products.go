@@ -40,11 +40,14 @@ func testProducts(t *testing.T, s roster.Store) {
 	must(t, s.AddLocalMembers(ctx, f.org.ID, admins.ID, []string{ann.ID, cat.ID})) // users of two directories
 	wantCode(t, s.AddLocalMembers(ctx, f.org.ID, admins.ID, []string{"nobody"}), roster.EInvalid)
 	wantCode(t, s.AddLocalMembers(ctx, f.org.ID, engineering.ID, []string{cat.ID}), roster.EInvalid)
-	if g, dir, err := s.OrgGroup(ctx, f.org.ID, admins.ID); err != nil || dir != "" || g.DisplayName != "Jira admins" {
-		t.Errorf("OrgGroup(local) = %+v %q %v", g, dir, err)
+	if g, err := s.OrgGroup(ctx, f.org.ID, admins.ID); err != nil || g.DirectoryID != "" || g.DisplayName != "Jira admins" || g.Members != 2 {
+		t.Errorf("OrgGroup(local) = %+v %v", g, err)
 	}
-	if _, dir, _ := s.OrgGroup(ctx, f.org.ID, engineering.ID); dir != f.dir.ID {
-		t.Errorf("OrgGroup(synced) directory = %q", dir)
+	if g, _ := s.OrgGroup(ctx, f.org.ID, engineering.ID); g.DirectoryID != f.dir.ID || g.Members != 3 {
+		t.Errorf("OrgGroup(synced) = %+v, want directory %s and 3 members", g, f.dir.ID)
+	}
+	if _, err := s.OrgGroup(ctx, other.org.ID, engineering.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+		t.Errorf("OrgGroup of another organization's group: %v", err)
 	}
 
 	must(t, s.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "jira", GroupID: engineering.ID, Role: roster.RoleUser}))

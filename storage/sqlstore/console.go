@@ -74,19 +74,27 @@ func (s *Store) OrgGroups(ctx context.Context, orgID string, f roster.GroupFilte
 	if err := s.readRow(ctx, `SELECT COUNT(*) FROM groups r WHERE `+cond, args...).Scan(&page.Total); err != nil {
 		return nil, err
 	}
-	_, err := s.readRows(ctx, `SELECT `+groupColumns+`, r.directory_id, r.conflict_with, r.member_count FROM groups r WHERE `+cond+`
+	_, err := s.readRows(ctx, `SELECT `+orgGroupColumns+` FROM groups r WHERE `+cond+`
 		ORDER BY r.display_name_fold, r.seq LIMIT ? OFFSET ?`, append(args, limit, offset), func(sc rowScanner) (int64, error) {
-		var g roster.OrgGroup
-		var seq, created, modified int64
-		var ext, dir, conflict sql.NullString
-		var attrs []byte
-		err := sc.Scan(&seq, &g.ID, &g.DisplayName, &ext, &attrs, &g.Version, &created, &modified, &dir, &conflict, &g.Members)
-		g.ExternalID, g.Attributes, g.DirectoryID, g.ConflictWith = ext.String, attrs, dir.String, conflict.String
-		g.Created, g.LastModified = fromMicros(created), fromMicros(modified)
+		g, err := scanOrgGroup(sc)
 		page.Items = append(page.Items, g)
-		return seq, err
+		return 0, err
 	})
 	return page, err
+}
+
+// orgGroupColumns are a group's columns as an admin sees it (roster.OrgGroup).
+const orgGroupColumns = groupColumns + `, r.directory_id, r.conflict_with, r.member_count`
+
+func scanOrgGroup(sc rowScanner) (roster.OrgGroup, error) {
+	var g roster.OrgGroup
+	var seq, created, modified int64
+	var ext, dir, conflict sql.NullString
+	var attrs []byte
+	err := sc.Scan(&seq, &g.ID, &g.DisplayName, &ext, &attrs, &g.Version, &created, &modified, &dir, &conflict, &g.Members)
+	g.ExternalID, g.Attributes, g.DirectoryID, g.ConflictWith = ext.String, attrs, dir.String, conflict.String
+	g.Created, g.LastModified = fromMicros(created), fromMicros(modified)
+	return g, err
 }
 
 // MembersPage implements roster.Store.

@@ -355,18 +355,10 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 }
 
 // OrgGroup implements roster.Store.
-func (s *Store) OrgGroup(ctx context.Context, orgID, groupID string) (*roster.Group, string, error) {
-	var dir sql.NullString
-	row := s.readRow(ctx, `SELECT `+groupColumns+`, r.directory_id FROM groups r WHERE r.org_id = ? AND r.id = ?`, orgID, groupID)
-	var g roster.Group
-	var seq, created, modified int64
-	var externalID sql.NullString
-	var attrs []byte
-	err := row.Scan(&seq, &g.ID, &g.DisplayName, &externalID, &attrs, &g.Version, &created, &modified, &dir)
+func (s *Store) OrgGroup(ctx context.Context, orgID, groupID string) (*roster.OrgGroup, error) {
+	g, err := scanOrgGroup(s.readRow(ctx, `SELECT `+orgGroupColumns+` FROM groups r WHERE r.org_id = ? AND r.id = ?`, orgID, groupID))
 	if err != nil {
-		return nil, "", notFound(err, "the organization has no group %q", groupID)
+		return nil, notFound(err, "the organization has no group %q", groupID)
 	}
-	g.ExternalID, g.Attributes = externalID.String, attrs
-	g.Created, g.LastModified = fromMicros(created), fromMicros(modified)
-	return &g, dir.String, nil
+	return &g, nil
 }
