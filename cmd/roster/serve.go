@@ -78,15 +78,18 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 			server.RegisterDB(reg, name, db)
 		}
 	}
+	requests := server.NewRequestLog(st, log, server.DefaultRetention)
+	defer requests.Close()
 	h := server.Handler(server.Config{
-		Store:     st,
-		PublicURL: public,
-		Logger:    log,
-		Ready:     func(r *http.Request) error { return ready(r.Context(), st) },
-		Metrics:   reg,
-		RateLimit: *rateLimit,
-		RateBurst: *rateBurst,
-		Verifier:  ver,
+		Store:      st,
+		PublicURL:  public,
+		Logger:     log,
+		Ready:      func(r *http.Request) error { return ready(r.Context(), st) },
+		Metrics:    reg,
+		RateLimit:  *rateLimit,
+		RateBurst:  *rateBurst,
+		Verifier:   ver,
+		RequestLog: requests,
 	})
 	if *debugAddr != "" {
 		go func() {

@@ -45,6 +45,10 @@ type Config struct {
 	// limit), with bursts of RateBurst.
 	RateLimit float64
 	RateBurst int
+	// Record, when set, is given every request made to a directory that
+	// exists, after it is answered: the console's request log. It must
+	// not block.
+	Record func(roster.Request)
 }
 
 // Server is the SCIM API.
@@ -55,13 +59,14 @@ type Server struct {
 	maxBody int64
 	now     func() time.Time
 	limits  *limiter
+	record  func(roster.Request)
 	mux     *http.ServeMux
 }
 
 // New returns a Server for c.
 func New(c Config) *Server {
 	s := &Server{store: c.Store, public: c.PublicURL, log: c.Logger, maxBody: c.MaxBodyBytes, now: c.Now, mux: http.NewServeMux(),
-		limits: newLimiter(c.RateLimit, c.RateBurst)}
+		limits: newLimiter(c.RateLimit, c.RateBurst), record: c.Record}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -141,7 +146,17 @@ type call struct {
 // authenticated checks the bearer token before h runs and writes h's error.
 func (s *Server) authenticated(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.now()
+		sw := &statusWriter{ResponseWriter: w}
+		w = sw
 		c, err := s.authenticate(r)
+		answered := false
+		defer func() {
+			if !answered { // h panicked; recoverPanics answers 500
+				sw.status, err = http.StatusInternalServerError, roster.Errorf(roster.EInternal, "", "panic")
+			}
+			s.recordRequest(r, c, start, sw.status, err)
+		}()
 		if err == nil {
 			if ok, wait := s.limits.allow(c.token.ID, s.now()); !ok {
 				err = tooMany(w, wait)
@@ -154,7 +169,77 @@ func (s *Server) authenticated(h handler) http.Handler {
 		if err != nil {
 			httperr.WriteSCIM(w, r, s.log, err)
 		}
+		answered = true
 	})
+}
+
+// statusWriter remembers the status of a response for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// maxLoggedPath bounds the path and query kept in the request log.
+const maxLoggedPath = 512
+
+// recordRequest hands a finished request to the request log. c is nil when
+// authentication failed; the request is then logged under the
+// directory's organization, so that an admin sees the rejected token, and
+// dropped when the path names no directory at all. Only the path (relative
+// to the directory's base URL), the query and the error's detail are kept:
+// never a header or a body.
+func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status int, err error) {
+	if s.record == nil {
+		return
+	}
+	dirID := r.PathValue("dir")
+	var orgID string
+	if c != nil {
+		orgID = c.tenant.OrgID
+	} else if d, derr := s.store.FindDirectory(r.Context(), dirID); derr == nil {
+		orgID = d.OrgID
+	} else {
+		return
+	}
+	path := strings.TrimPrefix(r.URL.Path, Prefix+dirID)
+	if r.URL.RawQuery != "" {
+		path += "?" + r.URL.RawQuery
+	}
+	if len(path) > maxLoggedPath {
+		path = strings.ToValidUTF8(path[:maxLoggedPath], "") + "…"
+	}
+	req := roster.Request{OrgID: orgID, DirectoryID: dirID, Time: start, Method: r.Method, Path: path, Status: status,
+		Duration: s.now().Sub(start), UserAgent: r.UserAgent()}
+	if req.Status == 0 {
+		req.Status = http.StatusOK
+	}
+	if err != nil {
+		e := roster.AsError(err)
+		req.Error = e.Detail
+		if e.Code == roster.EInternal {
+			req.Error = "internal error; the server log has the details under request ID " + httperr.RequestID(r)
+		}
+		if e.ScimType != "" {
+			req.Error = e.ScimType + ": " + req.Error
+		}
+	}
+	s.record(req)
 }
 
 // touchEvery is how stale a token's last-used time may get: recording every

@@ -41,6 +41,9 @@ type Config struct {
 	RateBurst int
 	// Verifier checks domains for the admin API; nil uses the defaults.
 	Verifier *domains.Verifier
+	// RequestLog, when set, records every directory's requests for the
+	// console.
+	RequestLog *RequestLog
 }
 
 // Handler returns the whole HTTP surface.
@@ -67,8 +70,12 @@ func middleware(log *slog.Logger, m *metrics, h http.Handler) http.Handler {
 // routes returns the router; c.Logger must be set.
 func routes(c Config) *http.ServeMux {
 	mux := http.NewServeMux()
+	var record func(roster.Request)
+	if c.RequestLog != nil {
+		record = c.RequestLog.Record
+	}
 	mux.Handle(scimapi.Prefix, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger,
-		RateLimit: c.RateLimit, RateBurst: c.RateBurst}))
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, Record: record}))
 	mux.Handle(adminapi.Prefix, adminapi.New(adminapi.Config{Store: c.Store, Logger: c.Logger, Verifier: c.Verifier}))
 	// A SCIM client pointed at the wrong URL (the server's root plus
 	// /scim/v2, say) gets a SCIM error that says where directories live.

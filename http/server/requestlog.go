@@ -1,0 +1,121 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// RequestLog keeps the requests identity providers make, for the console's
+// directory health page. Requests are queued in memory and written in
+// batches by one goroutine, so that recording costs a request nothing but a
+// channel send; when the queue is full (the database is slower than the
+// traffic) entries are dropped and counted rather than slowing provisioning
+// down. Entries older than the retention are pruned as it goes.
+type RequestLog struct {
+	store     roster.Store
+	log       *slog.Logger
+	retention time.Duration
+	queue     chan roster.Request
+	stop      chan struct{}
+	done      sync.WaitGroup
+
+	mu      sync.Mutex
+	dropped int
+}
+
+// Request log tuning: the queue absorbs bursts of a few seconds at full
+// speed, and a batch is written at least every flushEvery.
+const (
+	requestQueue     = 8192
+	requestBatch     = 512
+	flushEvery       = time.Second
+	pruneEvery       = time.Hour
+	DefaultRetention = 7 * 24 * time.Hour
+)
+
+// NewRequestLog starts a request log writing to st. Close stops it.
+func NewRequestLog(st roster.Store, log *slog.Logger, retention time.Duration) *RequestLog {
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
+	l := &RequestLog{store: st, log: log, retention: retention, queue: make(chan roster.Request, requestQueue), stop: make(chan struct{})}
+	l.done.Add(1)
+	go l.run()
+	return l
+}
+
+// Record queues a request without blocking.
+func (l *RequestLog) Record(r roster.Request) {
+	select {
+	case l.queue <- r:
+	default:
+		l.mu.Lock()
+		l.dropped++
+		l.mu.Unlock()
+	}
+}
+
+// Close writes what is queued and stops the writer.
+func (l *RequestLog) Close() {
+	close(l.stop)
+	l.done.Wait()
+}
+
+func (l *RequestLog) run() {
+	defer l.done.Done()
+	flush := time.NewTicker(flushEvery)
+	defer flush.Stop()
+	prune := time.NewTicker(pruneEvery)
+	defer prune.Stop()
+	batch := make([]roster.Request, 0, requestBatch)
+	write := func() {
+		if len(batch) == 0 {
+			return
+		}
+		// A request log entry is not an acknowledged write: when the
+		// database refuses the batch, it is reported and let go.
+		if err := l.store.AppendRequests(context.Background(), batch); err != nil {
+			l.log.Warn("could not write the request log", "requests", len(batch), "err", err)
+		}
+		batch = batch[:0]
+		l.reportDropped()
+	}
+	for {
+		select {
+		case r := <-l.queue:
+			if batch = append(batch, r); len(batch) == requestBatch {
+				write()
+			}
+		case <-flush.C:
+			write()
+		case <-prune.C:
+			if err := l.store.PruneRequests(context.Background(), time.Now().Add(-l.retention)); err != nil {
+				l.log.Warn("could not prune the request log", "err", err)
+			}
+		case <-l.stop:
+			for {
+				select {
+				case r := <-l.queue:
+					batch = append(batch, r)
+				default:
+					write()
+					return
+				}
+			}
+		}
+	}
+}
+
+func (l *RequestLog) reportDropped() {
+	l.mu.Lock()
+	n := l.dropped
+	l.dropped = 0
+	l.mu.Unlock()
+	if n > 0 {
+		l.log.Warn("the request log fell behind; requests were not recorded", "dropped", n)
+	}
+}

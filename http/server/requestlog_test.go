@@ -1,0 +1,111 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/storage/sqlite"
+)
+
+// TestRequestLog: every request to a directory that exists is recorded,
+// the rejected ones under the directory's organization too, with the
+// error's detail and never the token.
+func TestRequestLog(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org := roster.Org{Name: "Acme"}
+	if err := st.CreateOrg(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	secret, tok := roster.NewTokenSecret()
+	dir := roster.Directory{OrgID: org.ID, Name: "Entra ID"}
+	if err := st.CreateDirectory(ctx, &dir, &tok); err != nil {
+		t.Fatal(err)
+	}
+	revokedSecret, revoked := roster.NewTokenSecret()
+	revoked.OrgID, revoked.DirectoryID = org.ID, dir.ID
+	if err := st.CreateToken(ctx, &revoked); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RevokeToken(ctx, org.ID, dir.ID, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	log := NewRequestLog(st, slog.New(slog.DiscardHandler), time.Hour)
+	srv := httptest.NewServer(routes(Config{Store: st, PublicURL: "http://roster.test", Logger: slog.New(slog.DiscardHandler), RequestLog: log}))
+	defer srv.Close()
+	base := scimapi.BaseURL(srv.URL, dir.ID)
+	send := func(method, url, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, nil)
+		req.Header.Set("User-Agent", "Azure-SCIM-Client/1.0")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	statuses := []int{
+		send("GET", base+"/Users?filter=userName+eq+%22ann%40acme.test%22", secret),
+		send("GET", base+"/Users?filter=nonsense", secret),
+		send("GET", base+"/Users", revokedSecret),
+		send("DELETE", base+"/Groups/missing", secret),
+		send("GET", scimapi.BaseURL(srv.URL, "no-such-directory")+"/Users", secret),
+	}
+	if want := []int{200, 400, 401, 404, 401}; !slices.Equal(statuses, want) {
+		t.Fatalf("statuses = %v, want %v", statuses, want)
+	}
+	log.Close()
+
+	got, err := st.Requests(ctx, org.ID, dir.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("%d requests recorded, want 4 (the unknown directory's is dropped): %+v", len(got), got)
+	}
+	// Newest first.
+	want := []struct {
+		method, path string
+		status       int
+		err          string
+	}{
+		{"DELETE", "/Groups/missing", 404, "missing"},
+		{"GET", "/Users", 401, "revoked"},
+		{"GET", "/Users?filter=nonsense", 400, "invalidFilter: "},
+		{"GET", "/Users?filter=userName+eq+%22ann%40acme.test%22", 200, ""},
+	}
+	for i, w := range want {
+		r := got[i]
+		if r.Method != w.method || r.Path != w.path || r.Status != w.status || (w.err == "") != (r.Error == "") || !strings.Contains(r.Error, w.err) {
+			t.Errorf("request %d = %s %s %d %q; want %s %s %d with %q", i, r.Method, r.Path, r.Status, r.Error, w.method, w.path, w.status, w.err)
+		}
+		if r.UserAgent != "Azure-SCIM-Client/1.0" || r.Time.IsZero() || r.Duration <= 0 {
+			t.Errorf("request %d lacks its user agent, time or duration: %+v", i, r)
+		}
+		if strings.Contains(r.Path+r.Error, secret) || strings.Contains(r.Path+r.Error, revokedSecret) {
+			t.Errorf("request %d carries a token: %+v", i, r)
+		}
+	}
+	stats, err := st.RequestStats(ctx, org.ID, dir.ID, time.Now().Add(-time.Hour))
+	if err != nil || stats.Total != 4 || stats.Errors != 3 || stats.Last == nil || stats.Last.Method != "DELETE" {
+		t.Errorf("RequestStats = %+v, %v; want 4 requests, 3 errors, last the DELETE", stats, err)
+	}
+}
