@@ -59,3 +59,16 @@ func (t *AdminToken) Status(now time.Time) TokenStatus {
 	}
 	return TokenActive
 }
+
+// MatchAdminToken picks, among the tokens Store.AdminTokensByPrefix
+// returned for secret, the one of the given kind whose secret it is. A
+// token of another kind never matches: a console session does not open
+// the API, nor an API token the console.
+func MatchAdminToken(tokens []AdminToken, secret string, kind AdminTokenKind) (AdminToken, bool) {
+	for _, t := range tokens {
+		if t.Kind == kind && t.Matches(secret) {
+			return t, true
+		}
+	}
+	return AdminToken{}, false
+}

@@ -162,6 +162,10 @@ type Store interface {
 	SpendAdminToken(ctx context.Context, orgID, tokenID string) (bool, error)
 	TouchAdminToken(ctx context.Context, orgID, tokenID string, at time.Time) error
 
+	// OrgUserGroups lists every group of the organization a user belongs
+	// to, its directory's and local ones, directly or through nested
+	// groups (Direct says which), in displayName order.
+	OrgUserGroups(ctx context.Context, orgID, userID string) ([]GroupRef, error)
 	// OrgUsers and OrgGroups list an organization's users and groups for
 	// its admins, offset-paged, with their totals.
 	OrgUsers(ctx context.Context, orgID string, f UserFilter, offset, limit int) (*Page[User], error)

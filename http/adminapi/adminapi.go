@@ -126,26 +126,24 @@ func (s *Server) authenticate(r *http.Request) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	for _, tok := range tokens {
-		if !tok.Matches(secret) || tok.Kind != roster.AdminAPI {
-			continue
-		}
-		if tok.Status(now) != roster.TokenActive {
-			return nil, roster.Errorf(roster.EUnauthorized, "", "admin token %s is %s", tok.Prefix, tok.Status(now))
-		}
-		admin, err := s.store.Admin(r.Context(), org, tok.AdminID)
-		if err != nil {
-			return nil, err
-		}
-		if now.Sub(tok.LastUsed) > touchEvery {
-			if err := s.store.TouchAdminToken(r.Context(), org, tok.ID, now); err != nil {
-				s.log.WarnContext(r.Context(), "could not record admin token use", "token", tok.Prefix, "err", err)
-			}
-		}
-		return &call{org: org, admin: admin}, nil
+	tok, ok := roster.MatchAdminToken(tokens, secret, roster.AdminAPI)
+	if !ok {
+		return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token does not open this organization")
 	}
-	return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token does not open this organization")
+	now := s.now()
+	if tok.Status(now) != roster.TokenActive {
+		return nil, roster.Errorf(roster.EUnauthorized, "", "admin token %s is %s", tok.Prefix, tok.Status(now))
+	}
+	admin, err := s.store.Admin(r.Context(), org, tok.AdminID)
+	if err != nil {
+		return nil, err
+	}
+	if now.Sub(tok.LastUsed) > touchEvery {
+		if err := s.store.TouchAdminToken(r.Context(), org, tok.ID, now); err != nil {
+			s.log.WarnContext(r.Context(), "could not record admin token use", "token", tok.Prefix, "err", err)
+		}
+	}
+	return &call{org: org, admin: admin}, nil
 }
 
 // maxBody bounds request bodies: the API takes small objects only.

@@ -72,6 +72,18 @@ func testProducts(t *testing.T, s roster.Store) {
 			t.Errorf("access of %s = %+v, want allowed %v role %q via %v", who, a, allowed, role, via)
 		}
 	}
+	// A user's groups across the organization: synced, local, nested.
+	refs, err := s.OrgUserGroups(ctx, f.org.ID, dan.ID)
+	must(t, err)
+	if len(refs) != 2 || refs[0].Display != "Engineering" || refs[0].Direct || refs[1].Display != "Platform" || !refs[1].Direct {
+		t.Errorf("OrgUserGroups(dan) = %+v, want Engineering (nested), Platform (direct)", refs)
+	}
+	if refs, _ := s.OrgUserGroups(ctx, f.org.ID, ann.ID); len(refs) != 2 || refs[1].Display != "Jira admins" {
+		t.Errorf("OrgUserGroups(ann) = %+v, want Engineering and the local Jira admins", refs)
+	}
+	if refs, _ := s.OrgUserGroups(ctx, other.org.ID, ann.ID); len(refs) != 0 {
+		t.Errorf("another organization sees ann's groups: %+v", refs)
+	}
 	check(ben.ID, true, roster.RoleUser, "Engineering")
 	check("ANN@acme.test", true, roster.RoleAdmin, "Engineering", "Jira admins")
 	check(cat.ID, true, roster.RoleAdmin, "Jira admins")

@@ -53,6 +53,27 @@ func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter,
 	return page, err
 }
 
+// OrgUserGroups implements roster.Store.
+func (s *Store) OrgUserGroups(ctx context.Context, orgID, userID string) ([]roster.GroupRef, error) {
+	var out []roster.GroupRef
+	_, err := s.readRows(ctx, `WITH RECURSIVE ms(group_id, direct) AS (
+			SELECT group_id, 1 FROM group_members WHERE member_id = ?
+			UNION
+			SELECT m.group_id, 0 FROM ms JOIN group_members m ON m.member_id = ms.group_id
+		)
+		SELECT g.id, g.display_name, MAX(ms.direct) FROM ms CROSS JOIN groups g
+		WHERE g.id = ms.group_id AND g.org_id = ?
+		GROUP BY g.id, g.display_name ORDER BY g.display_name, g.id`, []any{userID, orgID}, func(sc rowScanner) (int64, error) {
+		var g roster.GroupRef
+		var direct int
+		err := sc.Scan(&g.ID, &g.Display, &direct)
+		g.Direct = direct == 1
+		out = append(out, g)
+		return 0, err
+	})
+	return out, err
+}
+
 // OrgGroups implements roster.Store.
 func (s *Store) OrgGroups(ctx context.Context, orgID string, f roster.GroupFilter, offset, limit int) (*roster.Page[roster.OrgGroup], error) {
 	where := []string{"r.org_id = ?"}
