@@ -1,6 +1,9 @@
 package roster
 
-import "time"
+import (
+	"regexp"
+	"time"
+)
 
 // Product is an application an organization runs ("jira", "wiki"): what
 // access is granted to.
@@ -10,6 +13,13 @@ type Product struct {
 	Name    string
 	Created time.Time
 }
+
+var productKey = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidProductKey reports whether key can be a product's key: 1 to 63
+// lower-case letters, digits and -, starting with a letter or digit.
+// Applications put keys in URLs (the admin API's access check).
+func ValidProductKey(key string) bool { return productKey.MatchString(key) }
 
 // Roles a grant gives.
 const (

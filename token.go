@@ -68,6 +68,21 @@ func NewTokenSecret() (secret string, t Token) {
 	return secret, Token{Prefix: TokenPrefix(secret), Hash: HashTokenSecret(secret)}
 }
 
+// DefaultTokenLifetime is how long a new directory token works unless the
+// admin chooses otherwise: a year, shown and warned about before it ends.
+const DefaultTokenLifetime = 365 * 24 * time.Hour
+
+// NewToken returns a fresh secret and its token, named name, expiring
+// lifetime after now (never when lifetime is 0), to the second.
+func NewToken(name string, lifetime time.Duration, now time.Time) (string, Token) {
+	secret, t := NewTokenSecret()
+	t.Name = name
+	if lifetime > 0 {
+		t.Expires = now.Add(lifetime).UTC().Truncate(time.Second)
+	}
+	return secret, t
+}
+
 // ParseTokenSecret checks a presented secret's shape and checksum and returns
 // its lookup prefix. ok is false for anything that cannot be a Roster token.
 func ParseTokenSecret(secret string) (prefix string, ok bool) {

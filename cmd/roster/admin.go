@@ -10,11 +10,6 @@ import (
 	"github.com/rosterhq/roster/http/scimapi"
 )
 
-// defaultTokenLifetime is how long a new token works unless told
-// otherwise. Tokens expire so that a forgotten leak ends by itself;
-// `roster token list` warns a month ahead.
-const defaultTokenLifetime = 365 * 24 * time.Hour
-
 // expiryWarning is how far ahead token lists warn of an expiry.
 const expiryWarning = 30 * 24 * time.Hour
 
@@ -164,12 +159,7 @@ func tokenLifetime(s string) (time.Duration, error) {
 }
 
 func newToken(name string, lifetime time.Duration) (string, roster.Token) {
-	secret, tok := roster.NewTokenSecret()
-	tok.Name = name
-	if lifetime > 0 {
-		tok.Expires = time.Now().Add(lifetime).UTC().Truncate(time.Second)
-	}
-	return secret, tok
+	return roster.NewToken(name, lifetime, time.Now())
 }
 
 // directoryStore opens the store and finds the directory --directory names.

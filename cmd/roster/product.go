@@ -18,7 +18,7 @@ func cmdProductCreate(ctx context.Context, c *cli, args []string) error {
 	if err := c.parse(fs, args, "org", "key", "name"); err != nil {
 		return err
 	}
-	if !adminapi.ProductKey.MatchString(*key) {
+	if !roster.ValidProductKey(*key) {
 		return fmt.Errorf("--key %q must be lower-case letters, digits and -, starting with a letter or digit, at most 63 characters", *key)
 	}
 	st, err := c.openStore(ctx)

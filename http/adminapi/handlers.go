@@ -3,7 +3,6 @@ package adminapi
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -108,15 +107,12 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, c *call) e
 	return write(w, http.StatusOK, map[string]any{"products": out})
 }
 
-// ProductKey is the form of a product's key.
-var ProductKey = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) error {
 	var body struct{ Key, Name string }
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if !ProductKey.MatchString(body.Key) || strings.TrimSpace(body.Name) == "" {
+	if !roster.ValidProductKey(body.Key) || strings.TrimSpace(body.Name) == "" {
 		return roster.Errorf(roster.EInvalid, "", "a product needs a key (lower-case letters, digits and -) and a name")
 	}
 	p := roster.Product{OrgID: c.org, Key: body.Key, Name: strings.TrimSpace(body.Name)}
