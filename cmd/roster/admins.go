@@ -29,10 +29,11 @@ func (c *cli) signInURL(orgID, secret string) string {
 // adminAPIURL is the root of the admin API that admin API tokens open.
 func (c *cli) adminAPIURL() string { return c.publicURL() + "/api/v1" }
 
-// consoleNote says, wherever a sign-in link is printed, that nothing
-// serves it yet.
-const consoleNote = "Note: the web console that serves /signin/ links is not part of this version of Roster yet;\n" +
-	"until it is, the link cannot be used. Make a fresh one then with roster admin signin-link."
+// consoleNote says, wherever a sign-in link is printed, what opening it
+// does: links are spent by a button press, not by opening them, so that
+// mail scanners that fetch links do not use them up.
+const consoleNote = "Opening the link shows a Sign in button; pressing it spends the link and opens the console.\n" +
+	"The link must reach the console at the --base-url the server is reached at."
 
 // adminEmail checks --email: a bare address, as people type it.
 func adminEmail(s string) (string, error) {

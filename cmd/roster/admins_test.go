@@ -121,7 +121,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	if i := strings.Index(out, "/signin/"); i >= 0 {
 		secrets = append(secrets, strings.Fields(out[i+len("/signin/"):])[0])
 	}
-	for _, want := range []string{"Admin created.", "carol@acme.test", "Acme", base + "/orgs/" + org.ID + "/signin/" + roster.AdminSecretPrefix, "only this once", "24 hours", "not part of this version"} {
+	for _, want := range []string{"Admin created.", "carol@acme.test", "Acme", base + "/orgs/" + org.ID + "/signin/" + roster.AdminSecretPrefix, "only this once", "24 hours", "Sign in button"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("admin create, text: exit %d, output lacks %q:\n%s%s", code, want, out, errOut)
 		}

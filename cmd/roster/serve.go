@@ -113,10 +113,12 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 	}()
 
 	fmt.Fprintf(c.stdout, "Roster %s listening on %s (database %s)\n", version, public, redactDSN(c.db))
+	fmt.Fprintf(c.stdout, "Console: %s/\n", public)
 	if orgs, err := st.Orgs(ctx); err == nil && len(orgs) == 0 {
 		fmt.Fprintf(c.stdout, "\nNo organization yet. Next, in another terminal:\n")
 		fmt.Fprintf(c.stdout, "  roster org create --name \"Acme\" --db %s\n", c.db)
-		fmt.Fprintf(c.stdout, "  roster directory create --org ORG_ID --name \"Entra ID\" --db %s --base-url %s\n", c.db, public)
+		fmt.Fprintf(c.stdout, "  roster admin create --org ORG_ID --email you@acme.com --db %s --base-url %s\n", c.db, public)
+		fmt.Fprintf(c.stdout, "then open the sign-in link it prints, and create a directory in the console.\n")
 	}
 
 	select {

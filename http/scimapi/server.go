@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -218,8 +219,12 @@ func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status
 		return
 	}
 	path := strings.TrimPrefix(r.URL.Path, Prefix+dirID)
-	if r.URL.RawQuery != "" {
-		path += "?" + r.URL.RawQuery
+	if q := r.URL.RawQuery; q != "" {
+		// Decoded, as people read filters: userName eq "ann@acme.test".
+		if unescaped, err := url.QueryUnescape(q); err == nil {
+			q = unescaped
+		}
+		path += "?" + q
 	}
 	if len(path) > maxLoggedPath {
 		path = strings.ToValidUTF8(path[:maxLoggedPath], "") + "…"

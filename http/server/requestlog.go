@@ -21,6 +21,7 @@ type RequestLog struct {
 	retention time.Duration
 	queue     chan roster.Request
 	stop      chan struct{}
+	stopOnce  sync.Once
 	done      sync.WaitGroup
 
 	mu      sync.Mutex
@@ -59,9 +60,10 @@ func (l *RequestLog) Record(r roster.Request) {
 	}
 }
 
-// Close writes what is queued and stops the writer.
+// Close writes what is queued and stops the writer. Requests recorded
+// after Close are dropped. It may be called more than once.
 func (l *RequestLog) Close() {
-	close(l.stop)
+	l.stopOnce.Do(func() { close(l.stop) })
 	l.done.Wait()
 }
 

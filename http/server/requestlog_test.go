@@ -90,7 +90,7 @@ func TestRequestLog(t *testing.T) {
 		{"DELETE", "/Groups/missing", 404, "missing"},
 		{"GET", "/Users", 401, "revoked"},
 		{"GET", "/Users?filter=nonsense", 400, "invalidFilter: "},
-		{"GET", "/Users?filter=userName+eq+%22ann%40acme.test%22", 200, ""},
+		{"GET", `/Users?filter=userName eq "ann@acme.test"`, 200, ""},
 	}
 	for i, w := range want {
 		r := got[i]

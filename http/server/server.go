@@ -1,5 +1,5 @@
-// Package server assembles Roster's HTTP surface: the SCIM API, the
-// console's place at /, health checks, and the middleware every request
+// Package server assembles Roster's HTTP surface: the SCIM API, the admin
+// API, the console at /, health checks, and the middleware every request
 // passes through (request IDs, one log line per request, panic recovery,
 // security headers).
 package server
@@ -20,6 +20,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/adminapi"
+	"github.com/rosterhq/roster/http/console"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/scimapi"
 )
@@ -98,23 +99,10 @@ func routes(c Config) *http.ServeMux {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.HandleFunc("GET /{$}", home)
+	// The console takes everything else: its pages under /orgs/, its
+	// static files, the front page, and an HTML 404 for unknown paths.
+	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier}))
 	return mux
-}
-
-func home(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprint(w, `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Roster</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main>
-<h1>Roster is running</h1>
-<p>Identity providers provision users and groups at <code>/scim/v2/directories/&lt;directory id&gt;</code>.</p>
-<p>Create an organization and a directory with the command line:</p>
-<pre>roster org create --name "Acme"
-roster directory create --org ORG_ID --name "Entra ID"</pre>
-</main></body></html>
-`)
 }
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

@@ -1,0 +1,542 @@
+package console_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/server"
+	"github.com/rosterhq/roster/password"
+	"github.com/rosterhq/roster/storage/sqlite"
+)
+
+const adminPassword = "correct horse battery staple"
+
+// fixture is Roster's whole HTTP surface on a real SQLite store, with an
+// organization and an admin who has a password.
+type fixture struct {
+	t     *testing.T
+	store roster.Store
+	srv   *httptest.Server
+	org   roster.Org
+	admin roster.Admin
+	log   *server.RequestLog
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{t: t, store: st, org: roster.Org{Name: "Acme"}}
+	must(t, st.CreateOrg(ctx, &f.org))
+	hash, err := password.Hash(adminPassword)
+	must(t, err)
+	f.admin = roster.Admin{OrgID: f.org.ID, Email: "root@acme.test", PasswordHash: hash}
+	must(t, st.CreateAdmin(ctx, &f.admin))
+	f.srv = httptest.NewUnstartedServer(nil)
+	public := "http://" + f.srv.Listener.Addr().String()
+	f.log = server.NewRequestLog(st, slog.New(slog.DiscardHandler), time.Hour)
+	t.Cleanup(f.log.Close)
+	f.srv.Config.Handler = server.Handler(server.Config{Store: st, PublicURL: public, RequestLog: f.log})
+	f.srv.Start()
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browser is an HTTP client that keeps cookies and does not follow
+// redirects, so that each step's answer can be checked.
+type browser struct {
+	t      *testing.T
+	f      *fixture
+	client *http.Client
+}
+
+func (f *fixture) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: f.t, f: f, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (p page) location() string { return p.header.Get("Location") }
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	res, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return page{res.StatusCode, res.Header, string(body)}
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.f.srv.URL+path, nil)
+	return b.do(req)
+}
+
+// post submits a form as a same-origin browser would.
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.f.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return b.do(req)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf reads the CSRF token from a page's first form.
+func (b *browser) csrf(p page) string {
+	b.t.Helper()
+	m := csrfField.FindStringSubmatch(p.body)
+	if m == nil {
+		b.t.Fatalf("no CSRF field on the page:\n%s", p.body)
+	}
+	return m[1]
+}
+
+func (f *fixture) path(parts ...string) string {
+	return "/orgs/" + f.org.ID + strings.Join(append([]string{""}, parts...), "/")
+}
+
+// signIn signs the browser in and returns a CSRF token for its forms.
+func (b *browser) signIn() string {
+	b.t.Helper()
+	form := b.get(b.f.path("signin"))
+	p := b.post(b.f.path("signin"), url.Values{"csrf": {b.csrf(form)}, "email": {"ROOT@acme.test"}, "password": {adminPassword}})
+	if p.status != http.StatusSeeOther || p.location() != b.f.path()+"/" {
+		b.t.Fatalf("sign-in: %d to %q\n%s", p.status, p.location(), p.body)
+	}
+	return b.csrf(b.get(b.f.path() + "/"))
+}
+
+func wantPage(t *testing.T, p page, status int, texts ...string) {
+	t.Helper()
+	if p.status != status {
+		t.Errorf("status %d, want %d\n%s", p.status, status, p.body)
+		return
+	}
+	for _, s := range texts {
+		if !strings.Contains(p.body, s) {
+			t.Errorf("the page lacks %q:\n%s", s, p.body)
+		}
+	}
+}
+
+func TestSignInAndSessions(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+
+	// Signed out, a page sends the browser to sign in, and back after.
+	p := b.get(f.path("users") + "?q=ann")
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), f.path("signin")+"?next=") {
+		t.Fatalf("signed-out page: %d to %q", p.status, p.location())
+	}
+	form := b.get(p.location())
+	wantPage(t, form, http.StatusOK, `name="next" value="`+f.path("users")+`?q=ann"`, `autocomplete="current-password"`)
+	csrf := b.csrf(form)
+
+	// A wrong password, an unknown admin, a missing CSRF token: refused.
+	wantPage(t, b.post(f.path("signin"), url.Values{"csrf": {csrf}, "email": {"root@acme.test"}, "password": {"wrong password!"}}),
+		http.StatusUnauthorized, "The email address or the password is wrong.")
+	wantPage(t, b.post(f.path("signin"), url.Values{"csrf": {csrf}, "email": {"nobody@acme.test"}, "password": {adminPassword}}),
+		http.StatusUnauthorized, "The email address or the password is wrong.")
+	wantPage(t, b.post(f.path("signin"), url.Values{"email": {"root@acme.test"}, "password": {adminPassword}}), http.StatusForbidden, "expired")
+
+	p = b.post(f.path("signin"), url.Values{"csrf": {csrf}, "email": {"root@acme.test"}, "password": {adminPassword}, "next": {f.path("users") + "?q=ann"}})
+	if p.status != http.StatusSeeOther || p.location() != f.path("users")+"?q=ann" {
+		t.Fatalf("sign-in: %d to %q", p.status, p.location())
+	}
+	cookie := p.header.Get("Set-Cookie")
+	for _, want := range []string{"roster_session=" + f.org.ID + ".rosteradm_", "HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("session cookie %q lacks %q", cookie, want)
+		}
+	}
+	wantPage(t, b.get(f.path("users")+"?q=ann"), http.StatusOK, "<h1>Users</h1>", "root@acme.test")
+
+	// next may not lead off the organization's pages.
+	form = f.browser().get(f.path("signin") + "?next=https://evil.test/")
+	if !strings.Contains(form.body, `name="next" value="`+f.path()+`/"`) {
+		t.Errorf("an outside next survived")
+	}
+
+	// "/" goes to the session's organization.
+	if p := b.get("/"); p.status != http.StatusSeeOther || p.location() != f.path()+"/" {
+		t.Errorf("/ when signed in: %d to %q", p.status, p.location())
+	}
+
+	// Another organization's pages do not open with this session.
+	other := roster.Org{Name: "Other"}
+	must(t, f.store.CreateOrg(context.Background(), &other))
+	if p := b.get("/orgs/" + other.ID + "/"); p.status != http.StatusSeeOther {
+		t.Errorf("another organization's overview: %d", p.status)
+	}
+
+	// Signing out revokes the session on the server, not just the cookie.
+	jarCookies := b.client.Jar.Cookies(mustURL(f.srv.URL))
+	csrf = b.csrf(b.get(f.path() + "/"))
+	if p := b.post(f.path("signout"), url.Values{"csrf": {csrf}}); p.status != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", p.status)
+	}
+	replay := f.browser()
+	replay.client.Jar.SetCookies(mustURL(f.srv.URL), jarCookies)
+	if p := replay.get(f.path() + "/"); p.status != http.StatusSeeOther || !strings.Contains(p.location(), "/signin") {
+		t.Errorf("the signed-out session still opens the console: %d", p.status)
+	}
+	events, _ := f.store.FindEvents(context.Background(), f.org.ID, roster.EventFilter{Actor: "admin:root@acme.test"}, 10)
+	if len(events) == 0 {
+		t.Error("the sign-in left no event under the admin")
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+func TestSignInThrottle(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	csrf := b.csrf(b.get(f.path("signin")))
+	for i := 0; i < 5; i++ {
+		wantPage(t, b.post(f.path("signin"), url.Values{"csrf": {csrf}, "email": {"root@acme.test"}, "password": {"not the password"}}), http.StatusUnauthorized)
+	}
+	// Now even the right password waits: guessing has stopped paying.
+	wantPage(t, b.post(f.path("signin"), url.Values{"csrf": {csrf}, "email": {"root@acme.test"}, "password": {adminPassword}}),
+		http.StatusTooManyRequests, "Too many failed attempts", "15 minutes")
+	// Another address is not held up.
+	wantPage(t, b.post(f.path("signin"), url.Values{"csrf": {csrf}, "email": {"other@acme.test"}, "password": {"x"}}), http.StatusUnauthorized)
+}
+
+func TestSignInLink(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	secret, link := roster.NewAdminTokenSecret()
+	link.OrgID, link.AdminID, link.Kind, link.Expires = f.org.ID, f.admin.ID, roster.AdminSignIn, time.Now().Add(time.Hour)
+	must(t, f.store.CreateAdminToken(ctx, &link))
+
+	// Opening the link (a mail scanner does) spends nothing.
+	b := f.browser()
+	for range 2 {
+		wantPage(t, b.get(f.path("signin", secret)), http.StatusOK, "Sign in with your link")
+	}
+	csrf := b.csrf(b.get(f.path("signin", secret)))
+	p := b.post(f.path("signin", secret), url.Values{"csrf": {csrf}})
+	if p.status != http.StatusSeeOther || p.location() != f.path()+"/" {
+		t.Fatalf("spending the link: %d to %q\n%s", p.status, p.location(), p.body)
+	}
+	wantPage(t, b.get(f.path()+"/"), http.StatusOK, "<h1>Overview</h1>")
+
+	// Spent: a second browser cannot use it.
+	other := f.browser()
+	csrf = other.csrf(other.get(f.path("signin", secret)))
+	wantPage(t, other.post(f.path("signin", secret), url.Values{"csrf": {csrf}}), http.StatusUnauthorized, "does not work")
+	// A session secret is not a sign-in link, nor the other way round.
+	wantPage(t, other.post(f.path("signin", "rosteradm_nonsense"), url.Values{"csrf": {csrf}}), http.StatusUnauthorized)
+}
+
+func TestCSRF(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	b.signIn()
+	// No token, a wrong token: refused, nothing created.
+	wantPage(t, b.post(f.path("directories"), url.Values{"name": {"Okta"}}), http.StatusForbidden, "out of date")
+	wantPage(t, b.post(f.path("directories"), url.Values{"name": {"Okta"}, "csrf": {"forged"}}), http.StatusForbidden)
+	// A cross-site POST is refused before the handler, token or not.
+	csrf := b.csrf(b.get(f.path() + "/"))
+	req, _ := http.NewRequest("POST", f.srv.URL+f.path("directories"), strings.NewReader(url.Values{"name": {"Okta"}, "csrf": {csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(req); p.status != http.StatusForbidden {
+		t.Errorf("cross-site POST: %d", p.status)
+	}
+	if dirs, _ := f.store.Directories(context.Background(), f.org.ID); len(dirs) != 0 {
+		t.Errorf("a refused form created %d directories", len(dirs))
+	}
+	// The token of one session does not work in another.
+	other := f.browser()
+	other.signIn()
+	wantPage(t, other.post(f.path("directories"), url.Values{"name": {"Okta"}, "csrf": {csrf}}), http.StatusForbidden)
+}
+
+// scim sends a SCIM request with a directory token.
+func (f *fixture) scim(token, method, url, body string) (int, map[string]any) {
+	f.t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("User-Agent", "Okta SCIM Client 1.0.0")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+var (
+	baseURLField = regexp.MustCompile(`<code id="base-url">([^<]+)</code>`)
+	tokenField   = regexp.MustCompile(`<code id="token" class="secret">([^<]+)</code>`)
+)
+
+// TestAdminFlow walks the console's pages the way an admin does, checking
+// what each shows against what the store holds.
+func TestAdminFlow(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := f.browser()
+	csrf := b.signIn()
+	wantPage(t, b.get(f.path()+"/"), http.StatusOK, "<h1>Overview</h1>", "verifying a domain", "No directory yet")
+
+	// Domains: added, with its records to publish.
+	p := b.post(f.path("domains"), url.Values{"csrf": {csrf}, "domain": {" Acme.TEST "}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("add domain: %d\n%s", p.status, p.body)
+	}
+	d, err := f.store.Domain(ctx, f.org.ID, "acme.test")
+	must(t, err)
+	wantPage(t, b.get(f.path("domains")), http.StatusOK, "acme.test added", "roster-verification="+d.Token,
+		"https://acme.test/.well-known/roster-verification.txt", `data-copy="txt-value-acme.test"`, "pending")
+	wantPage(t, b.post(f.path("domains"), url.Values{"csrf": {csrf}, "domain": {"gmail.com"}}), http.StatusBadRequest, "gmail.com")
+	// Manual verification, audited.
+	b.post(f.path("domains", "acme.test", "verify"), url.Values{"csrf": {csrf}, "method": {"manual"}})
+	wantPage(t, b.get(f.path("domains")), http.StatusOK, "acme.test is verified", `badge verified`)
+
+	// Directories: the token page shows the secret once, uncached.
+	p = b.post(f.path("directories"), url.Values{"csrf": {csrf}, "name": {"Okta"}, "expires": {"30"}})
+	wantPage(t, p, http.StatusOK, "shown only this once", "Directory Okta created")
+	if cc := p.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("token page Cache-Control = %q", cc)
+	}
+	base, token := baseURLField.FindStringSubmatch(p.body)[1], tokenField.FindStringSubmatch(p.body)[1]
+	dirs, _ := f.store.Directories(ctx, f.org.ID)
+	if len(dirs) != 1 || !strings.HasSuffix(base, "/scim/v2/directories/"+dirs[0].ID) {
+		t.Fatalf("base URL %q for directories %+v", base, dirs)
+	}
+	dir := dirs[0]
+
+	// The identity provider provisions; one request fails.
+	status, ann := f.scim(token, "POST", base+"/Users", `{"userName":"ann@acme.test","name":{"givenName":"Ann"},"emails":[{"value":"ann@acme.test","primary":true}]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("SCIM create: %d %v", status, ann)
+	}
+	status, ben := f.scim(token, "POST", base+"/Users", `{"userName":"ben@partner.test","active":false}`)
+	if status != http.StatusCreated {
+		t.Fatalf("SCIM create: %d %v", status, ben)
+	}
+	status, eng := f.scim(token, "POST", base+"/Groups", `{"displayName":"Engineering","members":[{"value":"`+ann["id"].(string)+`"},{"value":"`+ben["id"].(string)+`"}]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("SCIM group: %d %v", status, eng)
+	}
+	if status, _ := f.scim(token, "GET", base+"/Users?filter=userName+eq", ""); status != http.StatusBadRequest {
+		t.Fatalf("bad filter: %d", status)
+	}
+	f.log.Close() // writes the request log now (Close may be called again)
+
+	wantPage(t, b.get(f.path()+"/"), http.StatusOK, "<strong>2</strong> users", "<strong>1</strong> deactivated", "<strong>1</strong> managed", "Okta", "400 failed")
+	wantPage(t, b.get(f.path("directories", dir.ID)), http.StatusOK, "Okta", "4 requests", "<strong>1</strong> errors",
+		"GET /Users?filter=userName eq", "Roster could not understand the identity provider&#39;s filter", "invalidFilter", "2 users", "1 group")
+	wantPage(t, b.get(f.path("users")+"?managed=managed"), http.StatusOK, "1 user", "ann@acme.test")
+	if p := b.get(f.path("users") + "?active=deactivated"); strings.Contains(p.body, "ann@acme.test") || !strings.Contains(p.body, "ben@partner.test") {
+		t.Errorf("deactivated filter:\n%s", p.body)
+	}
+	wantPage(t, b.get(f.path("users", ann["id"].(string))), http.StatusOK, "ann@acme.test", "badge managed", "Engineering", "user.created", "directory:"+dir.ID)
+	engID := eng["id"].(string)
+	wantPage(t, b.get(f.path("groups")), http.StatusOK, "Engineering", "<td>2</td>")
+	wantPage(t, b.get(f.path("groups", engID)+"?q=ann"), http.StatusOK, "ann@acme.test", "2 (direct)")
+
+	// Products: created, granted to the synced group, counted.
+	wantPage(t, b.post(f.path("products"), url.Values{"csrf": {csrf}, "key": {"Bad Key"}}), http.StatusBadRequest, "product key")
+	p = b.post(f.path("products"), url.Values{"csrf": {csrf}, "key": {"jira"}, "name": {"Jira"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("create product: %d\n%s", p.status, p.body)
+	}
+	wantPage(t, b.post(f.path("products", "jira", "grants"), url.Values{"csrf": {csrf}, "group": {"no such group"}}), http.StatusNotFound)
+	p = b.post(f.path("products", "jira", "grants"), url.Values{"csrf": {csrf}, "group": {"engineering"}, "role": {"admin"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("grant: %d\n%s", p.status, p.body)
+	}
+	// Ben is deactivated: one user has access, ann, as admin.
+	wantPage(t, b.get(f.path("products", "jira")), http.StatusOK, "Members of Engineering have Jira access as admin now", "Who has access (1)", "ann@acme.test")
+	if a, _ := f.store.CheckAccess(ctx, f.org.ID, "jira", "ann@acme.test"); !a.Allowed || a.Role != roster.RoleAdmin {
+		t.Errorf("access after the grant: %+v", a)
+	}
+	wantPage(t, b.get(f.path("users", ann["id"].(string))), http.StatusOK, "yes, as admin")
+	b.post(f.path("products", "jira", "grants", engID, "revoke"), url.Values{"csrf": {csrf}, "back": {"group"}})
+	wantPage(t, b.get(f.path("groups", engID)), http.StatusOK, "no longer grants Jira access", "The group grants no product.")
+	if p := b.post(f.path("groups", engID, "grants"), url.Values{"csrf": {csrf}, "product": {"jira"}, "role": {"user"}}); p.status != http.StatusSeeOther {
+		t.Errorf("grant from the group's page: %d\n%s", p.status, p.body)
+	}
+
+	// Tokens: rotated with a grace period, then revoked.
+	toks, _ := f.store.Tokens(ctx, f.org.ID, dir.ID)
+	p = b.post(f.path("directories", dir.ID, "tokens", toks[0].ID, "rotate"), url.Values{"csrf": {csrf}, "grace": {"1h"}})
+	wantPage(t, p, http.StatusOK, "New token for Okta", "keeps working until")
+	next := tokenField.FindStringSubmatch(p.body)[1]
+	for _, tok := range []string{token, next} {
+		if status, _ := f.scim(tok, "GET", base+"/Users", ""); status != http.StatusOK {
+			t.Errorf("during the grace a token gets %d", status)
+		}
+	}
+	wantPage(t, b.post(f.path("directories", dir.ID, "tokens", toks[0].ID, "rotate"), url.Values{"csrf": {csrf}, "grace": {"-1h"}}), http.StatusBadRequest, "grace period")
+	b.post(f.path("directories", dir.ID, "tokens", toks[0].ID, "revoke"), url.Values{"csrf": {csrf}})
+	if status, _ := f.scim(token, "GET", base+"/Users", ""); status != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d", status)
+	}
+	if status, _ := f.scim(next, "GET", base+"/Users", ""); status != http.StatusOK {
+		t.Errorf("the new token after the old one's revocation: %d", status)
+	}
+
+	// Activity: filtered, exported.
+	wantPage(t, b.get(f.path("activity")+"?actor=admin:"), http.StatusOK, "token.revoked", "access.granted")
+	if p := b.get(f.path("activity") + "?actor=admin:"); strings.Contains(p.body, "user.created") {
+		t.Error("the admin filter shows the identity provider's events")
+	}
+	p = b.get(f.path("activity", "export") + "?format=csv")
+	if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("CSV export: %d %s", p.status, p.header.Get("Content-Type"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(p.body)).ReadAll()
+	must(t, err)
+	all, _ := f.store.FindEvents(ctx, f.org.ID, roster.EventFilter{}, 1000)
+	if len(rows) != len(all)+1 || rows[0][3] != "action" {
+		t.Errorf("CSV export has %d rows for %d events", len(rows), len(all))
+	}
+	p = b.get(f.path("activity", "export") + "?format=json&action=user.")
+	var exported []map[string]any
+	if err := json.Unmarshal([]byte(p.body), &exported); err != nil || len(exported) != 2 {
+		t.Errorf("JSON export of user events: %v, %d events\n%s", err, len(exported), p.body)
+	}
+	wantPage(t, b.get(f.path("activity", "export")+"?format=xml"), http.StatusBadRequest)
+
+	// Deleting a directory needs its name, and says what went.
+	wantPage(t, b.get(f.path("directories", dir.ID, "delete")), http.StatusOK, "2 users", "1 group", "Type <strong>Okta</strong>")
+	wantPage(t, b.post(f.path("directories", dir.ID, "delete"), url.Values{"csrf": {csrf}, "confirm": {"okta?"}}), http.StatusBadRequest)
+	if p := b.post(f.path("directories", dir.ID, "delete"), url.Values{"csrf": {csrf}, "confirm": {"Okta"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", p.status)
+	}
+	wantPage(t, b.get(f.path("directories")), http.StatusOK, "2 users and 1 group of Okta were deleted")
+	if status, _ := f.scim(next, "GET", base+"/Users", ""); status != http.StatusUnauthorized {
+		t.Errorf("a deleted directory's token: %d", status)
+	}
+}
+
+// TestLargeGroupPage: a group's page reads one page of members, however
+// large the group; the next page starts after the last member shown.
+func TestLargeGroupPage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	_, tok := roster.NewTokenSecret()
+	dir := roster.Directory{OrgID: f.org.ID, Name: "Entra ID"}
+	must(t, f.store.CreateDirectory(ctx, &dir, &tok))
+	tenant := roster.Tenant{OrgID: f.org.ID, DirectoryID: dir.ID}
+	var ids []string
+	for i := range 250 {
+		u := roster.User{UserName: fmt.Sprintf("user%03d@acme.test", i), Active: true, Attributes: []byte(`{}`)}
+		must(t, f.store.CreateUser(ctx, tenant, &u))
+		ids = append(ids, u.ID)
+	}
+	g := roster.Group{DisplayName: "Everyone", Attributes: []byte(`{}`)}
+	must(t, f.store.CreateGroup(ctx, tenant, &g, ids))
+
+	b := f.browser()
+	b.signIn()
+	p := b.get(f.path("groups", g.ID))
+	wantPage(t, p, http.StatusOK, "250 (direct)", "Next 100")
+	if n := strings.Count(p.body, `href="/orgs/`+f.org.ID+`/users/`); n != 100 {
+		t.Errorf("first page lists %d members, want 100", n)
+	}
+	next := regexp.MustCompile(`href="([^"]+after=[^"]+)" rel="next"`).FindStringSubmatch(p.body)
+	if next == nil {
+		t.Fatal("no next-page link")
+	}
+	seen := 100
+	for next != nil {
+		p = b.get(strings.ReplaceAll(next[1], "&amp;", "&"))
+		seen += strings.Count(p.body, `href="/orgs/`+f.org.ID+`/users/`)
+		next = regexp.MustCompile(`href="([^"]+after=[^"]+)" rel="next"`).FindStringSubmatch(p.body)
+	}
+	if seen != 250 {
+		t.Errorf("paging through the members saw %d, want 250", seen)
+	}
+}
+
+// TestErrorsArePages: whatever the console is sent, the answer is a page
+// with the right status, never a 500.
+func TestErrorsArePages(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	csrf := b.signIn()
+	for _, c := range []struct {
+		method, path string
+		form         url.Values
+		status       int
+	}{
+		{"GET", f.path("users", "nobody"), nil, http.StatusNotFound},
+		{"GET", f.path("groups", "nobody"), nil, http.StatusNotFound},
+		{"GET", f.path("directories", "nobody"), nil, http.StatusNotFound},
+		{"GET", f.path("products", "nobody"), nil, http.StatusNotFound},
+		{"GET", f.path("users") + "?page=-5&active=%ff", nil, http.StatusOK},
+		{"GET", f.path("activity") + "?before=abc", nil, http.StatusOK},
+		{"GET", "/no/such/page", nil, http.StatusNotFound},
+		{"POST", f.path("domains"), url.Values{"domain": {"not a domain"}}, http.StatusBadRequest},
+		{"POST", f.path("domains", "nope.test", "verify"), url.Values{}, http.StatusNotFound},
+		{"POST", f.path("directories"), url.Values{"name": {""}}, http.StatusBadRequest},
+		{"POST", f.path("directories"), url.Values{"name": {"x"}, "expires": {"forever"}}, http.StatusBadRequest},
+		{"POST", f.path("products"), url.Values{"key": {strings.Repeat("k", 100)}}, http.StatusBadRequest},
+		{"POST", f.path("users", "nobody", "unlink"), url.Values{}, http.StatusNotFound},
+		{"POST", f.path("groups", "nobody", "link"), url.Values{}, http.StatusNotFound},
+	} {
+		var p page
+		if c.method == "GET" {
+			p = b.get(c.path)
+		} else {
+			c.form.Set("csrf", csrf)
+			p = b.post(c.path, c.form)
+		}
+		if p.status != c.status || !strings.Contains(p.header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s %s: %d %s, want %d HTML\n%s", c.method, c.path, p.status, p.header.Get("Content-Type"), c.status, p.body)
+		}
+	}
+}

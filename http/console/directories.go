@@ -1,0 +1,327 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/http/scimapi"
+)
+
+func (s *Console) baseURL(dirID string) string { return scimapi.BaseURL(s.public, dirID) }
+
+// Domains.
+
+type domainRow struct {
+	roster.Domain
+	TXTName, TXTValue, HTTPSURL, HTTPSBody string
+	DirectoryName                          string
+}
+
+type domainsPage struct {
+	Domains     []domainRow
+	Directories []roster.Directory
+}
+
+func (s *Console) domains(w http.ResponseWriter, r *http.Request, a *session) error {
+	list, err := s.store.Domains(r.Context(), a.org.ID)
+	if err != nil {
+		return err
+	}
+	dirs, err := s.store.Directories(r.Context(), a.org.ID)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, d := range dirs {
+		names[d.ID] = d.Name
+	}
+	p := domainsPage{Directories: dirs}
+	for _, d := range list {
+		p.Domains = append(p.Domains, domainRow{Domain: d, TXTName: d.Name, TXTValue: domains.TXTValue(d.Token),
+			HTTPSURL: domains.HTTPSURL(d.Name), HTTPSBody: domains.TXTValue(d.Token), DirectoryName: names[d.DirectoryID]})
+	}
+	return s.render(w, r, a, http.StatusOK, "domains", view{Title: "Domains", Section: "domains", Page: p})
+}
+
+func (s *Console) addDomain(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := domains.New(a.org.ID, r.PostForm.Get("domain"), r.PostForm.Get("directory"))
+	if err != nil {
+		return err
+	}
+	if err := s.store.AddDomain(r.Context(), d); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "domains")+"#domain-"+d.Name,
+		d.Name+" added. Publish the DNS record or the file below, then press Verify now.")
+}
+
+func (s *Console) verifyDomain(w http.ResponseWriter, r *http.Request, a *session) error {
+	name := r.PathValue("domain")
+	d, checkErr, err := domains.VerifyNow(r.Context(), s.store, s.verifier, a.org.ID, name, r.PostForm.Get("method"))
+	if err != nil {
+		return err
+	}
+	msg := d.Name + " is verified: accounts on it are now managed."
+	if checkErr != nil {
+		msg = d.Name + " is not verified yet: " + roster.AsError(checkErr).Detail
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "domains")+"#domain-"+d.Name, msg)
+}
+
+func (s *Console) removeDomain(w http.ResponseWriter, r *http.Request, a *session) error {
+	name := r.PathValue("domain")
+	if err := s.store.RemoveDomain(r.Context(), a.org.ID, name); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "domains"), name+" removed: accounts on it are external from now on.")
+}
+
+// Directories.
+
+type directoriesPage struct {
+	Directories []directoryHealth
+}
+
+func (s *Console) directories(w http.ResponseWriter, r *http.Request, a *session) error {
+	dirs, err := s.store.Directories(r.Context(), a.org.ID)
+	if err != nil {
+		return err
+	}
+	var p directoriesPage
+	for _, d := range dirs {
+		h, err := s.health(r, d)
+		if err != nil {
+			return err
+		}
+		p.Directories = append(p.Directories, h)
+	}
+	return s.render(w, r, a, http.StatusOK, "directories", view{Title: "Directories", Section: "directories", Page: p})
+}
+
+// newTokenPage shows a token's secret, the only time anyone sees it.
+type newTokenPage struct {
+	Directory roster.Directory
+	BaseURL   string
+	Secret    string
+	Token     roster.Token
+	Created   bool          // a new directory, not a new token
+	Replaced  *roster.Token // the rotated token, with its new expiry
+}
+
+// tokenLifetime reads the form's lifetime in days ("" is the default year,
+// "never" or 0 is none).
+func tokenLifetime(form string) (time.Duration, error) {
+	switch form = strings.TrimSpace(form); form {
+	case "":
+		return roster.DefaultTokenLifetime, nil
+	case "never", "0":
+		return 0, nil
+	}
+	days, err := parseDays(form)
+	if err != nil || days > 3650 {
+		return 0, roster.Invalidf("", "the token's lifetime must be a number of days up to 3650, or never; not %q", form)
+	}
+	return time.Duration(days) * 24 * time.Hour, nil
+}
+
+func (s *Console) showNewToken(w http.ResponseWriter, r *http.Request, a *session, p newTokenPage) error {
+	// The page holds a secret: no cache may keep it, and the browser is
+	// not to offer it again from its history.
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, r, a, http.StatusOK, "token", view{Title: "Token for " + p.Directory.Name, Section: "directories", Page: p})
+}
+
+func (s *Console) createDirectory(w http.ResponseWriter, r *http.Request, a *session) error {
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	if name == "" || len(name) > 200 {
+		return roster.Invalidf("", "give the directory a name of 1 to 200 characters, such as the identity provider's (Entra ID, Okta)")
+	}
+	lifetime, err := tokenLifetime(r.PostForm.Get("expires"))
+	if err != nil {
+		return err
+	}
+	d := roster.Directory{OrgID: a.org.ID, Name: name}
+	secret, tok := roster.NewToken("first token", lifetime, s.now())
+	if err := s.store.CreateDirectory(r.Context(), &d, &tok); err != nil {
+		return err
+	}
+	return s.showNewToken(w, r, a, newTokenPage{Directory: d, BaseURL: s.baseURL(d.ID), Secret: secret, Token: tok, Created: true})
+}
+
+// directoryPage is a directory's health, tokens and request log.
+type directoryPage struct {
+	directoryHealth
+	Requests []requestRow
+	Users    int
+	Groups   int
+	Domains  []string
+}
+
+type requestRow struct {
+	roster.Request
+	Explanation *Explanation
+}
+
+// requestLogRows is how many of the last requests the page shows.
+const requestLogRows = 100
+
+func (s *Console) directory(w http.ResponseWriter, r *http.Request, a *session) error {
+	p, err := s.directoryPage(r, a)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, a, http.StatusOK, "directory", view{Title: p.Name, Section: "directories", Page: p})
+}
+
+func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, error) {
+	ctx := r.Context()
+	d, err := s.store.Directory(ctx, a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.health(r, *d)
+	if err != nil {
+		return nil, err
+	}
+	p := &directoryPage{directoryHealth: h}
+	reqs, err := s.store.Requests(ctx, a.org.ID, d.ID, requestLogRows)
+	if err != nil {
+		return nil, err
+	}
+	for _, req := range reqs {
+		p.Requests = append(p.Requests, requestRow{Request: req, Explanation: Explain(req)})
+	}
+	users, err := s.store.OrgUsers(ctx, a.org.ID, roster.UserFilter{DirectoryID: d.ID}, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.store.OrgGroups(ctx, a.org.ID, roster.GroupFilter{DirectoryID: d.ID}, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	p.Users, p.Groups = users.Total, groups.Total
+	doms, err := s.store.Domains(ctx, a.org.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, dom := range doms {
+		if dom.DirectoryID == d.ID {
+			p.Domains = append(p.Domains, dom.Name)
+		}
+	}
+	return p, nil
+}
+
+func (s *Console) createToken(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return err
+	}
+	lifetime, err := tokenLifetime(r.PostForm.Get("expires"))
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	if len(name) > 200 {
+		return roster.Invalidf("", "a token's name is at most 200 characters")
+	}
+	secret, tok := roster.NewToken(name, lifetime, s.now())
+	tok.OrgID, tok.DirectoryID = d.OrgID, d.ID
+	if err := s.store.CreateToken(r.Context(), &tok); err != nil {
+		return err
+	}
+	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: secret, Token: tok})
+}
+
+// maxGrace bounds a rotation's grace period: long enough for any change
+// window, short enough that a leaked token does not live on for months.
+const maxGrace = 30 * 24 * time.Hour
+
+func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return err
+	}
+	grace, err := time.ParseDuration(r.PostForm.Get("grace"))
+	if err != nil || grace < 0 || grace > maxGrace {
+		return roster.Invalidf("", "choose a grace period between 0 (the old token stops now) and 30 days, not %q", r.PostForm.Get("grace"))
+	}
+	old, err := s.token(r, d)
+	if err != nil {
+		return err
+	}
+	if old.Status(s.now()) != roster.TokenActive {
+		return roster.Errorf(roster.EConflict, "", "token %s… is %s already; create a new token instead", old.Prefix, old.Status(s.now()))
+	}
+	lifetime, err := tokenLifetime(r.PostForm.Get("expires"))
+	if err != nil {
+		return err
+	}
+	secret, next := roster.NewToken(old.Name, lifetime, s.now())
+	oldEnds := s.now().Add(grace).UTC()
+	if err := s.store.RotateToken(r.Context(), a.org.ID, d.ID, old.ID, oldEnds, &next); err != nil {
+		return err
+	}
+	if !old.Expires.IsZero() && old.Expires.Before(oldEnds) {
+		oldEnds = old.Expires // RotateToken keeps an earlier expiry
+	}
+	old.Expires = oldEnds
+	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: secret, Token: next, Replaced: old})
+}
+
+// token finds the token in the path among the directory's.
+func (s *Console) token(r *http.Request, d *roster.Directory) (*roster.Token, error) {
+	tokens, err := s.store.Tokens(r.Context(), d.OrgID, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tokens {
+		if t.ID == r.PathValue("token") {
+			return &t, nil
+		}
+	}
+	return nil, roster.NotFoundf("directory %s has no token %q", d.Name, r.PathValue("token"))
+}
+
+func (s *Console) revokeToken(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return err
+	}
+	tok, err := s.token(r, d)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeToken(r.Context(), a.org.ID, d.ID, tok.ID); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "directories", d.ID),
+		"Token "+tok.Prefix+"… is revoked: requests with it are refused from now on.")
+}
+
+func (s *Console) deleteDirectoryForm(w http.ResponseWriter, r *http.Request, a *session) error {
+	p, err := s.directoryPage(r, a)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, a, http.StatusOK, "directory-delete", view{Title: "Delete " + p.Name, Section: "directories", Page: p})
+}
+
+func (s *Console) deleteDirectory(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.PostForm.Get("confirm")) != d.Name {
+		return roster.Invalidf("", "type the directory's name, %s, to confirm", d.Name)
+	}
+	users, groups, err := s.store.DeleteDirectory(r.Context(), a.org.ID, d.ID)
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "directories"),
+		plural(users, "user")+" and "+plural(groups, "group")+" of "+d.Name+" were deleted with the directory.")
+}

@@ -1,0 +1,101 @@
+package console
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+func TestIdentityProvider(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Okta SCIM Client 1.0.0":     "Okta",
+		"Azure-SCIM-Client/1.0":      "Microsoft Entra ID",
+		"Microsoft.AAD.Provisioning": "Microsoft Entra ID",
+		"OneLogin SCIM":              "OneLogin",
+		"JumpCloud-SCIM/2":           "JumpCloud",
+		"Google-Workspace-Sync":      "Google Workspace",
+		"curl/8.5.0":                 "Unknown client (curl/8.5.0)",
+		"":                           "Unknown client (no User-Agent)",
+	} {
+		if got := IdentityProvider(ua); got != want {
+			t.Errorf("IdentityProvider(%q) = %q, want %q", ua, got, want)
+		}
+	}
+}
+
+// TestExplain: each kind of failure Roster reports gets its own advice;
+// successes get none.
+func TestExplain(t *testing.T) {
+	if Explain(roster.Request{Status: 201}) != nil {
+		t.Error("a success was explained")
+	}
+	for _, c := range []struct {
+		status int
+		err    string
+		want   string
+	}{
+		{401, "token roster_ab was revoked on 2026-01-01T00:00:00Z; ask the admin for a new one", "revoked"},
+		{401, "token roster_ab expired on 2026-01-01T00:00:00Z", "expired"},
+		{401, "send the directory's API token as Authorization: Bearer <token>", "without a Roster token"},
+		{401, "the bearer token does not open this directory", "belongs to another directory"},
+		{409, `acme.test is linked to directory "Okta" (d1): only that directory may provision users on it`, "linked to another directory"},
+		{409, `uniqueness: userName "ann@acme.test" is already used in this organization by a user of directory "Okta" (d1)`, "already exists"},
+		{404, "no SCIM endpoint /Userz; this directory serves /Users", "not a SCIM endpoint"},
+		{404, "no user abc", "Roster does not have"},
+		{412, "version", "changed between"},
+		{413, "too large", "larger than Roster accepts"},
+		{400, "tooMany: at most 1000 operations", "larger than Roster accepts"},
+		{429, "slow down", "more requests per second"},
+		{400, "invalidFilter: expected a value", "filter"},
+		{400, "invalidValue: emails[0].value is not an address", "does not accept"},
+		{500, "internal error; the server log has the details under request ID 1f", "failed to handle"},
+	} {
+		e := Explain(roster.Request{Status: c.status, Error: c.err})
+		if e == nil || !strings.Contains(e.What, c.want) || e.Do == "" {
+			t.Errorf("Explain(%d %q) = %+v, want it to say %q and what to do", c.status, c.err, e, c.want)
+		}
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	th := newThrottle()
+	now := time.Now()
+	for i := range maxFailures {
+		if th.wait("k", now) != 0 {
+			t.Fatalf("held back after %d failures", i)
+		}
+		th.fail("k", now.Add(time.Duration(i)*time.Minute))
+	}
+	at := now.Add(5 * time.Minute)
+	if w := th.wait("k", at); w != 10*time.Minute {
+		t.Errorf("wait after %d failures = %v, want 10m (until the first failure leaves the window)", maxFailures, w)
+	}
+	if th.wait("other", at) != 0 {
+		t.Error("another key is held back")
+	}
+	if th.wait("k", now.Add(failureWindow)) != 0 {
+		t.Error("still held back once the first failure left the window")
+	}
+	th.reset("k")
+	if th.wait("k", at) != 0 || len(th.failures) != 0 {
+		t.Error("reset kept the failures")
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for next, want := range map[string]string{
+		"/orgs/o1/users?q=a":   "/orgs/o1/users?q=a",
+		"/orgs/o2/users":       "/orgs/o1/",
+		"https://evil.test/":   "/orgs/o1/",
+		"//evil.test/orgs/o1/": "/orgs/o1/",
+		"/orgs/o1":             "/orgs/o1/",
+		"":                     "/orgs/o1/",
+		"javascript:alert(1)":  "/orgs/o1/",
+	} {
+		if got := safeNext("o1", next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}

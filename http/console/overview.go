@@ -1,0 +1,103 @@
+package console
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// overviewPage sums the organization up.
+type overviewPage struct {
+	Users, Active, Deactivated, Managed, External int
+	Groups, Conflicts                             int
+	Domains, VerifiedDomains                      int
+	Directories                                   []directoryHealth
+}
+
+// directoryHealth is a directory with how its identity provider is doing.
+type directoryHealth struct {
+	roster.Directory
+	BaseURL  string
+	Provider string // from the last request's User-Agent; "" before any
+	Stats    *roster.RequestStats
+	Tokens   []roster.Token
+	Expiring []roster.Token // active tokens that expire within a month
+}
+
+// expiryWarning is how long before its expiry a token is flagged.
+const expiryWarning = 30 * 24 * time.Hour
+
+func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, error) {
+	h := directoryHealth{Directory: d, BaseURL: s.baseURL(d.ID)}
+	stats, err := s.store.RequestStats(r.Context(), d.OrgID, d.ID, s.now().Add(-24*time.Hour))
+	if err != nil {
+		return h, err
+	}
+	h.Stats = stats
+	if stats.Last != nil {
+		h.Provider = IdentityProvider(stats.Last.UserAgent)
+	}
+	if h.Tokens, err = s.store.Tokens(r.Context(), d.OrgID, d.ID); err != nil {
+		return h, err
+	}
+	now := s.now()
+	for _, t := range h.Tokens {
+		if t.Status(now) == roster.TokenActive && !t.Expires.IsZero() && t.Expires.Sub(now) < expiryWarning {
+			h.Expiring = append(h.Expiring, t)
+		}
+	}
+	return h, nil
+}
+
+func (s *Console) overview(w http.ResponseWriter, r *http.Request, a *session) error {
+	ctx, org := r.Context(), a.org.ID
+	var p overviewPage
+	yes := true
+	for _, c := range []struct {
+		n *int
+		f roster.UserFilter
+	}{
+		{&p.Users, roster.UserFilter{}},
+		{&p.Active, roster.UserFilter{Active: &yes}},
+		{&p.Managed, roster.UserFilter{Managed: &yes}},
+	} {
+		page, err := s.store.OrgUsers(ctx, org, c.f, 0, 0)
+		if err != nil {
+			return err
+		}
+		*c.n = page.Total
+	}
+	p.Deactivated, p.External = p.Users-p.Active, p.Users-p.Managed
+	groups, err := s.store.OrgGroups(ctx, org, roster.GroupFilter{}, 0, 0)
+	if err != nil {
+		return err
+	}
+	conflicts, err := s.store.OrgGroups(ctx, org, roster.GroupFilter{Conflicts: true}, 0, 0)
+	if err != nil {
+		return err
+	}
+	p.Groups, p.Conflicts = groups.Total, conflicts.Total
+	doms, err := s.store.Domains(ctx, org)
+	if err != nil {
+		return err
+	}
+	p.Domains = len(doms)
+	for _, d := range doms {
+		if d.Managed() {
+			p.VerifiedDomains++
+		}
+	}
+	dirs, err := s.store.Directories(ctx, org)
+	if err != nil {
+		return err
+	}
+	for _, d := range dirs {
+		h, err := s.health(r, d)
+		if err != nil {
+			return err
+		}
+		p.Directories = append(p.Directories, h)
+	}
+	return s.render(w, r, a, http.StatusOK, "overview", view{Title: "Overview", Section: "overview", Page: p})
+}

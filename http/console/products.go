@@ -1,0 +1,175 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+type productRow struct {
+	roster.Product
+	Counts *roster.ProductCounts
+	Grants int
+}
+
+type productsPage struct {
+	Products []productRow
+}
+
+func (s *Console) products(w http.ResponseWriter, r *http.Request, a *session) error {
+	list, err := s.store.Products(r.Context(), a.org.ID)
+	if err != nil {
+		return err
+	}
+	var p productsPage
+	for _, pr := range list {
+		counts, err := s.store.ProductCounts(r.Context(), a.org.ID, pr.Key)
+		if err != nil {
+			return err
+		}
+		grants, err := s.store.Grants(r.Context(), a.org.ID, pr.Key)
+		if err != nil {
+			return err
+		}
+		p.Products = append(p.Products, productRow{Product: pr, Counts: counts, Grants: len(grants)})
+	}
+	return s.render(w, r, a, http.StatusOK, "products", view{Title: "Products", Section: "products", Page: p})
+}
+
+func (s *Console) createProduct(w http.ResponseWriter, r *http.Request, a *session) error {
+	key, name := strings.TrimSpace(r.PostForm.Get("key")), strings.TrimSpace(r.PostForm.Get("name"))
+	if !roster.ValidProductKey(key) {
+		return roster.Invalidf("", "a product key is 1 to 63 lower-case letters, digits and -, starting with a letter or digit (jira, wiki); not %q", key)
+	}
+	if name == "" {
+		name = key
+	}
+	p := roster.Product{OrgID: a.org.ID, Key: key, Name: name}
+	if err := s.store.CreateProduct(r.Context(), &p); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "products", key), name+" created. Grant it to groups below.")
+}
+
+type productPage struct {
+	Product roster.Product
+	Counts  *roster.ProductCounts
+	Grants  []roster.Grant
+	Users   []roster.ProductUser
+	Pager   pager
+	Groups  []roster.OrgGroup // groups to pick from for a new grant
+}
+
+// grantChoices is how many groups the grant form offers as suggestions;
+// any group can be typed by name or picked on its own page.
+const grantChoices = 500
+
+func (s *Console) product(w http.ResponseWriter, r *http.Request, a *session) error {
+	ctx := r.Context()
+	pr, err := s.store.Product(ctx, a.org.ID, r.PathValue("product"))
+	if err != nil {
+		return err
+	}
+	p := productPage{Product: *pr}
+	if p.Counts, err = s.store.ProductCounts(ctx, a.org.ID, pr.Key); err != nil {
+		return err
+	}
+	if p.Grants, err = s.store.Grants(ctx, a.org.ID, pr.Key); err != nil {
+		return err
+	}
+	n, offset := pageParam(r)
+	users, err := s.store.ProductUsers(ctx, a.org.ID, pr.Key, offset, pageSize)
+	if err != nil {
+		return err
+	}
+	p.Users, p.Pager = users.Items, newPager(r, n, users.Total)
+	groups, err := s.store.OrgGroups(ctx, a.org.ID, roster.GroupFilter{}, 0, grantChoices)
+	if err != nil {
+		return err
+	}
+	p.Groups = groups.Items
+	return s.render(w, r, a, http.StatusOK, "product", view{Title: pr.Name, Section: "products", Page: p})
+}
+
+// grant gives a group access from the product's page: the form names
+// the group by its name, which must be unambiguous in the organization.
+func (s *Console) grant(w http.ResponseWriter, r *http.Request, a *session) error {
+	g, err := s.findGroup(r, a, strings.TrimSpace(r.PostForm.Get("group")))
+	if err != nil {
+		return err
+	}
+	return s.grantAccess(w, r, a, r.PathValue("product"), g, orgPath(a.org.ID, "products", r.PathValue("product")))
+}
+
+// grantToGroup gives a group access from the group's page, the product
+// chosen in the form.
+func (s *Console) grantToGroup(w http.ResponseWriter, r *http.Request, a *session) error {
+	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	return s.grantAccess(w, r, a, r.PostForm.Get("product"), g, orgPath(a.org.ID, "groups", g.ID))
+}
+
+func (s *Console) grantAccess(w http.ResponseWriter, r *http.Request, a *session, product string, g *roster.OrgGroup, back string) error {
+	pr, err := s.store.Product(r.Context(), a.org.ID, product)
+	if err != nil {
+		return err
+	}
+	role := r.PostForm.Get("role")
+	if role == "" {
+		role = roster.RoleUser
+	}
+	if err := s.store.GrantAccess(r.Context(), &roster.Grant{OrgID: a.org.ID, Product: pr.Key, GroupID: g.ID, Role: role}); err != nil {
+		return err
+	}
+	return s.redirect(w, r, back, "Members of "+g.DisplayName+" have "+pr.Name+" access as "+role+" now.")
+}
+
+func (s *Console) findGroup(r *http.Request, a *session, ref string) (*roster.OrgGroup, error) {
+	if ref == "" {
+		return nil, roster.Invalidf("", "choose a group")
+	}
+	if g, err := s.store.OrgGroup(r.Context(), a.org.ID, ref); err == nil {
+		return g, nil
+	} else if roster.ErrorCodeOf(err) != roster.ENotFound {
+		return nil, err
+	}
+	list, err := s.store.OrgGroups(r.Context(), a.org.ID, roster.GroupFilter{Search: ref}, 0, grantChoices)
+	if err != nil {
+		return nil, err
+	}
+	var found []roster.OrgGroup
+	for _, g := range list.Items {
+		if strings.EqualFold(g.DisplayName, ref) {
+			found = append(found, g)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, roster.NotFoundf("the organization has no group called %q", ref)
+	case 1:
+		return &found[0], nil
+	}
+	return nil, roster.Errorf(roster.EConflict, "", "%d groups are called %q (in different directories); grant access from the group's own page", len(found), ref)
+}
+
+func (s *Console) revoke(w http.ResponseWriter, r *http.Request, a *session) error {
+	pr, err := s.store.Product(r.Context(), a.org.ID, r.PathValue("product"))
+	if err != nil {
+		return err
+	}
+	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeAccess(r.Context(), a.org.ID, pr.Key, g.ID); err != nil {
+		return err
+	}
+	back := orgPath(a.org.ID, "products", pr.Key)
+	if r.PostForm.Get("back") == "group" {
+		back = orgPath(a.org.ID, "groups", g.ID)
+	}
+	return s.redirect(w, r, back, g.DisplayName+" no longer grants "+pr.Name+" access.")
+}
