@@ -19,7 +19,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	okta := roster.Tenant{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
 
 	ann := createUser(t, s, f.tenant, "ann@acme.test", `,"displayName":"Ann Lee"`)
-	bob := createUser(t, s, f.tenant, "bob@acme.test", `,"active":false`)
+	bob := createUser(t, s, f.tenant, "bob@acme.test", `,"active":false,"displayName":"BJÖRN ÅSTRÖM"`)
 	cat := createUser(t, s, okta, "cat@partner.test", `,"emails":[{"value":"Cat.Smith@Partner.test","primary":true}]`)
 	createUser(t, s, other.tenant, "ann@other.test", `,"displayName":"Ann Lee"`)
 	must(t, s.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "t"}))
@@ -53,6 +53,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 		{"external", roster.UserFilter{Managed: &no}, []string{"cat@partner.test"}},
 		{"search displayName, any case", roster.UserFilter{Search: "  aNN l "}, []string{"ann@acme.test"}},
 		{"search email", roster.UserFilter{Search: "cat.smith"}, []string{"cat@partner.test"}},
+		{"search beyond ASCII, any case", roster.UserFilter{Search: "Åström"}, []string{"bob@acme.test"}},
 		{"search is literal, not a pattern", roster.UserFilter{Search: "%"}, nil},
 		{"search and directory", roster.UserFilter{Search: "acme", DirectoryID: okta.DirectoryID}, nil},
 		{"local", roster.UserFilter{Local: true}, nil},

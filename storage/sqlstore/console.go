@@ -34,10 +34,8 @@ func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter,
 		where = append(where, cond)
 	}
 	if q := strings.TrimSpace(f.Search); q != "" {
-		p := "%" + escapeLike(fold(q)) + "%"
-		where = append(where, `(r.user_name_fold LIKE ? ESCAPE '\' OR `+s.d.Fold("COALESCE(r.display_name, '')")+` LIKE ? ESCAPE '\' OR `+
-			s.d.Fold("COALESCE(r.email, '')")+` LIKE ? ESCAPE '\')`)
-		args = append(args, p, p, p)
+		cond, condArgs := s.contains(q, "r.user_name_fold", "r.display_name", "r.email")
+		where, args = append(where, cond), append(args, condArgs...)
 	}
 	cond := strings.Join(where, " AND ")
 	page := &roster.Page[roster.User]{}
@@ -51,6 +49,18 @@ func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter,
 			return seq, err
 		})
 	return page, err
+}
+
+// contains is a condition true when any of the expressions contains q,
+// case-insensitively, with its arguments. The first expression is a
+// folded column, compared as it is; the others are folded.
+func (s *Store) contains(q, folded string, exprs ...string) (string, []any) {
+	p := "%" + escapeLike(fold(q)) + "%"
+	conds, args := []string{folded + ` LIKE ? ESCAPE '\'`}, []any{p}
+	for _, e := range exprs {
+		conds, args = append(conds, s.d.FoldLike(e)), append(args, p)
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
 }
 
 // OrgUserGroups implements roster.Store.
@@ -134,9 +144,9 @@ func (s *Store) MembersPage(ctx context.Context, orgID, groupID, after, search s
 		WHERE m.group_id = ? AND m.member_id > ?`
 	args := []any{groupID, after}
 	if q := strings.TrimSpace(search); q != "" {
-		p := "%" + escapeLike(fold(q)) + "%"
-		query += ` AND (u.user_name_fold LIKE ? ESCAPE '\' OR ` + s.d.Fold("COALESCE(u.display_name, g.display_name, '')") + ` LIKE ? ESCAPE '\')`
-		args = append(args, p, p)
+		cond, condArgs := s.contains(q, "u.user_name_fold", "COALESCE(u.display_name, g.display_name)")
+		query += " AND " + cond
+		args = append(args, condArgs...)
 	}
 	var out []roster.Member
 	_, err := s.readRows(ctx, query+` ORDER BY m.member_id LIMIT ?`, append(args, limit), func(sc rowScanner) (int64, error) {
