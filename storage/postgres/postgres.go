@@ -60,7 +60,6 @@ func Dialect() sqlstore.Dialect {
 		},
 		InJSON:            func(expr string) string { return expr + " IN (SELECT jsonb_array_elements_text(CAST(? AS JSONB)))" },
 		Fold:              func(expr string) string { return "lower(" + expr + ")" },
-		FoldLike:          func(expr string) string { return "lower(" + expr + `) LIKE ? ESCAPE '\'` },
 		ForUpdate:         " FOR UPDATE",
 		CountShards:       8,
 		IsUniqueViolation: func(err error) bool { return hasCode(err, "23505") },

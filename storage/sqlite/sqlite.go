@@ -73,12 +73,6 @@ func Dialect() sqlstore.Dialect {
 		},
 		InJSON:            func(expr string) string { return expr + " IN (SELECT value FROM json_each(?))" },
 		Fold:              func(expr string) string { return "fold(" + expr + ")" },
-		// SQLite's lower() folds ASCII as Go does, and costs far less than
-		// fold(), a call into Go: fold() is kept for values with other
-		// characters.
-		FoldLike: func(expr string) string {
-			return "(CASE WHEN " + expr + " GLOB '*[^ -~]*' THEN fold(" + expr + ") ELSE lower(" + expr + `) END) LIKE ? ESCAPE '\'`
-		},
 		IsUniqueViolation: isUniqueViolation,
 		GroupCommit:       true,
 		CacheStatements:   true,

@@ -40,10 +40,6 @@ type Dialect struct {
 	// Fold is the SQL lower-casing function matching Go's strings.ToLower,
 	// which fills the *_fold columns.
 	Fold func(expr string) string
-	// FoldLike is a condition true when the column expr, folded, is LIKE
-	// the folded pattern (escaped with \) bound to its one placeholder.
-	// Where Fold is costly per row, a database can do cheaper here.
-	FoldLike func(expr string) string
 
 	// ForUpdate is appended to a SELECT that reads a row the transaction
 	// will write ("" where the database locks the whole file anyway).
