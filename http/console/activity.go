@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
 )
 
 type activityPage struct {
-	Events      []roster.Event
+	Events      []eventRow
 	Directories []roster.Directory
 	DirNames    map[string]string
 	Filter      roster.EventFilter
@@ -40,7 +41,9 @@ func (s *Console) activity(w http.ResponseWriter, r *http.Request, a *session) e
 		q.Set("before", strconv.FormatInt(events[len(events)-1].Seq, 10))
 		p.Next = r.URL.Path + "?" + q.Encode()
 	}
-	p.Events = events
+	if p.Events, err = s.eventRows(r, a, events); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	q.Del("before")
 	p.Export = q.Encode()
@@ -48,6 +51,47 @@ func (s *Console) activity(w http.ResponseWriter, r *http.Request, a *session) e
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "activity", view{Title: "Activity", Section: "activity", Page: p})
+}
+
+// eventRow is an event with its actor in words.
+type eventRow struct {
+	roster.Event
+	Who string
+}
+
+// eventRows says who acted in each event: a directory by its name, an
+// admin by address, Roster itself or its command line.
+func (s *Console) eventRows(r *http.Request, a *session, events []roster.Event) ([]eventRow, error) {
+	_, names, err := s.directoryNames(r, a)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]eventRow, len(events))
+	for i, e := range events {
+		rows[i] = eventRow{Event: e, Who: who(e.Actor, names)}
+	}
+	return rows, nil
+}
+
+func who(actor string, dirNames map[string]string) string {
+	kind, id, _ := strings.Cut(actor, ":")
+	switch kind {
+	case "directory":
+		if name, ok := dirNames[id]; ok {
+			return name + " (identity provider)"
+		}
+		return "a deleted directory (" + id + ")"
+	case "admin":
+		return id
+	case "cli":
+		return "the roster command line"
+	case "system":
+		if id != "" {
+			return "Roster (" + id + ")"
+		}
+		return "Roster"
+	}
+	return actor
 }
 
 // exportBatch is how many events an export reads at a time: the export

@@ -375,13 +375,13 @@ func TestAdminFlow(t *testing.T) {
 	f.log.Close() // writes the request log now (Close may be called again)
 
 	wantPage(t, b.get(f.path()+"/"), http.StatusOK, "<strong>2</strong> users", "<strong>1</strong> deactivated", "<strong>1</strong> managed", "Okta", "400 failed")
-	wantPage(t, b.get(f.path("directories", dir.ID)), http.StatusOK, "Okta", "4 requests", "<strong>1</strong> errors",
+	wantPage(t, b.get(f.path("directories", dir.ID)), http.StatusOK, "Okta", "4 requests", "<strong>1</strong> error (",
 		"GET /Users?filter=userName eq", "Roster could not understand the identity provider&#39;s filter", "invalidFilter", "2 users", "1 group")
 	wantPage(t, b.get(f.path("users")+"?managed=managed"), http.StatusOK, "1 user", "ann@acme.test")
 	if p := b.get(f.path("users") + "?active=deactivated"); strings.Contains(p.body, "ann@acme.test") || !strings.Contains(p.body, "ben@partner.test") {
 		t.Errorf("deactivated filter:\n%s", p.body)
 	}
-	wantPage(t, b.get(f.path("users", ann["id"].(string))), http.StatusOK, "ann@acme.test", "badge managed", "Engineering", "user.created", "directory:"+dir.ID)
+	wantPage(t, b.get(f.path("users", ann["id"].(string))), http.StatusOK, "ann@acme.test", "badge managed", "Engineering", "user.created", "Okta (identity provider)")
 	engID := eng["id"].(string)
 	wantPage(t, b.get(f.path("groups")), http.StatusOK, "Engineering", "<td>2</td>")
 	wantPage(t, b.get(f.path("groups", engID)+"?q=ann"), http.StatusOK, "ann@acme.test", "2 (direct)")

@@ -99,3 +99,14 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for _, c := range []struct {
+		n          int
+		word, want string
+	}{{1, "user", "1 user"}, {0, "user", "0 users"}, {2, "directory", "2 directories"}, {3, "day", "3 days"}, {1, "directory", "1 directory"}} {
+		if got := plural(c.n, c.word); got != c.want {
+			t.Errorf("plural(%d, %q) = %q, want %q", c.n, c.word, got, c.want)
+		}
+	}
+}

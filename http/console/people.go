@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/rosterhq/roster"
 )
@@ -70,7 +71,7 @@ type userPage struct {
 	Attributes string // the SCIM document, indented
 	Groups     []roster.GroupRef
 	Access     []productAccess
-	History    []roster.Event
+	History    []eventRow
 }
 
 type productAccess struct {
@@ -81,6 +82,14 @@ type productAccess struct {
 // historyRows is how many of a resource's events its page shows; the
 // Activity page has the rest.
 const historyRows = 50
+
+func (s *Console) history(r *http.Request, a *session, resourceID string) ([]eventRow, error) {
+	events, err := s.store.FindEvents(r.Context(), a.org.ID, roster.EventFilter{ResourceID: resourceID}, historyRows)
+	if err != nil {
+		return nil, err
+	}
+	return s.eventRows(r, a, events)
+}
 
 func (s *Console) user(w http.ResponseWriter, r *http.Request, a *session) error {
 	ctx := r.Context()
@@ -102,7 +111,7 @@ func (s *Console) user(w http.ResponseWriter, r *http.Request, a *session) error
 	if p.Access, err = s.accessOf(r, a, u.ID); err != nil {
 		return err
 	}
-	if p.History, err = s.store.FindEvents(ctx, a.org.ID, roster.EventFilter{ResourceID: u.ID}, historyRows); err != nil {
+	if p.History, err = s.history(r, a, u.ID); err != nil {
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "user", view{Title: u.UserName, Section: "users", Page: p})
@@ -195,7 +204,7 @@ type groupPage struct {
 	First     bool   // this is the first page
 	Grants    []grantRow
 	Products  []roster.Product // products the group has no grant for
-	History   []roster.Event
+	History   []eventRow
 }
 
 type grantRow struct {
@@ -234,7 +243,7 @@ func (s *Console) group(w http.ResponseWriter, r *http.Request, a *session) erro
 	if p.Grants, p.Products, err = s.groupGrants(r, a, g.ID); err != nil {
 		return err
 	}
-	if p.History, err = s.store.FindEvents(ctx, a.org.ID, roster.EventFilter{ResourceID: g.ID}, historyRows); err != nil {
+	if p.History, err = s.history(r, a, g.ID); err != nil {
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "group", view{Title: g.DisplayName, Section: "groups", Page: p})
@@ -304,10 +313,18 @@ func (s *Console) linkGroup(w http.ResponseWriter, r *http.Request, a *session) 
 		g.DisplayName+" is linked: it took over the local group's product access, and the local group is gone.")
 }
 
-// plural says "1 user", "3 users".
+// plural says "1 user", "3 users", "2 directories".
 func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
+	return strconv.Itoa(n) + " " + noun(n, word)
+}
+
+// noun is word, in the plural unless n is 1.
+func noun(n int, word string) string {
+	switch {
+	case n == 1:
+		return word
+	case strings.HasSuffix(word, "y") && !strings.ContainsAny(word[len(word)-2:len(word)-1], "aeiou"):
+		return strings.TrimSuffix(word, "y") + "ies" // directory, not day
 	}
-	return strconv.Itoa(n) + " " + word + "s"
+	return word + "s"
 }

@@ -37,6 +37,7 @@ var funcs = template.FuncMap{
 	"when":     when,
 	"ago":      ago,
 	"plural":   plural,
+	"noun":     noun,
 	"provider": IdentityProvider,
 	"status": func(t roster.Token) roster.TokenStatus {
 		return t.Status(time.Now())

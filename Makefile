@@ -1,0 +1,16 @@
+# Everyday commands. The test command is ./scripts/test (README.md); CI
+# runs it through .ci/run.
+
+.PHONY: build test screenshots
+
+build:
+	go build -o roster ./cmd/roster
+
+test:
+	./scripts/test
+
+# screenshots writes full-page PNGs of the console's main pages to
+# docs/screenshots, taken by the browser test as it walks the seed flow
+# (needs Chromium: apt-get install chromium).
+screenshots:
+	ROSTER_REQUIRE_BROWSER=1 ROSTER_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -run TestConsoleEndToEnd -count=1 ./cmd/roster

@@ -1,0 +1,674 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	neturl "net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/rosterhq/roster"
+)
+
+// TestConsoleEndToEnd walks the console's seed flow in a real browser
+// (Debian's Chromium, headless): sign in, verify a domain over HTTPS,
+// create a directory, watch an identity provider (Microsoft Entra ID, as
+// its requests look) provision users and groups over SCIM, grant a
+// product to a group, rotate the directory's token with a grace period
+// and revoke the old and then the new token, and read the audit trail.
+//
+// With ROSTER_SCREENSHOTS set to a directory, it also writes full-page
+// PNG screenshots of the main pages there (`make screenshots` writes
+// docs/screenshots). Without a browser the test skips, unless
+// ROSTER_REQUIRE_BROWSER is set (as CI sets it): then it fails.
+func TestConsoleEndToEnd(t *testing.T) {
+	chromium := findChromium(t)
+	shots := os.Getenv("ROSTER_SCREENSHOTS")
+	if shots != "" {
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The HTTPS proof of acme.test, served by a local TLS server that the
+	// server's verifier connects to (--https-connect) and trusts
+	// (--https-ca), as in TestDomainsAndManagedAccounts.
+	var published atomic.Pointer[string]
+	proof := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := published.Load()
+		if r.Host != "acme.test" || r.URL.Path != "/.well-known/roster-verification.txt" || body == nil {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, *body+"\n")
+	}))
+	certFile, keyFile, _ := selfSigned(t, "acme.test")
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	proof.StartTLS()
+	defer proof.Close()
+
+	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
+	base := serve(t, env, "--domain-recheck", "0", "--https-ca", certFile, "--https-connect", proof.Listener.Addr().String())
+
+	var org struct{ ID, Name string }
+	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	const email, password = "root@acme.test", "correct horse battery staple"
+	withStdin(t, password+"\n")
+	var admin adminJSON
+	rosterJSON(t, env, &admin, "admin", "create", "--org", org.ID, "--email", email, "--password-stdin")
+	if !admin.Password {
+		t.Fatalf("admin create --password-stdin = %+v, want an admin with a password", admin)
+	}
+	orgURL := base + "/orgs/" + org.ID
+
+	b := newConsoleBrowser(t, chromium, shots)
+
+	// 1. Signing in: the console sends a stranger to the sign-in form,
+	// and back to the page asked for once signed in.
+	b.open(orgURL + "/")
+	if loc := b.location(); !strings.HasPrefix(loc, orgURL+"/signin") {
+		t.Fatalf("opening the console signed out landed on %s, want the sign-in form %s/signin", loc, orgURL)
+	}
+	b.do("signing in",
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password))
+	b.submit(`main form[action$="/signin"] button[type=submit]`)
+	if loc := b.location(); loc != orgURL+"/" {
+		t.Errorf("signing in led to %s, want back to the page asked for, %s/", loc, orgURL)
+	}
+	if h := b.text("main h1"); h != "Overview" {
+		t.Fatalf("after signing in the page's heading is %q, want Overview (on %s)", h, b.location())
+	}
+	if who := b.text("header .who"); who != email {
+		t.Errorf("the header names %q as signed in, want %s", who, email)
+	}
+
+	// 2. Domains: add acme.test, publish the HTTPS file the page shows,
+	// verify it.
+	b.open(orgURL + "/domains")
+	b.do("adding a domain", chromedp.SendKeys(chromedp.ID("domain"), "acme.test"))
+	b.submit(`main form[action$="/domains"] button[type=submit]`)
+	if badge := b.text(`[id="h-acme.test"] .badge`); badge != "pending" {
+		t.Errorf("a new domain's badge reads %q, want pending", badge)
+	}
+	if u := b.text(`[id="https-url-acme.test"]`); u != "https://acme.test/.well-known/roster-verification.txt" {
+		t.Errorf("the page says to publish the file at %q, want https://acme.test/.well-known/roster-verification.txt", u)
+	}
+	proofBody := b.text(`[id="https-body-acme.test"]`)
+	if !strings.HasPrefix(proofBody, "roster-verification=") {
+		t.Fatalf("the HTTPS file's content on the page is %q, want roster-verification=<token>", proofBody)
+	}
+	b.screenshot("domains")
+	published.Store(&proofBody)
+	b.do("choosing HTTPS verification", chromedp.SetValue(chromedp.CSS(`[id="method-acme.test"]`), "https"))
+	b.submit(`form[action$="/domains/acme.test/verify"] button[type=submit]`)
+	if badge := b.text(`[id="h-acme.test"] .badge`); badge != "verified" {
+		t.Fatalf("after Verify now the badge reads %q, want verified; the page says: %s", badge, b.text("main"))
+	}
+	if flash := b.text("main .flash"); !strings.Contains(flash, "acme.test is verified") {
+		t.Errorf("after Verify now the message is %q, want one saying acme.test is verified", flash)
+	}
+
+	// 3. Directories: create one; its token is on the page, once.
+	b.open(orgURL + "/directories")
+	b.do("naming the directory", chromedp.SendKeys(chromedp.ID("name"), "Entra ID"))
+	b.submit(`main form[action$="/directories"] button[type=submit]`)
+	if h := b.text("main h1"); h != "Directory Entra ID created" {
+		t.Errorf("after creating a directory the heading is %q, want Directory Entra ID created", h)
+	}
+	if warn := b.text(`main p.warning[role=alert]`); !strings.Contains(warn, "shown only this once") {
+		t.Errorf("the token page warns %q, want it to say the token is shown only this once", warn)
+	}
+	baseURL := b.text("#base-url")
+	dirID, ok := strings.CutPrefix(baseURL, base+"/scim/v2/directories/")
+	if !ok || dirID == "" || strings.Contains(dirID, "/") {
+		t.Fatalf("the directory's base URL is %q, want %s/scim/v2/directories/<id>", baseURL, base)
+	}
+	firstToken := b.text("#token")
+	if !strings.HasPrefix(firstToken, roster.TokenSecretPrefix) {
+		t.Fatalf("the token on the page is %q, want a secret starting with %s", firstToken, roster.TokenSecretPrefix)
+	}
+	b.screenshot("token")
+	dirURL := orgURL + "/directories/" + dirID
+
+	// 4. Provisioning, as Microsoft Entra ID does it.
+	entra := entraClient{t: t, base: baseURL, token: firstToken}
+	status, body := entra.do("GET", "/Users?filter="+neturl.QueryEscape(`userName eq "`+uuid.NewString()+`"`), "")
+	if status != http.StatusOK || body["totalResults"] != 0.0 {
+		t.Fatalf("Entra's test connection: %d %v, want 200 and no users", status, body)
+	}
+	status, alice := entra.do("POST", "/Users", `{
+		"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+		"externalId": "alice", "userName": "alice@acme.test", "active": true, "displayName": "Alice Adams",
+		"emails": [{"primary": true, "type": "work", "value": "alice@acme.test"}],
+		"name": {"formatted": "Alice Adams", "familyName": "Adams", "givenName": "Alice"}}`)
+	if status != http.StatusCreated {
+		t.Fatalf("creating alice: %d %v, want 201", status, alice)
+	}
+	status, bob := entra.do("POST", "/Users", `{
+		"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+		"externalId": "bob", "userName": "bob@partner.test", "active": true, "displayName": "Bob Brown",
+		"emails": [{"primary": true, "type": "work", "value": "bob@partner.test"}],
+		"name": {"formatted": "Bob Brown", "familyName": "Brown", "givenName": "Bob"}}`)
+	if status != http.StatusCreated {
+		t.Fatalf("creating bob: %d %v, want 201", status, bob)
+	}
+	aliceID, bobID := fmt.Sprint(alice["id"]), fmt.Sprint(bob["id"])
+	status, group := entra.do("POST", "/Groups", fmt.Sprintf(`{
+		"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "externalId": "engineering", "displayName": "Engineering",
+		"members": [{"value": %q}, {"value": %q}]}`, aliceID, bobID))
+	if status != http.StatusCreated {
+		t.Fatalf("creating Engineering: %d %v, want 201", status, group)
+	}
+	// Entra capitalises its ops and sends booleans as strings.
+	status, patched := entra.do("PATCH", "/Users/"+bobID, `{
+		"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations": [{"op": "Replace", "path": "displayName", "value": "Bob Brown (Partner)"}, {"op": "Replace", "path": "active", "value": "True"}]}`)
+	if status != http.StatusOK || patched["displayName"] != "Bob Brown (Partner)" || patched["active"] != true {
+		t.Fatalf("Entra's PATCH of bob: %d %v, want 200 with the new displayName, still active", status, patched)
+	}
+	// A filter Roster cannot read: the health page explains it.
+	if status, body := entra.do("GET", "/Users?filter="+neturl.QueryEscape(`userName eq`), ""); status != http.StatusBadRequest {
+		t.Fatalf("a broken filter: %d %v, want 400", status, body)
+	}
+
+	// 5. The console shows what Entra did. The request log is written
+	// about once a second: wait for it.
+	const filterExplanation = "Roster could not understand the identity provider's filter."
+	b.eventually(dirURL, "main", "the directory page showing the failed request's explanation and Microsoft Entra ID",
+		func(s string) bool {
+			return strings.Contains(s, filterExplanation) && strings.Contains(s, "Microsoft Entra ID")
+		})
+	if idp := b.text(`//dt[.="Identity provider"]/following-sibling::dd[1]`); idp != "Microsoft Entra ID" {
+		t.Errorf("the directory's identity provider is %q, want Microsoft Entra ID", idp)
+	}
+	if synced := b.text(`//dt[.="Synced"]/following-sibling::dd[1]`); synced != "2 users, 1 group" {
+		t.Errorf("the directory says it synced %q, want 2 users, 1 group", synced)
+	}
+	failed := b.text(`table.log tr.failed`)
+	for _, want := range []string{"GET /Users?filter=", "400", filterExplanation, "invalidFilter"} {
+		if !strings.Contains(failed, want) {
+			t.Errorf("the request log's failed row %q lacks %q", failed, want)
+		}
+	}
+	if rows := b.count(`table.log tbody tr`); rows != 6 {
+		t.Errorf("the request log has %d rows, want the 6 requests Entra sent", rows)
+	}
+	if errs := b.text(`#health ~ ul.tiles`); !strings.Contains(errs, "6 requests") || !strings.Contains(errs, "1 error (17%)") {
+		t.Errorf("the health tiles say %q, want 6 requests and 1 error", errs)
+	}
+	b.screenshot("directory")
+
+	b.open(orgURL + "/users")
+	if n := b.text(`main p[role=status]`); n != "2 users" {
+		t.Errorf("the Users page counts %q, want 2 users", n)
+	}
+	for user, want := range map[string]string{"alice@acme.test": "managed", "bob@partner.test": "external"} {
+		row := `//tr[th/a[normalize-space()="` + user + `"]]`
+		if got := b.text(row + `/td[5]`); got != want {
+			t.Errorf("the Users page shows %s as %q, want %s", user, got, want)
+		}
+		if got := b.text(row + `/td[3]`); got != "Entra ID" {
+			t.Errorf("the Users page shows %s in directory %q, want Entra ID", user, got)
+		}
+	}
+	b.screenshot("users")
+	b.click(`//a[normalize-space()="alice@acme.test"]`)
+	if h := b.text("main h1"); h != "alice@acme.test" {
+		t.Errorf("alice's page has the heading %q", h)
+	}
+	if acct := b.text(`//dt[.="Account"]/following-sibling::dd[1]/span`); acct != "managed" {
+		t.Errorf("alice's page says her account is %q, want managed", acct)
+	}
+
+	b.open(orgURL + "/groups")
+	engRow := `//tr[th/a[normalize-space()="Engineering"]]`
+	if members := b.text(engRow + `/td[2]`); members != "2" {
+		t.Errorf("the Groups page shows Engineering with %q members, want 2", members)
+	}
+	b.screenshot("groups")
+	b.click(engRow + `/th/a`)
+	if h := b.text("main h1"); h != "Engineering" {
+		t.Errorf("the group's page has the heading %q, want Engineering", h)
+	}
+	if members := b.text("main ul.members"); !strings.Contains(members, "Alice Adams") || !strings.Contains(members, "Bob Brown (Partner)") {
+		t.Errorf("Engineering's members are listed as %q, want Alice Adams and Bob Brown (Partner)", members)
+	}
+
+	// 6. Products: add Jira and grant it to Engineering.
+	b.open(orgURL + "/products")
+	b.do("adding a product",
+		chromedp.SendKeys(chromedp.ID("key"), "jira"),
+		chromedp.SendKeys(chromedp.ID("name"), "Jira"))
+	b.submit(`main form[action$="/products"] button[type=submit]`)
+	if loc := b.location(); loc != orgURL+"/products/jira" {
+		t.Fatalf("adding a product landed on %s, want its page %s/products/jira", loc, orgURL)
+	}
+	b.do("granting the product to Engineering",
+		chromedp.SendKeys(chromedp.ID("group"), "Engineering"),
+		chromedp.SetValue(chromedp.ID("role"), "user"))
+	b.submit(`main form[action$="/products/jira/grants"] button[type=submit]`)
+	if flash := b.text("main .flash"); !strings.Contains(flash, "Members of Engineering have Jira access as user") {
+		t.Errorf("after granting, the message is %q", flash)
+	}
+	if who := b.text("#who"); who != "Who has access (2)" {
+		t.Errorf("the product page's heading is %q, want Who has access (2)", who)
+	}
+	tiles := b.texts(`main > ul.tiles > li`)
+	if want := []string{"2 users with access", "1 managed", "1 external", "1 group granted"}; strings.Join(tiles, "|") != strings.Join(want, "|") {
+		t.Errorf("the product's counts are %q, want %q", tiles, want)
+	}
+	for user, want := range map[string]string{"alice@acme.test": "user managed", "bob@partner.test": "user external"} {
+		row := `//section[@aria-labelledby="who"]//tr[th/a[normalize-space()="` + user + `"]]`
+		if got := b.text(row+`/td[2]`) + " " + b.text(row+`/td[3]`); got != want {
+			t.Errorf("Who has access shows %s with %q, want role and account %q", user, got, want)
+		}
+	}
+	b.screenshot("product")
+	b.click(`//section[@aria-labelledby="who"]//a[normalize-space()="alice@acme.test"]`)
+	if access := b.text(`//section[@aria-labelledby="access"]//tr[th/a[normalize-space()="Jira"]]`); access != "Jira yes, as user through Engineering" {
+		t.Errorf("alice's page shows her Jira access as %q, want yes, as user through Engineering", access)
+	}
+	b.screenshot("user")
+	b.open(orgURL + "/groups/" + fmt.Sprint(group["id"]))
+	if grants := b.text(`section[aria-labelledby=access] table`); !strings.Contains(grants, "Jira") {
+		t.Errorf("Engineering's page lists the product access %q, want Jira", grants)
+	}
+	b.screenshot("group")
+	b.open(orgURL + "/products")
+	if row := b.text(`//tr[th/a[normalize-space()="Jira"]]`); !strings.Contains(row, "jira") {
+		t.Errorf("the Products page's row for Jira is %q", row)
+	}
+	b.screenshot("products")
+	b.open(orgURL + "/")
+	if users := b.text(`//ul[@class="tiles"]/li[1]`); users != "2 users" {
+		t.Errorf("the overview counts %q, want 2 users", users)
+	}
+	b.screenshot("overview")
+	b.open(orgURL + "/directories")
+	if idp := b.text(`//tr[th/a[normalize-space()="Entra ID"]]/td[1]`); idp != "Microsoft Entra ID" {
+		t.Errorf("the Directories page shows Entra ID's identity provider as %q, want Microsoft Entra ID", idp)
+	}
+	b.screenshot("directories")
+
+	// 7. Rotate the token with an hour's grace: both work. Revoke the old
+	// one (confirming the dialog): only the new one works. Revoke that.
+	b.open(dirURL)
+	b.do("choosing an hour's grace", chromedp.SetValue(chromedp.CSS(`form[action$="/rotate"] select[name=grace]`), "1h"))
+	b.submit(`form[action$="/rotate"] button[type=submit]`)
+	if h := b.text("main h1"); h != "New token for Entra ID" {
+		t.Errorf("after rotating, the heading is %q, want New token for Entra ID", h)
+	}
+	secondToken := b.text("#token")
+	if !strings.HasPrefix(secondToken, roster.TokenSecretPrefix) || secondToken == firstToken {
+		t.Fatalf("the rotated token is %q, want a new secret", secondToken)
+	}
+	oldPrefix, newPrefix := roster.TokenPrefix(firstToken), roster.TokenPrefix(secondToken)
+	if p := b.text(`main section.card > p`); !strings.Contains(p, "The old token "+oldPrefix+"… keeps working until") || !strings.Contains(p, "in 1 hour") && !strings.Contains(p, "59 minutes") {
+		t.Errorf("the rotation page says %q, want that the old token keeps working for an hour", p)
+	}
+	oldEntra, newEntra := entra, entraClient{t: t, base: baseURL, token: secondToken}
+	wantStatus := func(when string, c entraClient, name string, want int) {
+		t.Helper()
+		if status, body := c.do("GET", "/Users", ""); status != want {
+			t.Errorf("%s the %s token gets %d %v, want %d", when, name, status, body, want)
+		}
+	}
+	wantStatus("during the grace period", oldEntra, "old", http.StatusOK)
+	wantStatus("during the grace period", newEntra, "new", http.StatusOK)
+
+	revoke := func(prefix string) {
+		t.Helper()
+		b.open(dirURL)
+		row := `//tr[th/code[starts-with(normalize-space(), "` + prefix + `")]]`
+		b.submit(row + `//form[contains(@action, "/revoke")]//button`)
+		select {
+		case msg := <-b.dialogs:
+			if !strings.Contains(msg, "Revoke token "+prefix) {
+				t.Errorf("the confirmation asks %q, want it to name token %s", msg, prefix)
+			}
+		default:
+			t.Errorf("revoking token %s asked for no confirmation", prefix)
+		}
+		if flash := b.text("main .flash"); !strings.Contains(flash, "Token "+prefix+"… is revoked") {
+			t.Errorf("after revoking, the message is %q, want one saying token %s… is revoked", flash, prefix)
+		}
+		if badge := b.text(row + `//span[contains(@class, "badge")]`); badge != "revoked" {
+			t.Errorf("token %s's status reads %q after revoking, want revoked", prefix, badge)
+		}
+	}
+	revoke(oldPrefix)
+	wantStatus("after revoking the old token,", oldEntra, "old", http.StatusUnauthorized)
+	wantStatus("after revoking the old token,", newEntra, "new", http.StatusOK)
+	if badge := b.text(`//tr[th/code[starts-with(normalize-space(), "` + newPrefix + `")]]//span[contains(@class, "badge")]`); badge != "active" {
+		t.Errorf("the new token's status reads %q, want active", badge)
+	}
+	revoke(newPrefix)
+	wantStatus("after revoking it,", newEntra, "new", http.StatusUnauthorized)
+	b.eventually(dirURL, "main", "the request log explaining the revoked token",
+		func(s string) bool {
+			return strings.Contains(s, "The identity provider used a token that was revoked.")
+		})
+
+	// 8. Activity: the trail of all of it, and its CSV export.
+	b.open(orgURL + "/activity")
+	trail := b.text("main table.log")
+	for _, want := range []string{"domain.added", "domain.verified", "directory.created", "user.created", "group.created",
+		"product.created", "token.rotated", "token.revoked", email, "Entra ID (identity provider)"} {
+		if !strings.Contains(trail, want) {
+			t.Errorf("the Activity page lacks %q", want)
+		}
+	}
+	b.screenshot("activity")
+	csvHref := b.attribute(`main p.exports a[href*="format=csv"]`, "href")
+	export, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(`+jsString(csvHref)+`, {credentials: "same-origin"}).then(async r =>
+		r.status + " " + r.headers.get("Content-Type") + "\n" + (await r.text()))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("downloading the CSV export %s: %v", csvHref, err)
+	}
+	head, csvBody, _ := strings.Cut(export, "\n")
+	if head != "200 text/csv; charset=utf-8" || !strings.HasPrefix(csvBody, "seq,time,actor,action,resource_type,resource_id,directory_id,detail\n") ||
+		!strings.Contains(csvBody, "token.revoked") {
+		t.Errorf("the CSV export %s answered %q:\n%.300s\nwant 200 text/csv with a header row and the events", csvHref, head, csvBody)
+	}
+}
+
+// findChromium returns the path of Debian's Chromium, or skips the test
+// when there is none (fails, when ROSTER_REQUIRE_BROWSER is set).
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	const why = "no chromium or chromium-browser on PATH (apt-get install chromium)"
+	if os.Getenv("ROSTER_REQUIRE_BROWSER") != "" {
+		t.Fatal(why + ", and ROSTER_REQUIRE_BROWSER is set")
+	}
+	t.Skip("skipping the browser test: " + why + "; set ROSTER_REQUIRE_BROWSER to make this a failure")
+	return ""
+}
+
+// browserTimeout bounds the whole browser session, so that a hung
+// browser cannot hang CI; stepTimeout bounds one wait for an element.
+const (
+	browserTimeout = 2 * time.Minute
+	stepTimeout    = 15 * time.Second
+)
+
+// consoleBrowser is a headless Chromium tab and the test it fails.
+type consoleBrowser struct {
+	t       *testing.T
+	ctx     context.Context
+	shots   string      // where screenshots go; "" for nowhere
+	dialogs chan string // the messages of the dialogs accepted
+}
+
+func newConsoleBrowser(t *testing.T, execPath, shots string) *consoleBrowser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(execPath),
+		chromedp.Headless,
+		chromedp.NoSandbox, // root in a container
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), browserTimeout)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	ctx, cancelTab := chromedp.NewContext(ctx)
+	var wg sync.WaitGroup
+	// The browser stops before the server does (cleanups run last first).
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+		cancelTimeout()
+		wg.Wait()
+	})
+	b := &consoleBrowser{t: t, ctx: ctx, shots: shots, dialogs: make(chan string, 10)}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", execPath, err)
+	}
+	// Forms with data-confirm ask with window.confirm, which blocks the
+	// page (and the click) until answered: accept every dialog, and keep
+	// its message for the test to check.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			select {
+			case b.dialogs <- ev.Message:
+			default:
+			}
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	return b
+}
+
+// do runs actions, failing the test with what it was doing.
+func (b *consoleBrowser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s on %s: %v", what, b.location(), err)
+	}
+}
+
+// open loads url and checks that it answers 200.
+func (b *consoleBrowser) open(url string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	if err != nil {
+		b.t.Fatalf("opening %s: %v", url, err)
+	}
+	if resp.Status != http.StatusOK {
+		b.t.Fatalf("opening %s: status %d, want 200; the page says: %s", url, resp.Status, b.text("main"))
+	}
+}
+
+// submit clicks the button or link sel (CSS, or XPath when it starts with
+// a slash), waits for the page it leads to and checks that the page
+// answered 200; the flow's forms redirect to it or render it.
+func (b *consoleBrowser) submit(sel string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	var click chromedp.Action[chromedp.Void]
+	if strings.HasPrefix(sel, "/") {
+		click = chromedp.Click(chromedp.Search(sel), chromedp.NodeVisible)
+	} else {
+		click = chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)
+	}
+	from := b.location()
+	resp, err := chromedp.RunResponse(ctx, click)
+	if err != nil {
+		b.t.Fatalf("clicking %s on %s: %v", sel, from, err)
+	}
+	if resp.Status != http.StatusOK {
+		b.t.Fatalf("clicking %s on %s led to %s with status %d; the page says: %s", sel, from, resp.URL, resp.Status, b.text("main"))
+	}
+	if problem := b.maybeText(`main .problem`); problem != "" {
+		b.t.Fatalf("clicking %s on %s: the page shows the problem %q", sel, from, problem)
+	}
+}
+
+// click follows a link given by XPath.
+func (b *consoleBrowser) click(xpath string) { b.t.Helper(); b.submit(xpath) }
+
+// text returns the visible text of the first element sel selects: a CSS
+// selector, or an XPath query when it starts with a slash. It waits for
+// the element.
+func (b *consoleBrowser) text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	var s string
+	var err error
+	if strings.HasPrefix(sel, "/") {
+		s, err = chromedp.Run(ctx, chromedp.Text(chromedp.Search(sel)))
+	} else {
+		s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	}
+	if err != nil {
+		b.t.Fatalf("reading %s on %s: %v", sel, b.location(), err)
+	}
+	return squash(s)
+}
+
+// squash trims s and makes each run of white space in it one space: the
+// text as read, whatever the layout's line breaks.
+func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// maybeText is the text of the first element css selects, "" when there is
+// none; it does not wait.
+func (b *consoleBrowser) maybeText(css string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector(`+jsString(css)+`) || {innerText: ""}).innerText`))
+	if err != nil {
+		b.t.Fatalf("looking for %s: %v", css, err)
+	}
+	return squash(s)
+}
+
+// texts returns the visible texts of every element css selects.
+func (b *consoleBrowser) texts(css string) []string {
+	b.t.Helper()
+	list, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(`+jsString(css)+`), e => e.innerText.trim())`))
+	if err != nil {
+		b.t.Fatalf("reading %s: %v", css, err)
+	}
+	for i := range list {
+		list[i] = squash(list[i])
+	}
+	return list
+}
+
+// count is how many elements css selects.
+func (b *consoleBrowser) count(css string) int {
+	return len(b.texts(css))
+}
+
+func (b *consoleBrowser) attribute(css, name string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(css), name))
+	if err != nil || !v.Exists {
+		b.t.Fatalf("reading the %s of %s on %s: %v (exists %v)", name, css, b.location(), err, v.Exists)
+	}
+	return v.Value
+}
+
+// location is the page's URL.
+func (b *consoleBrowser) location() string {
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		return fmt.Sprintf("(location unknown: %v)", err)
+	}
+	return loc
+}
+
+// eventually reloads url until the text of sel satisfies ok, failing the
+// test after a deadline: for what the server writes in the background.
+func (b *consoleBrowser) eventually(url, sel, what string, ok func(string) bool) {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b.open(url)
+		got := b.text(sel)
+		if ok(got) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("waited 10s for %s; %s still reads:\n%s", what, url, got)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// screenshot writes the page as <name>.png to the screenshot directory,
+// when there is one.
+func (b *consoleBrowser) screenshot(name string) {
+	b.t.Helper()
+	if b.shots == "" {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		b.t.Errorf("screenshot of %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
+		b.t.Errorf("screenshot of %s: %v", name, err)
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	q, _ := json.Marshal(s)
+	return string(q)
+}
+
+// entraClient sends SCIM requests as Microsoft Entra ID's provisioning
+// service does, User-Agent included (the console names the identity
+// provider from it).
+type entraClient struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+const entraUserAgent = "Microsoft.Azure.ActiveDirectory.Provisioning/1.0 (SCIM test replay)"
+
+func (c entraClient) do(method, path, body string) (int, map[string]any) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("User-Agent", entraUserAgent)
+	req.Header.Set("Accept", "application/scim+json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil && !errors.Is(err, io.EOF) {
+		c.t.Errorf("%s %s: the answer (%d) is not JSON: %v", method, path, resp.StatusCode, err)
+	}
+	return resp.StatusCode, out
+}
