@@ -391,6 +391,24 @@ func TestConsoleEndToEnd(t *testing.T) {
 		!strings.Contains(csvBody, "token.revoked") {
 		t.Errorf("the CSV export %s answered %q:\n%.300s\nwant 200 text/csv with a header row and the events", csvHref, head, csvBody)
 	}
+
+	// 9. On a phone: every page fits the screen's width; wide tables
+	// scroll within themselves, not the page.
+	b.do("emulating a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	for _, path := range []string{"/", "/domains", "/directories", "/directories/" + dirID, "/users", "/users/" + aliceID,
+		"/groups", "/groups/" + fmt.Sprint(group["id"]), "/products", "/products/jira", "/activity"} {
+		b.open(orgURL + path)
+		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))
+		if err != nil {
+			t.Fatalf("measuring %s on a phone: %v", path, err)
+		}
+		if wide > 0 {
+			t.Errorf("on a 390-pixel-wide phone %s is %v pixels too wide: the page scrolls sideways", path, wide)
+		}
+		if path == "/" {
+			b.screenshot("overview-phone")
+		}
+	}
 }
 
 // findChromium returns the path of Debian's Chromium, or skips the test
