@@ -94,7 +94,6 @@ func (s *Console) routes() {
 	static, _ := fs.Sub(files, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(http.FileServerFS(static))))
 	s.mux.HandleFunc("GET /{$}", s.home)
-	s.mux.HandleFunc("POST /{$}", s.home)
 
 	o := "/orgs/{org}"
 	s.mux.HandleFunc("GET "+o+"/signin", s.signInForm)

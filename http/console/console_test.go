@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -194,6 +195,12 @@ func TestSignInAndSessions(t *testing.T) {
 		t.Errorf("an outside next survived")
 	}
 
+	// Signed out, "/" asks for the organization, and goes to its sign-in.
+	stranger := f.browser()
+	wantPage(t, stranger.get("/"), http.StatusOK, `<form method="get" action="/">`, "Organization ID")
+	if p := stranger.get("/?org=" + f.org.ID); p.status != http.StatusSeeOther || p.location() != f.path("signin") {
+		t.Errorf("/?org=: %d to %q", p.status, p.location())
+	}
 	// "/" goes to the session's organization.
 	if p := b.get("/"); p.status != http.StatusSeeOther || p.location() != f.path()+"/" {
 		t.Errorf("/ when signed in: %d to %q", p.status, p.location())
@@ -539,4 +546,116 @@ func TestErrorsArePages(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want %d HTML\n%s", c.method, c.path, p.status, p.header.Get("Content-Type"), c.status, p.body)
 		}
 	}
+}
+
+// TestEveryFormHasCSRF reads every template: a form that posts carries the
+// CSRF token field, so that signedIn's check can never lock out a form
+// someone adds, nor a form slip through without one.
+func TestEveryFormHasCSRF(t *testing.T) {
+	files, err := filepath.Glob("templates/*.html")
+	must(t, err)
+	forms := regexp.MustCompile(`(?s)<form\b([^>]*)>(.*?)</form>`)
+	posts := 0
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		must(t, err)
+		for _, m := range forms.FindAllStringSubmatch(string(src), -1) {
+			if !strings.Contains(m[1], `method="post"`) {
+				if !strings.Contains(m[1], `method="get"`) {
+					t.Errorf("%s: a form without an explicit method: <form%s>", file, m[1])
+				}
+				continue
+			}
+			posts++
+			if !strings.Contains(m[2], `name="csrf"`) {
+				t.Errorf("%s: a form that posts without the CSRF field: <form%s>", file, m[1])
+			}
+		}
+	}
+	if posts < 15 {
+		t.Errorf("found %d forms that post; the templates have more (is the pattern right?)", posts)
+	}
+}
+
+// TestSecureCookieUnderTLS: served over TLS, the session cookie is Secure.
+func TestSecureCookieUnderTLS(t *testing.T) {
+	f := newFixture(t)
+	tlsSrv := httptest.NewUnstartedServer(f.srv.Config.Handler)
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+	client := tlsSrv.Client()
+	client.Jar, _ = cookiejar.New(nil)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := client.Get(tlsSrv.URL + f.path("signin"))
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	csrf := csrfField.FindStringSubmatch(string(body))[1]
+	req, _ := http.NewRequest("POST", tlsSrv.URL+f.path("signin"), strings.NewReader(url.Values{"csrf": {csrf}, "email": {"root@acme.test"}, "password": {adminPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err = client.Do(req)
+	must(t, err)
+	res.Body.Close()
+	cookie := res.Header.Get("Set-Cookie")
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(cookie, "roster_session=") || !strings.Contains(cookie, "; Secure") {
+		t.Errorf("sign-in over TLS: %d, cookie %q; want a Secure session cookie", res.StatusCode, cookie)
+	}
+	if hsts := res.Header.Get("Strict-Transport-Security"); hsts == "" {
+		t.Error("no HSTS header over TLS")
+	}
+}
+
+// TestConflictsAndUnlinking: a group an identity provider pushes under a
+// local group's name is shown as a conflict, previewed and linked; users
+// and groups are unlinked from their directory.
+func TestConflictsAndUnlinking(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := f.browser()
+	csrf := b.signIn()
+	p := b.post(f.path("directories"), url.Values{"csrf": {csrf}, "name": {"Okta"}})
+	base, token := baseURLField.FindStringSubmatch(p.body)[1], tokenField.FindStringSubmatch(p.body)[1]
+
+	local := roster.Group{DisplayName: "Design", Attributes: []byte(`{}`)}
+	must(t, f.store.CreateLocalGroup(ctx, f.org.ID, &local))
+	must(t, f.store.CreateProduct(ctx, &roster.Product{OrgID: f.org.ID, Key: "figma", Name: "Figma"}))
+	must(t, f.store.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "figma", GroupID: local.ID, Role: roster.RoleUser}))
+	_, ann := f.scim(token, "POST", base+"/Users", `{"userName":"ann@acme.test"}`)
+	status, synced := f.scim(token, "POST", base+"/Groups", `{"displayName":"Design","members":[{"value":"`+ann["id"].(string)+`"}]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("pushing a group named like a local one: %d %v", status, synced)
+	}
+	syncedID := synced["id"].(string)
+
+	wantPage(t, b.get(f.path()+"/"), http.StatusOK, "Name conflicts: 1")
+	wantPage(t, b.get(f.path("groups")+"?conflicts=1"), http.StatusOK, "conflict: review", f.path("groups", syncedID, "link"))
+	wantPage(t, b.get(f.path("groups", syncedID, "link")), http.StatusOK, "Would gain access (1)", "ann@acme.test", "figma")
+	if p := b.post(f.path("groups", syncedID, "link"), url.Values{"csrf": {csrf}}); p.status != http.StatusSeeOther {
+		t.Fatalf("link: %d\n%s", p.status, p.body)
+	}
+	wantPage(t, b.get(f.path("groups", syncedID)), http.StatusOK, "is linked", "Figma")
+	if a, _ := f.store.CheckAccess(ctx, f.org.ID, "figma", "ann@acme.test"); !a.Allowed {
+		t.Errorf("after the link ann has no Figma access: %+v", a)
+	}
+	wantPage(t, b.get(f.path("groups", local.ID)), http.StatusNotFound)
+
+	// Unlinking: the user and the group become local, and the identity
+	// provider no longer sees them.
+	annID := ann["id"].(string)
+	if p := b.post(f.path("users", annID, "unlink"), url.Values{"csrf": {csrf}}); p.status != http.StatusSeeOther {
+		t.Fatalf("unlink user: %d\n%s", p.status, p.body)
+	}
+	wantPage(t, b.get(f.path("users", annID)), http.StatusOK, "is unlinked", "a local user")
+	if status, _ := f.scim(token, "GET", base+"/Users/"+annID, ""); status != http.StatusNotFound {
+		t.Errorf("the identity provider still sees the unlinked user: %d", status)
+	}
+	if p := b.post(f.path("groups", syncedID, "unlink"), url.Values{"csrf": {csrf}}); p.status != http.StatusSeeOther {
+		t.Fatalf("unlink group: %d\n%s", p.status, p.body)
+	}
+	wantPage(t, b.get(f.path("groups", syncedID)), http.StatusOK, "is unlinked", "a local group")
+	if status, _ := f.scim(token, "GET", base+"/Groups/"+syncedID, ""); status != http.StatusNotFound {
+		t.Errorf("the identity provider still sees the unlinked group: %d", status)
+	}
+	// A local user or group has nothing to unlink from.
+	wantPage(t, b.post(f.path("users", annID, "unlink"), url.Values{"csrf": {csrf}}), http.StatusConflict)
 }

@@ -122,17 +122,13 @@ func (s *Console) startSession(w http.ResponseWriter, r *http.Request, admin *ro
 // home sends a signed-in admin to their organization, anyone else to a
 // form asking which organization to sign in to.
 func (s *Console) home(w http.ResponseWriter, r *http.Request) {
-	if orgID, _, ok := sessionFromCookie(r); ok && r.Method == http.MethodGet {
-		http.Redirect(w, r, orgPath(orgID)+"/", http.StatusSeeOther)
+	if org := strings.TrimSpace(r.URL.Query().Get("org")); org != "" {
+		http.Redirect(w, r, orgPath(org, "signin"), http.StatusSeeOther)
 		return
 	}
-	if r.Method == http.MethodPost {
-		if err := r.ParseForm(); err == nil {
-			if org := strings.TrimSpace(r.PostForm.Get("org")); org != "" {
-				http.Redirect(w, r, orgPath(org, "signin"), http.StatusSeeOther)
-				return
-			}
-		}
+	if orgID, _, ok := sessionFromCookie(r); ok {
+		http.Redirect(w, r, orgPath(orgID)+"/", http.StatusSeeOther)
+		return
 	}
 	if err := s.render(w, r, nil, http.StatusOK, "home", view{Title: "Sign in"}); err != nil {
 		s.renderError(w, r, nil, err)
