@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
@@ -84,7 +85,39 @@ func New(c Config) *Console {
 	return s
 }
 
-func (s *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := checkText(url.Values{"": {r.URL.Path}}); err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	if err := checkText(r.URL.Query()); err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
+
+// checkText refuses values that are not text: invalid UTF-8, or NUL,
+// which databases refuse to store (PostgreSQL with an error).
+func checkText(values url.Values) error {
+	for _, vs := range values {
+		for _, v := range vs {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return roster.Invalidf("", "the request holds a value that is not text (invalid UTF-8, or a NUL character)")
+			}
+		}
+	}
+	return nil
+}
+
+// parseForm reads a console form, bounded in size and checked as text.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		return roster.Invalidf("", "the form could not be read: %v", err)
+	}
+	return checkText(r.PostForm)
+}
 
 // page is a console page handler: it gets the signed-in admin and returns
 // an error instead of writing one.
@@ -163,9 +196,8 @@ func (s *Console) signedIn(p page) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := r.ParseForm(); err != nil {
-				s.renderError(w, r, a, roster.Invalidf("", "the form could not be read: %v", err))
+			if err := parseForm(w, r); err != nil {
+				s.renderError(w, r, a, err)
 				return
 			}
 			if !a.validCSRF(r.PostForm.Get("csrf")) {

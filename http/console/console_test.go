@@ -21,6 +21,8 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/password"
+	"github.com/rosterhq/roster/storage/postgres"
+	"github.com/rosterhq/roster/storage/postgres/pgtest"
 	"github.com/rosterhq/roster/storage/sqlite"
 )
 
@@ -39,11 +41,26 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"))
+	must(t, err)
+	return newFixtureOn(t, st)
+}
+
+// onEveryBackend runs test on SQLite and on PostgreSQL (a throwaway
+// cluster; skipped, saying so, where PostgreSQL is not installed), so that
+// what the console sends the database works on both.
+func onEveryBackend(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, newFixture(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(context.Background(), pgtest.DSN(t), postgres.Options{})
+		must(t, err)
+		test(t, newFixtureOn(t, st))
+	})
+}
+
+func newFixtureOn(t *testing.T, st roster.Store) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{t: t, store: st, org: roster.Org{Name: "Acme"}}
 	must(t, st.CreateOrg(ctx, &f.org))
@@ -60,6 +77,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(f.srv.Close)
 	return f
 }
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -329,8 +348,9 @@ var (
 
 // TestAdminFlow walks the console's pages the way an admin does, checking
 // what each shows against what the store holds.
-func TestAdminFlow(t *testing.T) {
-	f := newFixture(t)
+func TestAdminFlow(t *testing.T) { onEveryBackend(t, testAdminFlow) }
+
+func testAdminFlow(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	b := f.browser()
 	csrf := b.signIn()
@@ -511,8 +531,9 @@ func TestLargeGroupPage(t *testing.T) {
 
 // TestErrorsArePages: whatever the console is sent, the answer is a page
 // with the right status, never a 500.
-func TestErrorsArePages(t *testing.T) {
-	f := newFixture(t)
+func TestErrorsArePages(t *testing.T) { onEveryBackend(t, testErrorsArePages) }
+
+func testErrorsArePages(t *testing.T, f *fixture) {
 	b := f.browser()
 	csrf := b.signIn()
 	for _, c := range []struct {
@@ -524,9 +545,17 @@ func TestErrorsArePages(t *testing.T) {
 		{"GET", f.path("groups", "nobody"), nil, http.StatusNotFound},
 		{"GET", f.path("directories", "nobody"), nil, http.StatusNotFound},
 		{"GET", f.path("products", "nobody"), nil, http.StatusNotFound},
-		{"GET", f.path("users") + "?page=-5&active=%ff", nil, http.StatusOK},
+		{"GET", f.path("users") + "?page=-5&active=nonsense", nil, http.StatusOK},
 		{"GET", f.path("activity") + "?before=abc", nil, http.StatusOK},
 		{"GET", "/no/such/page", nil, http.StatusNotFound},
+		{"GET", f.path("users") + "?q=%ff", nil, http.StatusBadRequest},
+		{"GET", f.path("users") + "?q=a%00b", nil, http.StatusBadRequest},
+		{"GET", f.path("users", "%ff"), nil, http.StatusBadRequest},
+		{"GET", f.path("groups") + "?q=%e2%28%a1", nil, http.StatusBadRequest},
+		{"GET", f.path("activity") + "?action=%ff", nil, http.StatusBadRequest},
+		{"POST", f.path("directories"), url.Values{"name": {"bad \xff name"}}, http.StatusBadRequest},
+		{"POST", f.path("products"), url.Values{"key": {"jira"}, "name": {"nul\x00"}}, http.StatusBadRequest},
+		{"GET", f.path("users") + "?q=" + url.QueryEscape("Åström %_\\"), nil, http.StatusOK},
 		{"POST", f.path("domains"), url.Values{"domain": {"not a domain"}}, http.StatusBadRequest},
 		{"POST", f.path("domains", "nope.test", "verify"), url.Values{}, http.StatusNotFound},
 		{"POST", f.path("directories"), url.Values{"name": {""}}, http.StatusBadRequest},
@@ -608,8 +637,9 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 // TestConflictsAndUnlinking: a group an identity provider pushes under a
 // local group's name is shown as a conflict, previewed and linked; users
 // and groups are unlinked from their directory.
-func TestConflictsAndUnlinking(t *testing.T) {
-	f := newFixture(t)
+func TestConflictsAndUnlinking(t *testing.T) { onEveryBackend(t, testConflictsAndUnlinking) }
+
+func testConflictsAndUnlinking(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	b := f.browser()
 	csrf := b.signIn()

@@ -189,8 +189,11 @@ const wrongCredentials = "The email address or the password is wrong."
 
 func (s *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	orgID := r.PathValue("org")
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil || !checkPreCSRF(r) {
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	if !checkPreCSRF(r) {
 		s.showSignIn(w, r, http.StatusForbidden, "", "", "The sign-in form had expired. Please try again.")
 		return
 	}
@@ -243,8 +246,7 @@ func (s *Console) signInLinkForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Console) signInLink(w http.ResponseWriter, r *http.Request) {
 	orgID, secret := r.PathValue("org"), r.PathValue("secret")
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil || !checkPreCSRF(r) {
+	if err := parseForm(w, r); err != nil || !checkPreCSRF(r) {
 		s.renderError(w, r, nil, roster.Errorf(roster.EForbidden, "", "the sign-in page had expired; open the link again"))
 		return
 	}
