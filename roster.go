@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // ErrorCode classifies an Error. Each code maps to exactly one HTTP status
@@ -121,4 +123,34 @@ func ActorFrom(ctx context.Context) string {
 		return a
 	}
 	return "system"
+}
+
+// IsText reports whether s is text every store can keep: valid UTF-8
+// without NUL characters (PostgreSQL refuses both, in text and in JSON).
+// Whatever a client sends is checked with it before it reaches a store.
+func IsText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// IsTextValue reports whether every key and string of a decoded JSON value
+// is text (IsText). A body can be valid UTF-8 and still hold an escaped
+// \u0000, which decodes to a NUL.
+func IsTextValue(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return IsText(v)
+	case map[string]any:
+		for k, e := range v {
+			if !IsText(k) || !IsTextValue(e) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if !IsTextValue(e) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -55,6 +55,9 @@ func Decode(body []byte) (map[string]any, error) {
 	if !ok {
 		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "the request body must be a JSON object, not %s", jsonKind(v))
 	}
+	if !roster.IsTextValue(obj) {
+		return nil, roster.Invalidf(roster.ScimInvalidValue, "the request body holds a NUL character (\\u0000), which no attribute may contain")
+	}
 	return obj, nil
 }
 

@@ -8,6 +8,7 @@
 package adminapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
@@ -149,18 +151,26 @@ func (s *Server) authenticate(r *http.Request) (*call, error) {
 // maxBody bounds request bodies: the API takes small objects only.
 const maxBody = 64 << 10
 
-// decode reads a JSON request body into v, refusing unknown fields.
+// decode reads a JSON request body into v, refusing unknown fields and
+// anything that is not text (roster.IsTextValue).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return roster.Errorf(roster.ETooLarge, "", "the request body is larger than %d bytes", maxBody)
+	case err != nil:
+		return roster.Errorf(roster.EInvalid, "", "could not read the request body: %v", err)
+	case len(bytes.TrimSpace(body)) == 0:
+		return roster.Errorf(roster.EInvalid, "", "the request needs a JSON body")
+	}
+	var tree any
+	if !utf8.Valid(body) || json.Unmarshal(body, &tree) == nil && !roster.IsTextValue(tree) {
+		return roster.Errorf(roster.EInvalid, "", "the request body holds something that is not text (invalid UTF-8, or a NUL character)")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			return roster.Errorf(roster.ETooLarge, "", "the request body is larger than %d bytes", maxBody)
-		case errors.Is(err, io.EOF):
-			return roster.Errorf(roster.EInvalid, "", "the request needs a JSON body")
-		}
 		return roster.Errorf(roster.EInvalid, "", "the request body is not the JSON expected: %v", err)
 	}
 	return nil

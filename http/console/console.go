@@ -27,7 +27,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
@@ -102,7 +101,7 @@ func (s *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func checkText(values url.Values) error {
 	for _, vs := range values {
 		for _, v := range vs {
-			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			if !roster.IsText(v) {
 				return roster.Invalidf("", "the request holds a value that is not text (invalid UTF-8, or a NUL character)")
 			}
 		}

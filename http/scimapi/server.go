@@ -5,6 +5,7 @@
 package scimapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -164,6 +165,9 @@ func (s *Server) authenticated(h handler) http.Handler {
 			}
 		}
 		if err == nil {
+			if slot, ok := r.Context().Value(directoryKey{}).(*string); ok {
+				*slot = c.tenant.DirectoryID
+			}
 			r = r.WithContext(roster.WithActor(r.Context(), "directory:"+c.tenant.DirectoryID))
 			err = h(w, r, c)
 		}
@@ -172,6 +176,17 @@ func (s *Server) authenticated(h handler) http.Handler {
 		}
 		answered = true
 	})
+}
+
+type directoryKey struct{}
+
+// WithDirectorySlot returns r with a place where the SCIM API puts the
+// directory a request authenticated for, and that place: metrics label
+// requests with it. A directory ID taken from the path instead would let
+// any client make up series (and invalid UTF-8 makes Prometheus panic).
+func WithDirectorySlot(r *http.Request) (*http.Request, *string) {
+	slot := new(string)
+	return r.WithContext(context.WithValue(r.Context(), directoryKey{}, slot)), slot
 }
 
 // statusWriter remembers the status of a response for the request log.

@@ -40,9 +40,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-// observe records one finished request. It runs after the handlers, when
-// the routers have put the matched pattern and path values on r.
-func (m *metrics) observe(r *http.Request, status int, elapsed time.Duration) {
+// observe records one finished request of directory dir ("" unless it
+// authenticated for one). It runs after the handlers, when the routers
+// have put the matched pattern on r. Every label comes from a fixed set
+// or from the store, never from what the client typed.
+func (m *metrics) observe(r *http.Request, status int, dir string, elapsed time.Duration) {
 	route := r.Pattern
 	if _, path, ok := strings.Cut(route, " "); ok {
 		route = path // the method has a label of its own
@@ -50,9 +52,15 @@ func (m *metrics) observe(r *http.Request, status int, elapsed time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status), r.PathValue("dir")).Inc()
-	m.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+	method := r.Method
+	if !knownMethods[method] {
+		method = "other"
+	}
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status), dir).Inc()
+	m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }
+
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true}
 
 // RegisterDB exports a database pool's statistics (open, in use, waits)
 // as go_sql_* series labelled db_name="roster_<name>".

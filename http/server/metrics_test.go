@@ -50,6 +50,16 @@ func TestMetrics(t *testing.T) {
 	get(base+"/Users", true)
 	get(base+"/Users/nope", true)
 	get(base+"/Users", false)
+	// Made-up directories, methods and paths that are not text must not
+	// become series (nor make the label code panic).
+	get("/scim/v2/directories/made-up-"+strings.Repeat("x", 3)+"/Users", true)
+	get("/scim/v2/directories/%ff/Users", true)
+	req, _ := http.NewRequest("BREW", srv.URL+base+"/Users", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatalf("a request with an unknown method broke the connection: %v", err)
+	} else {
+		resp.Body.Close()
+	}
 	status, body := get("/metrics", false)
 	if status != 200 {
 		t.Fatalf("/metrics: %d", status)
@@ -57,8 +67,10 @@ func TestMetrics(t *testing.T) {
 	for _, want := range []string{
 		`roster_http_requests_total{directory="` + dir.ID + `",method="GET",route="/scim/v2/directories/{dir}/Users",status="200"} 2`,
 		`roster_http_requests_total{directory="` + dir.ID + `",method="GET",route="/scim/v2/directories/{dir}/Users/{id}",status="404"} 1`,
-		`roster_http_requests_total{directory="` + dir.ID + `",method="GET",route="/scim/v2/directories/{dir}/Users",status="401"} 1`,
-		`roster_http_request_duration_seconds_count{method="GET",route="/scim/v2/directories/{dir}/Users"} 3`,
+		// Unauthenticated: no directory label, whatever the path says.
+		`roster_http_requests_total{directory="",method="GET",route="/scim/v2/directories/{dir}/Users",status="401"} 2`,
+		`roster_http_requests_total{directory="",method="other",route="/scim/v2/directories/{dir}/Users",status="401"} 1`,
+		`roster_http_request_duration_seconds_count{method="GET",route="/scim/v2/directories/{dir}/Users"} 4`,
 		`go_sql_max_open_connections{db_name="roster_write"} 1`,
 		`roster_http_requests_in_flight 1`, // the /metrics request itself
 	} {
@@ -66,7 +78,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if strings.Contains(body, "/Users/nope") {
-		t.Error("a resource ID became a label")
+	if strings.Contains(body, "/Users/nope") || strings.Contains(body, "made-up") || strings.Contains(body, "BREW") {
+		t.Error("something the client typed became a label")
 	}
 }

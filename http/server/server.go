@@ -75,9 +75,9 @@ func routes(c Config) *http.ServeMux {
 	if c.RequestLog != nil {
 		record = c.RequestLog.Record
 	}
-	mux.Handle(scimapi.Prefix, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger,
-		RateLimit: c.RateLimit, RateBurst: c.RateBurst, Record: record}))
-	mux.Handle(adminapi.Prefix, adminapi.New(adminapi.Config{Store: c.Store, Logger: c.Logger, Verifier: c.Verifier}))
+	mux.Handle(scimapi.Prefix, textPath(c.Logger, httperr.WriteSCIM, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL,
+		Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Record: record})))
+	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, Logger: c.Logger, Verifier: c.Verifier})))
 	// A SCIM client pointed at the wrong URL (the server's root plus
 	// /scim/v2, say) gets a SCIM error that says where directories live.
 	mux.HandleFunc("/scim/", func(w http.ResponseWriter, r *http.Request) {
@@ -103,6 +103,19 @@ func routes(c Config) *http.ServeMux {
 	// static files, the front page, and an HTML 404 for unknown paths.
 	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier}))
 	return mux
+}
+
+// textPath refuses, with an error written by writeErr, a request whose
+// path is not text: such a path names nothing, and IDs that are not text
+// must not reach the store (PostgreSQL would answer with an error).
+func textPath(log *slog.Logger, writeErr func(http.ResponseWriter, *http.Request, *slog.Logger, error), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !roster.IsText(r.URL.Path) {
+			writeErr(w, r, log, roster.Invalidf("", "the URL path %q is not text (invalid UTF-8, or a NUL character)", r.URL.Path))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -155,6 +168,7 @@ func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		r, dir := scimapi.WithDirectorySlot(r)
 		if m != nil {
 			m.inflight.Inc()
 		}
@@ -166,7 +180,7 @@ func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 			}
 			if m != nil {
 				m.inflight.Dec()
-				m.observe(r, status, time.Since(start))
+				m.observe(r, status, *dir, time.Since(start))
 			}
 			level := slog.LevelInfo
 			if status >= 500 || aborted != nil {
