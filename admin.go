@@ -1,6 +1,16 @@
 package roster
 
-import "time"
+import (
+	"net/mail"
+	"time"
+)
+
+// IsEmailAddress reports whether s is a bare email address, as people type
+// one (name@example.com: no display name, no angle brackets).
+func IsEmailAddress(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Name == "" && addr.Address == s
+}
 
 // Admin is a person who administers an organization: in the console, or
 // with admin API tokens for scripts and applications. Every admin action

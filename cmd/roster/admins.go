@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"os"
 	"strings"
 	"time"
@@ -38,8 +37,7 @@ const consoleNote = "Opening the link shows a Sign in button; pressing it spends
 // adminEmail checks --email: a bare address, as people type it.
 func adminEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Name != "" || addr.Address != s {
+	if !roster.IsEmailAddress(s) {
 		return "", roster.Errorf(roster.EInvalid, "", "--email %q is not an email address: give it bare, as name@example.com", s)
 	}
 	return s, nil

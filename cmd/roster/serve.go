@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -78,6 +79,12 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 			server.RegisterDB(reg, name, db)
 		}
 	}
+	// With no organization yet, the console offers a setup page behind a
+	// token only this output shows.
+	var setupToken string
+	if orgs, err := st.Orgs(ctx); err == nil && len(orgs) == 0 {
+		setupToken = rand.Text()
+	}
 	requests := server.NewRequestLog(st, log, server.DefaultRetention)
 	defer requests.Close()
 	h := server.Handler(server.Config{
@@ -90,6 +97,7 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 		RateBurst:  *rateBurst,
 		Verifier:   ver,
 		RequestLog: requests,
+		SetupToken: setupToken,
 	})
 	if *debugAddr != "" {
 		go func() {
@@ -114,11 +122,12 @@ func cmdServe(ctx context.Context, c *cli, args []string) error {
 
 	fmt.Fprintf(c.stdout, "Roster %s listening on %s (database %s)\n", version, public, redactDSN(c.db))
 	fmt.Fprintf(c.stdout, "Console: %s/\n", public)
-	if orgs, err := st.Orgs(ctx); err == nil && len(orgs) == 0 {
-		fmt.Fprintf(c.stdout, "\nNo organization yet. Next, in another terminal:\n")
+	if setupToken != "" {
+		fmt.Fprintf(c.stdout, "\nNo organization yet. Open this link to create the first one and its admin (it works once):\n")
+		fmt.Fprintf(c.stdout, "  %s/setup/%s\n", public, setupToken)
+		fmt.Fprintf(c.stdout, "Or, in another terminal:\n")
 		fmt.Fprintf(c.stdout, "  roster org create --name \"Acme\" --db %s\n", c.db)
 		fmt.Fprintf(c.stdout, "  roster admin create --org ORG_ID --email you@acme.com --db %s --base-url %s\n", c.db, public)
-		fmt.Fprintf(c.stdout, "then open the sign-in link it prints, and create a directory in the console.\n")
 	}
 
 	select {

@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -45,6 +46,9 @@ type Config struct {
 	Logger    *slog.Logger
 	Verifier  *domains.Verifier // checks domains on "Verify now"
 	Now       func() time.Time
+	// SetupToken, when set, opens /setup/{token}: the page that creates
+	// the first organization and its admin (see setup.go).
+	SetupToken string
 }
 
 // Console serves the console's pages.
@@ -57,14 +61,17 @@ type Console struct {
 	now      func() time.Time
 	pages    map[string]*template.Template
 	throttle *throttle
-	mux      *http.ServeMux
-	handler  http.Handler
+	// setupToken opens the first-run page; setupMu serializes setups.
+	setupToken string
+	setupMu    sync.Mutex
+	mux        *http.ServeMux
+	handler    http.Handler
 }
 
 // New returns the console for c.
 func New(c Config) *Console {
 	s := &Console{store: c.Store, public: strings.TrimRight(c.PublicURL, "/"), log: c.Logger, verifier: c.Verifier, now: c.Now,
-		throttle: newThrottle(), mux: http.NewServeMux()}
+		throttle: newThrottle(), setupToken: c.SetupToken, mux: http.NewServeMux()}
 	s.secure = strings.HasPrefix(s.public, "https://")
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -126,6 +133,8 @@ func (s *Console) routes() {
 	static, _ := fs.Sub(files, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(http.FileServerFS(static))))
 	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.HandleFunc("GET /setup/{token}", s.setupForm)
+	s.mux.HandleFunc("POST /setup/{token}", s.setup)
 
 	o := "/orgs/{org}"
 	s.mux.HandleFunc("GET "+o+"/signin", s.signInForm)

@@ -689,3 +689,58 @@ func testConflictsAndUnlinking(t *testing.T, f *fixture) {
 	// A local user or group has nothing to unlink from.
 	wantPage(t, b.post(f.path("users", annID, "unlink"), url.Values{"csrf": {csrf}}), http.StatusConflict)
 }
+
+// TestFirstRunSetup: with no organization, the setup link (and only it)
+// creates the first organization and its admin, who is signed in; then
+// the link is spent.
+func TestFirstRunSetup(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	must(t, err)
+	defer st.Close()
+	const token = "the-setup-token-serve-printed"
+	srv := httptest.NewServer(server.Handler(server.Config{Store: st, PublicURL: "http://roster.test", SetupToken: token}))
+	defer srv.Close()
+	b := (&fixture{t: t, srv: srv}).browser()
+
+	wantPage(t, b.get("/setup/guessed"), http.StatusNotFound)
+	form := b.get("/setup/" + token)
+	wantPage(t, form, http.StatusOK, "Set up Roster", `autocomplete="new-password"`)
+	csrf := b.csrf(form)
+	post := func(values url.Values) page {
+		values.Set("csrf", csrf)
+		return b.post("/setup/"+token, values)
+	}
+	wantPage(t, post(url.Values{"org": {"Acme"}, "email": {"Root <root@acme.test>"}, "password": {adminPassword}, "confirm": {adminPassword}}),
+		http.StatusBadRequest, "Give your email address")
+	wantPage(t, post(url.Values{"org": {"Acme"}, "email": {"root@acme.test"}, "password": {"short"}, "confirm": {"short"}}),
+		http.StatusBadRequest, "at least 12")
+	wantPage(t, post(url.Values{"org": {"Acme"}, "email": {"root@acme.test"}, "password": {adminPassword}, "confirm": {adminPassword + "!"}}),
+		http.StatusBadRequest, "The two passwords differ")
+	if orgs, _ := st.Orgs(ctx); len(orgs) != 0 {
+		t.Fatalf("refused setups created %d organizations", len(orgs))
+	}
+
+	p := post(url.Values{"org": {" Acme "}, "email": {"root@acme.test"}, "password": {adminPassword}, "confirm": {adminPassword}})
+	orgs, _ := st.Orgs(ctx)
+	if p.status != http.StatusSeeOther || len(orgs) != 1 || orgs[0].Name != "Acme" || p.location() != "/orgs/"+orgs[0].ID+"/" {
+		t.Fatalf("setup: %d to %q, organizations %+v\n%s", p.status, p.location(), orgs, p.body)
+	}
+	wantPage(t, b.get(p.location()), http.StatusOK, "Acme is set up, and you are signed in", "root@acme.test")
+	if a, err := st.AdminByEmail(ctx, orgs[0].ID, "root@acme.test"); err != nil || a.PasswordHash == "" {
+		t.Errorf("the first admin: %+v, %v", a, err)
+	}
+
+	// Spent: the link no longer opens, nor sets up another organization.
+	wantPage(t, b.get("/setup/"+token), http.StatusConflict, "set up already")
+	wantPage(t, post(url.Values{"org": {"Evil"}, "email": {"x@evil.test"}, "password": {adminPassword}, "confirm": {adminPassword}}), http.StatusConflict)
+	if orgs, _ := st.Orgs(ctx); len(orgs) != 1 {
+		t.Errorf("%d organizations after a second setup", len(orgs))
+	}
+	// Without a token (an installation that has organizations), no setup.
+	other := httptest.NewServer(server.Handler(server.Config{Store: st, PublicURL: "http://roster.test"}))
+	defer other.Close()
+	if res, err := http.Get(other.URL + "/setup/"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("/setup/ without a token: %v %v", res, err)
+	}
+}

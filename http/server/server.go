@@ -45,6 +45,8 @@ type Config struct {
 	// RequestLog, when set, records every directory's requests for the
 	// console.
 	RequestLog *RequestLog
+	// SetupToken opens the console's first-run page; see console.Config.
+	SetupToken string
 }
 
 // Handler returns the whole HTTP surface.
@@ -101,7 +103,8 @@ func routes(c Config) *http.ServeMux {
 	})
 	// The console takes everything else: its pages under /orgs/, its
 	// static files, the front page, and an HTML 404 for unknown paths.
-	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier}))
+	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier,
+		SetupToken: c.SetupToken}))
 	return mux
 }
 
