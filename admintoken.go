@@ -25,6 +25,15 @@ func NewAdminTokenSecret() (secret string, t AdminToken) {
 	return secret, AdminToken{Prefix: AdminTokenPrefix(secret), Hash: HashTokenSecret(secret)}
 }
 
+// NewSignInLink returns the secret and token of a fresh one-time sign-in
+// link for admin, working for AdminSignInLifetime from now.
+func NewSignInLink(admin *Admin, now time.Time) (string, AdminToken) {
+	secret, t := NewAdminTokenSecret()
+	t.OrgID, t.AdminID, t.Kind, t.Name = admin.OrgID, admin.ID, AdminSignIn, "sign-in link"
+	t.Expires = now.Add(AdminSignInLifetime).UTC().Truncate(time.Second)
+	return secret, t
+}
+
 // ParseAdminTokenSecret checks a presented admin secret's shape and
 // checksum and returns its lookup prefix, for Store.AdminTokensByPrefix.
 // ok is false for anything that cannot be an admin token, directory tokens

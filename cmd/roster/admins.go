@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/console"
 	"github.com/rosterhq/roster/password"
 )
 
@@ -18,11 +19,8 @@ import (
 var stdin io.Reader = os.Stdin
 
 // signInURL is the console page that spends a one-time sign-in link.
-// signInURL is where an admin uses a one-time sign-in link. The
-// organization is in the path because admin tokens are looked up per
-// organization.
 func (c *cli) signInURL(orgID, secret string) string {
-	return c.publicURL() + "/orgs/" + orgID + "/signin/" + secret
+	return console.SignInURL(c.publicURL(), orgID, secret)
 }
 
 // adminAPIURL is the root of the admin API that admin API tokens open.
@@ -76,9 +74,7 @@ func hashPassword(c *cli) (string, error) {
 
 // newSignInLink stores a fresh one-time sign-in link for the admin.
 func newSignInLink(ctx context.Context, st store, a *roster.Admin) (string, roster.AdminToken, error) {
-	secret, tok := roster.NewAdminTokenSecret()
-	tok.OrgID, tok.AdminID, tok.Kind, tok.Name = a.OrgID, a.ID, roster.AdminSignIn, "sign-in link"
-	tok.Expires = time.Now().Add(roster.AdminSignInLifetime).UTC().Truncate(time.Second)
+	secret, tok := roster.NewSignInLink(a, time.Now())
 	if err := st.CreateAdminToken(cliCtx(ctx), &tok); err != nil {
 		return "", roster.AdminToken{}, err
 	}

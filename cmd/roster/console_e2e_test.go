@@ -392,11 +392,18 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Errorf("the CSV export %s answered %q:\n%.300s\nwant 200 text/csv with a header row and the events", csvHref, head, csvBody)
 	}
 
+	// The admins, with the one signed in.
+	b.open(orgURL + "/admins")
+	if row := b.text("main table tbody th"); !strings.Contains(row, email) || !strings.Contains(row, "(you)") {
+		t.Errorf("the Admins page's first admin is %q, want %s (you)", row, email)
+	}
+	b.screenshot("admins")
+
 	// 9. On a phone: every page fits the screen's width; wide tables
 	// scroll within themselves, not the page.
 	b.do("emulating a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	for _, path := range []string{"/", "/domains", "/directories", "/directories/" + dirID, "/users", "/users/" + aliceID,
-		"/groups", "/groups/" + fmt.Sprint(group["id"]), "/products", "/products/jira", "/activity"} {
+		"/groups", "/groups/" + fmt.Sprint(group["id"]), "/products", "/products/jira", "/activity", "/admins"} {
 		b.open(orgURL + path)
 		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))
 		if err != nil {

@@ -171,6 +171,11 @@ func (s *Console) routes() {
 	h("GET "+o+"/products/{product}", s.product)
 	h("POST "+o+"/products/{product}/grants", s.grant)
 	h("POST "+o+"/products/{product}/grants/{group}/revoke", s.revoke)
+	h("GET "+o+"/admins", s.admins)
+	h("POST "+o+"/admins", s.addAdmin)
+	h("POST "+o+"/admins/{admin}/signin-link", s.newSignInLink)
+	h("POST "+o+"/admins/{admin}/signout", s.signOutAdmin)
+	h("POST "+o+"/password", s.changePassword)
 	h("GET "+o+"/activity", s.activity)
 	h("GET "+o+"/activity/export", s.exportActivity)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

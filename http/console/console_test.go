@@ -744,3 +744,70 @@ func TestFirstRunSetup(t *testing.T) {
 		t.Errorf("/setup/ without a token: %v %v", res, err)
 	}
 }
+
+var signInLinkField = regexp.MustCompile(`<code id="signin-link" class="secret">([^<]+)</code>`)
+
+// TestAdmins: an admin adds another with a one-time link, which signs the
+// new admin in once; passwords are set and changed; a new link replaces
+// the unused one; an admin is signed out everywhere.
+func TestAdmins(t *testing.T) {
+	f := newFixture(t)
+	root := f.browser()
+	csrf := root.signIn()
+
+	wantPage(t, root.post(f.path("admins"), url.Values{"csrf": {csrf}, "email": {"not an address"}}), http.StatusBadRequest)
+	p := root.post(f.path("admins"), url.Values{"csrf": {csrf}, "email": {"ops@acme.test"}})
+	wantPage(t, p, http.StatusOK, "ops@acme.test is an admin", "shown only this once")
+	link := signInLinkField.FindStringSubmatch(p.body)[1]
+	if !strings.HasPrefix(link, f.srv.URL+f.path("signin", roster.AdminSecretPrefix)) {
+		t.Fatalf("sign-in link %q", link)
+	}
+	wantPage(t, root.post(f.path("admins"), url.Values{"csrf": {csrf}, "email": {"OPS@acme.test"}}), http.StatusConflict)
+
+	// A new link replaces the unused one.
+	ops, err := f.store.AdminByEmail(context.Background(), f.org.ID, "ops@acme.test")
+	must(t, err)
+	p = root.post(f.path("admins", ops.ID, "signin-link"), url.Values{"csrf": {csrf}})
+	wantPage(t, p, http.StatusOK, "New sign-in link for ops@acme.test", "earlier unused links (1) no longer work")
+	stale, link := link, signInLinkField.FindStringSubmatch(p.body)[1]
+	opsBrowser := f.browser()
+	spend := func(link string) page {
+		path := strings.TrimPrefix(link, f.srv.URL)
+		return opsBrowser.post(path, url.Values{"csrf": {opsBrowser.csrf(opsBrowser.get(path))}})
+	}
+	wantPage(t, spend(stale), http.StatusUnauthorized, "does not work")
+	if p := spend(link); p.status != http.StatusSeeOther {
+		t.Fatalf("spending the new link: %d\n%s", p.status, p.body)
+	}
+
+	// The new admin sets a password (there is no current one to give).
+	opsCSRF := opsBrowser.csrf(opsBrowser.get(f.path("admins")))
+	wantPage(t, opsBrowser.get(f.path("admins")), http.StatusOK, "ops@acme.test <span class=\"muted\">(you)</span>", "Set a password")
+	p = opsBrowser.post(f.path("password"), url.Values{"csrf": {opsCSRF}, "password": {"a long new passphrase"}, "confirm": {"a long new passphrase"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("setting a password: %d\n%s", p.status, p.body)
+	}
+	fresh := f.browser()
+	form := fresh.get(f.path("signin"))
+	if p := fresh.post(f.path("signin"), url.Values{"csrf": {fresh.csrf(form)}, "email": {"ops@acme.test"}, "password": {"a long new passphrase"}}); p.status != http.StatusSeeOther {
+		t.Errorf("signing in with the new password: %d", p.status)
+	}
+
+	// Changing a password needs the current one.
+	wantPage(t, root.post(f.path("password"), url.Values{"csrf": {csrf}, "current": {"wrong"}, "password": {"another long passphrase"}, "confirm": {"another long passphrase"}}),
+		http.StatusForbidden, "current password is wrong")
+	wantPage(t, root.post(f.path("password"), url.Values{"csrf": {csrf}, "current": {adminPassword}, "password": {"another long passphrase"}, "confirm": {"different"}}),
+		http.StatusBadRequest, "differ")
+
+	// Signing ops out everywhere ends both of their sessions.
+	wantPage(t, root.get(f.path("admins")), http.StatusOK, "<td>2</td>")
+	if p := root.post(f.path("admins", ops.ID, "signout"), url.Values{"csrf": {csrf}}); p.status != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere: %d", p.status)
+	}
+	wantPage(t, root.get(f.path("admins")), http.StatusOK, "ops@acme.test is signed out of 2 sessions")
+	for _, b := range []*browser{opsBrowser, fresh} {
+		if p := b.get(f.path() + "/"); p.status != http.StatusSeeOther {
+			t.Errorf("a signed-out session still opens the console: %d", p.status)
+		}
+	}
+}
