@@ -55,6 +55,13 @@ type Request struct {
 	Error       string // the error's detail for a failed request
 }
 
+// RequestCount is a directory's requests in one hour.
+type RequestCount struct {
+	Hour     time.Time // the hour's start, UTC
+	Requests int
+	Errors   int
+}
+
 // RequestStats sums a directory's requests since a time.
 type RequestStats struct {
 	Total  int

@@ -179,13 +179,20 @@ type Store interface {
 	// FindEvents lists the organization's events that match f, newest
 	// first.
 	FindEvents(ctx context.Context, orgID string, f EventFilter, limit int) ([]Event, error)
-	// AppendRequests records requests of identity providers; each carries
-	// its organization and directory. PruneRequests forgets those before
-	// a time.
+	// AppendRequests records requests of identity providers (each carries
+	// its organization and directory) and counts them per hour.
 	AppendRequests(ctx context.Context, reqs []Request) error
-	PruneRequests(ctx context.Context, before time.Time) error
-	Requests(ctx context.Context, orgID, dirID string, limit int) ([]Request, error)
+	// PruneRequests forgets requests and counts before a time, and keeps
+	// at most keep successful and keep failed requests per directory, so
+	// that the log stays small however busy identity providers are.
+	PruneRequests(ctx context.Context, before time.Time, keep int) error
+	// Requests lists a directory's latest requests, newest first; only
+	// the failed ones (4xx, 5xx) with failedOnly.
+	Requests(ctx context.Context, orgID, dirID string, failedOnly bool, limit int) ([]Request, error)
+	// RequestStats sums a directory's requests from the hour of since on,
+	// with its latest request; RequestCounts gives the sums per hour.
 	RequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*RequestStats, error)
+	RequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]RequestCount, error)
 
 	// Events returns up to limit events of the organization after seq, oldest
 	// first.

@@ -404,6 +404,17 @@ func testAdminFlow(t *testing.T, f *fixture) {
 	wantPage(t, b.get(f.path()+"/"), http.StatusOK, "<strong>2</strong> users", "<strong>1</strong> deactivated", "<strong>1</strong> managed", "Okta", "400 failed")
 	wantPage(t, b.get(f.path("directories", dir.ID)), http.StatusOK, "Okta", "4 requests", "<strong>1</strong> error (",
 		"GET /Users?filter=userName eq", "Roster could not understand the identity provider&#39;s filter", "invalidFilter", "2 users", "1 group")
+	// One hour of the chart holds them all; failures only, on request.
+	p = b.get(f.path("directories", dir.ID))
+	if bars := regexp.MustCompile(`<title>\d\d:00 UTC: 4 requests, 1 error</title>`).FindAllString(p.body, -1); len(bars) != 1 {
+		t.Errorf("the chart has %d hours with the 4 requests and the error, want 1:\n%s", len(bars), p.body)
+	}
+	wantPage(t, p, http.StatusOK, "Show failures only")
+	failedOnly := b.get(f.path("directories", dir.ID) + "?failed=1")
+	wantPage(t, failedOnly, http.StatusOK, "The last 1 failed requests", "GET /Users?filter=userName eq", "Show all requests")
+	if strings.Contains(failedOnly.body, "POST /Users") {
+		t.Error("the failures-only log lists a successful request")
+	}
 	wantPage(t, b.get(f.path("users")+"?managed=managed"), http.StatusOK, "1 user", "ann@acme.test")
 	if p := b.get(f.path("users") + "?active=deactivated"); strings.Contains(p.body, "ann@acme.test") || !strings.Contains(p.body, "ben@partner.test") {
 		t.Errorf("deactivated filter:\n%s", p.body)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -154,10 +155,44 @@ func (s *Console) createDirectory(w http.ResponseWriter, r *http.Request, a *ses
 // directoryPage is a directory's health, tokens and request log.
 type directoryPage struct {
 	directoryHealth
-	Requests []requestRow
-	Users    int
-	Groups   int
-	Domains  []string
+	Hours      []hourBar // the last 24 hours, oldest first
+	FailedOnly bool      // the request log shows failures only
+	Requests   []requestRow
+	Users      int
+	Groups     int
+	Domains    []string
+}
+
+// hourBar is one hour of the health chart, scaled to chartHeight.
+type hourBar struct {
+	roster.RequestCount
+	X, Height, ErrorHeight int
+	Label                  string
+}
+
+const chartHeight = 60
+
+// hourBars lays out a day of hourly counts as bars, an empty hour included.
+func hourBars(counts []roster.RequestCount, now time.Time) []hourBar {
+	first := now.UTC().Truncate(time.Hour).Add(-23 * time.Hour)
+	bars := make([]hourBar, 24)
+	peak := 1
+	for i := range bars {
+		bars[i].Hour, bars[i].X = first.Add(time.Duration(i)*time.Hour), i*10
+	}
+	for _, c := range counts {
+		if i := int(c.Hour.Sub(first) / time.Hour); i >= 0 && i < 24 {
+			bars[i].Requests, bars[i].Errors = c.Requests, c.Errors
+			peak = max(peak, c.Requests)
+		}
+	}
+	for i := range bars {
+		b := &bars[i]
+		b.Height = (b.Requests*chartHeight + peak - 1) / peak
+		b.ErrorHeight = (b.Errors*chartHeight + peak - 1) / peak
+		b.Label = fmt.Sprintf("%s UTC: %s, %s", b.Hour.Format("15:04"), plural(b.Requests, "request"), plural(b.Errors, "error"))
+	}
+	return bars
 }
 
 type requestRow struct {
@@ -186,8 +221,13 @@ func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, er
 	if err != nil {
 		return nil, err
 	}
-	p := &directoryPage{directoryHealth: h}
-	reqs, err := s.store.Requests(ctx, a.org.ID, d.ID, requestLogRows)
+	p := &directoryPage{directoryHealth: h, FailedOnly: r.URL.Query().Get("failed") == "1"}
+	counts, err := s.store.RequestCounts(ctx, a.org.ID, d.ID, s.now().Add(-23*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	p.Hours = hourBars(counts, s.now())
+	reqs, err := s.store.Requests(ctx, a.org.ID, d.ID, p.FailedOnly, requestLogRows)
 	if err != nil {
 		return nil, err
 	}

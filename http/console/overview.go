@@ -30,7 +30,7 @@ const expiryWarning = 30 * 24 * time.Hour
 
 func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, error) {
 	h := directoryHealth{Directory: d, BaseURL: s.baseURL(d.ID)}
-	stats, err := s.store.RequestStats(r.Context(), d.OrgID, d.ID, s.now().Add(-24*time.Hour))
+	stats, err := s.store.RequestStats(r.Context(), d.OrgID, d.ID, s.now().Add(-23*time.Hour))
 	if err != nil {
 		return h, err
 	}

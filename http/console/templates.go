@@ -48,6 +48,7 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	},
+	"sub": func(a, b int) int { return a - b },
 	"percent": func(part, whole int) string {
 		if whole == 0 {
 			return "0%"

@@ -14,7 +14,8 @@ import (
 // batches by one goroutine, so that recording costs a request nothing but a
 // channel send; when the queue is full (the database is slower than the
 // traffic) entries are dropped and counted rather than slowing provisioning
-// down. Entries older than the retention are pruned as it goes.
+// down. Every hour it prunes entries older than the retention, and all but
+// the latest keepRequests successes and failures of each directory.
 type RequestLog struct {
 	store     roster.Store
 	log       *slog.Logger
@@ -36,6 +37,10 @@ const (
 	flushEvery       = time.Second
 	pruneEvery       = time.Hour
 	DefaultRetention = 7 * 24 * time.Hour
+	// keepRequests is how many successful, and how many failed, requests
+	// of each directory the log keeps at most; hourly counts keep the
+	// figures exact beyond it.
+	keepRequests = 10_000
 )
 
 // NewRequestLog starts a request log writing to st. Close stops it.
@@ -95,7 +100,7 @@ func (l *RequestLog) run() {
 		case <-flush.C:
 			write()
 		case <-prune.C:
-			if err := l.store.PruneRequests(context.Background(), time.Now().Add(-l.retention)); err != nil {
+			if err := l.store.PruneRequests(context.Background(), time.Now().Add(-l.retention), keepRequests); err != nil {
 				l.log.Warn("could not prune the request log", "err", err)
 			}
 		case <-l.stop:

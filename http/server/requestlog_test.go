@@ -74,7 +74,7 @@ func TestRequestLog(t *testing.T) {
 	}
 	log.Close()
 
-	got, err := st.Requests(ctx, org.ID, dir.ID, 10)
+	got, err := st.Requests(ctx, org.ID, dir.ID, false, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

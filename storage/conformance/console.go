@@ -191,6 +191,7 @@ func testDeleteDirectory(t *testing.T, s roster.Store) {
 	must(t, s.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "t", DirectoryID: okta.DirectoryID}))
 	before, err := s.OrgGroup(ctx, f.org.ID, local.ID)
 	must(t, err)
+	must(t, s.AppendRequests(ctx, []roster.Request{{OrgID: f.org.ID, DirectoryID: okta.DirectoryID, Time: time.Now(), Method: "GET", Path: "/Users", Status: 200}}))
 
 	_, _, err = s.DeleteDirectory(ctx, other.org.ID, okta.DirectoryID)
 	wantCode(t, err, roster.ENotFound)
@@ -204,6 +205,9 @@ func testDeleteDirectory(t *testing.T, s roster.Store) {
 		t.Errorf("the deleted directory still has tokens: %+v", toks)
 	}
 	wantCode(t, errOf(s.FindUser(ctx, f.org.ID, cat.ID)), roster.ENotFound)
+	if st, _ := s.RequestStats(ctx, f.org.ID, okta.DirectoryID, time.Time{}); st.Total != 0 || st.Last != nil {
+		t.Errorf("the deleted directory's requests remain: %+v", st)
+	}
 	if got, err := s.MembersPage(ctx, f.org.ID, local.ID, "", "", 10); err != nil || len(got) != 1 || got[0].ID != ann.ID {
 		t.Errorf("local group's members = %+v, %v; want only ann", got, err)
 	}
@@ -336,7 +340,7 @@ func testRequestLog(t *testing.T, s roster.Store) {
 	}))
 	must(t, s.AppendRequests(ctx, []roster.Request{req(time.Minute, 204, "/Groups/g1")}))
 
-	got, err := s.Requests(ctx, f.org.ID, f.dir.ID, 3)
+	got, err := s.Requests(ctx, f.org.ID, f.dir.ID, false, 3)
 	must(t, err)
 	if len(got) != 3 || got[0].Path != "/Groups/g1" || got[2].Status != 400 || got[2].Error != "userName is required" {
 		t.Fatalf("Requests = %+v, want the newest three", got)
@@ -345,7 +349,10 @@ func testRequestLog(t *testing.T, s roster.Store) {
 		r.Method != "POST" || r.OrgID != f.org.ID || r.DirectoryID != f.dir.ID {
 		t.Errorf("request read back = %+v", r)
 	}
-	if r, _ := s.Requests(ctx, other.org.ID, f.dir.ID, 10); len(r) != 0 {
+	if failed, _ := s.Requests(ctx, f.org.ID, f.dir.ID, true, 10); len(failed) != 1 || failed[0].Status != 400 {
+		t.Errorf("failed requests = %+v, want the one 400", failed)
+	}
+	if r, _ := s.Requests(ctx, other.org.ID, f.dir.ID, false, 10); len(r) != 0 {
 		t.Errorf("another organization reads our directory's requests: %+v", r)
 	}
 	st, err := s.RequestStats(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour))
@@ -353,9 +360,49 @@ func testRequestLog(t *testing.T, s roster.Store) {
 	if st.Total != 3 || st.Errors != 1 || st.Last == nil || st.Last.Path != "/Groups/g1" {
 		t.Errorf("stats for a day = %+v", st)
 	}
-	must(t, s.PruneRequests(ctx, now.Add(-24*time.Hour)))
+	if st, _ := s.RequestStats(ctx, other.org.ID, f.dir.ID, time.Time{}); st.Total != 0 || st.Last != nil {
+		t.Errorf("another organization reads our directory's stats: %+v", st)
+	}
+	// Counted by the hour: three hours with requests in the last day.
+	counts, err := s.RequestCounts(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour))
+	must(t, err)
+	var hours []string
+	sum := 0
+	for _, c := range counts {
+		hours = append(hours, c.Hour.Format("15:04"))
+		sum += c.Requests
+		if c.Hour.Minute() != 0 || c.Hour.Location() != time.UTC {
+			t.Errorf("an hour that is not one: %v", c.Hour)
+		}
+	}
+	if sum != 3 || len(counts) < 2 || counts[0].Errors != 1 {
+		t.Errorf("RequestCounts = %+v (%v), want the day's 3 requests by hour, the first hour's one failed", counts, hours)
+	}
+
+	// Pruning: by age, then down to the latest of each kind.
+	must(t, s.PruneRequests(ctx, now.Add(-24*time.Hour), 100))
 	if st, _ := s.RequestStats(ctx, f.org.ID, f.dir.ID, time.Time{}); st.Total != 3 {
 		t.Errorf("after pruning, all-time total = %d, want 3", st.Total)
+	}
+	if all, _ := s.Requests(ctx, f.org.ID, f.dir.ID, false, 10); len(all) != 3 {
+		t.Errorf("after pruning by age, %d requests remain, want 3", len(all))
+	}
+	var burst []roster.Request
+	for i := range 5 {
+		burst = append(burst, req(time.Duration(i)*time.Second, 200, "/Users"), req(time.Duration(i)*time.Second, 409, "/Users"))
+	}
+	must(t, s.AppendRequests(ctx, burst))
+	must(t, s.PruneRequests(ctx, now.Add(-24*time.Hour), 2))
+	kept, _ := s.Requests(ctx, f.org.ID, f.dir.ID, false, 100)
+	failed, _ := s.Requests(ctx, f.org.ID, f.dir.ID, true, 100)
+	if len(kept) != 4 || len(failed) != 2 || kept[0].Status != 409 || kept[1].Status != 200 {
+		t.Errorf("after keeping 2 of each kind: %d requests, %d failed; want 4 and 2", len(kept), len(failed))
+	}
+	if st, _ := s.RequestStats(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour)); st.Total != 13 || st.Errors != 6 {
+		t.Errorf("the counts lost pruned requests: %+v, want 13 requests, 6 errors", st)
+	}
+	if r, _ := s.Requests(ctx, other.org.ID, other.dir.ID, false, 10); len(r) != 1 {
+		t.Errorf("pruning our directory touched another's: %d requests", len(r))
 	}
 	empty := f.addDirectory(t, s, "Quiet")
 	if st, err := s.RequestStats(ctx, f.org.ID, empty.ID, time.Time{}); err != nil || st.Total != 0 || st.Last != nil {

@@ -211,6 +211,8 @@ func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, 
 			`DELETE FROM tokens WHERE org_id = ? AND directory_id = ?`,
 			`UPDATE domains SET directory_id = NULL WHERE org_id = ? AND directory_id = ?`,
 			`DELETE FROM directory_counts WHERE directory_id IN (SELECT id FROM directories WHERE org_id = ? AND id = ?)`,
+			`DELETE FROM request_log WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM request_counts WHERE org_id = ? AND directory_id = ?`,
 			`DELETE FROM directories WHERE org_id = ? AND id = ?`,
 		} {
 			if _, err := t.exec(ctx, q, orgID, dirID); err != nil {
@@ -266,6 +268,26 @@ func (s *Store) AppendRequests(ctx context.Context, reqs []roster.Request) error
 	if len(reqs) == 0 {
 		return nil
 	}
+	type key struct {
+		dir  string
+		hour int64
+	}
+	counts := map[key]*roster.RequestCount{}
+	orgs := map[string]string{}
+	var keys []key
+	for _, r := range reqs {
+		k := key{r.DirectoryID, hourOf(r.Time)}
+		c, ok := counts[k]
+		if !ok {
+			c = &roster.RequestCount{}
+			counts[k], orgs[r.DirectoryID] = c, r.OrgID
+			keys = append(keys, k)
+		}
+		c.Requests++
+		if r.Status >= 400 {
+			c.Errors++
+		}
+	}
 	return s.inTx(ctx, func(t *tx) error {
 		for _, r := range reqs {
 			if _, err := t.exec(ctx, `INSERT INTO request_log (org_id, directory_id, time, method, path, status, duration_us, user_agent, error)
@@ -274,15 +296,58 @@ func (s *Store) AppendRequests(ctx context.Context, reqs []roster.Request) error
 				return err
 			}
 		}
+		for _, k := range keys {
+			c := counts[k]
+			if _, err := t.exec(ctx, `INSERT INTO request_counts (directory_id, org_id, hour, requests, errors) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (directory_id, hour) DO UPDATE SET requests = request_counts.requests + excluded.requests,
+					errors = request_counts.errors + excluded.errors`, k.dir, orgs[k.dir], k.hour, c.Requests, c.Errors); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }
 
+const microsPerHour = int64(time.Hour / time.Microsecond)
+
+// hourOf is the hour a time falls in, counted from the Unix epoch.
+func hourOf(t time.Time) int64 {
+	m := micros(t)
+	if m < 0 {
+		return (m - microsPerHour + 1) / microsPerHour
+	}
+	return m / microsPerHour
+}
+
 // PruneRequests implements roster.Store.
-func (s *Store) PruneRequests(ctx context.Context, before time.Time) error {
-	return s.inTx(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, `DELETE FROM request_log WHERE time < ?`, micros(before))
+func (s *Store) PruneRequests(ctx context.Context, before time.Time, keep int) error {
+	var dirs []string
+	_, err := s.readRows(ctx, `SELECT DISTINCT directory_id FROM request_counts`, nil, func(sc rowScanner) (int64, error) {
+		var d string
+		err := sc.Scan(&d)
+		dirs = append(dirs, d)
+		return 0, err
+	})
+	if err != nil {
 		return err
+	}
+	return s.inTx(ctx, func(t *tx) error {
+		if _, err := t.exec(ctx, `DELETE FROM request_log WHERE time < ?`, micros(before)); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM request_counts WHERE hour < ?`, hourOf(before)); err != nil {
+			return err
+		}
+		// Beyond the latest keep of each kind, a directory's requests go.
+		for _, d := range dirs {
+			for _, kind := range []string{"status < 400", "status >= 400"} {
+				if _, err := t.exec(ctx, `DELETE FROM request_log WHERE directory_id = ? AND `+kind+` AND seq <=
+					(SELECT seq FROM request_log WHERE directory_id = ? AND `+kind+` ORDER BY seq DESC LIMIT 1 OFFSET ?)`, d, d, keep); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 }
 
@@ -297,9 +362,13 @@ func scanRequest(sc rowScanner) (roster.Request, error) {
 }
 
 // Requests implements roster.Store.
-func (s *Store) Requests(ctx context.Context, orgID, dirID string, limit int) ([]roster.Request, error) {
+func (s *Store) Requests(ctx context.Context, orgID, dirID string, failedOnly bool, limit int) ([]roster.Request, error) {
+	failed := ""
+	if failedOnly {
+		failed = " AND status >= 400"
+	}
 	var out []roster.Request
-	_, err := s.readRows(ctx, `SELECT `+requestColumns+` FROM request_log WHERE directory_id = ? AND org_id = ? ORDER BY seq DESC LIMIT ?`,
+	_, err := s.readRows(ctx, `SELECT `+requestColumns+` FROM request_log WHERE directory_id = ? AND org_id = ?`+failed+` ORDER BY seq DESC LIMIT ?`,
 		[]any{dirID, orgID, limit}, func(sc rowScanner) (int64, error) {
 			r, err := scanRequest(sc)
 			out = append(out, r)
@@ -311,12 +380,12 @@ func (s *Store) Requests(ctx context.Context, orgID, dirID string, limit int) ([
 // RequestStats implements roster.Store.
 func (s *Store) RequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*roster.RequestStats, error) {
 	st := &roster.RequestStats{}
-	err := s.readRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) FROM request_log
-		WHERE directory_id = ? AND org_id = ? AND time >= ?`, dirID, orgID, micros(since)).Scan(&st.Total, &st.Errors)
+	err := s.readRow(ctx, `SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(errors), 0) FROM request_counts
+		WHERE directory_id = ? AND org_id = ? AND hour >= ?`, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors)
 	if err != nil {
 		return nil, err
 	}
-	last, err := s.Requests(ctx, orgID, dirID, 1)
+	last, err := s.Requests(ctx, orgID, dirID, false, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -324,4 +393,19 @@ func (s *Store) RequestStats(ctx context.Context, orgID, dirID string, since tim
 		st.Last = &last[0]
 	}
 	return st, nil
+}
+
+// RequestCounts implements roster.Store.
+func (s *Store) RequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]roster.RequestCount, error) {
+	var out []roster.RequestCount
+	_, err := s.readRows(ctx, `SELECT hour, requests, errors FROM request_counts WHERE directory_id = ? AND org_id = ? AND hour >= ? ORDER BY hour`,
+		[]any{dirID, orgID, hourOf(since)}, func(sc rowScanner) (int64, error) {
+			var c roster.RequestCount
+			var hour int64
+			err := sc.Scan(&hour, &c.Requests, &c.Errors)
+			c.Hour = fromMicros(hour * microsPerHour)
+			out = append(out, c)
+			return 0, err
+		})
+	return out, err
 }
