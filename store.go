@@ -119,8 +119,11 @@ type Store interface {
 	// CreateLocalGroup makes a group of the organization that no
 	// directory provisions; its members may come from any directory.
 	CreateLocalGroup(ctx context.Context, orgID string, g *Group) error
-	// AddLocalMembers adds users of the organization to a local group.
+	// AddLocalMembers adds users of the organization to a local group;
+	// RemoveLocalMembers takes members out of one (IDs that are not
+	// members are ignored).
 	AddLocalMembers(ctx context.Context, orgID, groupID string, userIDs []string) error
+	RemoveLocalMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
 	// OrgGroup reads any group of the organization, with its directory
 	// ("" for a local group), member count and conflict.
 	OrgGroup(ctx context.Context, orgID, groupID string) (*OrgGroup, error)

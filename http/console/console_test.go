@@ -822,3 +822,81 @@ func TestAdmins(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalGroupsDefaultsAndDomainLinks: what the command line does for
+// local groups, default groups and domain links, the console does too.
+func TestLocalGroupsDefaultsAndDomainLinks(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := f.browser()
+	csrf := b.signIn()
+	newDirectory := func(name string) (base, token string) {
+		p := b.post(f.path("directories"), url.Values{"csrf": {csrf}, "name": {name}})
+		return baseURLField.FindStringSubmatch(p.body)[1], tokenField.FindStringSubmatch(p.body)[1]
+	}
+	okta, oktaToken := newDirectory("Okta")
+	entra, entraToken := newDirectory("Entra ID")
+	_, ann := f.scim(oktaToken, "POST", okta+"/Users", `{"userName":"ann@acme.test"}`)
+	f.scim(entraToken, "POST", entra+"/Users", `{"userName":"ben@partner.test"}`)
+
+	// A local group, filled with users of two directories.
+	p := b.post(f.path("groups"), url.Values{"csrf": {csrf}, "name": {"Everyone"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("create local group: %d\n%s", p.status, p.body)
+	}
+	group := strings.TrimPrefix(p.location(), f.path("groups")+"/")
+	wantPage(t, b.post(f.path("groups", group, "members"), url.Values{"csrf": {csrf}, "users": {"ann@acme.test\nnobody@acme.test"}}),
+		http.StatusNotFound, "nobody was added")
+	if g, _ := f.store.OrgGroup(ctx, f.org.ID, group); g.Members != 0 {
+		t.Fatalf("a refused add left %d members", g.Members)
+	}
+	if p := b.post(f.path("groups", group, "members"), url.Values{"csrf": {csrf}, "users": {" ann@acme.test \n\nBEN@partner.test\n"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("add members: %d\n%s", p.status, p.body)
+	}
+	wantPage(t, b.get(f.path("groups", group)), http.StatusOK, "2 users added", "2 (direct)", "ann@acme.test", "ben@partner.test", `aria-label="Remove ann@acme.test"`)
+	if p := b.post(f.path("groups", group, "members", ann["id"].(string), "remove"), url.Values{"csrf": {csrf}}); p.status != http.StatusSeeOther {
+		t.Fatalf("remove member: %d", p.status)
+	}
+	wantPage(t, b.get(f.path("groups", group)), http.StatusOK, "1 (direct)")
+	// A synced group's members are its identity provider's.
+	_, synced := f.scim(oktaToken, "POST", okta+"/Groups", `{"displayName":"Sales"}`)
+	wantPage(t, b.post(f.path("groups", synced["id"].(string), "members"), url.Values{"csrf": {csrf}, "users": {"ann@acme.test"}}), http.StatusBadRequest, "identity provider decides")
+	if p := b.get(f.path("groups", synced["id"].(string))); strings.Contains(p.body, "Add users") {
+		t.Error("a synced group's page offers to add members")
+	}
+
+	// A default group: new managed accounts join it.
+	must(t, f.store.CreateProduct(ctx, &roster.Product{OrgID: f.org.ID, Key: "wiki", Name: "Wiki"}))
+	b.post(f.path("products", "wiki", "grants"), url.Values{"csrf": {csrf}, "group": {"Everyone"}})
+	wantPage(t, b.post(f.path("products", "wiki", "defaults"), url.Values{"csrf": {csrf}, "group": {synced["id"].(string)}, "on": {"1"}}), http.StatusBadRequest)
+	if p := b.post(f.path("products", "wiki", "defaults"), url.Values{"csrf": {csrf}, "group": {group}, "on": {"1"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("set default: %d\n%s", p.status, p.body)
+	}
+	wantPage(t, b.get(f.path("products", "wiki")), http.StatusOK, "New managed accounts join Everyone from now on")
+	b.post(f.path("domains"), url.Values{"csrf": {csrf}, "domain": {"acme.test"}})
+	b.post(f.path("domains", "acme.test", "verify"), url.Values{"csrf": {csrf}, "method": {"manual"}})
+	f.scim(oktaToken, "POST", okta+"/Users", `{"userName":"cat@acme.test"}`)
+	if a, _ := f.store.CheckAccess(ctx, f.org.ID, "wiki", "cat@acme.test"); !a.Allowed {
+		t.Errorf("a new managed account did not join the default group: %+v", a)
+	}
+
+	// A domain linked to one directory: the other may not provision on it.
+	dirs, _ := f.store.Directories(ctx, f.org.ID)
+	var oktaID string
+	for _, d := range dirs {
+		if d.Name == "Okta" {
+			oktaID = d.ID
+		}
+	}
+	if p := b.post(f.path("domains", "acme.test", "directory"), url.Values{"csrf": {csrf}, "directory": {oktaID}}); p.status != http.StatusSeeOther {
+		t.Fatalf("link domain: %d\n%s", p.status, p.body)
+	}
+	wantPage(t, b.get(f.path("domains")), http.StatusOK, "Only the chosen directory may provision users on acme.test", `selected>Only Okta</option>`)
+	if status, _ := f.scim(entraToken, "POST", entra+"/Users", `{"userName":"dan@acme.test"}`); status != http.StatusConflict {
+		t.Errorf("another directory provisioning on a linked domain: %d, want 409", status)
+	}
+	b.post(f.path("domains", "acme.test", "directory"), url.Values{"csrf": {csrf}, "directory": {""}})
+	if status, _ := f.scim(entraToken, "POST", entra+"/Users", `{"userName":"dan@acme.test"}`); status != http.StatusCreated {
+		t.Errorf("after lifting the link: %d, want 201", status)
+	}
+}

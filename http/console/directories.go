@@ -72,6 +72,24 @@ func (s *Console) verifyDomain(w http.ResponseWriter, r *http.Request, a *sessio
 	return s.redirect(w, r, orgPath(a.org.ID, "domains")+"#domain-"+d.Name, msg)
 }
 
+// linkDomain sets the only directory that may provision users on a domain
+// ("" lifts the link).
+func (s *Console) linkDomain(w http.ResponseWriter, r *http.Request, a *session) error {
+	dirID := r.PostForm.Get("directory")
+	d, err := s.store.UpdateDomain(r.Context(), a.org.ID, r.PathValue("domain"), func(d *roster.Domain) error {
+		d.DirectoryID = dirID
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	msg := "Any directory may provision users on " + d.Name + " now."
+	if d.DirectoryID != "" {
+		msg = "Only the chosen directory may provision users on " + d.Name + " now."
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "domains")+"#domain-"+d.Name, msg)
+}
+
 func (s *Console) removeDomain(w http.ResponseWriter, r *http.Request, a *session) error {
 	name := r.PathValue("domain")
 	if err := s.store.RemoveDomain(r.Context(), a.org.ID, name); err != nil {

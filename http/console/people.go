@@ -328,3 +328,57 @@ func noun(n int, word string) string {
 	}
 	return word + "s"
 }
+
+// Local groups: made and filled by admins, with users of any directory.
+
+func (s *Console) createLocalGroup(w http.ResponseWriter, r *http.Request, a *session) error {
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	if name == "" || len(name) > 200 {
+		return roster.Invalidf("", "give the group a name of 1 to 200 characters")
+	}
+	g := roster.Group{DisplayName: name, Attributes: []byte(`{}`)}
+	if err := s.store.CreateLocalGroup(r.Context(), a.org.ID, &g); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "groups", g.ID), name+" created. Add members below.")
+}
+
+// maxAddMembers bounds the users one form adds.
+const maxAddMembers = 500
+
+// addLocalMembers adds the users the form lists, one userName, email or ID
+// a line, to a local group: all of them, or none when one is unknown.
+func (s *Console) addLocalMembers(w http.ResponseWriter, r *http.Request, a *session) error {
+	var ids []string
+	for _, line := range strings.Split(r.PostForm.Get("users"), "\n") {
+		ref := strings.TrimSpace(line)
+		if ref == "" {
+			continue
+		}
+		if len(ids) == maxAddMembers {
+			return roster.Invalidf("", "add at most %d users at a time", maxAddMembers)
+		}
+		u, err := s.store.FindUser(r.Context(), a.org.ID, ref)
+		if err != nil {
+			if roster.ErrorCodeOf(err) == roster.ENotFound {
+				return roster.NotFoundf("the organization has no user %q; nobody was added", ref)
+			}
+			return err
+		}
+		ids = append(ids, u.ID)
+	}
+	if len(ids) == 0 {
+		return roster.Invalidf("", "list the users to add, one userName or email address a line")
+	}
+	if err := s.store.AddLocalMembers(r.Context(), a.org.ID, r.PathValue("group"), ids); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "groups", r.PathValue("group")), plural(len(ids), "user")+" added.")
+}
+
+func (s *Console) removeLocalMember(w http.ResponseWriter, r *http.Request, a *session) error {
+	if err := s.store.RemoveLocalMembers(r.Context(), a.org.ID, r.PathValue("group"), []string{r.PathValue("member")}); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "groups", r.PathValue("group")), "Removed from the group.")
+}

@@ -53,12 +53,14 @@ func (s *Console) createProduct(w http.ResponseWriter, r *http.Request, a *sessi
 }
 
 type productPage struct {
-	Product roster.Product
-	Counts  *roster.ProductCounts
-	Grants  []roster.Grant
-	Users   []roster.ProductUser
-	Pager   pager
-	Groups  []roster.OrgGroup // groups to pick from for a new grant
+	Product  roster.Product
+	Counts   *roster.ProductCounts
+	Grants   []roster.Grant
+	Users    []roster.ProductUser
+	Pager    pager
+	Groups   []roster.OrgGroup // groups to pick from for a new grant
+	Defaults []roster.Group    // local groups new managed accounts join
+	Local    []roster.OrgGroup // local groups to pick a default from
 }
 
 // grantChoices is how many groups the grant form offers as suggestions;
@@ -89,6 +91,14 @@ func (s *Console) product(w http.ResponseWriter, r *http.Request, a *session) er
 		return err
 	}
 	p.Groups = groups.Items
+	if p.Defaults, err = s.store.DefaultGroups(ctx, a.org.ID, pr.Key); err != nil {
+		return err
+	}
+	local, err := s.store.OrgGroups(ctx, a.org.ID, roster.GroupFilter{Local: true}, 0, grantChoices)
+	if err != nil {
+		return err
+	}
+	p.Local = local.Items
 	return s.render(w, r, a, http.StatusOK, "product", view{Title: pr.Name, Section: "products", Page: p})
 }
 
@@ -172,4 +182,26 @@ func (s *Console) revoke(w http.ResponseWriter, r *http.Request, a *session) err
 		back = orgPath(a.org.ID, "groups", g.ID)
 	}
 	return s.redirect(w, r, back, g.DisplayName+" no longer grants "+pr.Name+" access.")
+}
+
+// setDefaultGroup makes a local group one that new managed accounts join
+// (on=1), or stops it (on=0).
+func (s *Console) setDefaultGroup(w http.ResponseWriter, r *http.Request, a *session) error {
+	pr, err := s.store.Product(r.Context(), a.org.ID, r.PathValue("product"))
+	if err != nil {
+		return err
+	}
+	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PostForm.Get("group"))
+	if err != nil {
+		return err
+	}
+	on := r.PostForm.Get("on") == "1"
+	if err := s.store.SetDefaultGroup(r.Context(), a.org.ID, pr.Key, g.ID, on); err != nil {
+		return err
+	}
+	msg := "New managed accounts join " + g.DisplayName + " from now on."
+	if !on {
+		msg = "New managed accounts no longer join " + g.DisplayName + "."
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "products", pr.Key), msg)
 }

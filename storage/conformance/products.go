@@ -40,6 +40,15 @@ func testProducts(t *testing.T, s roster.Store) {
 	must(t, s.AddLocalMembers(ctx, f.org.ID, admins.ID, []string{ann.ID, cat.ID})) // users of two directories
 	wantCode(t, s.AddLocalMembers(ctx, f.org.ID, admins.ID, []string{"nobody"}), roster.EInvalid)
 	wantCode(t, s.AddLocalMembers(ctx, f.org.ID, engineering.ID, []string{cat.ID}), roster.EInvalid)
+	// Removing: members go, non-members are ignored, synced groups refuse.
+	must(t, s.AddLocalMembers(ctx, f.org.ID, admins.ID, []string{ben.ID}))
+	must(t, s.RemoveLocalMembers(ctx, f.org.ID, admins.ID, []string{ben.ID, dan.ID, ben.ID}))
+	if g, _ := s.OrgGroup(ctx, f.org.ID, admins.ID); g.Members != 2 {
+		t.Errorf("after removing ben the local group has %d members, want 2", g.Members)
+	}
+	lastEvent(t, s, f.org.ID, "group.members_changed")
+	wantCode(t, s.RemoveLocalMembers(ctx, f.org.ID, engineering.ID, []string{ann.ID}), roster.EInvalid)
+	wantCode(t, s.RemoveLocalMembers(ctx, other.org.ID, admins.ID, []string{ann.ID}), roster.ENotFound)
 	if g, err := s.OrgGroup(ctx, f.org.ID, admins.ID); err != nil || g.DirectoryID != "" || g.DisplayName != "Jira admins" || g.Members != 2 {
 		t.Errorf("OrgGroup(local) = %+v %v", g, err)
 	}

@@ -314,12 +314,8 @@ func (s *Store) CreateLocalGroup(ctx context.Context, orgID string, g *roster.Gr
 // AddLocalMembers implements roster.Store.
 func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, userIDs []string) error {
 	return s.inTx(ctx, func(t *tx) error {
-		var dir sql.NullString
-		if err := t.queryRow(ctx, `SELECT directory_id FROM groups WHERE org_id = ? AND id = ?`+s.d.ForUpdate, orgID, groupID).Scan(&dir); err != nil {
-			return notFound(err, "the organization has no group %q", groupID)
-		}
-		if dir.Valid {
-			return roster.Errorf(roster.EInvalid, "", "group %q is provisioned by directory %s; its identity provider decides its members", groupID, dir.String)
+		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
+			return err
 		}
 		ids := dedupe(userIDs)
 		list, _ := json.Marshal(ids)
@@ -352,6 +348,43 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.members_changed", ResourceType: "Group", ResourceID: groupID, Detail: ch.detail(nil)})
 	})
+}
+
+// RemoveLocalMembers implements roster.Store.
+func (s *Store) RemoveLocalMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error {
+	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
+			return err
+		}
+		list, _ := json.Marshal(dedupe(memberIDs))
+		rows, err := returning(ctx, t, `DELETE FROM group_members WHERE group_id = ? AND `+s.d.InJSON("member_id")+` RETURNING member_id, member_type`,
+			groupID, string(list))
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?, member_count = member_count - ? WHERE id = ?`,
+			micros(s.clock()), len(rows), groupID); err != nil {
+			return err
+		}
+		ch := memberChange{}
+		for _, r := range rows {
+			ch.removed = append(ch.removed, r.id)
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.members_changed", ResourceType: "Group", ResourceID: groupID, Detail: ch.detail(nil)})
+	})
+}
+
+// lockLocalGroup locks a local group of the organization for a change of
+// its members; a synced group's members are its identity provider's.
+func (s *Store) lockLocalGroup(ctx context.Context, t *tx, orgID, groupID string) error {
+	var dir sql.NullString
+	if err := t.queryRow(ctx, `SELECT directory_id FROM groups WHERE org_id = ? AND id = ?`+s.d.ForUpdate, orgID, groupID).Scan(&dir); err != nil {
+		return notFound(err, "the organization has no group %q", groupID)
+	}
+	if dir.Valid {
+		return roster.Errorf(roster.EInvalid, "", "group %q is provisioned by directory %s; its identity provider decides its members", groupID, dir.String)
+	}
+	return nil
 }
 
 // OrgGroup implements roster.Store.
