@@ -900,3 +900,59 @@ func TestLocalGroupsDefaultsAndDomainLinks(t *testing.T) {
 		t.Errorf("after lifting the link: %d, want 201", status)
 	}
 }
+
+// TestOrgIsolation: an admin of one organization reaches nothing of
+// another's through the console, whatever IDs they put in the URL.
+func TestOrgIsolation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	other := roster.Org{Name: "Other"}
+	must(t, f.store.CreateOrg(ctx, &other))
+	_, tok := roster.NewTokenSecret()
+	dir := roster.Directory{OrgID: other.ID, Name: "Theirs"}
+	must(t, f.store.CreateDirectory(ctx, &dir, &tok))
+	tenant := roster.Tenant{OrgID: other.ID, DirectoryID: dir.ID}
+	u := roster.User{UserName: "eve@other.test", Active: true, Attributes: []byte(`{}`)}
+	must(t, f.store.CreateUser(ctx, tenant, &u))
+	g := roster.Group{DisplayName: "Theirs", Attributes: []byte(`{}`)}
+	must(t, f.store.CreateGroup(ctx, tenant, &g, []string{u.ID}))
+	must(t, f.store.CreateProduct(ctx, &roster.Product{OrgID: other.ID, Key: "theirs", Name: "Theirs"}))
+	must(t, f.store.AddDomain(ctx, &roster.Domain{OrgID: other.ID, Name: "other.test", Token: "t"}))
+
+	b := f.browser()
+	csrf := b.signIn()
+	for _, path := range []string{
+		f.path("directories", dir.ID), f.path("directories", dir.ID, "delete"), f.path("users", u.ID), f.path("users", "eve@other.test"),
+		f.path("groups", g.ID), f.path("groups", g.ID, "link"), f.path("products", "theirs"),
+	} {
+		if p := b.get(path); p.status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, p.status)
+		}
+	}
+	for _, path := range []string{
+		f.path("directories", dir.ID, "tokens", tok.ID, "revoke"), f.path("directories", dir.ID, "tokens", tok.ID, "rotate"),
+		f.path("directories", dir.ID, "tokens"), f.path("directories", dir.ID, "delete"), f.path("users", u.ID, "unlink"),
+		f.path("groups", g.ID, "unlink"), f.path("groups", g.ID, "members"), f.path("groups", g.ID, "grants"),
+		f.path("products", "theirs", "grants"), f.path("domains", "other.test", "verify"), f.path("domains", "other.test", "remove"),
+		f.path("domains", "other.test", "directory"),
+	} {
+		form := url.Values{"csrf": {csrf}, "grace": {"1h"}, "confirm": {"Theirs"}, "users": {"eve@other.test"}, "product": {"theirs"},
+			"group": {g.ID}, "method": {"manual"}}
+		if p := b.post(path, form); p.status != http.StatusNotFound {
+			t.Errorf("POST %s: %d, want 404", path, p.status)
+		}
+	}
+	// Theirs, untouched.
+	if toks, _ := f.store.Tokens(ctx, other.ID, dir.ID); len(toks) != 1 || !toks[0].Revoked.IsZero() {
+		t.Errorf("their tokens: %+v", toks)
+	}
+	if _, err := f.store.FindUser(ctx, other.ID, u.ID); err != nil {
+		t.Errorf("their user: %v", err)
+	}
+	if d, _ := f.store.Domain(ctx, other.ID, "other.test"); d.Status != roster.DomainPending {
+		t.Errorf("their domain: %+v", d)
+	}
+	if grants, _ := f.store.Grants(ctx, other.ID, "theirs"); len(grants) != 0 {
+		t.Errorf("their grants: %+v", grants)
+	}
+}
