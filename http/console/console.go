@@ -92,24 +92,22 @@ func New(c Config) *Console {
 }
 
 func (s *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := checkText(url.Values{"": {r.URL.Path}}); err != nil {
-		s.renderError(w, r, nil, err)
-		return
-	}
-	if err := checkText(r.URL.Query()); err != nil {
-		s.renderError(w, r, nil, err)
+	if err := checkText(r.URL.Query()); err != nil || !roster.IsText(r.URL.Path) {
+		s.renderError(w, r, nil, errNotText)
 		return
 	}
 	s.handler.ServeHTTP(w, r)
 }
 
-// checkText refuses values that are not text: invalid UTF-8, or NUL,
-// which databases refuse to store (PostgreSQL with an error).
+var errNotText = roster.Invalidf("", "the request holds a value that is not text (invalid UTF-8, or a NUL character)")
+
+// checkText refuses values that are not text (roster.IsText): stores
+// cannot keep them, and PostgreSQL answers them with an error.
 func checkText(values url.Values) error {
 	for _, vs := range values {
 		for _, v := range vs {
 			if !roster.IsText(v) {
-				return roster.Invalidf("", "the request holds a value that is not text (invalid UTF-8, or a NUL character)")
+				return errNotText
 			}
 		}
 	}
