@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/console"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/password"
 	"github.com/rosterhq/roster/storage/postgres"
@@ -954,5 +955,65 @@ func TestOrgIsolation(t *testing.T) {
 	}
 	if grants, _ := f.store.Grants(ctx, other.ID, "theirs"); len(grants) != 0 {
 		t.Errorf("their grants: %+v", grants)
+	}
+}
+
+// TestExplanationsOfRealErrors: the failures Roster really answers
+// identity providers with, recorded in the request log, each get their
+// own explanation (Explain reads Roster's own error texts, so this guards
+// against them drifting apart).
+func TestExplanationsOfRealErrors(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	secret, tok := roster.NewTokenSecret()
+	dir := roster.Directory{OrgID: f.org.ID, Name: "Okta"}
+	must(t, f.store.CreateDirectory(ctx, &dir, &tok))
+	revokedSecret, revoked := roster.NewTokenSecret()
+	revoked.OrgID, revoked.DirectoryID = f.org.ID, dir.ID
+	must(t, f.store.CreateToken(ctx, &revoked))
+	must(t, f.store.RevokeToken(ctx, f.org.ID, dir.ID, revoked.ID))
+	otherSecret, otherTok := roster.NewTokenSecret()
+	otherDir := roster.Directory{OrgID: f.org.ID, Name: "Entra ID"}
+	must(t, f.store.CreateDirectory(ctx, &otherDir, &otherTok))
+	base := f.srv.URL + "/scim/v2/directories/" + dir.ID
+	must(t, f.store.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "linked.test", Token: "t", DirectoryID: otherDir.ID}))
+
+	cases := []struct {
+		method, path, token, body, want string
+	}{
+		{"GET", "/Users", revokedSecret, "", "token that was revoked"},
+		{"GET", "/Users", "not-a-token", "", "without a Roster token"},
+		{"GET", "/Users", otherSecret, "", "does not open this directory"},
+		{"POST", "/Users", secret, `{"userName":"ann@acme.test"}`, ""},
+		{"POST", "/Users", secret, `{"userName":"ANN@acme.test"}`, "already exists"},
+		{"POST", "/Users", secret, `{"userName":"bob@linked.test"}`, "linked to another directory"},
+		{"GET", "/Users/no-such-user", secret, "", "does not have"},
+		{"GET", "/Userz", secret, "", "not a SCIM endpoint"},
+		{"GET", "/Users?filter=userName%20eq", secret, "", "filter"},
+		{"POST", "/Users", secret, `{"userName":"x@acme.test","active":"maybe"}`, "does not accept"},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, base+c.path, strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		req.Header.Set("Content-Type", "application/scim+json")
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		res.Body.Close()
+	}
+	f.log.Close()
+	reqs, err := f.store.Requests(ctx, f.org.ID, dir.ID, false, 100)
+	must(t, err)
+	if len(reqs) != len(cases) {
+		t.Fatalf("%d requests recorded, want %d", len(reqs), len(cases))
+	}
+	for i, c := range cases {
+		r := reqs[len(reqs)-1-i] // newest first
+		e := console.Explain(r)
+		switch {
+		case c.want == "" && e != nil:
+			t.Errorf("%s %s (%d) got an explanation: %+v", c.method, c.path, r.Status, e)
+		case c.want != "" && (e == nil || !strings.Contains(e.What, c.want)):
+			t.Errorf("%s %s %s → %d %q: explained as %+v, want it to say %q", c.method, c.path, c.body, r.Status, r.Error, e, c.want)
+		}
 	}
 }
