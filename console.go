@@ -15,6 +15,11 @@ type UserFilter struct {
 	Search string
 }
 
+// UserCounts is how many users an organization has, for its overview.
+type UserCounts struct {
+	Total, Active, Managed int
+}
+
 // GroupFilter selects an organization's groups.
 type GroupFilter struct {
 	DirectoryID string

@@ -169,6 +169,9 @@ type Store interface {
 	// to, its directory's and local ones, directly or through nested
 	// groups (Direct says which), in displayName order.
 	OrgUserGroups(ctx context.Context, orgID, userID string) ([]GroupRef, error)
+	// UserCounts counts an organization's users, its active ones and its
+	// managed ones, in one pass.
+	UserCounts(ctx context.Context, orgID string) (*UserCounts, error)
 	// OrgUsers and OrgGroups list an organization's users and groups for
 	// its admins, offset-paged, with their totals.
 	OrgUsers(ctx context.Context, orgID string, f UserFilter, offset, limit int) (*Page[User], error)

@@ -53,21 +53,11 @@ func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, 
 func (s *Console) overview(w http.ResponseWriter, r *http.Request, a *session) error {
 	ctx, org := r.Context(), a.org.ID
 	var p overviewPage
-	yes := true
-	for _, c := range []struct {
-		n *int
-		f roster.UserFilter
-	}{
-		{&p.Users, roster.UserFilter{}},
-		{&p.Active, roster.UserFilter{Active: &yes}},
-		{&p.Managed, roster.UserFilter{Managed: &yes}},
-	} {
-		page, err := s.store.OrgUsers(ctx, org, c.f, 0, 0)
-		if err != nil {
-			return err
-		}
-		*c.n = page.Total
+	counts, err := s.store.UserCounts(ctx, org)
+	if err != nil {
+		return err
 	}
+	p.Users, p.Active, p.Managed = counts.Total, counts.Active, counts.Managed
 	p.Deactivated, p.External = p.Users-p.Active, p.Users-p.Managed
 	groups, err := s.store.OrgGroups(ctx, org, roster.GroupFilter{}, 0, 0)
 	if err != nil {

@@ -69,7 +69,19 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	if got, total := users(roster.UserFilter{}, 5, 10); len(got) != 0 || total != 3 {
 		t.Errorf("a page past the end = %v (total %d), want none of 3", got, total)
 	}
+	if c, err := s.UserCounts(ctx, f.org.ID); err != nil || *c != (roster.UserCounts{Total: 3, Active: 2, Managed: 2}) {
+		t.Errorf("UserCounts = %+v, %v; want 3 users, 2 active, 2 managed", c, err)
+	}
 	must(t, s.UnlinkUser(ctx, f.org.ID, cat.ID))
+	// A user unlinked from its directory still counts, as a local one.
+	for _, tc := range []struct {
+		filter roster.UserFilter
+		total  int
+	}{{roster.UserFilter{}, 3}, {roster.UserFilter{Local: true}, 1}, {roster.UserFilter{DirectoryID: okta.DirectoryID}, 0}, {roster.UserFilter{DirectoryID: f.dir.ID}, 2}} {
+		if _, total := users(tc.filter, 0, 0); total != tc.total {
+			t.Errorf("after unlinking cat, %+v counts %d, want %d", tc.filter, total, tc.total)
+		}
+	}
 	if got, _ := users(roster.UserFilter{Local: true}, 0, 10); !slices.Equal(got, []string{"cat@partner.test"}) {
 		t.Errorf("local users after unlinking cat = %v", got)
 	}

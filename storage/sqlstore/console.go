@@ -39,7 +39,7 @@ func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter,
 	}
 	cond := strings.Join(where, " AND ")
 	page := &roster.Page[roster.User]{}
-	if err := s.readRow(ctx, `SELECT COUNT(*) FROM users r WHERE `+cond, args...).Scan(&page.Total); err != nil {
+	if err := s.countUsers(ctx, orgID, f, cond, args).Scan(&page.Total); err != nil {
 		return nil, err
 	}
 	_, err := s.readRows(ctx, `SELECT `+userColumns+` FROM users r WHERE `+cond+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
@@ -49,6 +49,26 @@ func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter,
 			return seq, err
 		})
 	return page, err
+}
+
+// countUsers is the query that counts OrgUsers' matches. Without a filter
+// but a directory, the directories' counters answer instead of a count of
+// every user (SCIM keeps them; local users are few, and indexed).
+func (s *Store) countUsers(ctx context.Context, orgID string, f roster.UserFilter, cond string, args []any) rowScanner {
+	if f != (roster.UserFilter{DirectoryID: f.DirectoryID}) {
+		return s.readRow(ctx, `SELECT COUNT(*) FROM users r WHERE `+cond, args...)
+	}
+	return s.readRow(ctx, `SELECT COALESCE(SUM(c.n), 0) + (SELECT COUNT(*) FROM users WHERE org_id = ? AND directory_id IS NULL AND ? = '')
+		FROM directory_counts c JOIN directories d ON d.id = c.directory_id
+		WHERE d.org_id = ? AND c.kind = ? AND (? = '' OR d.id = ?)`, orgID, f.DirectoryID, orgID, roster.MemberUser, f.DirectoryID, f.DirectoryID)
+}
+
+// UserCounts implements roster.Store.
+func (s *Store) UserCounts(ctx context.Context, orgID string) (*roster.UserCounts, error) {
+	var c roster.UserCounts
+	err := s.readRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.active THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN `+managedExpr+` THEN 1 ELSE 0 END), 0) FROM users r WHERE r.org_id = ?`, orgID).Scan(&c.Total, &c.Active, &c.Managed)
+	return &c, err
 }
 
 // contains is a condition true when any of the expressions contains q,
