@@ -39,16 +39,33 @@ func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter,
 	}
 	cond := strings.Join(where, " AND ")
 	page := &roster.Page[roster.User]{}
-	if err := s.countUsers(ctx, orgID, f, cond, args).Scan(&page.Total); err != nil {
-		return nil, err
-	}
-	_, err := s.readRows(ctx, `SELECT `+userColumns+` FROM users r WHERE `+cond+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
+	n, err := s.readRows(ctx, `SELECT `+userColumns+` FROM users r WHERE `+cond+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
 		append(args, limit, offset), func(sc rowScanner) (int64, error) {
 			u, seq, err := scanUser(sc)
 			page.Items = append(page.Items, u)
 			return seq, err
 		})
-	return page, err
+	if err != nil {
+		return nil, err
+	}
+	if total, ok := pageTotal(offset, limit, n); ok {
+		page.Total = total
+		return page, nil
+	}
+	return page, s.countUsers(ctx, orgID, f, cond, args).Scan(&page.Total)
+}
+
+// pageTotal is the total a page of n rows tells by itself: a short page
+// is the last one, and an empty first page means none. It spares a search
+// for one user its second pass over the table.
+func pageTotal(offset, limit, n int) (int, bool) {
+	switch {
+	case limit > 0 && n > 0 && n < limit:
+		return offset + n, true
+	case limit > 0 && n == 0 && offset == 0:
+		return 0, true
+	}
+	return 0, false
 }
 
 // countUsers is the query that counts OrgUsers' matches. Without a filter
@@ -63,11 +80,20 @@ func (s *Store) countUsers(ctx context.Context, orgID string, f roster.UserFilte
 		WHERE d.org_id = ? AND c.kind = ? AND (? = '' OR d.id = ?)`, orgID, f.DirectoryID, orgID, roster.MemberUser, f.DirectoryID, f.DirectoryID)
 }
 
-// UserCounts implements roster.Store.
+// UserCounts implements roster.Store. No count reads the users' rows:
+// the total comes from the directories' counters, the deactivated from a
+// partial index, the managed from the email-domain index, per verified
+// domain.
 func (s *Store) UserCounts(ctx context.Context, orgID string) (*roster.UserCounts, error) {
 	var c roster.UserCounts
-	err := s.readRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.active THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN `+managedExpr+` THEN 1 ELSE 0 END), 0) FROM users r WHERE r.org_id = ?`, orgID).Scan(&c.Total, &c.Active, &c.Managed)
+	if err := s.countUsers(ctx, orgID, roster.UserFilter{}, "", nil).Scan(&c.Total); err != nil {
+		return nil, err
+	}
+	var inactive int
+	err := s.readRow(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE org_id = ? AND NOT active),
+		(SELECT COUNT(*) FROM domains d JOIN users u ON u.org_id = d.org_id AND u.email_domain = d.name WHERE d.org_id = ? AND d.status <> 'pending')`,
+		orgID, orgID).Scan(&inactive, &c.Managed)
+	c.Active = c.Total - inactive
 	return &c, err
 }
 
@@ -141,16 +167,20 @@ func (s *Store) OrgGroups(ctx context.Context, orgID string, f roster.GroupFilte
 	}
 	cond := strings.Join(where, " AND ")
 	page := &roster.Page[roster.OrgGroup]{}
-	if err := s.readRow(ctx, `SELECT COUNT(*) FROM groups r WHERE `+cond, args...).Scan(&page.Total); err != nil {
-		return nil, err
-	}
-	_, err := s.readRows(ctx, `SELECT `+orgGroupColumns+` FROM groups r WHERE `+cond+`
+	n, err := s.readRows(ctx, `SELECT `+orgGroupColumns+` FROM groups r WHERE `+cond+`
 		ORDER BY r.display_name_fold, r.seq LIMIT ? OFFSET ?`, append(args, limit, offset), func(sc rowScanner) (int64, error) {
 		g, err := scanOrgGroup(sc)
 		page.Items = append(page.Items, g)
 		return 0, err
 	})
-	return page, err
+	if err != nil {
+		return nil, err
+	}
+	if total, ok := pageTotal(offset, limit, n); ok {
+		page.Total = total
+		return page, nil
+	}
+	return page, s.readRow(ctx, `SELECT COUNT(*) FROM groups r WHERE `+cond, args...).Scan(&page.Total)
 }
 
 // orgGroupColumns are a group's columns as an admin sees it (roster.OrgGroup).
