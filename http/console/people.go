@@ -25,13 +25,7 @@ func (s *Console) users(w http.ResponseWriter, r *http.Request, a *session) erro
 	q := r.URL.Query()
 	p := usersPage{Q: q.Get("q"), Directory: q.Get("directory"), Active: q.Get("active"), Managed: q.Get("managed")}
 	f := roster.UserFilter{Search: p.Q, Active: yesNo(p.Active, "active", "deactivated"), Managed: yesNo(p.Managed, "managed", "external")}
-	switch p.Directory {
-	case "":
-	case "local":
-		f.Local = true
-	default:
-		f.DirectoryID = p.Directory
-	}
+	f.Local, f.DirectoryID = directoryScope(p.Directory)
 	n, offset := pageParam(r)
 	list, err := s.store.OrgUsers(r.Context(), a.org.ID, f, offset, pageSize)
 	if err != nil {
@@ -42,6 +36,15 @@ func (s *Console) users(w http.ResponseWriter, r *http.Request, a *session) erro
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "users", view{Title: "Users", Section: "users", Page: p})
+}
+
+// directoryScope reads a list's directory filter: "" for all, "local"
+// for users or groups of no directory, else a directory's ID.
+func directoryScope(v string) (local bool, dirID string) {
+	if v == "local" {
+		return true, ""
+	}
+	return false, v
 }
 
 // yesNo reads a three-way filter: yes, no, or either ("").
@@ -173,13 +176,7 @@ func (s *Console) groups(w http.ResponseWriter, r *http.Request, a *session) err
 	q := r.URL.Query()
 	p := groupsPage{Q: q.Get("q"), Directory: q.Get("directory"), Conflicts: q.Get("conflicts") == "1"}
 	f := roster.GroupFilter{Search: p.Q, Conflicts: p.Conflicts}
-	switch p.Directory {
-	case "":
-	case "local":
-		f.Local = true
-	default:
-		f.DirectoryID = p.Directory
-	}
+	f.Local, f.DirectoryID = directoryScope(p.Directory)
 	n, offset := pageParam(r)
 	list, err := s.store.OrgGroups(r.Context(), a.org.ID, f, offset, pageSize)
 	if err != nil {

@@ -13,16 +13,21 @@ import (
 // offset-paged for people turning pages; identity providers page through
 // SCIM with cursors.
 
+// orgScope starts the conditions of an organization-wide list (on alias
+// r): the organization's rows, only its local ones, or one directory's.
+func orgScope(orgID string, local bool, dirID string) ([]string, []any) {
+	switch {
+	case local:
+		return []string{"r.org_id = ?", "r.directory_id IS NULL"}, []any{orgID}
+	case dirID != "":
+		return []string{"r.org_id = ?", "r.directory_id = ?"}, []any{orgID, dirID}
+	}
+	return []string{"r.org_id = ?"}, []any{orgID}
+}
+
 // OrgUsers implements roster.Store.
 func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter, offset, limit int) (*roster.Page[roster.User], error) {
-	where := []string{"r.org_id = ?"}
-	args := []any{orgID}
-	switch {
-	case f.Local:
-		where = append(where, "r.directory_id IS NULL")
-	case f.DirectoryID != "":
-		where, args = append(where, "r.directory_id = ?"), append(args, f.DirectoryID)
-	}
+	where, args := orgScope(orgID, f.Local, f.DirectoryID)
 	if f.Active != nil {
 		where, args = append(where, "r.active = ?"), append(args, *f.Active)
 	}
@@ -151,14 +156,7 @@ func (s *Store) OrgUserGroups(ctx context.Context, orgID, userID string) ([]rost
 
 // OrgGroups implements roster.Store.
 func (s *Store) OrgGroups(ctx context.Context, orgID string, f roster.GroupFilter, offset, limit int) (*roster.Page[roster.OrgGroup], error) {
-	where := []string{"r.org_id = ?"}
-	args := []any{orgID}
-	switch {
-	case f.Local:
-		where = append(where, "r.directory_id IS NULL")
-	case f.DirectoryID != "":
-		where, args = append(where, "r.directory_id = ?"), append(args, f.DirectoryID)
-	}
+	where, args := orgScope(orgID, f.Local, f.DirectoryID)
 	if f.Conflicts {
 		where = append(where, "r.conflict_with IS NOT NULL")
 	}
