@@ -105,17 +105,10 @@ type directoriesPage struct {
 }
 
 func (s *Console) directories(w http.ResponseWriter, r *http.Request, a *session) error {
-	dirs, err := s.store.Directories(r.Context(), a.org.ID)
-	if err != nil {
-		return err
-	}
 	var p directoriesPage
-	for _, d := range dirs {
-		h, err := s.health(r, d)
-		if err != nil {
-			return err
-		}
-		p.Directories = append(p.Directories, h)
+	var err error
+	if p.Directories, err = s.allHealth(r, a.org.ID); err != nil {
+		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "directories", view{Title: "Directories", Section: "directories", Page: p})
 }

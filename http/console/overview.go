@@ -50,6 +50,23 @@ func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, 
 	return h, nil
 }
 
+// allHealth is the health of each of the organization's directories.
+func (s *Console) allHealth(r *http.Request, orgID string) ([]directoryHealth, error) {
+	dirs, err := s.store.Directories(r.Context(), orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]directoryHealth, 0, len(dirs))
+	for _, d := range dirs {
+		h, err := s.health(r, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
 func (s *Console) overview(w http.ResponseWriter, r *http.Request, a *session) error {
 	ctx, org := r.Context(), a.org.ID
 	var p overviewPage
@@ -78,16 +95,8 @@ func (s *Console) overview(w http.ResponseWriter, r *http.Request, a *session) e
 			p.VerifiedDomains++
 		}
 	}
-	dirs, err := s.store.Directories(ctx, org)
-	if err != nil {
+	if p.Directories, err = s.allHealth(r, org); err != nil {
 		return err
-	}
-	for _, d := range dirs {
-		h, err := s.health(r, d)
-		if err != nil {
-			return err
-		}
-		p.Directories = append(p.Directories, h)
 	}
 	return s.render(w, r, a, http.StatusOK, "overview", view{Title: "Overview", Section: "overview", Page: p})
 }
