@@ -79,6 +79,16 @@ func newFixtureOn(t *testing.T, st roster.Store) *fixture {
 	return f
 }
 
+// addDirectory creates a directory of an organization in the store, with
+// its first token and that token's secret.
+func (f *fixture) addDirectory(orgID, name string) (roster.Directory, roster.Token, string) {
+	f.t.Helper()
+	secret, tok := roster.NewTokenSecret()
+	dir := roster.Directory{OrgID: orgID, Name: name}
+	must(f.t, f.store.CreateDirectory(context.Background(), &dir, &tok))
+	return dir, tok, secret
+}
+
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func must(t *testing.T, err error) {
@@ -506,9 +516,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 func TestLargeGroupPage(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	_, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: f.org.ID, Name: "Entra ID"}
-	must(t, f.store.CreateDirectory(ctx, &dir, &tok))
+	dir, _, _ := f.addDirectory(f.org.ID, "Entra ID")
 	tenant := roster.Tenant{OrgID: f.org.ID, DirectoryID: dir.ID}
 	var ids []string
 	for i := range 250 {
@@ -909,9 +917,7 @@ func TestOrgIsolation(t *testing.T) {
 	ctx := context.Background()
 	other := roster.Org{Name: "Other"}
 	must(t, f.store.CreateOrg(ctx, &other))
-	_, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: other.ID, Name: "Theirs"}
-	must(t, f.store.CreateDirectory(ctx, &dir, &tok))
+	dir, tok, _ := f.addDirectory(other.ID, "Theirs")
 	tenant := roster.Tenant{OrgID: other.ID, DirectoryID: dir.ID}
 	u := roster.User{UserName: "eve@other.test", Active: true, Attributes: []byte(`{}`)}
 	must(t, f.store.CreateUser(ctx, tenant, &u))
@@ -965,16 +971,12 @@ func TestOrgIsolation(t *testing.T) {
 func TestExplanationsOfRealErrors(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	secret, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: f.org.ID, Name: "Okta"}
-	must(t, f.store.CreateDirectory(ctx, &dir, &tok))
+	dir, _, secret := f.addDirectory(f.org.ID, "Okta")
 	revokedSecret, revoked := roster.NewTokenSecret()
 	revoked.OrgID, revoked.DirectoryID = f.org.ID, dir.ID
 	must(t, f.store.CreateToken(ctx, &revoked))
 	must(t, f.store.RevokeToken(ctx, f.org.ID, dir.ID, revoked.ID))
-	otherSecret, otherTok := roster.NewTokenSecret()
-	otherDir := roster.Directory{OrgID: f.org.ID, Name: "Entra ID"}
-	must(t, f.store.CreateDirectory(ctx, &otherDir, &otherTok))
+	otherDir, _, otherSecret := f.addDirectory(f.org.ID, "Entra ID")
 	base := f.srv.URL + "/scim/v2/directories/" + dir.ID
 	must(t, f.store.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "linked.test", Token: "t", DirectoryID: otherDir.ID}))
 
