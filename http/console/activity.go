@@ -41,15 +41,13 @@ func (s *Console) activity(w http.ResponseWriter, r *http.Request, a *session) e
 		q.Set("before", strconv.FormatInt(events[len(events)-1].Seq, 10))
 		p.Next = r.URL.Path + "?" + q.Encode()
 	}
-	if p.Events, err = s.eventRows(r, a, events); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	q.Del("before")
 	p.Export = q.Encode()
 	if p.Directories, p.DirNames, err = s.directoryNames(r, a); err != nil {
 		return err
 	}
+	p.Events = eventRows(events, p.DirNames)
 	return s.render(w, r, a, http.StatusOK, "activity", view{Title: "Activity", Section: "activity", Page: p})
 }
 
@@ -59,18 +57,14 @@ type eventRow struct {
 	Who string
 }
 
-// eventRows says who acted in each event: a directory by its name, an
-// admin by address, Roster itself or its command line.
-func (s *Console) eventRows(r *http.Request, a *session, events []roster.Event) ([]eventRow, error) {
-	_, names, err := s.directoryNames(r, a)
-	if err != nil {
-		return nil, err
-	}
+// eventRows says who acted in each event: a directory by its name (from
+// dirNames), an admin by address, Roster itself or its command line.
+func eventRows(events []roster.Event, dirNames map[string]string) []eventRow {
 	rows := make([]eventRow, len(events))
 	for i, e := range events {
-		rows[i] = eventRow{Event: e, Who: who(e.Actor, names)}
+		rows[i] = eventRow{Event: e, Who: who(e.Actor, dirNames)}
 	}
-	return rows, nil
+	return rows
 }
 
 func who(actor string, dirNames map[string]string) string {

@@ -91,7 +91,8 @@ func (s *Console) history(r *http.Request, a *session, resourceID string) ([]eve
 	if err != nil {
 		return nil, err
 	}
-	return s.eventRows(r, a, events)
+	_, names, err := s.directoryNames(r, a)
+	return eventRows(events, names), err
 }
 
 func (s *Console) user(w http.ResponseWriter, r *http.Request, a *session) error {
