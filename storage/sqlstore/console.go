@@ -57,7 +57,10 @@ func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter,
 		page.Total = total
 		return page, nil
 	}
-	return page, s.countUsers(ctx, orgID, f, cond, args).Scan(&page.Total)
+	if f == (roster.UserFilter{DirectoryID: f.DirectoryID}) {
+		return page, s.userTotal(ctx, orgID, f.DirectoryID).Scan(&page.Total)
+	}
+	return page, s.readRow(ctx, `SELECT COUNT(*) FROM users r WHERE `+cond, args...).Scan(&page.Total)
 }
 
 // pageTotal is the total a page of n rows tells by itself: a short page
@@ -73,16 +76,13 @@ func pageTotal(offset, limit, n int) (int, bool) {
 	return 0, false
 }
 
-// countUsers is the query that counts OrgUsers' matches. Without a filter
-// but a directory, the directories' counters answer instead of a count of
-// every user (SCIM keeps them; local users are few, and indexed).
-func (s *Store) countUsers(ctx context.Context, orgID string, f roster.UserFilter, cond string, args []any) rowScanner {
-	if f != (roster.UserFilter{DirectoryID: f.DirectoryID}) {
-		return s.readRow(ctx, `SELECT COUNT(*) FROM users r WHERE `+cond, args...)
-	}
+// userTotal counts the organization's users, or one directory's (dirID),
+// from the directories' counters instead of a count of every user: SCIM
+// keeps the counters; local users are few, and indexed.
+func (s *Store) userTotal(ctx context.Context, orgID, dirID string) rowScanner {
 	return s.readRow(ctx, `SELECT COALESCE(SUM(c.n), 0) + (SELECT COUNT(*) FROM users WHERE org_id = ? AND directory_id IS NULL AND ? = '')
 		FROM directory_counts c JOIN directories d ON d.id = c.directory_id
-		WHERE d.org_id = ? AND c.kind = ? AND (? = '' OR d.id = ?)`, orgID, f.DirectoryID, orgID, roster.MemberUser, f.DirectoryID, f.DirectoryID)
+		WHERE d.org_id = ? AND c.kind = ? AND (? = '' OR d.id = ?)`, orgID, dirID, orgID, roster.MemberUser, dirID, dirID)
 }
 
 // UserCounts implements roster.Store. No count reads the users' rows:
@@ -91,7 +91,7 @@ func (s *Store) countUsers(ctx context.Context, orgID string, f roster.UserFilte
 // domain.
 func (s *Store) UserCounts(ctx context.Context, orgID string) (*roster.UserCounts, error) {
 	var c roster.UserCounts
-	if err := s.countUsers(ctx, orgID, roster.UserFilter{}, "", nil).Scan(&c.Total); err != nil {
+	if err := s.userTotal(ctx, orgID, "").Scan(&c.Total); err != nil {
 		return nil, err
 	}
 	var inactive int
