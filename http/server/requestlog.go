@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -25,8 +26,7 @@ type RequestLog struct {
 	stopOnce  sync.Once
 	done      sync.WaitGroup
 
-	mu      sync.Mutex
-	dropped int
+	dropped atomic.Int64
 }
 
 // Request log tuning: the queue absorbs bursts of a few seconds at full
@@ -59,9 +59,7 @@ func (l *RequestLog) Record(r roster.Request) {
 	select {
 	case l.queue <- r:
 	default:
-		l.mu.Lock()
-		l.dropped++
-		l.mu.Unlock()
+		l.dropped.Add(1)
 	}
 }
 
@@ -118,11 +116,7 @@ func (l *RequestLog) run() {
 }
 
 func (l *RequestLog) reportDropped() {
-	l.mu.Lock()
-	n := l.dropped
-	l.dropped = 0
-	l.mu.Unlock()
-	if n > 0 {
+	if n := l.dropped.Swap(0); n > 0 {
 		l.log.Warn("the request log fell behind; requests were not recorded", "dropped", n)
 	}
 }
