@@ -1,5 +1,9 @@
 package roster
 
+import (
+	"context"
+)
+
 // Conflict is a group an identity provider pushed under the name of an
 // existing local group. Both exist side by side until an admin links them:
 // then the synced group takes over the local group's access and the local
@@ -18,4 +22,22 @@ type LinkPreview struct {
 	Products []string // the products the local group grants
 	Gain     []User   // users who would gain access through the link
 	Lose     []User   // users who would lose it
+}
+
+// Conflicts resolves synced groups named like a local group, and lets an
+// admin take a synced user or group over from its directory.
+type Conflicts interface {
+	// Conflicts lists the organization's groups in conflict with a local
+	// group of the same name.
+	Conflicts(ctx context.Context, orgID string) ([]Conflict, error)
+	// PreviewLink says whose access linking a conflicting group would
+	// change; LinkGroup does it: the synced group takes over the local
+	// group's grants and default-group roles, and the local group goes.
+	PreviewLink(ctx context.Context, orgID, syncedGroupID string) (*LinkPreview, error)
+	LinkGroup(ctx context.Context, orgID, syncedGroupID string) error
+	// UnlinkUser and UnlinkGroup detach a synced user or group from its
+	// directory: it becomes local, its identity provider no longer sees
+	// or changes it, and an admin owns it.
+	UnlinkUser(ctx context.Context, orgID, userID string) error
+	UnlinkGroup(ctx context.Context, orgID, groupID string) error
 }

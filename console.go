@@ -58,6 +58,7 @@ type Request struct {
 	Duration    time.Duration
 	UserAgent   string
 	Error       string // the error's detail for a failed request
+	Reason      Reason // the error's reason key (ReasonOf), what the console's advice goes by
 }
 
 // RequestCount is a directory's requests in one hour.

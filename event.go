@@ -1,6 +1,9 @@
 package roster
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Event is one entry of the audit trail. The store appends it in the same
 // transaction as the change it describes (the outbox pattern), so a change
@@ -15,4 +18,15 @@ type Event struct {
 	ResourceType string // "User", "Group", "Directory", "Token", ...
 	ResourceID   string
 	Detail       string // a JSON object with what changed; never a secret
+}
+
+// Audit reads the audit trail that every change appends to in its own
+// transaction.
+type Audit interface {
+	// FindEvents lists the organization's events that match f, newest
+	// first.
+	FindEvents(ctx context.Context, orgID string, f EventFilter, limit int) ([]Event, error)
+	// Events returns up to limit events of the organization after seq, oldest
+	// first.
+	Events(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)
 }

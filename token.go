@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -25,6 +26,16 @@ type Token struct {
 	Expires     time.Time // zero: never
 	Revoked     time.Time // zero: not revoked
 	LastUsed    time.Time // zero: never used; updated at most once a minute
+	// ReplacedBy is the ID of the token that a rotation put in this one's
+	// place, "" when it was never rotated. A replaced token works until its
+	// (shortened) expiry but cannot be rotated again.
+	ReplacedBy string
+}
+
+// Retiring reports whether the token was rotated and still works at time
+// now: it is in its grace period, ending at Expires.
+func (t *Token) Retiring(now time.Time) bool {
+	return t.ReplacedBy != "" && t.Status(now) == TokenActive
 }
 
 // TokenStatus is what a token can do now.
@@ -151,4 +162,15 @@ func encodeBase62(n *big.Int, width int) string {
 		out[i] = base62[mod.Int64()]
 	}
 	return string(out)
+}
+
+// DirectoryAuth is what authenticating a directory's bearer token needs:
+// the candidates for a presented secret, and a record of use.
+type DirectoryAuth interface {
+	// TokensByPrefix returns the directory's tokens whose public prefix is
+	// prefix (almost always none or one), whatever their status: the caller
+	// compares the secret and checks the status.
+	TokensByPrefix(ctx context.Context, dirID, prefix string) ([]Token, error)
+	// TouchToken records that the token was used at time at.
+	TouchToken(ctx context.Context, dirID, tokenID string, at time.Time) error
 }

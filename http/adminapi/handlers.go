@@ -13,7 +13,7 @@ import (
 // them too, so that a script sees one representation either way.
 
 // AccessJSON is an access check: {allowed, role, via, reason}.
-func AccessJSON(a *roster.Access) map[string]any {
+func AccessJSON(a *roster.AccessDecision) map[string]any {
 	via := []map[string]any{}
 	for _, g := range a.Via {
 		via = append(via, map[string]any{"id": g.ID, "displayName": g.Display})

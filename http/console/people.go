@@ -79,7 +79,7 @@ type userPage struct {
 
 type productAccess struct {
 	Product roster.Product
-	Access  *roster.Access
+	Access  *roster.AccessDecision
 }
 
 // historyRows is how many of a resource's events its page shows; the

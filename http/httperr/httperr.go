@@ -15,18 +15,20 @@ import (
 )
 
 var statuses = map[roster.ErrorCode]int{
-	roster.EInvalid:            http.StatusBadRequest,
-	roster.EUnauthorized:       http.StatusUnauthorized,
-	roster.EForbidden:          http.StatusForbidden,
-	roster.ENotFound:           http.StatusNotFound,
-	roster.EMethodNotAllowed:   http.StatusMethodNotAllowed,
-	roster.EConflict:           http.StatusConflict,
-	roster.EPreconditionFailed: http.StatusPreconditionFailed,
-	roster.ETooLarge:           http.StatusRequestEntityTooLarge,
-	roster.EUnsupportedMedia:   http.StatusUnsupportedMediaType,
-	roster.ETooManyRequests:    http.StatusTooManyRequests,
-	roster.ENotImplemented:     http.StatusNotImplemented,
-	roster.EInternal:           http.StatusInternalServerError,
+	roster.EInvalid:             http.StatusBadRequest,
+	roster.EUnauthorized:        http.StatusUnauthorized,
+	roster.EForbidden:           http.StatusForbidden,
+	roster.ENotFound:            http.StatusNotFound,
+	roster.EMethodNotAllowed:    http.StatusMethodNotAllowed,
+	roster.EConflict:            http.StatusConflict,
+	roster.EPreconditionFailed:  http.StatusPreconditionFailed,
+	roster.ETooLarge:            http.StatusRequestEntityTooLarge,
+	roster.EUnsupportedMedia:    http.StatusUnsupportedMediaType,
+	roster.ETooManyRequests:     http.StatusTooManyRequests,
+	roster.ENotImplemented:      http.StatusNotImplemented,
+	roster.EUnavailable:         http.StatusServiceUnavailable,
+	roster.EInsufficientStorage: http.StatusInsufficientStorage,
+	roster.EInternal:            http.StatusInternalServerError,
 }
 
 // Status returns the HTTP status for an error code.
@@ -82,8 +84,9 @@ func contextWithID(r *http.Request, id string) context.Context {
 	return context.WithValue(r.Context(), requestIDKey{}, id)
 }
 
-// WriteJSON writes err for the admin API: {"error": {"code", "detail"}}
-// with the status of its code.
+// WriteJSON writes err for the admin API: {"error": {"code", "reason",
+// "detail"}} with the status of its code. Scripts branch on reason (see
+// roster.Reason); code is the coarse class.
 func WriteJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e := Public(r, log, err)
 	status := Status(e.Code)
@@ -92,5 +95,5 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, err err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "detail": e.Detail}})
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "reason": roster.ReasonOf(e), "detail": e.Detail}})
 }

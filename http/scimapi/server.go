@@ -119,7 +119,7 @@ func (s *Server) routes() {
 	route("/Schemas", map[string]handler{"GET": s.schemas})
 	route("/Schemas/{urn}", map[string]handler{"GET": s.schema})
 	s.mux.Handle(p+"/", s.authenticated(func(w http.ResponseWriter, r *http.Request, c *call) error {
-		return roster.NotFoundf("no SCIM endpoint %s; this directory serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas",
+		return roster.E(roster.ReasonNoEndpoint, "no SCIM endpoint %s; this directory serves /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas",
 			strings.TrimPrefix(r.URL.Path, Prefix+r.PathValue("dir")))
 	}))
 	// A path under the prefix that names no directory: a SCIM error too,
@@ -127,7 +127,7 @@ func (s *Server) routes() {
 	// wrong with the URL instead of the router's plain-text page. It
 	// needs no token, since it reveals nothing.
 	s.mux.Handle(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httperr.WriteSCIM(w, r, s.log, roster.NotFoundf("%s names no directory; a directory's SCIM base URL is %s<directory id>", r.URL.Path, Prefix))
+		httperr.WriteSCIM(w, r, s.log, roster.E(roster.ReasonNoEndpoint, "%s names no directory; a directory's SCIM base URL is %s<directory id>", r.URL.Path, Prefix))
 	}))
 }
 
@@ -251,7 +251,7 @@ func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status
 	}
 	if err != nil {
 		e := roster.AsError(err)
-		req.Error = e.Detail
+		req.Error, req.Reason = e.Detail, roster.ReasonOf(err)
 		if e.Code == roster.EInternal {
 			req.Error = "internal error; the server log has the details under request ID " + httperr.RequestID(r)
 		}
@@ -350,7 +350,7 @@ func ifMatch(r *http.Request, kind, id string, version int64) error {
 			return nil
 		}
 	}
-	return roster.Errorf(roster.EPreconditionFailed, "", "%s %s is at version %s, not %s; read it again and retry", kind, id, scim.ETag(version), h)
+	return roster.E(roster.ReasonVersionMismatch, "%s %s is at version %s, not %s; read it again and retry", kind, id, scim.ETag(version), h)
 }
 
 // deleteVersion is the version a DELETE must find (0: any). Without

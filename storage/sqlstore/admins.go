@@ -62,7 +62,7 @@ func (s *Store) CreateAdmin(ctx context.Context, a *roster.Admin) error {
 		_, err := t.exec(ctx, `INSERT INTO admins (id, org_id, email, email_fold, password_hash, created, last_sign_in)
 			VALUES (?, ?, ?, ?, ?, ?, 0)`, a.ID, a.OrgID, a.Email, fold(a.Email), a.PasswordHash, micros(a.Created))
 		if s.d.IsUniqueViolation(err) {
-			return roster.Errorf(roster.EConflict, "", "the organization has an admin with the email %s already", a.Email)
+			return roster.E(roster.ReasonNameTaken, "the organization has an admin with the email %s already", a.Email)
 		}
 		if err != nil {
 			return err

@@ -185,7 +185,7 @@ func (s *Store) gate(ctx context.Context, t *tx, orgID, dirID, domain string) (d
 
 // refuse is the 409 for a user on a domain linked to another directory.
 func (g domainGate) refuse(domain string) error {
-	return roster.Errorf(roster.EConflict, "",
+	return roster.E(roster.ReasonDomainNotLinked,
 		"%s is linked to directory %q (%s): only that directory may provision users on it; provision this user there, or ask the admin to change the link",
 		domain, g.linkedDir, g.linkedTo)
 }

@@ -318,7 +318,7 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.Tenant, id string, ifV
 			return notFound(err, "no group %q in this directory", id)
 		}
 		if ifVersion > 0 && version != ifVersion {
-			return roster.Errorf(roster.EPreconditionFailed, "", "group %s is at version %d, not %d; read it again", id, version, ifVersion)
+			return roster.E(roster.ReasonVersionMismatch, "group %s is at version %d, not %d; read it again", id, version, ifVersion)
 		}
 		var ch memberChange
 		if err := s.applyMemberOp(ctx, tx, t, id, roster.MemberOp{Kind: roster.RemoveAllMembers}, &ch); err != nil {

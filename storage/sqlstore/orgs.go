@@ -162,12 +162,12 @@ func (s *Store) insertToken(ctx context.Context, t *tx, tok *roster.Token) error
 		ResourceType: "Token", ResourceID: tok.ID, Detail: detail("name", tok.Name, "prefix", tok.Prefix, "expires", timeOrNever(tok.Expires))})
 }
 
-const tokenColumns = `id, org_id, directory_id, name, prefix, hash, created, expires, revoked, last_used`
+const tokenColumns = `id, org_id, directory_id, name, prefix, hash, created, expires, revoked, last_used, replaced_by`
 
 func scanToken(sc interface{ Scan(...any) error }) (roster.Token, error) {
 	var tok roster.Token
 	var created, expires, revoked, lastUsed int64
-	err := sc.Scan(&tok.ID, &tok.OrgID, &tok.DirectoryID, &tok.Name, &tok.Prefix, &tok.Hash, &created, &expires, &revoked, &lastUsed)
+	err := sc.Scan(&tok.ID, &tok.OrgID, &tok.DirectoryID, &tok.Name, &tok.Prefix, &tok.Hash, &created, &expires, &revoked, &lastUsed, &tok.ReplacedBy)
 	tok.Created, tok.Expires, tok.Revoked, tok.LastUsed = fromMicros(created), fromMicros(expires), fromMicros(revoked), fromMicros(lastUsed)
 	return tok, err
 }
@@ -206,25 +206,42 @@ func (s *Store) RotateToken(ctx context.Context, orgID, dirID, oldID string, old
 		if err != nil {
 			return notFound(err, "no token %q in directory %q", oldID, dirID)
 		}
+		if old.ReplacedBy != "" {
+			return errReplaced(old)
+		}
 		if old.Status(s.clock()) != roster.TokenActive {
 			return roster.Errorf(roster.EConflict, "", "token %s is already %s; create a new token instead of rotating it", old.Prefix, old.Status(s.clock()))
 		}
 		if old.Expires.IsZero() || oldExpires.Before(old.Expires) {
 			old.Expires = oldExpires
 		}
-		if _, err := t.exec(ctx, `UPDATE tokens SET expires = ? WHERE id = ?`, micros(old.Expires), old.ID); err != nil {
-			return err
-		}
-		if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "token.rotated", ResourceType: "Token",
-			ResourceID: old.ID, Detail: detail("prefix", old.Prefix, "expires", timeOrNever(old.Expires))}); err != nil {
-			return err
-		}
 		next.OrgID, next.DirectoryID = orgID, dirID
 		if next.Name == "" {
 			next.Name = old.Name
 		}
-		return s.insertToken(ctx, t, next)
+		if err := s.insertToken(ctx, t, next); err != nil {
+			return err
+		}
+		// Conditional on the token not having a successor yet: of several
+		// rotations at once, on any node, exactly one changes the row; under
+		// PostgreSQL's READ COMMITTED the others wait for its lock, then see
+		// replaced_by set and change nothing.
+		res, err := t.exec(ctx, `UPDATE tokens SET expires = ?, replaced_by = ? WHERE id = ? AND replaced_by = '' AND revoked = 0`,
+			micros(old.Expires), next.ID, old.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errReplaced(old)
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "token.rotated", ResourceType: "Token",
+			ResourceID: old.ID, Detail: detail("prefix", old.Prefix, "expires", timeOrNever(old.Expires), "replacedBy", next.Prefix)})
 	})
+}
+
+// errReplaced refuses a second rotation of a token.
+func errReplaced(old roster.Token) error {
+	return roster.E(roster.ReasonTokenReplaced, "token %s was rotated already; rotate its successor, or revoke it", old.Prefix)
 }
 
 // RevokeToken implements roster.Store.

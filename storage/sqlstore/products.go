@@ -22,7 +22,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *roster.Product) error {
 		}
 		_, err := t.exec(ctx, `INSERT INTO products (org_id, key, name, created) VALUES (?, ?, ?, ?)`, p.OrgID, p.Key, p.Name, micros(p.Created))
 		if s.d.IsUniqueViolation(err) {
-			return roster.Errorf(roster.EConflict, "", "the organization has a product %q already", p.Key)
+			return roster.E(roster.ReasonNameTaken, "the organization has a product %q already", p.Key)
 		}
 		if err != nil {
 			return err
@@ -197,18 +197,18 @@ const orgMemberships = `WITH RECURSIVE ms(group_id) AS (
 	)`
 
 // CheckAccess implements roster.Store.
-func (s *Store) CheckAccess(ctx context.Context, orgID, product, userRef string) (*roster.Access, error) {
+func (s *Store) CheckAccess(ctx context.Context, orgID, product, userRef string) (*roster.AccessDecision, error) {
 	if _, err := s.Product(ctx, orgID, product); err != nil {
 		return nil, err
 	}
 	u, err := s.FindUser(ctx, orgID, userRef)
 	if roster.ErrorCodeOf(err) == roster.ENotFound {
-		return &roster.Access{Reason: fmt.Sprintf("no user %q in the organization", userRef)}, nil
+		return &roster.AccessDecision{Reason: fmt.Sprintf("no user %q in the organization", userRef)}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	a := &roster.Access{}
+	a := &roster.AccessDecision{}
 	_, err = s.readRows(ctx, orgMemberships+`
 		SELECT g.id, g.display_name, gr.role FROM ms CROSS JOIN groups g CROSS JOIN grants gr
 		WHERE g.id = ms.group_id AND g.org_id = ? AND gr.org_id = g.org_id AND gr.group_id = g.id AND gr.product = ?

@@ -113,14 +113,14 @@ func (s *Store) explainClash(ctx context.Context, t roster.Tenant, err error) er
 	switch {
 	case qerr != nil:
 		// The clashing user was deleted in the meantime; a retry will work.
-		return roster.Errorf(roster.EConflict, roster.ScimUniqueness, "userName %q is taken in this organization", taken.userName)
+		return roster.E(roster.ReasonUserNameTaken, "userName %q is taken in this organization", taken.userName)
 	case dirID.String == t.DirectoryID:
-		return roster.Errorf(roster.EConflict, roster.ScimUniqueness, "userName %q is already used by user %s in this directory", taken.userName, id)
+		return roster.E(roster.ReasonUserNameTaken, "userName %q is already used by user %s in this directory", taken.userName, id)
 	case !dirID.Valid:
-		return roster.Errorf(roster.EConflict, roster.ScimUniqueness,
+		return roster.E(roster.ReasonUserNameTaken,
 			"userName %q is already used in this organization by a local user (one an admin unlinked from its directory); the admin can delete it or change its userName", taken.userName)
 	}
-	return roster.Errorf(roster.EConflict, roster.ScimUniqueness,
+	return roster.E(roster.ReasonUserNameTaken,
 		"userName %q is already used in this organization by a user of directory %q (%s); a user is provisioned by one directory only", taken.userName, dirName.String, dirID.String)
 }
 
@@ -283,7 +283,7 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.Tenant, id string, ifVe
 			return notFound(err, "no user %q in this directory", id)
 		}
 		if ifVersion > 0 && version != ifVersion {
-			return roster.Errorf(roster.EPreconditionFailed, "", "user %s is at version %d, not %d; read it again", id, version, ifVersion)
+			return roster.E(roster.ReasonVersionMismatch, "user %s is at version %d, not %d; read it again", id, version, ifVersion)
 		}
 		if err := s.leaveAllGroups(ctx, tx, id); err != nil {
 			return err

@@ -1,0 +1,25 @@
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// RequestLog records identity providers' requests for the directory's
+// health page, off the request path, and keeps the log small.
+type RequestLog interface {
+	// AppendRequests records requests of identity providers (each carries
+	// its organization and directory) and counts them per hour.
+	AppendRequests(ctx context.Context, reqs []Request) error
+	// PruneRequests forgets requests and counts before a time, and keeps
+	// at most keep successful and keep failed requests per directory, so
+	// that the log stays small however busy identity providers are.
+	PruneRequests(ctx context.Context, before time.Time, keep int) error
+	// Requests lists a directory's latest requests, newest first; only
+	// the failed ones (4xx, 5xx) with failedOnly.
+	Requests(ctx context.Context, orgID, dirID string, failedOnly bool, limit int) ([]Request, error)
+	// RequestStats sums a directory's requests from the hour of since on,
+	// with its latest request; RequestCounts gives the sums per hour.
+	RequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*RequestStats, error)
+	RequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]RequestCount, error)
+}
