@@ -15,11 +15,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/httperr"
 )
@@ -42,6 +43,9 @@ type Server struct {
 	verifier *domains.Verifier
 	now      func() time.Time
 	mux      *http.ServeMux
+	// The use cases, shared with the console and the command line.
+	access *access.Service
+	auth   *auth.Admins
 }
 
 // New returns the API for c.
@@ -56,6 +60,8 @@ func New(c Config) *Server {
 	if s.verifier == nil {
 		s.verifier = domains.NewVerifier()
 	}
+	s.access = &access.Service{Store: s.store}
+	s.auth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
 	s.routes()
 	return s
 }
@@ -107,43 +113,14 @@ func (s *Server) authenticated(h handler) http.Handler {
 	})
 }
 
-// touchEvery is how stale a token's last-used time may get.
-const touchEvery = time.Minute
-
 // authenticate checks an admin API token of the organization in the path.
 // Only tokens of kind "api" open the API: a console session or a sign-in
 // link never does.
 func (s *Server) authenticate(r *http.Request) (*call, error) {
 	org := r.PathValue("org")
-	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	secret = strings.TrimSpace(secret)
-	if !strings.EqualFold(scheme, "Bearer") || secret == "" {
-		return nil, roster.Errorf(roster.EUnauthorized, "", "send an admin API token as Authorization: Bearer <token> (roster admin token create)")
-	}
-	prefix, ok := roster.ParseAdminTokenSecret(secret)
-	if !ok {
-		return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token is not a Roster admin API token; they start with %s", roster.AdminSecretPrefix)
-	}
-	tokens, err := s.store.AdminTokensByPrefix(r.Context(), org, prefix)
+	admin, _, err := s.auth.Authenticate(r.Context(), org, auth.BearerSecret(r.Header.Get("Authorization")), roster.AdminAPI)
 	if err != nil {
 		return nil, err
-	}
-	tok, ok := roster.MatchAdminToken(tokens, secret, roster.AdminAPI)
-	if !ok {
-		return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token does not open this organization")
-	}
-	now := s.now()
-	if tok.Status(now) != roster.TokenActive {
-		return nil, roster.Errorf(roster.EUnauthorized, "", "admin token %s is %s", tok.Prefix, tok.Status(now))
-	}
-	admin, err := s.store.Admin(r.Context(), org, tok.AdminID)
-	if err != nil {
-		return nil, err
-	}
-	if now.Sub(tok.LastUsed) > touchEvery {
-		if err := s.store.TouchAdminToken(r.Context(), org, tok.ID, now); err != nil {
-			s.log.WarnContext(r.Context(), "could not record admin token use", "token", tok.Prefix, "err", err)
-		}
 	}
 	return &call{org: org, admin: admin}, nil
 }

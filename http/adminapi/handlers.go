@@ -3,7 +3,6 @@ package adminapi
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
@@ -112,14 +111,11 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if !roster.ValidProductKey(body.Key) || strings.TrimSpace(body.Name) == "" {
-		return roster.Errorf(roster.EInvalid, "", "a product needs a key (lower-case letters, digits and -) and a name")
-	}
-	p := roster.Product{OrgID: c.org, Key: body.Key, Name: strings.TrimSpace(body.Name)}
-	if err := s.store.CreateProduct(r.Context(), &p); err != nil {
+	p, err := s.access.CreateProduct(r.Context(), c.org, body.Key, body.Name)
+	if err != nil {
 		return err
 	}
-	out, err := s.productJSON(r, c, &p)
+	out, err := s.productJSON(r, c, p)
 	if err != nil {
 		return err
 	}
@@ -162,18 +158,15 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if body.Role == "" {
-		body.Role = roster.RoleUser
-	}
-	g := roster.Grant{OrgID: c.org, Product: r.PathValue("product"), GroupID: r.PathValue("group"), Role: body.Role}
-	if err := s.store.GrantAccess(r.Context(), &g); err != nil {
+	g, err := s.access.Grant(r.Context(), c.org, r.PathValue("product"), r.PathValue("group"), body.Role)
+	if err != nil {
 		return err
 	}
 	return write(w, http.StatusOK, map[string]any{"group": g.GroupID, "role": g.Role})
 }
 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.store.RevokeAccess(r.Context(), c.org, r.PathValue("product"), r.PathValue("group")); err != nil {
+	if err := s.access.Revoke(r.Context(), c.org, r.PathValue("product"), r.PathValue("group")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -2,9 +2,9 @@ package console
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admins"
 	"github.com/rosterhq/roster/password"
 )
 
@@ -63,15 +63,11 @@ type signInLinkPage struct {
 }
 
 func (s *Console) addAdmin(w http.ResponseWriter, r *http.Request, a *session) error {
-	email := strings.TrimSpace(r.PostForm.Get("email"))
-	if !roster.IsEmailAddress(email) {
-		return roster.Invalidf("", "give the new admin's email address, as name@example.com; not %q", email)
-	}
-	admin := roster.Admin{OrgID: a.org.ID, Email: email}
-	if err := s.store.CreateAdmin(r.Context(), &admin); err != nil {
+	created, err := s.adminService.Create(r.Context(), a.org.ID, r.PostForm.Get("email"), "")
+	if err != nil {
 		return err
 	}
-	return s.showSignInLink(w, r, a, &admin, true)
+	return s.showSignInLink(w, r, a, &created.Admin, created.Link, true)
 }
 
 // newSignInLink makes a fresh link for an admin; the admin's earlier
@@ -81,41 +77,17 @@ func (s *Console) newSignInLink(w http.ResponseWriter, r *http.Request, a *sessi
 	if err != nil {
 		return err
 	}
-	return s.showSignInLink(w, r, a, admin, false)
-}
-
-func (s *Console) showSignInLink(w http.ResponseWriter, r *http.Request, a *session, admin *roster.Admin, isNew bool) error {
-	replaced, err := s.revokeAdminTokens(r, admin, roster.AdminSignIn)
+	link, err := s.adminService.NewSignInLink(r.Context(), admin)
 	if err != nil {
 		return err
 	}
-	secret, link := roster.NewSignInLink(admin, s.now())
-	if err := s.store.CreateAdminToken(r.Context(), &link); err != nil {
-		return err
-	}
+	return s.showSignInLink(w, r, a, admin, link, false)
+}
+
+func (s *Console) showSignInLink(w http.ResponseWriter, r *http.Request, a *session, admin *roster.Admin, link *admins.Link, isNew bool) error {
 	w.Header().Set("Cache-Control", "no-store")
-	p := signInLinkPage{Admin: *admin, URL: SignInURL(s.public, admin.OrgID, secret), Expires: when(link.Expires), New: isNew, Replaced: replaced}
+	p := signInLinkPage{Admin: *admin, URL: SignInURL(s.public, admin.OrgID, link.Secret), Expires: when(link.Token.Expires), New: isNew, Replaced: link.Replaced}
 	return s.render(w, r, a, http.StatusOK, "admin-link", view{Title: "Sign-in link for " + admin.Email, Section: "admins", Page: p})
-}
-
-// revokeAdminTokens ends the admin's active tokens of a kind and says how
-// many there were.
-func (s *Console) revokeAdminTokens(r *http.Request, admin *roster.Admin, kind roster.AdminTokenKind) (int, error) {
-	tokens, err := s.store.AdminTokens(r.Context(), admin.OrgID, admin.ID)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, t := range tokens {
-		if t.Kind != kind || t.Status(s.now()) != roster.TokenActive {
-			continue
-		}
-		if err := s.store.RevokeAdminToken(r.Context(), admin.OrgID, t.ID); err != nil && roster.ErrorCodeOf(err) != roster.ENotFound {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
 }
 
 // signOutAdmin ends every console session of an admin, on every node: for
@@ -125,7 +97,7 @@ func (s *Console) signOutAdmin(w http.ResponseWriter, r *http.Request, a *sessio
 	if err != nil {
 		return err
 	}
-	n, err := s.revokeAdminTokens(r, admin, roster.AdminSession)
+	n, err := s.adminService.SignOutEverywhere(r.Context(), admin)
 	if err != nil {
 		return err
 	}
@@ -139,28 +111,21 @@ func (s *Console) signOutAdmin(w http.ResponseWriter, r *http.Request, a *sessio
 // current one (when there is one): a session left open on a shared
 // machine must not be enough to take the account over.
 func (s *Console) changePassword(w http.ResponseWriter, r *http.Request, a *session) error {
-	if a.admin.PasswordHash != "" {
-		ok, err := password.Check(r.PostForm.Get("current"), a.admin.PasswordHash)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return roster.Errorf(roster.EForbidden, "", "the current password is wrong; the password is unchanged")
-		}
-	}
 	plain := r.PostForm.Get("password")
 	if plain != r.PostForm.Get("confirm") {
 		return roster.Invalidf("", "the two new passwords differ; the password is unchanged")
 	}
-	if err := password.Validate(plain); err != nil {
-		return err
+	if plain == "" {
+		return roster.Invalidf("", "type the new password twice; the password is unchanged")
 	}
-	hash, err := password.Hash(plain)
+	ended, err := s.adminService.SetPassword(r.Context(), a.admin, admins.PasswordChange{
+		New: plain, Current: r.PostForm.Get("current"), CheckCurrent: true, KeepSession: a.token.ID})
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetAdminPassword(r.Context(), a.org.ID, a.admin.ID, hash); err != nil {
-		return err
+	msg := "Your password is changed."
+	if ended > 0 {
+		msg += " Your " + plural(ended, "other session") + " ended."
 	}
-	return s.redirect(w, r, orgPath(a.org.ID, "admins"), "Your password is changed.")
+	return s.redirect(w, r, orgPath(a.org.ID, "admins"), msg)
 }

@@ -30,8 +30,13 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/admins"
+	"github.com/rosterhq/roster/auth"
+	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/tokens"
 )
 
 //go:embed templates static
@@ -59,8 +64,15 @@ type Console struct {
 	log      *slog.Logger
 	verifier *domains.Verifier
 	now      func() time.Time
-	pages    map[string]*template.Template
-	throttle *throttle
+	// The use cases the console's forms call: the same ones the admin API
+	// and the command line call, so the rules cannot drift apart.
+	tokenService     *tokens.Service
+	directoryService *directories.Service
+	adminService     *admins.Service
+	adminAuth        *auth.Admins
+	accessService    *access.Service
+	pages            map[string]*template.Template
+	throttle         *throttle
 	// setupToken opens the first-run page; setupMu serializes setups.
 	setupToken string
 	setupMu    sync.Mutex
@@ -82,6 +94,11 @@ func New(c Config) *Console {
 	if s.verifier == nil {
 		s.verifier = domains.NewVerifier()
 	}
+	s.tokenService = &tokens.Service{Store: s.store, Now: s.now}
+	s.directoryService = &directories.Service{Store: s.store, Now: s.now}
+	s.adminService = &admins.Service{Store: s.store, Now: s.now}
+	s.adminAuth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
+	s.accessService = &access.Service{Store: s.store}
 	s.pages = parsePages()
 	s.routes()
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin); a

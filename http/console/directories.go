@@ -9,6 +9,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/tokens"
 )
 
 func (s *Console) baseURL(dirID string) string { return scimapi.BaseURL(s.public, dirID) }
@@ -123,22 +124,6 @@ type newTokenPage struct {
 	Replaced  *roster.Token // the rotated token, with its new expiry
 }
 
-// tokenLifetime reads the form's lifetime in days ("" is the default year,
-// "never" or 0 is none).
-func tokenLifetime(form string) (time.Duration, error) {
-	switch form = strings.TrimSpace(form); form {
-	case "":
-		return roster.DefaultTokenLifetime, nil
-	case "never", "0":
-		return 0, nil
-	}
-	days, err := parseDays(form)
-	if err != nil || days > 3650 {
-		return 0, roster.Invalidf("", "the token's lifetime must be a number of days up to 3650, or never; not %q", form)
-	}
-	return time.Duration(days) * 24 * time.Hour, nil
-}
-
 func (s *Console) showNewToken(w http.ResponseWriter, r *http.Request, a *session, p newTokenPage) error {
 	// The page holds a secret: no cache may keep it, and the browser is
 	// not to offer it again from its history.
@@ -147,20 +132,15 @@ func (s *Console) showNewToken(w http.ResponseWriter, r *http.Request, a *sessio
 }
 
 func (s *Console) createDirectory(w http.ResponseWriter, r *http.Request, a *session) error {
-	name := strings.TrimSpace(r.PostForm.Get("name"))
-	if name == "" || len(name) > 200 {
-		return roster.Invalidf("", "give the directory a name of 1 to 200 characters, such as the identity provider's (Entra ID, Okta)")
-	}
-	lifetime, err := tokenLifetime(r.PostForm.Get("expires"))
+	lifetime, err := tokens.ParseLifetime(r.PostForm.Get("expires"))
 	if err != nil {
 		return err
 	}
-	d := roster.Directory{OrgID: a.org.ID, Name: name}
-	secret, tok := roster.NewToken("first token", lifetime, s.now())
-	if err := s.store.CreateDirectory(r.Context(), &d, &tok); err != nil {
+	c, err := s.directoryService.Create(r.Context(), a.org.ID, r.PostForm.Get("name"), lifetime)
+	if err != nil {
 		return err
 	}
-	return s.showNewToken(w, r, a, newTokenPage{Directory: d, BaseURL: s.baseURL(d.ID), Secret: secret, Token: tok, Created: true})
+	return s.showNewToken(w, r, a, newTokenPage{Directory: c.Directory, BaseURL: s.baseURL(c.Directory.ID), Secret: c.Secret, Token: c.Token, Created: true})
 }
 
 // directoryPage is a directory's health, tokens and request log.
@@ -271,56 +251,44 @@ func (s *Console) createToken(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	lifetime, err := tokenLifetime(r.PostForm.Get("expires"))
+	lifetime, err := tokens.ParseLifetime(r.PostForm.Get("expires"))
 	if err != nil {
 		return err
 	}
-	name := strings.TrimSpace(r.PostForm.Get("name"))
-	if len(name) > 200 {
-		return roster.Invalidf("", "a token's name is at most 200 characters")
-	}
-	secret, tok := roster.NewToken(name, lifetime, s.now())
-	tok.OrgID, tok.DirectoryID = d.OrgID, d.ID
-	if err := s.store.CreateToken(r.Context(), &tok); err != nil {
+	c, err := s.tokenService.Create(r.Context(), d, r.PostForm.Get("name"), lifetime)
+	if err != nil {
 		return err
 	}
-	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: secret, Token: tok})
+	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: c.Secret, Token: c.Token})
 }
-
-// maxGrace bounds a rotation's grace period: long enough for any change
-// window, short enough that a leaked token does not live on for months.
-const maxGrace = 30 * 24 * time.Hour
 
 func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session) error {
 	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
 	if err != nil {
 		return err
 	}
-	grace, err := time.ParseDuration(r.PostForm.Get("grace"))
-	if err != nil || grace < 0 || grace > maxGrace {
-		return roster.Invalidf("", "choose a grace period between 0 (the old token stops now) and 30 days, not %q", r.PostForm.Get("grace"))
+	grace, err := tokens.ParseGrace(r.PostForm.Get("grace"))
+	if err != nil {
+		return err
 	}
 	old, err := s.token(r, d)
 	if err != nil {
 		return err
 	}
-	if old.Status(s.now()) != roster.TokenActive {
-		return roster.Errorf(roster.EConflict, "", "token %s… is %s already; create a new token instead", old.Prefix, old.Status(s.now()))
+	rot := tokens.Rotation{Grace: grace}
+	if f := r.PostForm.Get("expires"); f != "" && f != "keep" {
+		lifetime, err := tokens.ParseLifetime(f)
+		if err != nil {
+			return err
+		}
+		rot.Lifetime = &lifetime
 	}
-	lifetime, err := tokenLifetime(r.PostForm.Get("expires"))
+	rotated, err := s.tokenService.Rotate(r.Context(), d, *old, rot)
 	if err != nil {
 		return err
 	}
-	secret, next := roster.NewToken(old.Name, lifetime, s.now())
-	oldEnds := s.now().Add(grace).UTC()
-	if err := s.store.RotateToken(r.Context(), a.org.ID, d.ID, old.ID, oldEnds, &next); err != nil {
-		return err
-	}
-	if !old.Expires.IsZero() && old.Expires.Before(oldEnds) {
-		oldEnds = old.Expires // RotateToken keeps an earlier expiry
-	}
-	old.Expires = oldEnds
-	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: secret, Token: next, Replaced: old})
+	replaced := rotated.Replaced
+	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: rotated.Secret, Token: rotated.Token, Replaced: &replaced})
 }
 
 // token finds the token in the path among the directory's.

@@ -48,62 +48,59 @@ type Explanation struct {
 }
 
 // Explain explains a failed request from the request log; a successful
-// one has no explanation. It goes by the status and by the scimType and
-// wording of the error's detail, which Roster itself wrote.
+// one has no explanation. It goes by the error's reason key
+// (roster.Reason), which is stable, and then by the status; never by the
+// wording of the detail, which may change.
 func Explain(r roster.Request) *Explanation {
 	if r.Status < 400 {
 		return nil
 	}
-	detail := strings.ToLower(r.Error)
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if strings.Contains(detail, w) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case r.Status == http.StatusUnauthorized && has("revoked"):
+	switch r.Reason {
+	case roster.ReasonTokenRevoked:
 		return &Explanation{"The identity provider used a token that was revoked.",
 			"Create a new token on this page and paste it into the identity provider's provisioning settings (Secret token / API token)."}
-	case r.Status == http.StatusUnauthorized && has("expired"):
+	case roster.ReasonTokenExpired:
 		return &Explanation{"The identity provider used a token that has expired.",
 			"Rotate or create a token on this page and paste the new one into the identity provider. Set a reminder before the new token's expiry."}
-	case r.Status == http.StatusUnauthorized && has("not a roster api token", "send the directory's api token"):
+	case roster.ReasonTokenMissing:
 		return &Explanation{"The request came without a Roster token, or with something that is not one.",
 			"In the identity provider, paste the directory's token (it starts with " + roster.TokenSecretPrefix + ") as the secret token, and use bearer authentication."}
+	case roster.ReasonDomainNotLinked:
+		return &Explanation{"The user's email domain is linked to another directory, so this identity provider may not provision it.",
+			"Provision the user from the directory that owns the domain, or change the domain's directory on the Domains page."}
+	case roster.ReasonNoEndpoint:
+		return &Explanation{"The identity provider called a URL that is not a SCIM endpoint of this directory.",
+			"Set the identity provider's base URL (Tenant URL) to exactly the directory's base URL shown on this page."}
+	case roster.ReasonTooMany:
+		return &Explanation{"The request was larger than Roster accepts (body size, operations or members per request).",
+			"Lower the batch size in the identity provider, if it has the setting; the limits are in the directory's ServiceProviderConfig."}
+	case roster.ReasonInvalidFilter:
+		return &Explanation{"Roster could not understand the identity provider's filter.",
+			"Check attribute mappings that feed filters (the matching attribute, usually userName). The detail quotes the part Roster could not read."}
+	case roster.ReasonUniqueness:
+		return &Explanation{"A value that must be unique is already taken.", "Find the other account with that value on the Users page."}
+	}
+	switch {
 	case r.Status == http.StatusUnauthorized:
 		return &Explanation{"The token does not open this directory: it belongs to another directory, or was mistyped.",
 			"Check that the identity provider's base URL and token are this directory's. If unsure, rotate the token and paste the new one."}
 	case r.Status == http.StatusForbidden:
 		return &Explanation{"The request is not allowed for this directory.", "Read the error detail; it names what was refused."}
-	case r.Status == http.StatusConflict && has("only that directory may provision"):
-		return &Explanation{"The user's email domain is linked to another directory, so this identity provider may not provision it.",
-			"Provision the user from the directory that owns the domain, or change the domain's directory on the Domains page."}
 	case r.Status == http.StatusConflict:
 		return &Explanation{"The user or group already exists in the organization (another directory or a local account may hold the same userName or name).",
 			"Find it on the Users or Groups page. Remove the duplicate, or link the conflicting group from the Groups page. The identity provider retries on its next cycle."}
-	case r.Status == http.StatusNotFound && has("no scim endpoint", "names no directory"):
-		return &Explanation{"The identity provider called a URL that is not a SCIM endpoint of this directory.",
-			"Set the identity provider's base URL (Tenant URL) to exactly the directory's base URL shown on this page."}
 	case r.Status == http.StatusNotFound:
 		return &Explanation{"The identity provider referred to a user or group Roster does not have (deleted here, or never created).",
 			"Usually harmless: the identity provider creates it again on its next cycle. If it keeps failing, restart provisioning for that user in the identity provider."}
 	case r.Status == http.StatusPreconditionFailed:
 		return &Explanation{"The resource changed between the identity provider's read and its write (If-Match did not match).",
 			"Nothing to do: the identity provider reads it again and retries."}
-	case r.Status == http.StatusRequestEntityTooLarge || has("toomany"):
+	case r.Status == http.StatusRequestEntityTooLarge:
 		return &Explanation{"The request was larger than Roster accepts (body size, operations or members per request).",
 			"Lower the batch size in the identity provider, if it has the setting; the limits are in the directory's ServiceProviderConfig."}
 	case r.Status == http.StatusTooManyRequests:
 		return &Explanation{"The identity provider sent more requests per second than the token may.",
 			"Nothing to do: identity providers slow down and retry. If it lasts, raise --rate-limit on the server."}
-	case r.Status == http.StatusBadRequest && has("invalidfilter"):
-		return &Explanation{"Roster could not understand the identity provider's filter.",
-			"Check attribute mappings that feed filters (the matching attribute, usually userName). The detail quotes the part Roster could not read."}
-	case r.Status == http.StatusBadRequest && has("uniqueness"):
-		return &Explanation{"A value that must be unique is already taken.", "Find the other account with that value on the Users page."}
 	case r.Status == http.StatusBadRequest:
 		return &Explanation{"The identity provider sent a value Roster does not accept.",
 			"Check the attribute mapping the detail names (for example an email without @, or a value of the wrong type) and fix it in the identity provider."}

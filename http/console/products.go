@@ -38,18 +38,11 @@ func (s *Console) products(w http.ResponseWriter, r *http.Request, a *session) e
 }
 
 func (s *Console) createProduct(w http.ResponseWriter, r *http.Request, a *session) error {
-	key, name := strings.TrimSpace(r.PostForm.Get("key")), strings.TrimSpace(r.PostForm.Get("name"))
-	if !roster.ValidProductKey(key) {
-		return roster.Invalidf("", "a product key is 1 to 63 lower-case letters, digits and -, starting with a letter or digit (jira, wiki); not %q", key)
-	}
-	if name == "" {
-		name = key
-	}
-	p := roster.Product{OrgID: a.org.ID, Key: key, Name: name}
-	if err := s.store.CreateProduct(r.Context(), &p); err != nil {
+	p, err := s.accessService.CreateProduct(r.Context(), a.org.ID, r.PostForm.Get("key"), r.PostForm.Get("name"))
+	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, orgPath(a.org.ID, "products", key), name+" created. Grant it to groups below.")
+	return s.redirect(w, r, orgPath(a.org.ID, "products", p.Key), p.Name+" created. Grant it to groups below.")
 }
 
 type productPage struct {
@@ -127,14 +120,11 @@ func (s *Console) grantAccess(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	role := r.PostForm.Get("role")
-	if role == "" {
-		role = roster.RoleUser
-	}
-	if err := s.store.GrantAccess(r.Context(), &roster.Grant{OrgID: a.org.ID, Product: pr.Key, GroupID: g.ID, Role: role}); err != nil {
+	grant, err := s.accessService.Grant(r.Context(), a.org.ID, pr.Key, g.ID, r.PostForm.Get("role"))
+	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, back, "Members of "+g.DisplayName+" have "+pr.Name+" access as "+role+" now.")
+	return s.redirect(w, r, back, "Members of "+g.DisplayName+" have "+pr.Name+" access as "+grant.Role+" now.")
 }
 
 func (s *Console) findGroup(r *http.Request, a *session, ref string) (*roster.OrgGroup, error) {
@@ -174,7 +164,7 @@ func (s *Console) revoke(w http.ResponseWriter, r *http.Request, a *session) err
 	if err != nil {
 		return err
 	}
-	if err := s.store.RevokeAccess(r.Context(), a.org.ID, pr.Key, g.ID); err != nil {
+	if err := s.accessService.Revoke(r.Context(), a.org.ID, pr.Key, g.ID); err != nil {
 		return err
 	}
 	back := orgPath(a.org.ID, "products", pr.Key)
@@ -196,7 +186,7 @@ func (s *Console) setDefaultGroup(w http.ResponseWriter, r *http.Request, a *ses
 		return err
 	}
 	on := r.PostForm.Get("on") == "1"
-	if err := s.store.SetDefaultGroup(r.Context(), a.org.ID, pr.Key, g.ID, on); err != nil {
+	if err := s.accessService.SetDefault(r.Context(), a.org.ID, pr.Key, g.ID, on); err != nil {
 		return err
 	}
 	msg := "New managed accounts join " + g.DisplayName + " from now on."

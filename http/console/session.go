@@ -31,7 +31,6 @@ const (
 	// preCSRFCookie carries the CSRF token of the forms shown before a
 	// session exists (sign-in): the form must echo the cookie.
 	preCSRFCookie = "roster_csrf"
-	touchEvery    = time.Minute
 )
 
 // SignInURL is where an admin spends a one-time sign-in link. The
@@ -69,21 +68,8 @@ func (s *Console) session(r *http.Request) (*session, error) {
 	if !ok || orgID != r.PathValue("org") {
 		return nil, nil
 	}
-	prefix, ok := roster.ParseAdminTokenSecret(secret)
-	if !ok {
-		return nil, nil
-	}
-	tokens, err := s.store.AdminTokensByPrefix(r.Context(), orgID, prefix)
-	if err != nil {
-		return nil, err
-	}
-	tok, ok := roster.MatchAdminToken(tokens, secret, roster.AdminSession)
-	now := s.now()
-	if !ok || tok.Status(now) != roster.TokenActive {
-		return nil, nil
-	}
-	admin, err := s.store.Admin(r.Context(), orgID, tok.AdminID)
-	if roster.ErrorCodeOf(err) == roster.ENotFound {
+	admin, tok, err := s.adminAuth.Authenticate(r.Context(), orgID, secret, roster.AdminSession)
+	if roster.ErrorCodeOf(err) == roster.EUnauthorized {
 		return nil, nil
 	}
 	if err != nil {
@@ -92,11 +78,6 @@ func (s *Console) session(r *http.Request) (*session, error) {
 	org, err := s.store.Org(r.Context(), orgID)
 	if err != nil {
 		return nil, err
-	}
-	if now.Sub(tok.LastUsed) > touchEvery {
-		if err := s.store.TouchAdminToken(r.Context(), orgID, tok.ID, now); err != nil {
-			s.log.WarnContext(r.Context(), "could not record session use", "admin", admin.Email, "err", err)
-		}
 	}
 	return &session{org: org, admin: admin, token: tok, secret: secret}, nil
 }
@@ -269,29 +250,8 @@ func (s *Console) signInLink(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, orgPath(orgID)+"/", http.StatusSeeOther)
 }
 
-var badLink = roster.Errorf(roster.EUnauthorized, "", "this sign-in link does not work: it was used already, it expired (links last 24 hours) or it was replaced by a newer one; ask for a new one (roster admin signin-link)")
-
 func (s *Console) spendSignInLink(r *http.Request, orgID, secret string) (*roster.Admin, error) {
-	prefix, ok := roster.ParseAdminTokenSecret(secret)
-	if !ok {
-		return nil, badLink
-	}
-	tokens, err := s.store.AdminTokensByPrefix(r.Context(), orgID, prefix)
-	if err != nil {
-		return nil, err
-	}
-	tok, ok := roster.MatchAdminToken(tokens, secret, roster.AdminSignIn)
-	if !ok || tok.Status(s.now()) != roster.TokenActive {
-		return nil, badLink
-	}
-	spent, err := s.store.SpendAdminToken(r.Context(), orgID, tok.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !spent {
-		return nil, badLink
-	}
-	return s.store.Admin(r.Context(), orgID, tok.AdminID)
+	return s.adminAuth.SpendSignInLink(r.Context(), orgID, secret)
 }
 
 func (s *Console) signOut(w http.ResponseWriter, r *http.Request, a *session) error {

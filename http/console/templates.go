@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,13 +91,4 @@ func ago(t time.Time) string {
 		return "in " + s
 	}
 	return s + " ago"
-}
-
-// parseDays reads a whole number of days.
-func parseDays(s string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("not a number of days: %q", s)
-	}
-	return n, nil
 }

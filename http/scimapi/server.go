@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/scim"
 )
@@ -36,7 +37,7 @@ func BaseURL(publicURL, dirID string) string {
 
 // Config configures a Server.
 type Config struct {
-	Store roster.Store
+	Store Store
 	// PublicURL is the URL clients reach Roster at; locations and $refs
 	// are built on it.
 	PublicURL    string
@@ -53,9 +54,19 @@ type Config struct {
 	Record func(roster.Request)
 }
 
+// Store is what the SCIM endpoints need of a store: the users and groups
+// of the directory a token opens, the checking of that token, and finding
+// a directory by the ID in the path.
+type Store interface {
+	roster.Provisioning
+	roster.DirectoryAuth
+	FindDirectory(ctx context.Context, dirID string) (*roster.Directory, error)
+}
+
 // Server is the SCIM API.
 type Server struct {
-	store   roster.Store
+	store   Store
+	auth    *auth.Directories
 	public  string
 	log     *slog.Logger
 	maxBody int64
@@ -78,6 +89,7 @@ func New(c Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.auth = &auth.Directories{Store: s.store, Now: s.now, Log: s.log}
 	s.routes()
 	return s
 }
@@ -262,48 +274,17 @@ func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status
 	s.record(req)
 }
 
-// touchEvery is how stale a token's last-used time may get: recording every
-// use would turn every read into a write.
-const touchEvery = time.Minute
-
 func (s *Server) authenticate(r *http.Request) (*call, error) {
 	dirID := r.PathValue("dir")
-	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || secret == "" {
-		return nil, roster.Errorf(roster.EUnauthorized, "", "send the directory's API token as Authorization: Bearer <token>")
-	}
-	secret = strings.TrimSpace(secret)
-	prefix, ok := roster.ParseTokenSecret(secret)
-	if !ok {
-		return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token is not a Roster API token; tokens start with %s", roster.TokenSecretPrefix)
-	}
-	tokens, err := s.store.TokensByPrefix(r.Context(), dirID, prefix)
+	tok, err := s.auth.Authenticate(r.Context(), dirID, auth.BearerSecret(r.Header.Get("Authorization")))
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	for _, tok := range tokens {
-		if !tok.Matches(secret) {
-			continue
-		}
-		switch tok.Status(now) {
-		case roster.TokenRevoked:
-			return nil, roster.Errorf(roster.EUnauthorized, "", "token %s was revoked on %s; ask the admin for a new one", tok.Prefix, tok.Revoked.Format(time.RFC3339))
-		case roster.TokenExpired:
-			return nil, roster.Errorf(roster.EUnauthorized, "", "token %s expired on %s; ask the admin for a new one", tok.Prefix, tok.Expires.Format(time.RFC3339))
-		}
-		if now.Sub(tok.LastUsed) > touchEvery {
-			if err := s.store.TouchToken(r.Context(), dirID, tok.ID, now); err != nil {
-				s.log.WarnContext(r.Context(), "could not record token use", "token", tok.Prefix, "err", err)
-			}
-		}
-		return &call{
-			tenant: roster.Tenant{OrgID: tok.OrgID, DirectoryID: tok.DirectoryID},
-			token:  tok,
-			enc:    scim.Encoder{Base: BaseURL(s.public, dirID)},
-		}, nil
-	}
-	return nil, roster.Errorf(roster.EUnauthorized, "", "the bearer token does not open this directory")
+	return &call{
+		tenant: roster.Tenant{OrgID: tok.OrgID, DirectoryID: tok.DirectoryID},
+		token:  tok,
+		enc:    scim.Encoder{Base: BaseURL(s.public, dirID)},
+	}, nil
 }
 
 // readBody reads and decodes a JSON request body, enforcing the size limit

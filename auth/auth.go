@@ -1,0 +1,176 @@
+// Package auth checks the bearer secrets Roster hands out: a directory's
+// API token on the SCIM endpoints, an admin's API token on the admin API,
+// a console session, and a one-time sign-in link. Each check is written
+// once here, with one rule for how often a token's last use is recorded,
+// so the three surfaces cannot drift apart.
+//
+// It depends on the root package roster only, and takes the narrow store
+// interfaces roster.DirectoryAuth and AdminAuth.
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// TouchInterval is how stale a token's last-used time may get: recording
+// every use would turn every read into a write.
+const TouchInterval = time.Minute
+
+// BearerSecret returns the secret of an "Authorization: Bearer <secret>"
+// header value, or "" when the header carries none.
+func BearerSecret(header string) string {
+	scheme, secret, _ := strings.Cut(header, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(secret)
+}
+
+// Directories authenticates directory API tokens.
+type Directories struct {
+	Store roster.DirectoryAuth
+	Now   func() time.Time // time.Now when nil
+	Log   *slog.Logger     // slog.Default() when nil
+}
+
+// Authenticate returns the token of directory dirID whose secret is the
+// given one, if it works now. The errors carry the reasons
+// ReasonTokenMissing, ReasonTokenUnknown, ReasonTokenRevoked and
+// ReasonTokenExpired, which the console explains to the admin.
+func (a *Directories) Authenticate(ctx context.Context, dirID, secret string) (roster.Token, error) {
+	if secret == "" {
+		return roster.Token{}, roster.E(roster.ReasonTokenMissing, "send the directory's API token as Authorization: Bearer <token>")
+	}
+	prefix, ok := roster.ParseTokenSecret(secret)
+	if !ok {
+		return roster.Token{}, roster.E(roster.ReasonTokenMissing, "the bearer token is not a Roster API token; tokens start with %s", roster.TokenSecretPrefix)
+	}
+	tokens, err := a.Store.TokensByPrefix(ctx, dirID, prefix)
+	if err != nil {
+		return roster.Token{}, err
+	}
+	now := clock(a.Now)
+	for _, tok := range tokens {
+		if !tok.Matches(secret) {
+			continue
+		}
+		switch tok.Status(now) {
+		case roster.TokenRevoked:
+			return roster.Token{}, roster.E(roster.ReasonTokenRevoked, "token %s was revoked on %s; ask the admin for a new one", tok.Prefix, tok.Revoked.Format(time.RFC3339))
+		case roster.TokenExpired:
+			return roster.Token{}, roster.E(roster.ReasonTokenExpired, "token %s expired on %s; ask the admin for a new one", tok.Prefix, tok.Expires.Format(time.RFC3339))
+		}
+		if now.Sub(tok.LastUsed) > TouchInterval {
+			if err := a.Store.TouchToken(ctx, dirID, tok.ID, now); err != nil {
+				logger(a.Log).WarnContext(ctx, "could not record token use", "token", tok.Prefix, "err", err)
+			}
+		}
+		return tok, nil
+	}
+	return roster.Token{}, roster.E(roster.ReasonTokenUnknown, "the bearer token does not open this directory")
+}
+
+// AdminAuth is what checking admin credentials needs of the store.
+type AdminAuth interface {
+	AdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]roster.AdminToken, error)
+	TouchAdminToken(ctx context.Context, orgID, tokenID string, at time.Time) error
+	SpendAdminToken(ctx context.Context, orgID, tokenID string) (bool, error)
+	Admin(ctx context.Context, orgID, adminID string) (*roster.Admin, error)
+}
+
+// Admins authenticates admin tokens: API tokens, console sessions and
+// sign-in links.
+type Admins struct {
+	Store AdminAuth
+	Now   func() time.Time // time.Now when nil
+	Log   *slog.Logger     // slog.Default() when nil
+}
+
+// Authenticate returns the admin of organization orgID whose token of the
+// given kind has this secret, and the token, if it works now. A token of
+// another kind never matches: a console session does not open the API,
+// nor an API token the console.
+func (a *Admins) Authenticate(ctx context.Context, orgID, secret string, kind roster.AdminTokenKind) (*roster.Admin, roster.AdminToken, error) {
+	tok, err := a.find(ctx, orgID, secret, kind)
+	if err != nil {
+		return nil, roster.AdminToken{}, err
+	}
+	now := clock(a.Now)
+	if now.Sub(tok.LastUsed) > TouchInterval {
+		if err := a.Store.TouchAdminToken(ctx, orgID, tok.ID, now); err != nil {
+			logger(a.Log).WarnContext(ctx, "could not record admin token use", "token", tok.Prefix, "err", err)
+		}
+	}
+	admin, err := a.Store.Admin(ctx, orgID, tok.AdminID)
+	if roster.ErrorCodeOf(err) == roster.ENotFound {
+		return nil, roster.AdminToken{}, roster.E(roster.ReasonTokenUnknown, "the admin of this token no longer exists")
+	}
+	if err != nil {
+		return nil, roster.AdminToken{}, err
+	}
+	return admin, tok, nil
+}
+
+// SpendSignInLink signs an admin in with a one-time link: it works once,
+// even when used twice at once on two nodes.
+func (a *Admins) SpendSignInLink(ctx context.Context, orgID, secret string) (*roster.Admin, error) {
+	tok, err := a.find(ctx, orgID, secret, roster.AdminSignIn)
+	if err != nil {
+		return nil, errBadLink
+	}
+	spent, err := a.Store.SpendAdminToken(ctx, orgID, tok.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !spent {
+		return nil, errBadLink
+	}
+	return a.Store.Admin(ctx, orgID, tok.AdminID)
+}
+
+var errBadLink = roster.E(roster.ReasonTokenUnknown, "this sign-in link does not work: it was used already, it expired (links last 24 hours) or it was replaced by a newer one; ask for a new one (roster admin signin-link)")
+
+// find returns the usable token of a kind with this secret.
+func (a *Admins) find(ctx context.Context, orgID, secret string, kind roster.AdminTokenKind) (roster.AdminToken, error) {
+	if secret == "" {
+		return roster.AdminToken{}, roster.E(roster.ReasonTokenMissing, "send an admin API token as Authorization: Bearer <token> (roster admin token create)")
+	}
+	prefix, ok := roster.ParseAdminTokenSecret(secret)
+	if !ok {
+		return roster.AdminToken{}, roster.E(roster.ReasonTokenMissing, "the bearer token is not a Roster admin token; they start with %s", roster.AdminSecretPrefix)
+	}
+	tokens, err := a.Store.AdminTokensByPrefix(ctx, orgID, prefix)
+	if err != nil {
+		return roster.AdminToken{}, err
+	}
+	tok, ok := roster.MatchAdminToken(tokens, secret, kind)
+	if !ok {
+		return roster.AdminToken{}, roster.E(roster.ReasonTokenUnknown, "the token does not open this organization")
+	}
+	switch tok.Status(clock(a.Now)) {
+	case roster.TokenRevoked:
+		return roster.AdminToken{}, roster.E(roster.ReasonTokenRevoked, "admin token %s is revoked", tok.Prefix)
+	case roster.TokenExpired:
+		return roster.AdminToken{}, roster.E(roster.ReasonTokenExpired, "admin token %s is expired", tok.Prefix)
+	}
+	return tok, nil
+}
+
+func clock(now func() time.Time) time.Time {
+	if now != nil {
+		return now()
+	}
+	return time.Now()
+}
+
+func logger(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.Default()
+}
