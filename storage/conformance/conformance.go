@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore NewStore) {
 	}{
 		{"OrgsAndDirectories", testOrgsAndDirectories},
 		{"Tokens", testTokens},
+		{"RotationIsSingleUse", testRotationIsSingleUse},
 		{"UserCRUD", testUserCRUD},
 		{"UserNameUniqueness", testUserNameUniqueness},
 		{"TenantIsolation", testTenantIsolation},
