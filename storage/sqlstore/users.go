@@ -155,6 +155,9 @@ func (s *Store) User(ctx context.Context, t roster.Tenant, id string) (*roster.U
 func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, update func(*roster.User) error) (*roster.User, error) {
 	var out roster.User
 	err := s.inTx(ctx, func(tx *tx) error {
+		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+			return err
+		}
 		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -295,6 +298,9 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.Tenant, id string, ifVe
 	return s.inTx(ctx, func(tx *tx) error {
 		var seq, version int64
 		var userName string
+		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+			return err
+		}
 		err := tx.queryRow(ctx, `SELECT seq, version, user_name FROM users WHERE id = ? AND directory_id = ? AND org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID).Scan(&seq, &version, &userName)
 		if err != nil {
