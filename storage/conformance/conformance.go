@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Tokens", testTokens},
 		{"UserCRUD", testUserCRUD},
 		{"UserNameUniqueness", testUserNameUniqueness},
+		{"UserNameKeys", testUserNameKeys},
 		{"TenantIsolation", testTenantIsolation},
 		{"Filters", testFilters},
 		{"SortAndPage", testSortAndPage},
