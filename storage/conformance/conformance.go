@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RotationIsSingleUse", testRotationIsSingleUse},
 		{"UserCRUD", testUserCRUD},
 		{"UserNameUniqueness", testUserNameUniqueness},
+		{"UserNameKeys", testUserNameKeys},
 		{"TenantIsolation", testTenantIsolation},
 		{"Filters", testFilters},
 		{"SortAndPage", testSortAndPage},

@@ -35,7 +35,15 @@ func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
 		Name:       "postgres",
 		Migrations: sub,
-		Rebind:     Rebind,
+		Placeholders: map[string]string{
+			"seq_key":       "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+			"int64":         "BIGINT",
+			"bool":          "BOOLEAN",
+			"bytes":         "BYTEA",
+			"json":          "JSONB",
+			"without_rowid": "",
+		},
+		Rebind: Rebind,
 		JSONValue: func(doc string, path []string, typ roster.AttrType) string {
 			if typ == roster.TypeBoolean {
 				return "(" + doc + " #> " + sqlstore.PostgresPath(path) + ")::boolean"
@@ -65,7 +73,9 @@ func Dialect() sqlstore.Dialect {
 		IsUniqueViolation: func(err error) bool { return hasCode(err, "23505") },
 		IsRetryable:       func(err error) bool { return hasCode(err, "40001", "40P01") },
 		ReadTx:            &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
-		LockMigrations:    "SELECT pg_advisory_xact_lock(" + strconv.Itoa(migrationLock) + ")",
+		ForKeyShare:       " FOR KEY SHARE",
+		LockMigrations:    "SELECT pg_advisory_lock(" + strconv.Itoa(migrationLock) + ")",
+		UnlockMigrations:  "SELECT pg_advisory_unlock(" + strconv.Itoa(migrationLock) + ")",
 	}
 }
 

@@ -23,6 +23,21 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestConformanceNodes(t *testing.T) {
+	conformance.RunNodes(t, func(t *testing.T) (roster.Store, roster.Store) {
+		dsn := pgtest.DSN(t)
+		a, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}
+
 func TestRebind(t *testing.T) {
 	for in, want := range map[string]string{
 		`SELECT ? , ?`:                       `SELECT $1 , $2`,

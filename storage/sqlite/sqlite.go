@@ -55,7 +55,16 @@ func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
 		Name:       "sqlite",
 		Migrations: sub,
-		Rebind:     func(q string) string { return q },
+		Placeholders: map[string]string{
+			// The rowid: creation order, and the key every index ends with.
+			"seq_key":       "INTEGER PRIMARY KEY",
+			"int64":         "INTEGER",
+			"bool":          "INTEGER",
+			"bytes":         "BLOB",
+			"json":          "TEXT",
+			"without_rowid": "WITHOUT ROWID",
+		},
+		Rebind: func(q string) string { return q },
 		JSONValue: func(doc string, path []string, _ roster.AttrType) string {
 			return "json_extract(" + doc + ", " + sqlstore.SQLitePath(path) + ")"
 		},

@@ -19,3 +19,18 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestConformanceNodes(t *testing.T) {
+	conformance.RunNodes(t, func(t *testing.T) (roster.Store, roster.Store) {
+		path := filepath.Join(t.TempDir(), "roster.db")
+		a, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}

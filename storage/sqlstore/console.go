@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -230,7 +231,18 @@ func (s *Store) MembersPage(ctx context.Context, orgID, groupID, after, search s
 func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, int, error) {
 	var users, groups int
 	err := s.inTx(ctx, func(t *tx) error {
-		if err := s.checkDirectory(ctx, t, orgID, dirID); err != nil {
+		// The directory's row first, FOR UPDATE: provisioning writes lock
+		// it (FOR KEY SHARE) before anything else, so the deletion waits
+		// for those under way, and later ones find no directory; locks
+		// are taken in one order, so the two cannot deadlock (see
+		// checkDirectory). One transaction rather than batches: an
+		// acknowledged deletion must leave nothing of the directory.
+		var one int
+		err := t.queryRow(ctx, `SELECT 1 FROM directories WHERE org_id = ? AND id = ?`+s.d.ForUpdate, orgID, dirID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.NotFoundf("no directory %q in organization %q", dirID, orgID)
+		}
+		if err != nil {
 			return err
 		}
 		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND directory_id = ?`, orgID, dirID).Scan(&users); err != nil {

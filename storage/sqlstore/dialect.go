@@ -14,8 +14,16 @@ import (
 type Dialect struct {
 	Name string
 
-	// Migrations holds the numbered .sql files of this dialect.
+	// Migrations holds this dialect's own numbered .sql files: the frozen
+	// 0001–0007, written before migrations were shared. Later ones are
+	// written once, in storage/sqlstore/migrations.
 	Migrations fs.FS
+
+	// Placeholders fill the {{name}} placeholders of the shared
+	// migrations. Every dialect defines every name (see the package
+	// documentation); the text is as released as the migrations that
+	// use it.
+	Placeholders map[string]string
 
 	// Rebind rewrites ? placeholders into the database's own.
 	Rebind func(query string) string
@@ -44,6 +52,11 @@ type Dialect struct {
 	// ForUpdate is appended to a SELECT that reads a row the transaction
 	// will write ("" where the database locks the whole file anyway).
 	ForUpdate string
+	// ForKeyShare is appended to a SELECT of a row that must not be
+	// deleted before the transaction ends, while others may read, share
+	// and update it: provisioning writes take it on their directory, which
+	// deleting the directory locks FOR UPDATE.
+	ForKeyShare string
 
 	// IsUniqueViolation reports whether err is a unique-constraint failure.
 	IsUniqueViolation func(err error) bool
@@ -73,10 +86,11 @@ type Dialect struct {
 	// page and the count of a list.
 	ReadTx *sql.TxOptions
 
-	// LockMigrations runs inside the migration transaction so that nodes
-	// starting together apply each migration once ("" if the database
-	// serializes writers anyway).
-	LockMigrations string
+	// LockMigrations takes a session-level lock on the connection that
+	// runs the migrations, before any DDL, so that nodes starting together
+	// apply each migration once; UnlockMigrations releases it ("" if the
+	// database serializes writers anyway).
+	LockMigrations, UnlockMigrations string
 }
 
 // quoteJSONKey quotes a key for a JSON path when it holds characters other

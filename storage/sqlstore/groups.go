@@ -72,6 +72,9 @@ func (s *Store) Group(ctx context.Context, t roster.Tenant, id string) (*roster.
 func (s *Store) UpdateGroup(ctx context.Context, t roster.Tenant, id string, update func(*roster.Group) ([]roster.MemberOp, error)) (*roster.Group, error) {
 	var out roster.Group
 	err := s.inTx(ctx, func(tx *tx) error {
+		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+			return err
+		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -220,8 +223,14 @@ func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.Tenant, groupID
 			table = "groups"
 		}
 		list, _ := json.Marshal(rest)
+		// The members' rows are locked (FOR UPDATE, which touchUsers
+		// needs anyway) before the memberships are written: a concurrent
+		// DeleteUser or DeleteGroup holds the same lock, so either the
+		// deletion waits and then removes the new membership with the
+		// member, or the add waits, finds the member gone and says so;
+		// never a membership of a member that no longer exists.
 		rows, err := returning(ctx, tx, `INSERT INTO group_members (group_id, member_id, member_type)
-			SELECT CAST(? AS TEXT), id, '`+kind+`' FROM `+table+` WHERE directory_id = ? AND `+s.d.InJSON("id")+`
+			SELECT CAST(? AS TEXT), x.id, '`+kind+`' FROM (SELECT id FROM `+table+` WHERE directory_id = ? AND `+s.d.InJSON("id")+s.d.ForUpdate+`) AS x WHERE TRUE
 			ON CONFLICT DO NOTHING RETURNING member_id, member_type`, groupID, t.DirectoryID, string(list))
 		if err != nil {
 			return nil, err
@@ -312,6 +321,9 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.Tenant, id string, ifV
 	return s.inTx(ctx, func(tx *tx) error {
 		var seq, version int64
 		var name string
+		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+			return err
+		}
 		err := tx.queryRow(ctx, `SELECT seq, version, display_name FROM groups WHERE id = ? AND directory_id = ? AND org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID).Scan(&seq, &version, &name)
 		if err != nil {

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -136,15 +138,22 @@ func (s *Store) CreateToken(ctx context.Context, tok *roster.Token) error {
 	})
 }
 
+// checkDirectory says whether the directory exists in the organization.
+// It also locks the directory's row (FOR KEY SHARE) until the transaction
+// ends, which every provisioning write does first: DeleteDirectory locks
+// the row FOR UPDATE before it touches anything, so a deletion waits for
+// the writes under way and the writes that come after it find no
+// directory (not found), and the two never take each other's row locks in
+// opposite orders (the deadlocks of deleting a directory while its
+// identity provider provisions). Writes to one directory share the lock
+// and do not wait for each other.
 func (s *Store) checkDirectory(ctx context.Context, t *tx, orgID, dirID string) error {
-	var n int
-	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM directories WHERE org_id = ? AND id = ?`, orgID, dirID).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
+	var one int
+	err := t.queryRow(ctx, `SELECT 1 FROM directories WHERE org_id = ? AND id = ?`+s.d.ForKeyShare, orgID, dirID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
 		return roster.NotFoundf("no directory %q in organization %q", dirID, orgID)
 	}
-	return nil
+	return err
 }
 
 func (s *Store) insertToken(ctx context.Context, t *tx, tok *roster.Token) error {

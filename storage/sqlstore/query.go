@@ -12,10 +12,14 @@ import (
 )
 
 // column is a stored column that holds an attribute. fold, when set, is
-// the column holding its case-folded form, indexed where lookups need it.
+// the column holding its case-folded form, indexed where lookups need it;
+// key, when set, the column holding its roster.NameKey, which answers eq:
+// a client that looks a user up by userName finds the user whose name is
+// the same name, in whatever Unicode spelling.
 type column struct {
 	expr string
 	fold string
+	key  string
 	time bool // microseconds; compared with time.Time values
 }
 
@@ -54,7 +58,7 @@ var userScope = &scope{
 	doc: "r.attributes",
 	columns: withMeta(map[string]column{
 		"id":                {expr: "r.id"},
-		"userName":          {expr: "r.user_name", fold: "r.user_name_fold"},
+		"userName":          {expr: "r.user_name", fold: "r.user_name_fold", key: "r.user_name_key"},
 		"externalId":        {expr: "r.external_id"},
 		"active":            {expr: "r.active"},
 		"meta.resourceType": {expr: "'User'"},
@@ -246,6 +250,13 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 		return expr + " IS NOT NULL", nil
 	}
 	value := cmp.Value
+	if s, ok := value.(string); ok && cmp.Op == roster.Eq && col.key != "" {
+		key, err := roster.NameKey(s)
+		if err != nil {
+			return "1 = 0", nil // a name no user can have: nothing matches
+		}
+		return c.bind(col.key+" = ?", key), nil
+	}
 	if s, ok := value.(string); ok && !a.CaseExact {
 		value = fold(s)
 		if col.fold != "" {

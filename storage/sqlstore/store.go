@@ -3,6 +3,38 @@
 // storage/postgres) supplies what differs. Filters are compiled to SQL,
 // memberships are rows, and every write is one transaction that also
 // appends its audit event.
+//
+// # Migrations
+//
+// Migrate applies, in version order and each in one transaction with its
+// row in schema_migrations, first the dialect's own frozen migrations
+// 0001–0007 (storage/sqlite/migrations, storage/postgres/migrations:
+// released, never edited, their checksums held by a test), then the shared
+// ones in storage/sqlstore/migrations, written once for every dialect:
+//
+//   - NNNN_name.sql is SQL both databases accept, with placeholders the
+//     Dialect fills (Dialect.Placeholders; an unknown one is an error):
+//     {{seq_key}} the creation-order key column's type and PRIMARY KEY
+//     (INTEGER PRIMARY KEY, the rowid, on SQLite; BIGINT GENERATED ALWAYS
+//     AS IDENTITY PRIMARY KEY on PostgreSQL), {{int64}} integers and times
+//     (microseconds since the epoch; INTEGER or BIGINT), {{bool}} (INTEGER
+//     or BOOLEAN), {{bytes}} (BLOB or BYTEA), {{json}} a JSON document (TEXT
+//     or JSONB), {{without_rowid}} after a table with a composite primary
+//     key (WITHOUT ROWID on SQLite, nothing on PostgreSQL). Write seq
+//     explicitly at the end of an index that must order by creation
+//     (SQLite's indexes end with the rowid anyway).
+//   - NNNN_name.<dialect>.sql (sqlite or postgres), the escape hatch for the
+//     rare migration that cannot be shared: it replaces NNNN_name.sql for
+//     that dialect, whose own file it is; the other dialect still reads
+//     NNNN_name.sql (or its own override). Say in the file why it differs.
+//   - A step SQL cannot express (computing keys in Go) is registered in
+//     goSteps and runs right after its migration's SQL, in its transaction.
+//
+// The checksum kept for a migration is that of its file as written, before
+// placeholders are filled: a node refuses to start on a database where a
+// released migration, shared or not, has since been edited. A test
+// migrates a fresh SQLite and a fresh PostgreSQL database and compares
+// their tables, columns and indexes.
 package sqlstore
 
 import (

@@ -59,9 +59,13 @@ func (e errUserNameTaken) Error() string { return "userName taken: " + e.userNam
 
 // CreateUser implements roster.Store.
 func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User) error {
+	key, err := roster.NameKey(u.UserName)
+	if err != nil {
+		return err
+	}
 	now := s.clock()
 	u.ID, u.Version, u.Created, u.LastModified = newID(), 1, now, now
-	err := s.inTx(ctx, func(tx *tx) error {
+	err = s.inTx(ctx, func(tx *tx) error {
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
@@ -74,9 +78,9 @@ func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User)
 			return gate.refuse(domain)
 		}
 		u.Managed, u.DirectoryID = gate.managed, t.DirectoryID
-		_, err = tx.exec(ctx, `INSERT INTO users (id, org_id, directory_id, user_name, user_name_fold, external_id, display_name, email, email_domain, active, attributes, version, created, modified)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, t.OrgID, t.DirectoryID, u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName),
+		_, err = tx.exec(ctx, `INSERT INTO users (id, org_id, directory_id, user_name, user_name_fold, user_name_key, external_id, display_name, email, email_domain, active, attributes, version, created, modified)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, t.OrgID, t.DirectoryID, u.UserName, fold(u.UserName), key, nullable(u.ExternalID), nullable(u.DisplayName),
 			nullable(u.Email), nullable(roster.EmailDomain(u.Email)), u.Active,
 			string(u.Attributes), u.Version, micros(now), micros(now))
 		if s.d.IsUniqueViolation(err) {
@@ -109,7 +113,7 @@ func (s *Store) explainClash(ctx context.Context, t roster.Tenant, err error) er
 	var id string
 	var dirID, dirName sql.NullString
 	qerr := s.readRow(ctx, `SELECT u.id, u.directory_id, d.name FROM users u LEFT JOIN directories d ON d.id = u.directory_id
-		WHERE u.org_id = ? AND u.user_name_fold = ?`, t.OrgID, fold(taken.userName)).Scan(&id, &dirID, &dirName)
+		WHERE u.org_id = ? AND u.user_name_key = ?`, t.OrgID, roster.StoredNameKey(taken.userName)).Scan(&id, &dirID, &dirName)
 	switch {
 	case qerr != nil:
 		// The clashing user was deleted in the meantime; a retry will work.
@@ -126,8 +130,12 @@ func (s *Store) explainClash(ctx context.Context, t roster.Tenant, err error) er
 
 // FindUser implements roster.Store.
 func (s *Store) FindUser(ctx context.Context, orgID, idOrUserName string) (*roster.User, error) {
-	u, _, err := scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.org_id = ? AND (r.id = ? OR r.user_name_fold = ?)`,
-		orgID, idOrUserName, fold(idOrUserName)))
+	var key any // NULL, which no key equals, for a name no user can have
+	if k, err := roster.NameKey(idOrUserName); err == nil {
+		key = k
+	}
+	u, _, err := scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.org_id = ? AND (r.id = ? OR r.user_name_key = ?)`,
+		orgID, idOrUserName, key))
 	if err != nil {
 		return nil, notFound(err, "no user %q in the organization", idOrUserName)
 	}
@@ -147,6 +155,9 @@ func (s *Store) User(ctx context.Context, t roster.Tenant, id string) (*roster.U
 func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, update func(*roster.User) error) (*roster.User, error) {
 	var out roster.User
 	err := s.inTx(ctx, func(tx *tx) error {
+		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+			return err
+		}
 		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -171,9 +182,19 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, upda
 			return gate.refuse(domain)
 		}
 		u.Managed, u.DirectoryID = gate.managed, before.DirectoryID
-		_, err = tx.exec(ctx, `UPDATE users SET user_name = ?, user_name_fold = ?, external_id = ?, display_name = ?, email = ?, email_domain = ?,
+		// The key is computed only for a new name: a user that kept a
+		// NULL key in migration 0008 (its name collides with an older
+		// one's) keeps working until it is renamed.
+		var key any
+		if u.UserName != before.UserName {
+			if key, err = roster.NameKey(u.UserName); err != nil {
+				return err
+			}
+		}
+		_, err = tx.exec(ctx, `UPDATE users SET user_name = ?, user_name_fold = ?, user_name_key = CASE WHEN ? THEN ? ELSE user_name_key END,
+			external_id = ?, display_name = ?, email = ?, email_domain = ?,
 			active = ?, attributes = ?, version = ?, modified = ? WHERE seq = ?`,
-			u.UserName, fold(u.UserName), nullable(u.ExternalID), nullable(u.DisplayName), nullable(u.Email), nullable(roster.EmailDomain(u.Email)),
+			u.UserName, fold(u.UserName), key != nil, key, nullable(u.ExternalID), nullable(u.DisplayName), nullable(u.Email), nullable(roster.EmailDomain(u.Email)),
 			u.Active, string(u.Attributes), u.Version, micros(u.LastModified), seq)
 		if s.d.IsUniqueViolation(err) {
 			return errUserNameTaken{u.UserName}
@@ -277,6 +298,9 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.Tenant, id string, ifVe
 	return s.inTx(ctx, func(tx *tx) error {
 		var seq, version int64
 		var userName string
+		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+			return err
+		}
 		err := tx.queryRow(ctx, `SELECT seq, version, user_name FROM users WHERE id = ? AND directory_id = ? AND org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID).Scan(&seq, &version, &userName)
 		if err != nil {
