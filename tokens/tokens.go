@@ -197,12 +197,15 @@ func (s *Service) Rotate(ctx context.Context, d *roster.Directory, old roster.To
 }
 
 // Lifetime is the lifetime a token was made with (0: it never expires),
-// which its successor inherits.
+// which its successor inherits. It is rounded to the minute: the stored
+// creation time is the store's clock, a moment after the expiry was
+// computed, and a lifetime must not shrink by that moment with every
+// rotation.
 func Lifetime(t roster.Token) time.Duration {
 	if t.Expires.IsZero() {
 		return 0
 	}
-	return t.Expires.Sub(t.Created).Round(time.Second)
+	return t.Expires.Sub(t.Created).Round(time.Minute)
 }
 
 // Revoke ends a token of directory d at once.
