@@ -15,14 +15,17 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/auth"
+	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/tokens"
 )
 
 // Prefix is where the API lives.
@@ -30,10 +33,12 @@ const Prefix = "/api/v1/"
 
 // Config configures the API.
 type Config struct {
-	Store    roster.Store
-	Logger   *slog.Logger
-	Verifier *domains.Verifier // checks domains on POST .../verify
-	Now      func() time.Time
+	Store roster.Store
+	// PublicURL is the URL Roster is reached at, for directories' base URLs.
+	PublicURL string
+	Logger    *slog.Logger
+	Verifier  *domains.Verifier // checks domains on POST .../verify
+	Now       func() time.Time
 }
 
 // Server is the admin API.
@@ -43,9 +48,12 @@ type Server struct {
 	verifier *domains.Verifier
 	now      func() time.Time
 	mux      *http.ServeMux
+	public   string
 	// The use cases, shared with the console and the command line.
-	access *access.Service
-	auth   *auth.Admins
+	access      *access.Service
+	auth        *auth.Admins
+	directories *directories.Service
+	tokens      *tokens.Service
 }
 
 // New returns the API for c.
@@ -60,7 +68,10 @@ func New(c Config) *Server {
 	if s.verifier == nil {
 		s.verifier = domains.NewVerifier()
 	}
+	s.public = strings.TrimRight(c.PublicURL, "/")
 	s.access = &access.Service{Store: s.store}
+	s.directories = &directories.Service{Store: s.store, Now: s.now}
+	s.tokens = &tokens.Service{Store: s.store, Now: s.now}
 	s.auth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
 	s.routes()
 	return s
@@ -79,6 +90,12 @@ type handler func(w http.ResponseWriter, r *http.Request, c *call) error
 func (s *Server) routes() {
 	p := "/api/v1/orgs/{org}"
 	h := func(pattern string, fn handler) { s.mux.Handle(pattern, s.authenticated(fn)) }
+	h("GET "+p+"/directories", s.listDirectories)
+	h("POST "+p+"/directories", s.createDirectory)
+	h("GET "+p+"/directories/{dir}/tokens", s.listTokens)
+	h("POST "+p+"/directories/{dir}/tokens", s.createToken)
+	h("POST "+p+"/directories/{dir}/tokens/{token}/rotate", s.rotateToken)
+	h("DELETE "+p+"/directories/{dir}/tokens/{token}", s.revokeToken)
 	h("GET "+p+"/products", s.listProducts)
 	h("POST "+p+"/products", s.createProduct)
 	h("GET "+p+"/products/{product}/access/{user}", s.checkAccess)

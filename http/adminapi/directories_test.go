@@ -1,0 +1,65 @@
+package adminapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestDirectoriesAndTokens: the admin API makes directories and tokens by
+// the same rules as the console and the command line: the secret once, a
+// rotation that keeps the lifetime, single-use rotation, grace capped.
+func TestDirectoriesAndTokens(t *testing.T) {
+	e := newEnv(t)
+	base := "/directories"
+	status, d := e.call("POST", base, `{"name": "Okta", "expires": "90d"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("create directory: %d %v", status, d)
+	}
+	tok := d["token"].(map[string]any)
+	if !strings.HasPrefix(tok["secret"].(string), "roster_") || !strings.HasSuffix(d["baseUrl"].(string), "/scim/v2/directories/"+d["id"].(string)) {
+		t.Fatalf("create directory answered %v", d)
+	}
+	status, list := e.call("GET", base+"/"+d["id"].(string)+"/tokens", "")
+	if status != http.StatusOK || strings.Contains(fmt.Sprint(list), tok["secret"].(string)) {
+		t.Fatalf("token list: %d, or it shows the secret: %v", status, list)
+	}
+	rotate := base + "/" + d["id"].(string) + "/tokens/" + tok["id"].(string) + "/rotate"
+	if status, body := e.call("POST", rotate, `{"grace": "31d"}`); status != http.StatusBadRequest {
+		t.Errorf("a 31-day grace: %d %v", status, body)
+	}
+	// Ten rotations of one token at once: one wins, nine are refused.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var winner map[string]any
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, body := e.call("POST", rotate, `{"grace": "1h"}`)
+			mu.Lock()
+			defer mu.Unlock()
+			statuses[status]++
+			if status == http.StatusCreated {
+				winner = body
+			}
+		}()
+	}
+	wg.Wait()
+	if statuses[http.StatusCreated] != 1 || statuses[http.StatusConflict] != 9 {
+		t.Fatalf("ten concurrent rotations answered %v, want one 201 and nine 409", statuses)
+	}
+	if winner["replaced"].(map[string]any)["retiring"] != true {
+		t.Errorf("the rotated token is not retiring: %v", winner["replaced"])
+	}
+	if got, want := winner["expires"].(string)[:10], tok["expires"].(string)[:10]; got < want {
+		t.Errorf("the successor of a 90-day token expires %s, before the 90-day mark %s", got, want)
+	}
+	status, body := e.call("POST", rotate, "")
+	if status != http.StatusConflict || body["error"].(map[string]any)["reason"] != "token_replaced" {
+		t.Errorf("rotating the retiring token again: %d %v, want 409 with reason token_replaced", status, body)
+	}
+}
