@@ -38,7 +38,7 @@ func ParsePatch(body map[string]any) ([]Operation, error) {
 			}
 			opsKey, raw = k, v
 		case strings.EqualFold(k, "schemas"):
-			if err := checkSchemas(v); err != nil {
+			if err := requireSchema(v, PatchOpSchema, "a PATCH request"); err != nil {
 				return nil, err
 			}
 		default:
@@ -59,6 +59,7 @@ func ParsePatch(body map[string]any) ([]Operation, error) {
 			return nil, roster.Invalidf(roster.ScimInvalidSyntax, "Operations[%d] must be an object, not %s", i, jsonKind(item))
 		}
 		var rawOp any
+		hasValue := false
 		given := map[string]string{}
 		for _, k := range sortedKeys(obj) {
 			v := obj[k]
@@ -79,13 +80,20 @@ func ParsePatch(body map[string]any) ([]Operation, error) {
 				}
 				ops[i].Path = strings.TrimSpace(s)
 			case "value":
-				ops[i].Value = v
+				ops[i].Value, hasValue = v, true
 			default:
 				return nil, roster.Invalidf(roster.ScimInvalidSyntax, "Operations[%d] has an unknown member %q; an operation has op, path and value", i, k)
 			}
 		}
 		switch ops[i].Op {
-		case "add", "remove", "replace":
+		case "add", "replace":
+			// Without a value, an add or replace says nothing to do; an
+			// explicit null is a value (it unassigns, as Entra clears a
+			// manager).
+			if !hasValue {
+				return nil, roster.Invalidf(roster.ScimInvalidSyntax, "Operations[%d] (%s) needs a value (RFC 7644 §3.5.2.1, §3.5.2.3)", i, ops[i].Op)
+			}
+		case "remove":
 		default:
 			what := "missing"
 			if rawOp != nil {
