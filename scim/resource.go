@@ -42,6 +42,9 @@ func Decode(body []byte) (map[string]any, error) {
 	if !roster.IsTextValue(obj) {
 		return nil, roster.Invalidf(roster.ScimInvalidValue, "the request body holds a NUL character (\\u0000), which no attribute may contain")
 	}
+	if err := checkNumbers(obj); err != nil {
+		return nil, err
+	}
 	return obj, nil
 }
 
@@ -69,6 +72,47 @@ func decodeObject(body []byte) (map[string]any, error) {
 		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "the request body must be a JSON object, not %s", jsonKind(v))
 	}
 	return obj, nil
+}
+
+// MaxNumberLength bounds how a JSON number in a request is written. The
+// longest a client needs is a 64-bit integer or a double in full (about 25
+// characters); a thousand-digit number is an attack on whatever stores it.
+const MaxNumberLength = 64
+
+// checkNumbers refuses numbers no store can be trusted to keep: beyond the
+// range of an IEEE 754 double, which is what RFC 8259 §6 says JSON numbers
+// interoperate as (1e400 overflows it; 1e-400 underflows to zero), or
+// written longer than MaxNumberLength. Numbers stay json.Number, so the
+// ones accepted are kept exactly as sent; the check matters for the
+// attributes of unknown extensions, which are stored verbatim and which
+// PostgreSQL's jsonb would refuse (its numeric has a far larger, but
+// finite, range).
+func checkNumbers(v any) error {
+	switch v := v.(type) {
+	case json.Number:
+		s := string(v)
+		if len(s) > MaxNumberLength {
+			return roster.Invalidf(roster.ScimInvalidValue, "the number %s is %d characters long; numbers may have at most %d", describe(v), len(s), MaxNumberLength)
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		mantissa, _, _ := strings.Cut(strings.ToLower(s), "e")
+		if err != nil || f == 0 && strings.ContainsAny(mantissa, "123456789") {
+			return roster.Invalidf(roster.ScimInvalidValue, "the number %s is beyond the range of a double (about ±1.8e308, and no closer to zero than 5e-324)", describe(v))
+		}
+	case map[string]any:
+		for _, e := range v {
+			if err := checkNumbers(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if err := checkNumbers(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // MaxDepth bounds the nesting of a request body. A SCIM resource nests four
@@ -489,6 +533,9 @@ func describe(v any) string {
 		}
 		return strconv.Quote(v)
 	case json.Number:
+		if len(v) > 40 {
+			return string(v[:40]) + "…"
+		}
 		return v.String()
 	case bool:
 		return strconv.FormatBool(v)

@@ -7,6 +7,8 @@ package scimapi_test
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/scim"
@@ -77,5 +79,56 @@ func TestRealClientsStillAccepted(t *testing.T) {
 		// Okta's PUT: the whole user, schemas with the core URN.
 		d.do(t, "PUT", "/Users/"+userID, map[string]any{"schemas": []string{scim.UserSchema}, "userName": "entra@example.com",
 			"name": map[string]any{"givenName": "E", "familyName": "Ntra"}, "active": true}).want(t, http.StatusOK)
+	})
+}
+
+func TestNULInFilterValues(t *testing.T) {
+	onEveryBackend(t, func(t *testing.T, d *directory) {
+		d.createUser(t, "nul@example.com")
+		for _, f := range []string{`userName eq "a\u0000b"`, `userName eq "a` + "\x00" + `b"`, `emails[value co "\u0000"]`} {
+			d.do(t, "GET", "/Users"+filterQ(f), nil).wantError(t, http.StatusBadRequest, "invalidFilter")
+			d.do(t, "GET", "/Users?filter="+url.QueryEscape(f), nil).wantError(t, http.StatusBadRequest, "invalidFilter")
+		}
+		d.do(t, "GET", "/Groups"+filterQ(`displayName co "\u0000"`), nil).wantError(t, http.StatusBadRequest, "invalidFilter")
+		d.do(t, "PATCH", "/Users/"+d.createUser(t, "nul2@example.com"), patchOp(opRemove("remove", `emails[value eq "\u0000"]`))).
+			wantError(t, http.StatusBadRequest, "invalidFilter")
+		search := func(filter string) *response {
+			return d.do(t, "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":`+filter+`}`)
+		}
+		search(`"userName eq \"a\\u0000b\""`).wantError(t, http.StatusBadRequest, "invalidFilter") // the filter's escape
+		search(`"userName eq \"a\u0000b\""`).wantError(t, http.StatusBadRequest, "invalidFilter")  // the body's escape
+		d.do(t, "POST", "/.search", `{"filter":"userName eq \"a\\u0000b\""}`).wantError(t, http.StatusBadRequest, "invalidFilter")
+		d.do(t, "POST", "/Users/.search", `{"sortBy":"userName\u0000"}`).wantError(t, http.StatusBadRequest, "invalidValue")
+	})
+}
+
+func TestHugeNumbers(t *testing.T) {
+	const acme = "urn:example:params:scim:schemas:extension:acme:1.0:User"
+	onEveryBackend(t, func(t *testing.T, d *directory) {
+		userID := d.createUser(t, "numbers@example.com")
+		for _, n := range []string{"1e400", "-1e400", "1e-400", "1e131073", strings.Repeat("9", 2000), "0." + strings.Repeat("1", 17000)} {
+			name := n
+			if len(name) > 12 {
+				name = name[:12] + "…"
+			}
+			t.Run(name, func(t *testing.T) {
+				user := func(ext string) string {
+					return `{"schemas":["` + scim.UserSchema + `"],"userName":"numbers@example.com",` + ext + `}`
+				}
+				d.do(t, "POST", "/Users", user(`"`+acme+`":{"n":`+n+`}`)).wantError(t, http.StatusBadRequest, "invalidValue")
+				d.do(t, "POST", "/Users", user(`"`+scim.EnterpriseUserSchema+`":{"employeeNumber":`+n+`}`)).wantError(t, http.StatusBadRequest, "invalidValue")
+				d.do(t, "PUT", "/Users/"+userID, user(`"`+acme+`":{"deep":[{"n":`+n+`}]}`)).wantError(t, http.StatusBadRequest, "invalidValue")
+				d.do(t, "PATCH", "/Users/"+userID, `{"schemas":["`+scim.PatchOpSchema+`"],"Operations":[{"op":"add","value":{"`+acme+`":{"n":`+n+`}}}]}`).
+					wantError(t, http.StatusBadRequest, "invalidValue")
+				d.do(t, "PATCH", "/Users/"+userID, `{"schemas":["`+scim.PatchOpSchema+`"],"Operations":[{"op":"add","path":"`+acme+`","value":{"n":`+n+`}}]}`).
+					wantError(t, http.StatusBadRequest, "invalidValue")
+			})
+		}
+		// Ordinary numbers in an unknown extension are kept as sent.
+		d.do(t, "PUT", "/Users/"+userID, `{"schemas":["`+scim.UserSchema+`"],"userName":"numbers@example.com","`+acme+`":{"n":[12345678901234567890,-1.5e300,0]}}`).want(t, http.StatusOK)
+		r := d.do(t, "GET", "/Users/"+userID, nil).want(t, http.StatusOK)
+		if !strings.Contains(string(r.Raw), `12345678901234567890`) {
+			t.Errorf("the extension's numbers were not kept: %s", r.Raw)
+		}
 	})
 }
