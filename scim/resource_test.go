@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -469,5 +470,45 @@ func TestUserFromDoc(t *testing.T) {
 	GroupFromDoc(map[string]any{"displayName": "G", "externalId": "x"}, &g)
 	if g.DisplayName != "G" || g.ExternalID != "x" || string(g.Attributes) != `{"displayName":"G","externalId":"x"}` {
 		t.Errorf("GroupFromDoc = %+v", g)
+	}
+}
+
+// TestDecodeNumbers: numbers must fit a double and be short; the ones
+// accepted stay exactly as written.
+func TestDecodeNumbers(t *testing.T) {
+	for _, n := range []string{"0", "-0.0", "12345678901234567890", "1.7976931348623157e308", "5e-324", "-1.5E+300", "0e-999"} {
+		obj, err := Decode([]byte(`{"urn:example:x":{"n":[` + n + `]}}`))
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		if got := obj["urn:example:x"].(map[string]any)["n"].([]any)[0]; got != json.Number(n) {
+			t.Errorf("%s decoded as %v", n, got)
+		}
+	}
+	for _, n := range []string{"1e400", "-1e309", "1e-400", "2e-324", strings.Repeat("9", 2000), "1." + strings.Repeat("0", MaxNumberLength)} {
+		_, err := Decode([]byte(`{"a":{"b":[1,` + n + `]}}`))
+		var e *roster.Error
+		if !errors.As(err, &e) || e.ScimType != roster.ScimInvalidValue {
+			t.Errorf("%.20s: error %v, want invalidValue", n, err)
+		}
+	}
+}
+
+// TestFilterRefusesNUL: a NUL, however the filter spells it, is an invalid
+// filter, also inside a PATCH path's value filter.
+func TestFilterRefusesNUL(t *testing.T) {
+	for _, f := range []string{`userName eq "a\u0000b"`, "userName eq \"a\x00b\"", `emails[value co "\u0000"]`, `name.givenName sw "\u0000"`} {
+		_, err := UserType.ParseFilter(f)
+		if e := roster.AsError(err); err == nil || e.ScimType != roster.ScimInvalidFilter {
+			t.Errorf("ParseFilter(%q) = %v, want invalidFilter", f, err)
+		}
+	}
+	ops, err := ParsePatch(mustDecode(t, `{"Operations":[{"op":"remove","path":"emails[value eq \"\\u0000\"]"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := UserType.Patch(mustDecode(t, fullUserJSON), ops); roster.AsError(err).ScimType != roster.ScimInvalidFilter {
+		t.Errorf("PATCH path with a NUL: %v, want invalidFilter", err)
 	}
 }
