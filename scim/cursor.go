@@ -76,7 +76,10 @@ func decodeCursor(token string) (c *roster.Cursor, total int, fp uint32, ok bool
 	}
 	dir := buf[1]
 	pos, n := binary.Uvarint(buf[2:])
-	if n <= 0 || pos == 0 || pos > 1<<62 {
+	// A next cursor may stand at 0, before everything (the one after an
+	// empty backwards page at the start); a previous cursor at 0 would
+	// have nothing before it.
+	if n <= 0 || pos == 0 && dir != cursorNext || pos > 1<<62 {
 		return nil, 0, 0, false
 	}
 	rest := buf[2+n:]

@@ -349,6 +349,12 @@ func filterValue(t target, op roster.Op, v any) (any, error) {
 		if err := json.Unmarshal([]byte(`"`+s+`"`), &unquoted); err != nil {
 			return nil, fmt.Errorf("the string %q has an invalid escape", s)
 		}
+		if !roster.IsText(unquoted) {
+			// No attribute can hold a NUL (bodies are refused with one), so
+			// the filter could match nothing; and PostgreSQL cannot take a
+			// NUL in a text parameter at all.
+			return nil, fmt.Errorf("the string %q holds a NUL character (\\u0000), which no attribute can contain", s)
+		}
 		v = unquoted
 	}
 	return literal(t, a.Type, v)

@@ -178,12 +178,21 @@ func (req *ListRequest) Head(dst []byte, total, n int, first, last int64, hasPre
 	}
 	dst = append(dst, `,"itemsPerPage":`...)
 	dst = strconv.AppendInt(dst, int64(n), 10)
-	if hasNext {
+	// An empty page has no first or last resource to point from; its
+	// cursors point from where the page was asked for instead: after an
+	// empty backwards page (what it stood before was deleted) the next page
+	// starts at the resource the request stood before, and before an
+	// empty forward page lies what the request came after.
+	at := req.Query.Cursor
+	if n == 0 {
+		first, last = at.After+1, at.Before-1
+	}
+	if hasNext && last >= 0 {
 		dst = append(dst, `,"nextCursor":"`...)
 		dst = append(dst, req.cursor(cursorNext, last, total)...)
 		dst = append(dst, '"')
 	}
-	if hasPrev && n > 0 {
+	if hasPrev && first > 1 {
 		dst = append(dst, `,"previousCursor":"`...)
 		dst = append(dst, req.cursor(cursorPrev, first, total)...)
 		dst = append(dst, '"')

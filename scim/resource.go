@@ -35,6 +35,22 @@ type Resource struct {
 // json.Number so that nothing is rounded; invalid UTF-8, which Go's decoder
 // would silently replace, is refused.
 func Decode(body []byte) (map[string]any, error) {
+	obj, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	if !roster.IsTextValue(obj) {
+		return nil, roster.Invalidf(roster.ScimInvalidValue, "the request body holds a NUL character (\\u0000), which no attribute may contain")
+	}
+	if err := checkNumbers(obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// decodeObject parses a JSON object and checks its syntax, leaving its
+// contents to the caller.
+func decodeObject(body []byte) (map[string]any, error) {
 	if !utf8.Valid(body) {
 		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "the request body is not valid UTF-8")
 	}
@@ -55,10 +71,48 @@ func Decode(body []byte) (map[string]any, error) {
 	if !ok {
 		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "the request body must be a JSON object, not %s", jsonKind(v))
 	}
-	if !roster.IsTextValue(obj) {
-		return nil, roster.Invalidf(roster.ScimInvalidValue, "the request body holds a NUL character (\\u0000), which no attribute may contain")
-	}
 	return obj, nil
+}
+
+// MaxNumberLength bounds how a JSON number in a request is written. The
+// longest a client needs is a 64-bit integer or a double in full (about 25
+// characters); a thousand-digit number is an attack on whatever stores it.
+const MaxNumberLength = 64
+
+// checkNumbers refuses numbers no store can be trusted to keep: beyond the
+// range of an IEEE 754 double, which is what RFC 8259 §6 says JSON numbers
+// interoperate as (1e400 overflows it; 1e-400 underflows to zero), or
+// written longer than MaxNumberLength. Numbers stay json.Number, so the
+// ones accepted are kept exactly as sent; the check matters for the
+// attributes of unknown extensions, which are stored verbatim and which
+// PostgreSQL's jsonb would refuse (its numeric has a far larger, but
+// finite, range).
+func checkNumbers(v any) error {
+	switch v := v.(type) {
+	case json.Number:
+		s := string(v)
+		if len(s) > MaxNumberLength {
+			return roster.Invalidf(roster.ScimInvalidValue, "the number %s is %d characters long; numbers may have at most %d", describe(v), len(s), MaxNumberLength)
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		mantissa, _, _ := strings.Cut(strings.ToLower(s), "e")
+		if err != nil || f == 0 && strings.ContainsAny(mantissa, "123456789") {
+			return roster.Invalidf(roster.ScimInvalidValue, "the number %s is beyond the range of a double (about ±1.8e308, and no closer to zero than 5e-324)", describe(v))
+		}
+	case map[string]any:
+		for _, e := range v {
+			if err := checkNumbers(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if err := checkNumbers(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // MaxDepth bounds the nesting of a request body. A SCIM resource nests four
@@ -127,9 +181,9 @@ func jsonKind(v any) string {
 // written canonically; read-only attributes (id, meta, groups) are ignored
 // as RFC 7644 §3.5.1 requires; password is checked and dropped; booleans
 // written as strings ("True", as Entra sends them) become booleans; a
-// single value given for a multi-valued attribute becomes a list, and a
-// one-element list given for a single-valued complex attribute (manager)
-// becomes its element. An attribute may be qualified by its schema URN,
+// single value given for a multi-valued attribute becomes a list. Other
+// wrong JSON types are refused, not coerced: a number for a string, an
+// array for a single-valued attribute. An attribute may be qualified by its schema URN,
 // and core attributes may come in an object under the core URN. Objects
 // under an unknown schema URN are kept as given. Anything else unknown is
 // an error, and so is an attribute given twice (in two cases).
@@ -149,7 +203,7 @@ func (rt *ResourceType) Normalize(in map[string]any) (*Resource, error) {
 
 func (rt *ResourceType) normalizeTop(res *Resource, seen map[string]string, k string, v any) error {
 	if strings.EqualFold(k, "schemas") {
-		return checkSchemas(v)
+		return requireSchema(v, rt.Schema.ID, rt.Name)
 	}
 	if strings.EqualFold(k, rt.Schema.ID) {
 		// {"urn:...:core:2.0:User": {"userName": ...}}: core attributes
@@ -249,6 +303,26 @@ func checkSchemas(v any) error {
 	return nil
 }
 
+// requireSchema checks a body's schemas: when given, it must name urn, the
+// schema of what the body is (RFC 7643 §3: "schemas" lists the schemas
+// the resource conforms to, and every resource conforms to its core
+// schema). A body without schemas is taken as what its endpoint expects,
+// as many clients and every store-level caller send none. A schemas array
+// that names another resource's schema is a value that does not fit the
+// resource schema, which RFC 7644 §3.12 calls invalidValue; invalidSyntax
+// is for a body whose structure is wrong (schemas not an array of strings).
+func requireSchema(v any, urn, what string) error {
+	if err := checkSchemas(v); err != nil {
+		return err
+	}
+	for _, s := range v.([]any) {
+		if strings.EqualFold(strings.TrimSpace(s.(string)), urn) {
+			return nil
+		}
+	}
+	return roster.Invalidf(roster.ScimInvalidValue, "schemas must include %s, the schema of %s", urn, what)
+}
+
 func isURN(k string) bool { return len(k) > 4 && strings.EqualFold(k[:4], "urn:") }
 
 // qualifier returns the schema of rt, core or extension, whose URN k starts
@@ -322,11 +396,14 @@ func normalizeValue(a *Attribute, path string, v any) (any, error) {
 		return out.list, nil
 	}
 	if list, ok := v.([]any); ok {
+		// An empty array unassigns, as null does (RFC 7644 §3.5.2). A
+		// one-element array is not taken for its element: which of a
+		// client's values it meant to send is the client's to say.
 		switch len(list) {
 		case 0:
 			return nil, nil
 		case 1:
-			v = list[0]
+			return nil, roster.Invalidf(roster.ScimInvalidValue, "%s is single-valued; give its value, not an array of one", path)
 		default:
 			return nil, roster.Invalidf(roster.ScimInvalidValue, "%s is single-valued; it was given %d values", path, len(list))
 		}
@@ -411,13 +488,12 @@ func normalizeSimple(a *Attribute, path string, v any) (any, error) {
 	case roster.TypeComplex:
 		return nil, roster.Invalidf(roster.ScimInvalidValue, "%s cannot hold a nested object", path)
 	}
-	var s string
-	switch v := v.(type) {
-	case string:
-		s = v
-	case json.Number:
-		s = v.String() // "employeeNumber": 1234 is the text "1234"
-	default:
+	// A string attribute takes a JSON string only: "userName": 123 is
+	// refused rather than kept as "123", since a client that sends a
+	// number has mapped the wrong field, and matching by the text would
+	// hide it.
+	s, ok := v.(string)
+	if !ok {
 		return nil, roster.Invalidf(roster.ScimInvalidValue, "%s must be a string, not %s", path, describe(v))
 	}
 	if len(s) > MaxValueLength {
@@ -457,6 +533,9 @@ func describe(v any) string {
 		}
 		return strconv.Quote(v)
 	case json.Number:
+		if len(v) > 40 {
+			return string(v[:40]) + "…"
+		}
 		return v.String()
 	case bool:
 		return strconv.FormatBool(v)

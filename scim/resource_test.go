@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -123,12 +124,6 @@ func TestNormalizeUser(t *testing.T) {
 		{"manager as an object", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"boss"}}}`,
 			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"boss"}},
 			  "schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]}`},
-		{"manager as a one-element array", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"boss"}]}}`,
-			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"boss"}},
-			  "schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]}`},
-		{"manager as a one-string array", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":["boss"]}}`,
-			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"boss"}},
-			  "schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]}`},
 		{"enterprise attribute without its URN", `{"userName":"a","department":"Ops","Manager":"m"}`,
 			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Ops","manager":{"value":"m"}},
 			  "schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]}`},
@@ -142,18 +137,20 @@ func TestNormalizeUser(t *testing.T) {
 			`{"userName":"a","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`},
 		{"null sub-attributes", `{"userName":"a","name":{"givenName":null,"familyName":"F"}}`,
 			`{"userName":"a","name":{"familyName":"F"},"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`},
-		{"numbers as text", `{"userName":"a","employeeNumber":1234,"externalId":5.5}`,
+		{"numbers written as strings", `{"userName":"a","employeeNumber":"1234","externalId":"5.5"}`,
 			`{"userName":"a","externalId":"5.5","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"1234"},
 			  "schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]}`},
+		{"schemas naming the core URN in another case", `{"schemas":["URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER"],"userName":"a"}`,
+			`{"userName":"a","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`},
 		{"unknown extension kept verbatim",
 			`{"userName":"a","urn:example:params:scim:schemas:extension:acme:1.0:User":{"badge":{"n":[1,"two",null,true]}},"urn:example:b":"x"}`,
 			`{"userName":"a","urn:example:params:scim:schemas:extension:acme:1.0:User":{"badge":{"n":[1,"two",null,true]}},"urn:example:b":"x",
 			  "schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:example:b","urn:example:params:scim:schemas:extension:acme:1.0:User"]}`},
 		{"unknown extension set to null is dropped", `{"userName":"a","urn:example:b":null}`,
 			`{"userName":"a","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`},
-		{"schemas given by the client are replaced", `{"schemas":["urn:bogus"],"userName":"a"}`,
+		{"schemas given by the client are replaced", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:bogus"],"userName":"a"}`,
 			`{"userName":"a","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`},
-		{"schemas key in any case", `{"SCHEMAS":[],"userName":"a"}`,
+		{"schemas key in any case", `{"SCHEMAS":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a"}`,
 			`{"userName":"a","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`},
 		{"core attributes under the core URN", `{"urn:ietf:params:scim:schemas:core:2.0:User":{"userName":"a","title":"T"}}`,
 			`{"userName":"a","title":"T","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`},
@@ -210,6 +207,16 @@ func TestNormalizeUserInvalid(t *testing.T) {
 		{"schemas of numbers", `{"userName":"a","schemas":[1]}`, roster.ScimInvalidSyntax, []string{"array of strings"}},
 		{"userName not a string", `{"userName":true}`, roster.ScimInvalidValue, []string{"userName must be a string, not true"}},
 		{"userName an object", `{"userName":{"value":"a"}}`, roster.ScimInvalidValue, []string{"userName must be a string, not an object"}},
+		{"userName a number", `{"userName":123}`, roster.ScimInvalidValue, []string{"userName must be a string, not 123"}},
+		{"userName a one-element array", `{"userName":["a"]}`, roster.ScimInvalidValue, []string{"userName is single-valued; give its value, not an array of one"}},
+		{"externalId a decimal", `{"userName":"a","externalId":5.5}`, roster.ScimInvalidValue, []string{"externalId must be a string, not 5.5"}},
+		{"employeeNumber a number", `{"userName":"a","employeeNumber":1234}`, roster.ScimInvalidValue, []string{"employeeNumber must be a string, not 1234"}},
+		{"sub-attribute a number", `{"userName":"a","name":{"givenName":7}}`, roster.ScimInvalidValue, []string{"name.givenName must be a string, not 7"}},
+		{"manager as a one-element array", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"boss"}]}}`, roster.ScimInvalidValue, []string{"manager is single-valued; give its value, not an array of one"}},
+		{"manager as a one-string array", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":["boss"]}}`, roster.ScimInvalidValue, []string{"manager is single-valued"}},
+		{"schemas without the core URN", `{"schemas":["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"a"}`, roster.ScimInvalidValue, []string{"schemas must include urn:ietf:params:scim:schemas:core:2.0:User"}},
+		{"schemas of another resource", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"a"}`, roster.ScimInvalidValue, []string{"schemas must include urn:ietf:params:scim:schemas:core:2.0:User"}},
+		{"schemas empty", `{"schemas":[],"userName":"a"}`, roster.ScimInvalidValue, []string{"schemas must include"}},
 		{"userName two values", `{"userName":["a","b"]}`, roster.ScimInvalidValue, []string{"userName is single-valued; it was given 2 values"}},
 		{"active not a boolean", `{"userName":"a","active":"yes"}`, roster.ScimInvalidValue, []string{`active must be true or false, not "yes"`}},
 		{"active a number", `{"userName":"a","active":1}`, roster.ScimInvalidValue, []string{"active must be true or false, not 1"}},
@@ -463,5 +470,45 @@ func TestUserFromDoc(t *testing.T) {
 	GroupFromDoc(map[string]any{"displayName": "G", "externalId": "x"}, &g)
 	if g.DisplayName != "G" || g.ExternalID != "x" || string(g.Attributes) != `{"displayName":"G","externalId":"x"}` {
 		t.Errorf("GroupFromDoc = %+v", g)
+	}
+}
+
+// TestDecodeNumbers: numbers must fit a double and be short; the ones
+// accepted stay exactly as written.
+func TestDecodeNumbers(t *testing.T) {
+	for _, n := range []string{"0", "-0.0", "12345678901234567890", "1.7976931348623157e308", "5e-324", "-1.5E+300", "0e-999"} {
+		obj, err := Decode([]byte(`{"urn:example:x":{"n":[` + n + `]}}`))
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		if got := obj["urn:example:x"].(map[string]any)["n"].([]any)[0]; got != json.Number(n) {
+			t.Errorf("%s decoded as %v", n, got)
+		}
+	}
+	for _, n := range []string{"1e400", "-1e309", "1e-400", "2e-324", strings.Repeat("9", 2000), "1." + strings.Repeat("0", MaxNumberLength)} {
+		_, err := Decode([]byte(`{"a":{"b":[1,` + n + `]}}`))
+		var e *roster.Error
+		if !errors.As(err, &e) || e.ScimType != roster.ScimInvalidValue {
+			t.Errorf("%.20s: error %v, want invalidValue", n, err)
+		}
+	}
+}
+
+// TestFilterRefusesNUL: a NUL, however the filter spells it, is an invalid
+// filter, also inside a PATCH path's value filter.
+func TestFilterRefusesNUL(t *testing.T) {
+	for _, f := range []string{`userName eq "a\u0000b"`, "userName eq \"a\x00b\"", `emails[value co "\u0000"]`, `name.givenName sw "\u0000"`} {
+		_, err := UserType.ParseFilter(f)
+		if e := roster.AsError(err); err == nil || e.ScimType != roster.ScimInvalidFilter {
+			t.Errorf("ParseFilter(%q) = %v, want invalidFilter", f, err)
+		}
+	}
+	ops, err := ParsePatch(mustDecode(t, `{"Operations":[{"op":"remove","path":"emails[value eq \"\\u0000\"]"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := UserType.Patch(mustDecode(t, fullUserJSON), ops); roster.AsError(err).ScimType != roster.ScimInvalidFilter {
+		t.Errorf("PATCH path with a NUL: %v, want invalidFilter", err)
 	}
 }

@@ -1,8 +1,6 @@
-// Package scim is the SCIM 2.0 protocol (RFC 7643, RFC 7644, RFC 9865) as
-// pure functions: the schemas Roster serves, resource normalization and
-// encoding, filter parsing into roster.Filter, the PATCH engine, projection,
-// list paging, and SCIM error bodies. It does no I/O, so every rule of the
-// protocol can be tested without a server or a database.
+// Schemas: the core and extension schemas Roster serves, their attributes
+// and characteristics (RFC 7643 §2, §4), and the resource types.
+
 package scim
 
 import (

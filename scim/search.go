@@ -7,6 +7,29 @@ import (
 	"github.com/rosterhq/roster"
 )
 
+// DecodeSearch decodes and reads the body of POST /.search. It is Decode
+// followed by ParseSearch, except that a NUL in the filter is what it is in
+// a query string, an invalid filter (invalidFilter); a NUL anywhere else is
+// an invalid value.
+func DecodeSearch(body []byte) (ListParams, error) {
+	obj, err := decodeObject(body)
+	if err != nil {
+		return ListParams{}, err
+	}
+	for k, v := range obj {
+		if s, ok := v.(string); ok && strings.EqualFold(k, "filter") && !roster.IsText(s) {
+			return ListParams{}, roster.Invalidf(roster.ScimInvalidFilter, "the filter holds a NUL character (\\u0000), which no attribute can contain")
+		}
+	}
+	if !roster.IsTextValue(obj) {
+		return ListParams{}, roster.Invalidf(roster.ScimInvalidValue, "the request body holds a NUL character (\\u0000), which no parameter may contain")
+	}
+	if err := checkNumbers(obj); err != nil {
+		return ListParams{}, err
+	}
+	return ParseSearch(obj)
+}
+
 // ParseSearch reads the body of POST /.search (a SearchRequest, RFC 7644
 // §3.4.3, with RFC 9865's cursor) into the parameters a GET would carry.
 func ParseSearch(body map[string]any) (ListParams, error) {

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -27,6 +28,8 @@ import (
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/scim"
+	"github.com/rosterhq/roster/storage/postgres"
+	"github.com/rosterhq/roster/storage/postgres/pgtest"
 	"github.com/rosterhq/roster/storage/sqlite"
 	"github.com/rosterhq/roster/storage/sqlstore"
 )
@@ -47,6 +50,29 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	return newFixtureOn(t, st)
+}
+
+// onEveryBackend runs test against a fresh directory on SQLite and on
+// PostgreSQL (a throwaway cluster; skipped, saying so, where PostgreSQL is
+// not installed, and failed under ROSTER_REQUIRE_POSTGRES), so that what a
+// client sends is answered alike by both.
+func onEveryBackend(t *testing.T, test func(t *testing.T, d *directory)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, newDir(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(bg, pgtest.DSN(t), postgres.Options{})
+		if err != nil {
+			t.Fatalf("open store: %v", err)
+		}
+		f := newFixtureOn(t, st)
+		test(t, f.newDirectory(f.newOrg("Acme"), "Entra ID"))
+	})
+}
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func newFixtureOn(t *testing.T, st *sqlstore.Store) *fixture {
+	t.Helper()
 	t.Cleanup(func() { st.Close() })
 	// The handler needs the public URL before the server starts: take the
 	// listener's address first.

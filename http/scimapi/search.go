@@ -11,12 +11,17 @@ import (
 // request in a SearchRequest body, for filters too long or too private for
 // a URL.
 
-func (s *Server) searchRequest(w http.ResponseWriter, r *http.Request, rt *scim.ResourceType) (*scim.ListRequest, error) {
-	body, err := s.readBody(w, r)
+// readSearch reads a SearchRequest body (scim.DecodeSearch).
+func (s *Server) readSearch(w http.ResponseWriter, r *http.Request) (scim.ListParams, error) {
+	body, err := readRaw(w, r, s.maxBody)
 	if err != nil {
-		return nil, err
+		return scim.ListParams{}, err
 	}
-	p, err := scim.ParseSearch(body)
+	return scim.DecodeSearch(body)
+}
+
+func (s *Server) searchRequest(w http.ResponseWriter, r *http.Request, rt *scim.ResourceType) (*scim.ListRequest, error) {
+	p, err := s.readSearch(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +58,7 @@ func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request, c *call) e
 // groups, paged as one list. A filter that names an attribute only one
 // type has selects from that type alone.
 func (s *Server) searchRoot(w http.ResponseWriter, r *http.Request, c *call) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	p, err := scim.ParseSearch(body)
+	p, err := s.readSearch(w, r)
 	if err != nil {
 		return err
 	}

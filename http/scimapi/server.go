@@ -294,6 +294,15 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]an
 }
 
 func readBodyLimit(w http.ResponseWriter, r *http.Request, limit int64) (map[string]any, error) {
+	body, err := readRaw(w, r, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scim.Decode(body)
+}
+
+// readRaw reads a request body as readBodyLimit does, without decoding it.
+func readRaw(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != scim.MediaType && mt != "application/json" {
@@ -308,7 +317,7 @@ func readBodyLimit(w http.ResponseWriter, r *http.Request, limit int64) (map[str
 		}
 		return nil, roster.Invalidf(roster.ScimInvalidSyntax, "could not read the request body: %v", err)
 	}
-	return scim.Decode(body)
+	return body, nil
 }
 
 // writeJSON writes a SCIM response body. A failed write means the client
