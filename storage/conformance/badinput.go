@@ -15,11 +15,6 @@ import (
 // with a client code, never an internal error (which the API would answer
 // with a 500). PostgreSQL, unlike SQLite, refuses a NUL in text and numbers
 // beyond its numeric range.
-//
-// Not yet registered in Run: the SQL store passes a PostgreSQL data
-// exception (SQLSTATE 22021, 22P05, 22003) through as an internal error,
-// and the table fails there until storage/sqlstore classifies those as
-// EInvalid. Register it ({"BadInput", testBadInput}) with that change.
 func testBadInput(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	n := 0

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"OrgsAndDirectories", testOrgsAndDirectories},
 		{"Tokens", testTokens},
 		{"RotationIsSingleUse", testRotationIsSingleUse},
+		{"BadInput", testBadInput},
 		{"UserCRUD", testUserCRUD},
 		{"UserNameUniqueness", testUserNameUniqueness},
 		{"UserNameKeys", testUserNameKeys},

@@ -72,10 +72,14 @@ func Dialect() sqlstore.Dialect {
 		CountShards:       8,
 		IsUniqueViolation: func(err error) bool { return hasCode(err, "23505") },
 		IsRetryable:       func(err error) bool { return hasCode(err, "40001", "40P01") },
-		ReadTx:            &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
-		ForKeyShare:       " FOR KEY SHARE",
-		LockMigrations:    "SELECT pg_advisory_lock(" + strconv.Itoa(migrationLock) + ")",
-		UnlockMigrations:  "SELECT pg_advisory_unlock(" + strconv.Itoa(migrationLock) + ")",
+		// 22021 character_not_in_repertoire (invalid UTF-8), 22P05
+		// untranslatable_character (a NUL in JSON), 22003
+		// numeric_value_out_of_range.
+		IsBadValue:       func(err error) bool { return hasCode(err, "22021", "22P05", "22003") },
+		ReadTx:           &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+		ForKeyShare:      " FOR KEY SHARE",
+		LockMigrations:   "SELECT pg_advisory_lock(" + strconv.Itoa(migrationLock) + ")",
+		UnlockMigrations: "SELECT pg_advisory_unlock(" + strconv.Itoa(migrationLock) + ")",
 	}
 }
 

@@ -64,6 +64,12 @@ type Dialect struct {
 	// concurrent one (a deadlock or serialization failure) and may simply
 	// be run again; nil where that cannot happen.
 	IsRetryable func(err error) bool
+	// IsBadValue reports whether the database refused a value the client
+	// sent (text it cannot store, a number beyond its range): a client
+	// error, not Roster's. nil where the database stores whatever it is
+	// given, as SQLite does. Package scim refuses such values before any
+	// store sees them; this keeps a store honest when they get through.
+	IsBadValue func(err error) bool
 
 	// CountShards is how many rows each directory's counters are spread
 	// over, so that concurrent writers rarely wait for the same one (1

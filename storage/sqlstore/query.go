@@ -465,17 +465,17 @@ func (s *Store) cursorPage(ctx context.Context, table, columns, where string, ar
 func (s *Store) readRows(ctx context.Context, query string, args []any, scan func(rowScanner) (int64, error)) (int, error) {
 	rows, err := s.poolQuery(ctx, s.read, query, args...)
 	if err != nil {
-		return 0, err
+		return 0, s.badValue(err)
 	}
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
 		if _, err := scan(rows); err != nil {
-			return n, err
+			return n, s.badValue(err)
 		}
 		n++
 	}
-	return n, rows.Err()
+	return n, s.badValue(rows.Err())
 }
 
 // Users implements roster.Store. Items of a backwards cursor page are

@@ -274,7 +274,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.runTx(ctx, s.write, nil, fn)
 		if err == nil || s.d.IsRetryable == nil || !s.d.IsRetryable(err) || attempt == maxAttempts {
-			return err
+			return s.badValue(err)
 		}
 		time.Sleep(time.Duration(attempt*attempt) * time.Millisecond)
 	}
@@ -283,7 +283,20 @@ func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
 // inRead runs fn in a read-only transaction, so that the queries of one
 // request see one snapshot.
 func (s *Store) inRead(ctx context.Context, fn func(*tx) error) error {
-	return s.runTx(ctx, s.read, s.d.ReadTx, fn)
+	return s.badValue(s.runTx(ctx, s.read, s.d.ReadTx, fn))
+}
+
+// errBadValue is what a client learns when the database refused one of
+// its values.
+var errBadValue = roster.Invalidf(roster.ScimInvalidValue, "a value is not one the database can store or compare (text with a NUL or invalid UTF-8, or a number beyond its range)")
+
+// badValue turns the database's refusal of a client's value into a client
+// error; other errors pass unchanged.
+func (s *Store) badValue(err error) error {
+	if err != nil && s.d.IsBadValue != nil && s.d.IsBadValue(err) {
+		return errBadValue
+	}
+	return err
 }
 
 func (s *Store) runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(*tx) error) error {
