@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
 )
 
 // expiryWarning is how far ahead token lists warn of an expiry.
@@ -91,7 +91,7 @@ func cmdDirectoryCreate(ctx context.Context, c *cli, args []string) error {
 	if err := st.CreateDirectory(cliCtx(ctx), &d, &tok); err != nil {
 		return err
 	}
-	base := scimapi.BaseURL(c.publicURL(), d.ID)
+	base := urls.DirectoryBase(c.publicURL(), d.ID)
 	if c.json {
 		return c.printJSON(map[string]any{
 			"id": d.ID, "orgId": d.OrgID, "name": d.Name, "created": jsonTime(d.Created),
@@ -131,7 +131,7 @@ func cmdDirectoryList(ctx context.Context, c *cli, args []string) error {
 	if c.json {
 		out := []map[string]any{}
 		for _, d := range dirs {
-			out = append(out, map[string]any{"id": d.ID, "orgId": d.OrgID, "name": d.Name, "created": jsonTime(d.Created), "baseUrl": scimapi.BaseURL(c.publicURL(), d.ID)})
+			out = append(out, map[string]any{"id": d.ID, "orgId": d.OrgID, "name": d.Name, "created": jsonTime(d.Created), "baseUrl": urls.DirectoryBase(c.publicURL(), d.ID)})
 		}
 		return c.printJSON(out)
 	}
@@ -141,7 +141,7 @@ func cmdDirectoryList(ctx context.Context, c *cli, args []string) error {
 	}
 	rows := [][]string{{"ID", "NAME", "CREATED", "BASE URL"}}
 	for _, d := range dirs {
-		rows = append(rows, []string{d.ID, d.Name, formatTime(d.Created), scimapi.BaseURL(c.publicURL(), d.ID)})
+		rows = append(rows, []string{d.ID, d.Name, formatTime(d.Created), urls.DirectoryBase(c.publicURL(), d.ID)})
 	}
 	c.table(rows)
 	return nil
@@ -205,7 +205,7 @@ func (c *cli) printNewToken(d *roster.Directory, secret string, tok roster.Token
 	if c.json {
 		return c.printJSON(map[string]any{
 			"id": tok.ID, "directoryId": d.ID, "name": tok.Name, "prefix": tok.Prefix, "token": secret,
-			"created": jsonTime(tok.Created), "expires": jsonTime(tok.Expires), "baseUrl": scimapi.BaseURL(c.publicURL(), d.ID),
+			"created": jsonTime(tok.Created), "expires": jsonTime(tok.Expires), "baseUrl": urls.DirectoryBase(c.publicURL(), d.ID),
 		})
 	}
 	fmt.Fprintln(c.stdout, headline)

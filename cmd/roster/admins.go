@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/console"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/password"
 )
 
@@ -20,7 +20,7 @@ var stdin io.Reader = os.Stdin
 
 // signInURL is the console page that spends a one-time sign-in link.
 func (c *cli) signInURL(orgID, secret string) string {
-	return console.SignInURL(c.publicURL(), orgID, secret)
+	return urls.SignIn(c.publicURL(), orgID, secret)
 }
 
 // adminAPIURL is the root of the admin API that admin API tokens open.

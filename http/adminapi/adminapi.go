@@ -22,10 +22,11 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/http/urls"
 )
 
 // Prefix is where the API lives.
-const Prefix = "/api/v1/"
+const Prefix = urls.AdminAPIPrefix
 
 // Config configures the API.
 type Config struct {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/password"
 )
 
@@ -94,7 +95,7 @@ func (s *Console) showSignInLink(w http.ResponseWriter, r *http.Request, a *sess
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	p := signInLinkPage{Admin: *admin, URL: SignInURL(s.public, admin.OrgID, secret), Expires: when(link.Expires), New: isNew, Replaced: replaced}
+	p := signInLinkPage{Admin: *admin, URL: urls.SignIn(s.public, admin.OrgID, secret), Expires: when(link.Expires), New: isNew, Replaced: replaced}
 	return s.render(w, r, a, http.StatusOK, "admin-link", view{Title: "Sign-in link for " + admin.Email, Section: "admins", Page: p})
 }
 

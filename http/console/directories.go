@@ -8,10 +8,10 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
-	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
 )
 
-func (s *Console) baseURL(dirID string) string { return scimapi.BaseURL(s.public, dirID) }
+func (s *Console) baseURL(dirID string) string { return urls.DirectoryBase(s.public, dirID) }
 
 // Domains.
 
