@@ -162,7 +162,7 @@ func usage(w io.Writer) {
 	sorted := append([]command(nil), commands...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].words < sorted[j].words })
 	for _, cmd := range sorted {
-		fmt.Fprintf(w, "  %-18s %s\n", cmd.words, cmd.summary)
+		fmt.Fprintf(w, "  %-19s %s\n", cmd.words, cmd.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every command takes --db DSN (default ./roster.db), --base-url URL and --config FILE.")
