@@ -136,8 +136,8 @@ func (cmd *accessCheck) run(ctx context.Context, e *env) (output, error) {
 	return accessView(a), nil
 }
 
-// accessJSON is an access check in the admin API's shape
-// (TestJSONMatchesAdminAPI): {allowed, role, via, reason}.
+// accessJSON is an access check in the admin API's shape: {allowed, role,
+// via, reason}.
 type accessJSON struct {
 	Allowed bool           `json:"allowed"`
 	Role    *string        `json:"role"` // null without access

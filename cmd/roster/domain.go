@@ -13,7 +13,8 @@ import (
 
 // domainJSON is a domain with what to publish to prove it: the shape of
 // the admin API's domains, so that a script sees one representation either
-// way (TestJSONMatchesAdminAPI holds the two together).
+// way. The CLI does not import http/adminapi; a change to one shape must be
+// made to the other (the use-case layer is where they will become one).
 type domainJSON struct {
 	Domain      string              `json:"domain"`
 	Status      roster.DomainStatus `json:"status"`

@@ -87,7 +87,7 @@ func (m memberAdded) Text(w io.Writer) {
 }
 
 // conflictJSON is a synced group in conflict with a local one, in the
-// admin API's shape (TestJSONMatchesAdminAPI).
+// admin API's shape.
 type conflictJSON struct {
 	Synced struct {
 		ID          string `json:"id"`
@@ -193,7 +193,7 @@ func conflictOrg(ctx context.Context, st store, groupID string) (string, error) 
 }
 
 // previewJSON says whose access linking a conflict changes, in the admin
-// API's shape (TestJSONMatchesAdminAPI), and whether it was linked.
+// API's shape, and whether it was linked.
 type previewJSON struct {
 	conflictJSON
 	Products []string      `json:"products"`

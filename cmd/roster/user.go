@@ -54,7 +54,7 @@ func (u *userFlags) define(fs *flag.FlagSet) []string {
 }
 
 // userJSON is a user as admins see it: managed or external. It is the
-// shape of the admin API's users (TestJSONMatchesAdminAPI).
+// shape of the admin API's users.
 type userJSON struct {
 	ID           string    `json:"id"`
 	UserName     string    `json:"userName"`
