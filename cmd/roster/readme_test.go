@@ -53,11 +53,11 @@ func TestREADMEConfigurationThroughEveryCommand(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		var out io.Writer = io.Discard
 		if cmd.words == "serve" {
-			args = append(args, "--addr", "127.0.0.1:0")
+			args = append(args, "--addr", "127.0.0.1:0", "--domain-recheck", "0")
 			out = cancelOn{"Console:", cancel} // it started: stop it
 		}
-		var errOut strings.Builder
-		code := run(ctx, args, out, &errOut)
+		errOut := &lockedBuffer{} // serve's goroutines log to it too
+		code := run(ctx, args, out, errOut)
 		cancel()
 		if code == 2 || strings.Contains(errOut.String(), "config file") || strings.Contains(errOut.String(), "not defined") {
 			t.Errorf("roster %s --config README-sample: exit %d\n%s", cmd.words, code, errOut.String())
