@@ -24,11 +24,13 @@ import (
 	"time"
 )
 
-// Config says what to run.
+// Config says what to run. A report carries it, so that a result says
+// what produced it; the token is left out of every report, since reports
+// are printed and kept.
 type Config struct {
 	BaseURL     string // the directory's SCIM base URL
-	Token       string
-	Users       int // users to create (and to add to the big group)
+	Token       string `json:"-"`
+	Users       int    // users to create (and to add to the big group)
 	Concurrency int
 	Requests    int    // requests per read phase
 	Prefix      string // userName prefix, so that runs do not collide
@@ -38,6 +40,27 @@ type Config struct {
 
 // AllPhases are the phases in the order they run.
 var AllPhases = []string{"create", "lookup", "member-add", "member-add-small", "group-get", "deep-page", "filter", "cursor"}
+
+// ParsePhases reads a comma-separated list of phase names. An unknown
+// name is an error that lists the known phases: a misspelt phase must not
+// make a run quietly measure less than was asked.
+func ParsePhases(s string) ([]string, error) {
+	var out []string
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(AllPhases, name) {
+			return nil, fmt.Errorf("unknown phase %q; the phases are %s", name, strings.Join(AllPhases, ", "))
+		}
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no phases given; the phases are %s", strings.Join(AllPhases, ", "))
+	}
+	return out, nil
+}
 
 // Result is one phase's measurements.
 type Result struct {
@@ -89,6 +112,9 @@ func New(cfg Config) *Runner {
 // Run runs the configured phases in order.
 func (r *Runner) Run(ctx context.Context, progress io.Writer) (*Report, error) {
 	rep := &Report{Config: r.cfg}
+	if _, err := ParsePhases(strings.Join(r.cfg.Phases, ",")); err != nil {
+		return rep, err
+	}
 	for _, name := range AllPhases {
 		if !slices.Contains(r.cfg.Phases, name) {
 			continue

@@ -1,374 +1,336 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
+	"github.com/rosterhq/roster/password"
 )
 
-// expiryWarning is how far ahead token lists warn of an expiry.
-const expiryWarning = 30 * 24 * time.Hour
+// stdin is where passwords are read from; tests replace it.
+var stdin io.Reader = os.Stdin
 
-// cliActor is how the audit trail names changes made with this tool.
-func cliCtx(ctx context.Context) context.Context { return roster.WithActor(ctx, "cli") }
+// consoleNote says, wherever a sign-in link is printed, what opening it
+// does: links are spent by a button press, not by opening them, so that
+// mail scanners that fetch links do not use them up.
+const consoleNote = "Opening the link shows a Sign in button; pressing it spends the link and opens the console.\n" +
+	"The link must reach the console at the --base-url the server is reached at."
 
-func cmdOrgCreate(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("org create")
-	name := fs.String("name", "", "the organization's name")
-	st, err := c.start(ctx, fs, args, "name")
-	if err != nil {
-		return err
+// adminEmail checks --email: a bare address, as people type it.
+func adminEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !roster.IsEmailAddress(s) {
+		return "", roster.Errorf(roster.EInvalid, "", "--email %q is not an email address: give it bare, as name@example.com", s)
 	}
-	defer st.Close()
-	o := roster.Org{Name: strings.TrimSpace(*name)}
-	if err := st.CreateOrg(cliCtx(ctx), &o); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"id": o.ID, "name": o.Name, "created": jsonTime(o.Created)})
-	}
-	fmt.Fprintln(c.stdout, "Organization created.")
-	fmt.Fprintln(c.stdout)
-	c.labelled("Name", o.Name, "ID", o.ID)
-	fmt.Fprintln(c.stdout)
-	fmt.Fprintf(c.stdout, "Next: create a directory for your identity provider:\n  roster directory create --org %s --name \"Entra ID\"\n", o.ID)
-	return nil
+	return s, nil
 }
 
-func cmdOrgList(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("org list")
-	st, err := c.start(ctx, fs, args)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	orgs, err := st.Orgs(ctx)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		out := []map[string]any{}
-		for _, o := range orgs {
-			out = append(out, map[string]any{"id": o.ID, "name": o.Name, "created": jsonTime(o.Created)})
+// readPassword reads a new password from the first line of standard input
+// and checks that it is acceptable.
+func readPassword(e *env) (string, error) {
+	if f, ok := stdin.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprint(e.stderr, "Password (it shows as you type; piping it in is better): ")
 		}
-		return c.printJSON(out)
 	}
-	if len(orgs) == 0 {
-		fmt.Fprintln(c.stdout, "No organizations yet. Create one with: roster org create --name NAME")
-		return nil
-	}
-	rows := [][]string{{"ID", "NAME", "CREATED"}}
-	for _, o := range orgs {
-		rows = append(rows, []string{o.ID, o.Name, formatTime(o.Created)})
-	}
-	c.table(rows)
-	return nil
-}
-
-func cmdDirectoryCreate(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("directory create")
-	org := fs.String("org", "", "the organization's ID")
-	name := fs.String("name", "", `the directory's name, usually the identity provider's ("Entra ID", "Okta")`)
-	expires := fs.String("expires", "365d", `lifetime of the first token ("never" for none)`)
-	if err := c.parse(fs, args, "org", "name"); err != nil {
-		return err
-	}
-	lifetime, err := tokenLifetime(*expires)
-	if err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := roster.Directory{OrgID: *org, Name: strings.TrimSpace(*name)}
-	secret, tok := newToken("initial", lifetime)
-	if err := st.CreateDirectory(cliCtx(ctx), &d, &tok); err != nil {
-		return err
-	}
-	base := scimapi.BaseURL(c.publicURL(), d.ID)
-	if c.json {
-		return c.printJSON(map[string]any{
-			"id": d.ID, "orgId": d.OrgID, "name": d.Name, "created": jsonTime(d.Created),
-			"baseUrl": base, "token": secret, "tokenId": tok.ID, "tokenPrefix": tok.Prefix, "tokenExpires": jsonTime(tok.Expires),
-		})
-	}
-	fmt.Fprintln(c.stdout, "Directory created.")
-	fmt.Fprintln(c.stdout)
-	c.labelled("Name", d.Name, "ID", d.ID, "Base URL", base, "Token", secret, "Token expires", formatTime(tok.Expires))
-	fmt.Fprintln(c.stdout)
-	fmt.Fprintln(c.stdout, "The token is shown only this once: copy it now. Roster keeps only its hash.")
-	fmt.Fprintln(c.stdout)
-	fmt.Fprintln(c.stdout, "Next, in your identity provider:")
-	fmt.Fprintln(c.stdout, "  Microsoft Entra ID: Enterprise applications > your app > Provisioning > Automatic;")
-	fmt.Fprintln(c.stdout, "    Tenant URL = the Base URL, Secret Token = the token; then Test Connection.")
-	fmt.Fprintln(c.stdout, "  Okta: your app > Provisioning > Integration > Enable API integration;")
-	fmt.Fprintln(c.stdout, "    SCIM connector base URL = the Base URL, Unique identifier field = userName,")
-	fmt.Fprintln(c.stdout, "    Authentication Mode = HTTP Header, Authorization = the token.")
-	return nil
-}
-
-func cmdDirectoryList(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("directory list")
-	org := fs.String("org", "", "the organization's ID")
-	st, err := c.start(ctx, fs, args, "org")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if _, err := st.Org(ctx, *org); err != nil {
-		return err
-	}
-	dirs, err := st.Directories(ctx, *org)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		out := []map[string]any{}
-		for _, d := range dirs {
-			out = append(out, map[string]any{"id": d.ID, "orgId": d.OrgID, "name": d.Name, "created": jsonTime(d.Created), "baseUrl": scimapi.BaseURL(c.publicURL(), d.ID)})
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		if errors.Is(err, io.EOF) {
+			return "", roster.Errorf(roster.EInvalid, "", "no password on standard input: pipe it in, e.g. roster admin password --org ORG --email EMAIL < password.txt")
 		}
-		return c.printJSON(out)
+		return "", fmt.Errorf("read the password: %w", err)
 	}
-	if len(dirs) == 0 {
-		fmt.Fprintf(c.stdout, "No directories yet. Create one with: roster directory create --org %s --name NAME\n", *org)
-		return nil
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if err := password.Validate(line); err != nil {
+		return "", err
 	}
-	rows := [][]string{{"ID", "NAME", "CREATED", "BASE URL"}}
-	for _, d := range dirs {
-		rows = append(rows, []string{d.ID, d.Name, formatTime(d.Created), scimapi.BaseURL(c.publicURL(), d.ID)})
-	}
-	c.table(rows)
-	return nil
+	return line, nil
 }
 
-func tokenLifetime(s string) (time.Duration, error) {
-	if s == "never" {
-		return 0, nil
+// hashPassword reads, checks and hashes a new password from stdin.
+func hashPassword(e *env) (string, error) {
+	plain, err := readPassword(e)
+	if err != nil {
+		return "", err
 	}
-	d, err := parseDuration(s)
-	if err == nil && d == 0 {
-		err = fmt.Errorf(`--expires must be a positive duration or "never"`)
-	}
-	return d, err
+	return password.Hash(plain)
 }
 
-func newToken(name string, lifetime time.Duration) (string, roster.Token) {
-	return roster.NewToken(name, lifetime, time.Now())
+// newSignInLink stores a fresh one-time sign-in link for the admin.
+func newSignInLink(ctx context.Context, st store, a *roster.Admin) (string, roster.AdminToken, error) {
+	secret, tok := roster.NewSignInLink(a, time.Now())
+	if err := st.CreateAdminToken(cliCtx(ctx), &tok); err != nil {
+		return "", roster.AdminToken{}, err
+	}
+	return secret, tok, nil
 }
 
-// directoryStore opens the store and finds the directory --directory names.
-func (c *cli) directoryStore(ctx context.Context, dirID string) (store, *roster.Directory, error) {
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return nil, nil, err
+// admin finds the admin --org and --email name, after checking that the
+// organization exists, so that a mistyped --org is "no organization", not
+// "no admin".
+func (e *env) admin(ctx context.Context, orgID, email string) (*roster.Admin, error) {
+	if _, err := e.st.Org(ctx, orgID); err != nil {
+		return nil, err
 	}
-	d, err := st.FindDirectory(ctx, dirID)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, d, nil
+	return e.st.AdminByEmail(ctx, orgID, email)
 }
 
-func cmdTokenCreate(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("token create")
-	dir := fs.String("directory", "", "the directory's ID")
-	name := fs.String("name", "", "a name for the token, e.g. where it is used")
-	expires := fs.String("expires", "365d", `lifetime ("never" for none)`)
-	if err := c.parse(fs, args, "directory", "name"); err != nil {
-		return err
-	}
-	lifetime, err := tokenLifetime(*expires)
-	if err != nil {
-		return err
-	}
-	st, d, err := c.directoryStore(ctx, *dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	secret, tok := newToken(*name, lifetime)
-	tok.OrgID, tok.DirectoryID = d.OrgID, d.ID
-	if err := st.CreateToken(cliCtx(ctx), &tok); err != nil {
-		return err
-	}
-	return c.printNewToken(d, secret, tok, "Token created.")
+// adminFlags are the flags that name an admin.
+type adminFlags struct{ org, email string }
+
+func (a *adminFlags) define(fs *flag.FlagSet, emailUsage string) []string {
+	fs.StringVar(&a.org, "org", "", "the organization's ID")
+	fs.StringVar(&a.email, "email", "", emailUsage)
+	return []string{"org", "email"}
 }
 
-func (c *cli) printNewToken(d *roster.Directory, secret string, tok roster.Token, headline string) error {
-	if c.json {
-		return c.printJSON(map[string]any{
-			"id": tok.ID, "directoryId": d.ID, "name": tok.Name, "prefix": tok.Prefix, "token": secret,
-			"created": jsonTime(tok.Created), "expires": jsonTime(tok.Expires), "baseUrl": scimapi.BaseURL(c.publicURL(), d.ID),
-		})
-	}
-	fmt.Fprintln(c.stdout, headline)
-	fmt.Fprintln(c.stdout)
-	c.labelled("Directory", d.Name+" ("+d.ID+")", "Name", tok.Name, "Token", secret, "Expires", formatTime(tok.Expires))
-	fmt.Fprintln(c.stdout)
-	fmt.Fprintln(c.stdout, "The token is shown only this once: copy it now and paste it into the identity provider.")
-	return nil
+// signInLink is a one-time sign-in link just made: the one output that
+// shows it.
+type signInLink struct {
+	URL     string    `json:"signInUrl,omitempty"`
+	Expires timestamp `json:"signInExpires,omitzero"`
 }
 
-func cmdTokenList(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("token list")
-	dir := fs.String("directory", "", "the directory's ID")
-	if err := c.parse(fs, args, "directory"); err != nil {
-		return err
-	}
-	st, d, err := c.directoryStore(ctx, *dir)
+func (e *env) signInLinkView(a *roster.Admin, secret string, link roster.AdminToken) signInLink {
+	return signInLink{urls.SignIn(e.publicURL(), a.OrgID, secret), timestamp(link.Expires)}
+}
+
+func (l signInLink) text(w io.Writer, email string) {
+	fmt.Fprintln(w)
+	labelled(w, "Sign-in link", l.URL, "Expires", l.Expires.String())
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "The link signs %s in once, within 24 hours, and is shown only this once:\n", email)
+	fmt.Fprintln(w, "send it to them over a channel you trust. Roster keeps only its hash.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, consoleNote)
+}
+
+// adminCreate is `roster admin create`.
+type adminCreate struct {
+	adminFlags
+	withPassword bool
+}
+
+func (cmd *adminCreate) flags(fs *flag.FlagSet) []string {
+	fs.BoolVar(&cmd.withPassword, "password-stdin", false, "read a password from the first line of standard input (at least 12 characters); without it, print a one-time sign-in link")
+	return cmd.define(fs, "the admin's email address")
+}
+
+func (cmd *adminCreate) run(ctx context.Context, e *env) (output, error) {
+	email, err := adminEmail(cmd.email)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-	tokens, err := st.Tokens(ctx, d.OrgID, d.ID)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	if c.json {
-		out := []map[string]any{}
-		for _, t := range tokens {
-			out = append(out, map[string]any{
-				"id": t.ID, "name": t.Name, "prefix": t.Prefix, "status": t.Status(now), "created": jsonTime(t.Created),
-				"lastUsed": jsonTime(t.LastUsed), "expires": jsonTime(t.Expires), "revoked": jsonTime(t.Revoked),
-			})
+	var hash string
+	if cmd.withPassword {
+		if hash, err = hashPassword(e); err != nil {
+			return nil, err
 		}
-		return c.printJSON(out)
 	}
-	rows := [][]string{{"ID", "NAME", "PREFIX", "STATUS", "CREATED", "LAST USED", "EXPIRES"}}
-	var warnings []string
+	o, err := e.st.Org(ctx, cmd.org)
+	if err != nil {
+		return nil, err
+	}
+	a := roster.Admin{OrgID: o.ID, Email: email, PasswordHash: hash}
+	if err := e.st.CreateAdmin(cliCtx(ctx), &a); err != nil {
+		return nil, err
+	}
+	out := adminCreated{adminJSON: adminView(&a), org: o.Name + " (" + o.ID + ")"}
+	if !cmd.withPassword {
+		secret, link, err := newSignInLink(ctx, e.st, &a)
+		if err != nil {
+			return nil, fmt.Errorf("admin %s created, but the sign-in link was not: %w; make one with roster admin signin-link", a.Email, err)
+		}
+		out.signInLink = e.signInLinkView(&a, secret, link)
+	}
+	return out, nil
+}
+
+// adminJSON is an admin in --json output: whether it has a password, never
+// the password's hash.
+type adminJSON struct {
+	ID         string    `json:"id"`
+	OrgID      string    `json:"orgId"`
+	Email      string    `json:"email"`
+	Password   bool      `json:"password"`
+	Created    timestamp `json:"created"`
+	LastSignIn timestamp `json:"lastSignIn"`
+}
+
+func adminView(a *roster.Admin) adminJSON {
+	return adminJSON{a.ID, a.OrgID, a.Email, a.PasswordHash != "", timestamp(a.Created), timestamp(a.LastSignIn)}
+}
+
+type adminCreated struct {
+	adminJSON
+	signInLink
+	org string
+}
+
+func (a adminCreated) Text(w io.Writer) {
+	fmt.Fprintln(w, "Admin created.")
+	fmt.Fprintln(w)
+	labelled(w, "Organization", a.org, "Email", a.Email, "ID", a.ID)
+	if a.URL == "" {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%s signs in with the password. Change it with roster admin password --org %s --email %s.\n", a.Email, a.OrgID, a.Email)
+		return
+	}
+	a.signInLink.text(w, a.Email)
+}
+
+// adminSignInLink is `roster admin signin-link`.
+type adminSignInLink struct{ adminFlags }
+
+func (cmd *adminSignInLink) flags(fs *flag.FlagSet) []string {
+	return cmd.define(fs, "the admin's email address")
+}
+
+func (cmd *adminSignInLink) run(ctx context.Context, e *env) (output, error) {
+	a, err := e.admin(ctx, cmd.org, cmd.email)
+	if err != nil {
+		return nil, err
+	}
+	// A new link replaces the admin's unspent ones: only the latest works.
+	replaced, err := revokeAdminTokens(ctx, e.st, a, roster.AdminSignIn)
+	if err != nil {
+		return nil, err
+	}
+	secret, link, err := newSignInLink(ctx, e.st, a)
+	if err != nil {
+		return nil, err
+	}
+	return signInLinkMade{a.ID, a.OrgID, a.Email, link.ID, e.signInLinkView(a, secret, link), replaced}, nil
+}
+
+type signInLinkMade struct {
+	AdminID string `json:"adminId"`
+	OrgID   string `json:"orgId"`
+	Email   string `json:"email"`
+	TokenID string `json:"tokenId"`
+	signInLink
+	Replaced int `json:"replaced"`
+}
+
+func (l signInLinkMade) Text(w io.Writer) {
+	fmt.Fprintf(w, "Sign-in link created for %s.\n", l.Email)
+	l.signInLink.text(w, l.Email)
+	if l.Replaced > 0 {
+		fmt.Fprintf(w, "\nThe %d earlier unused link(s) no longer work.\n", l.Replaced)
+	}
+}
+
+// revokeAdminTokens revokes the admin's active tokens of one kind and says
+// how many there were.
+func revokeAdminTokens(ctx context.Context, st store, a *roster.Admin, kind roster.AdminTokenKind) (int, error) {
+	tokens, err := st.AdminTokens(ctx, a.OrgID, a.ID)
+	if err != nil {
+		return 0, err
+	}
+	now, n := time.Now(), 0
 	for _, t := range tokens {
-		rows = append(rows, []string{t.ID, t.Name, t.Prefix + "…", string(t.Status(now)), formatTime(t.Created), formatTime(t.LastUsed), formatTime(t.Expires)})
-		if t.Status(now) == roster.TokenActive && !t.Expires.IsZero() && t.Expires.Sub(now) < expiryWarning {
-			warnings = append(warnings, fmt.Sprintf("Token %s (%s) expires in %s: rotate it with roster token rotate --directory %s --token %s",
-				t.Prefix, t.Name, humanDuration(t.Expires.Sub(now)), d.ID, t.ID))
+		if t.Kind == kind && t.Status(now) == roster.TokenActive {
+			if err := st.RevokeAdminToken(cliCtx(ctx), a.OrgID, t.ID); err != nil && roster.ErrorCodeOf(err) != roster.ENotFound {
+				return n, err
+			}
+			n++
 		}
 	}
-	c.table(rows)
-	if len(warnings) > 0 {
-		fmt.Fprintln(c.stdout)
-		for _, w := range warnings {
-			fmt.Fprintln(c.stdout, "Warning:", w)
+	return n, nil
+}
+
+// adminPassword is `roster admin password`.
+type adminPassword struct {
+	adminFlags
+	remove bool
+}
+
+func (cmd *adminPassword) flags(fs *flag.FlagSet) []string {
+	fs.BoolVar(&cmd.remove, "remove", false, "remove the password: the admin then signs in with one-time links only")
+	return cmd.define(fs, "the admin's email address")
+}
+
+// run holds the rule that a changed password ends the admin's console
+// sessions, until the admins use case owns it.
+func (cmd *adminPassword) run(ctx context.Context, e *env) (output, error) {
+	var hash string
+	if !cmd.remove {
+		var err error
+		if hash, err = hashPassword(e); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	a, err := e.admin(ctx, cmd.org, cmd.email)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.st.SetAdminPassword(cliCtx(ctx), a.OrgID, a.ID, hash); err != nil {
+		return nil, err
+	}
+	ended, err := revokeAdminTokens(ctx, e.st, a, roster.AdminSession)
+	if err != nil {
+		return nil, err
+	}
+	return passwordSet{a.ID, a.OrgID, a.Email, hash != "", ended}, nil
 }
 
-func humanDuration(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(d.Hours()/24))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
-	}
-	return fmt.Sprintf("%d minutes", int(d.Minutes()))
+type passwordSet struct {
+	ID            string `json:"id"`
+	OrgID         string `json:"orgId"`
+	Email         string `json:"email"`
+	Password      bool   `json:"password"`
+	SessionsEnded int    `json:"sessionsEnded"`
 }
 
-// findToken resolves --token (an ID or a prefix) among a directory's
-// tokens; when it is empty, the directory's only active token.
-func findToken(tokens []roster.Token, ref string, now time.Time) (roster.Token, error) {
-	var active []roster.Token
-	for _, t := range tokens {
-		if ref != "" && (t.ID == ref || t.Prefix == strings.TrimSuffix(ref, "…")) {
-			return t, nil
-		}
-		if t.Status(now) == roster.TokenActive {
-			active = append(active, t)
-		}
+func (p passwordSet) Text(w io.Writer) {
+	if p.Password {
+		fmt.Fprintf(w, "Password set for %s.\n", p.Email)
+	} else {
+		fmt.Fprintf(w, "Password removed: %s signs in with one-time links only (roster admin signin-link).\n", p.Email)
 	}
-	switch {
-	case ref != "":
-		return roster.Token{}, fmt.Errorf("no token %q in this directory; see roster token list", ref)
-	case len(active) == 1:
-		return active[0], nil
-	case len(active) == 0:
-		return roster.Token{}, fmt.Errorf("the directory has no active token; create one with roster token create")
+	if p.SessionsEnded > 0 {
+		fmt.Fprintf(w, "%d console session(s) of %s ended.\n", p.SessionsEnded, p.Email)
 	}
-	return roster.Token{}, fmt.Errorf("the directory has %d active tokens; say which with --token (see roster token list)", len(active))
 }
 
-func cmdTokenRotate(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("token rotate")
-	dir := fs.String("directory", "", "the directory's ID")
-	ref := fs.String("token", "", "the token to replace, by ID or prefix (default: the directory's only active token)")
-	grace := fs.String("grace", "24h", "how long the old token keeps working (0 ends it now)")
-	expires := fs.String("expires", "365d", `lifetime of the new token ("never" for none)`)
-	if err := c.parse(fs, args, "directory"); err != nil {
-		return err
-	}
-	graceFor, err := parseDuration(*grace)
-	if err != nil {
-		return err
-	}
-	lifetime, err := tokenLifetime(*expires)
-	if err != nil {
-		return err
-	}
-	st, d, err := c.directoryStore(ctx, *dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tokens, err := st.Tokens(ctx, d.OrgID, d.ID)
-	if err != nil {
-		return err
-	}
-	old, err := findToken(tokens, *ref, time.Now())
-	if err != nil {
-		return err
-	}
-	secret, next := newToken("", lifetime)
-	oldEnds := time.Now().Add(graceFor).UTC()
-	if err := st.RotateToken(cliCtx(ctx), d.OrgID, d.ID, old.ID, oldEnds, &next); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{
-			"id": next.ID, "directoryId": d.ID, "name": next.Name, "prefix": next.Prefix, "token": secret,
-			"created": jsonTime(next.Created), "expires": jsonTime(next.Expires),
-			"replaced": map[string]any{"id": old.ID, "prefix": old.Prefix, "expires": jsonTime(oldEnds)},
-		})
-	}
-	if err := c.printNewToken(d, secret, next, "Token rotated."); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "The old token %s… keeps working until %s; after that it is refused.\n", old.Prefix, formatTime(oldEnds))
-	return nil
+// adminList is `roster admin list`.
+type adminList struct{ org string }
+
+func (cmd *adminList) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	return []string{"org"}
 }
 
-func cmdTokenRevoke(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("token revoke")
-	dir := fs.String("directory", "", "the directory's ID")
-	ref := fs.String("token", "", "the token to revoke, by ID or prefix")
-	if err := c.parse(fs, args, "directory", "token"); err != nil {
-		return err
+func (cmd *adminList) run(ctx context.Context, e *env) (output, error) {
+	if _, err := e.st.Org(ctx, cmd.org); err != nil {
+		return nil, err
 	}
-	st, d, err := c.directoryStore(ctx, *dir)
+	admins, err := e.st.Admins(ctx, cmd.org)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-	tokens, err := st.Tokens(ctx, d.OrgID, d.ID)
-	if err != nil {
-		return err
+	out := list[adminJSON]{
+		header: []string{"EMAIL", "ID", "PASSWORD", "CREATED", "LAST SIGN-IN"},
+		row: func(a adminJSON) []string {
+			pw := "no"
+			if a.Password {
+				pw = "yes"
+			}
+			return []string{a.Email, a.ID, pw, a.Created.String(), a.LastSignIn.String()}
+		},
+		empty: fmt.Sprintf("No admins yet. Add one with: roster admin create --org %s --email EMAIL", cmd.org),
 	}
-	tok, err := findToken(tokens, *ref, time.Now())
-	if err != nil {
-		return err
+	for i := range admins {
+		out.items = append(out.items, adminView(&admins[i]))
 	}
-	if err := st.RevokeToken(cliCtx(ctx), d.OrgID, d.ID, tok.ID); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"id": tok.ID, "prefix": tok.Prefix, "status": roster.TokenRevoked})
-	}
-	fmt.Fprintf(c.stdout, "Token %s… (%s) revoked: it is refused from now on.\n", tok.Prefix, tok.Name)
-	return nil
+	return out, nil
 }

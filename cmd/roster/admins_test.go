@@ -34,13 +34,13 @@ func openTestStore(t *testing.T, env map[string]string) store {
 	return st
 }
 
-type adminJSON struct {
+type adminResult struct {
 	ID, OrgID, Email, Created, LastSignIn string
 	Password                              bool
 	SignInURL, SignInExpires              string
 }
 
-type adminTokenJSON struct {
+type adminTokenResult struct {
 	ID, AdminID, Email, Kind, Name, Prefix, Status, Token, Expires, APIURL string
 }
 
@@ -91,7 +91,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	// Without a password: a one-time sign-in link, valid for 24 hours,
 	// stored hashed.
 	withStdin(t, "")
-	var alice adminJSON
+	var alice adminResult
 	rosterJSON(t, env, &alice, "admin", "create", "--org", org.ID, "--email", "Alice@Acme.test")
 	secret, ok := strings.CutPrefix(alice.SignInURL, base+"/orgs/"+org.ID+"/signin/")
 	if !ok || alice.ID == "" || alice.OrgID != org.ID || alice.Email != "Alice@Acme.test" || alice.Created == "" || alice.Password {
@@ -129,7 +129,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 
 	// With a password from standard input.
 	withStdin(t, "correct horse battery\r\n")
-	var bob adminJSON
+	var bob adminResult
 	rosterJSON(t, env, &bob, "admin", "create", "--org", org.ID, "--email", "bob@acme.test", "--password-stdin")
 	if !bob.Password || bob.SignInURL != "" {
 		t.Errorf("admin create --password-stdin = %+v, want a password and no link", bob)
@@ -169,13 +169,13 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	}
 
 	// The same email in another organization is another admin.
-	var aliceOther adminJSON
+	var aliceOther adminResult
 	rosterJSON(t, env, &aliceOther, "admin", "create", "--org", other.ID, "--email", "alice@acme.test")
 	if aliceOther.ID == alice.ID || aliceOther.OrgID != other.ID {
 		t.Errorf("alice in the other organization = %+v", aliceOther)
 	}
 
-	var admins []adminJSON
+	var admins []adminResult
 	rosterJSON(t, env, &admins, "admin", "list", "--org", org.ID)
 	var emails []string
 	for _, a := range admins {
@@ -230,7 +230,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	}
 
 	// API tokens.
-	var tok adminTokenJSON
+	var tok adminTokenResult
 	rosterJSON(t, env, &tok, "admin", "token", "create", "--org", org.ID, "--email", "bob@acme.test", "--name", "deploy", "--expires", "30d")
 	secrets = append(secrets, tok.Token)
 	tokPrefix, ok := roster.ParseAdminTokenSecret(tok.Token)
@@ -251,7 +251,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 		t.Errorf("a token for no admin: exit %d, %q", code, errOut)
 	}
 
-	var list []adminTokenJSON
+	var list []adminTokenResult
 	rosterJSON(t, env, &list, "admin", "token", "list", "--org", org.ID)
 	kinds := map[string]int{}
 	for _, l := range list {

@@ -2,39 +2,57 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/rosterhq/roster/bench"
 )
 
-func cmdBench(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("bench")
-	base := fs.String("url", "", "the directory's SCIM base URL")
-	token := fs.String("token", "", "the directory's API token")
-	users := fs.Int("users", 10000, "users to create and add to the big group")
-	conc := fs.Int("concurrency", 8, "concurrent requests")
-	requests := fs.Int("requests", 20000, "requests per read phase")
-	prefix := fs.String("prefix", "", "userName prefix (default: unique per run); reuse one to run read phases against existing users")
-	pid := fs.Int("server-pid", 0, "the server's process ID, to report its memory")
-	phases := fs.String("phases", strings.Join(bench.AllPhases, ","), "phases to run, in this order: "+strings.Join(bench.AllPhases, ","))
-	if err := c.parse(fs, args, "url", "token"); err != nil {
-		return err
-	}
-	r := bench.New(bench.Config{
-		BaseURL: strings.TrimRight(*base, "/"), Token: *token, Users: *users, Concurrency: *conc,
-		Requests: *requests, Prefix: *prefix, ServerPID: *pid, Phases: strings.Split(*phases, ","),
-	})
-	rep, err := r.Run(ctx, c.stderr)
+// benchCmd is `roster bench`: it talks to a server over SCIM, not to the
+// database.
+type benchCmd struct {
+	noStore
+	cfg    bench.Config
+	phases string
+}
+
+func (cmd *benchCmd) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.cfg.BaseURL, "url", "", "the directory's SCIM base URL")
+	fs.StringVar(&cmd.cfg.Token, "token", "", "the directory's API token")
+	fs.IntVar(&cmd.cfg.Users, "users", 10000, "users to create and add to the big group")
+	fs.IntVar(&cmd.cfg.Concurrency, "concurrency", 8, "concurrent requests")
+	fs.IntVar(&cmd.cfg.Requests, "requests", 20000, "requests per read phase")
+	fs.StringVar(&cmd.cfg.Prefix, "prefix", "", "userName prefix (default: unique per run); reuse one to run read phases against existing users")
+	fs.IntVar(&cmd.cfg.ServerPID, "server-pid", 0, "the server's process ID, to report its memory")
+	fs.StringVar(&cmd.phases, "phases", strings.Join(bench.AllPhases, ","), "phases to run, in this order: "+strings.Join(bench.AllPhases, ","))
+	return []string{"url", "token"}
+}
+
+func (cmd *benchCmd) run(ctx context.Context, e *env) (output, error) {
+	phases, err := bench.ParsePhases(cmd.phases)
 	if err != nil {
-		return err
+		return nil, usageError{"bench: " + err.Error()}
 	}
-	if c.json {
-		return c.printJSON(rep)
+	cmd.cfg.BaseURL, cmd.cfg.Phases = strings.TrimRight(cmd.cfg.BaseURL, "/"), phases
+	r := bench.New(cmd.cfg)
+	rep, err := r.Run(ctx, e.stderr)
+	if err != nil {
+		return nil, err
 	}
-	rep.WriteText(c.stdout)
-	if e := r.FirstError(); e != "" {
-		fmt.Fprintln(c.stdout, "first error:", e)
+	return benchResult{rep, r.FirstError()}, nil
+}
+
+// benchResult is a run's report (never its token: see bench.Config).
+type benchResult struct {
+	*bench.Report
+	firstError string
+}
+
+func (b benchResult) Text(w io.Writer) {
+	b.WriteText(w)
+	if b.firstError != "" {
+		fmt.Fprintln(w, "first error:", b.firstError)
 	}
-	return nil
 }

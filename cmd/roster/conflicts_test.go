@@ -40,7 +40,7 @@ func TestGroupConflictAndUnlink(t *testing.T) {
 	if len(conflicts) != 1 || conflicts[0].Synced.ID != synced["id"] || conflicts[0].Local.ID != local.ID || conflicts[0].Synced.DirectoryID != dir.ID {
 		t.Fatalf("conflicts = %+v", conflicts)
 	}
-	out, _, _ := runCLI(t, env, "group", "link", "--org", org.ID, "--group", conflicts[0].Synced.ID)
+	out, _, _ := runCLI(t, env, "group", "link", "--group", conflicts[0].Synced.ID) // as the README has it: the group names its organization
 	if !strings.Contains(out, "Would gain access   1: bob@acme.test") || !strings.Contains(out, "Would lose it       1: ann@acme.test") || !strings.Contains(out, "Nothing changed yet") {
 		t.Errorf("link preview:\n%s", out)
 	}

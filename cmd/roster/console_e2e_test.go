@@ -74,7 +74,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
 	const email, password = "root@acme.test", "correct horse battery staple"
 	withStdin(t, password+"\n")
-	var admin adminJSON
+	var admin adminResult
 	rosterJSON(t, env, &admin, "admin", "create", "--org", org.ID, "--email", email, "--password-stdin")
 	if !admin.Password {
 		t.Fatalf("admin create --password-stdin = %+v, want an admin with a password", admin)

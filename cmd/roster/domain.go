@@ -2,264 +2,227 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
+	"io"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
-	"github.com/rosterhq/roster/http/adminapi"
 )
 
-// verifierFlags are the settings of domain verification, shared by
-// `domain verify` and `serve` (which re-checks verified domains).
-type verifierFlags struct {
-	dnsServer    string
-	httpsCA      string
-	httpsConnect string
+// domainJSON is a domain with what to publish to prove it: the shape of
+// the admin API's domains, so that a script sees one representation either
+// way. The CLI does not import http/adminapi; a change to one shape must be
+// made to the other (the use-case layer is where they will become one).
+type domainJSON struct {
+	Domain      string              `json:"domain"`
+	Status      roster.DomainStatus `json:"status"`
+	Method      string              `json:"method"`
+	DirectoryID string              `json:"directoryId"`
+	Token       string              `json:"token"` // public: it is what gets published
+	Created     timestamp           `json:"created"`
+	Verified    timestamp           `json:"verified"`
+	Checked     timestamp           `json:"checked"`
+	LastError   string              `json:"lastError"`
+	DNS         struct {
+		Type  string `json:"type"`
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"dns"`
+	HTTPS struct {
+		URL  string `json:"url"`
+		Body string `json:"body"`
+	} `json:"https"`
 }
 
-func (v *verifierFlags) define(fs *flag.FlagSet) {
-	fs.StringVar(&v.dnsServer, "dns-server", "", "ask this DNS server (host:port) for TXT records instead of the system resolver")
-	fs.StringVar(&v.httpsCA, "https-ca", "", "also trust this PEM CA file when fetching https://<domain>"+domains.WellKnownPath)
-	fs.StringVar(&v.httpsConnect, "https-connect", "", "connect to this host:port for every https verification (for tests and split-horizon setups)")
+func domainView(d *roster.Domain) domainJSON {
+	out := domainJSON{Domain: d.Name, Status: d.Status, Method: d.Method, DirectoryID: d.DirectoryID, Token: d.Token,
+		Created: timestamp(d.Created), Verified: timestamp(d.VerifiedAt), Checked: timestamp(d.CheckedAt), LastError: d.LastError}
+	out.DNS.Type, out.DNS.Name, out.DNS.Value = "TXT", d.Name, domains.TXTValue(d.Token)
+	out.HTTPS.URL, out.HTTPS.Body = domains.HTTPSURL(d.Name), d.Token
+	return out
 }
 
-// verifier builds the domain verifier the flags describe.
-func (v *verifierFlags) verifier() (*domains.Verifier, error) {
-	ver := domains.NewVerifier()
-	if v.dnsServer != "" {
-		server := v.dnsServer
-		ver.Resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, server)
-		}}
-	}
-	if v.httpsCA == "" && v.httpsConnect == "" {
-		return ver, nil
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if v.httpsCA != "" {
-		pem, err := os.ReadFile(v.httpsCA)
-		if err != nil {
-			return nil, err
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--https-ca %s holds no PEM certificate", v.httpsCA)
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
-	}
-	if v.httpsConnect != "" {
-		target := v.httpsConnect
-		tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, target)
-		}
-	}
-	ver.Client.Transport = tr
-	return ver, nil
+// domainFlags are the flags that name a domain of an organization.
+type domainFlags struct{ org, name string }
+
+func (d *domainFlags) define(fs *flag.FlagSet, usage string) []string {
+	fs.StringVar(&d.org, "org", "", "the organization's ID")
+	fs.StringVar(&d.name, "domain", "", usage)
+	return []string{"org", "domain"}
 }
 
-func cmdDomainAdd(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("domain add")
-	org := fs.String("org", "", "the organization's ID")
-	name := fs.String("domain", "", "the domain, e.g. acme.com")
-	dir := fs.String("directory", "", "link the domain to this directory: only it may provision users on the domain")
-	if err := c.parse(fs, args, "org", "domain"); err != nil {
-		return err
-	}
-	d, err := domains.New(*org, *name, *dir)
-	if err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.AddDomain(cliCtx(ctx), d); err != nil {
-		return err
-	}
-	domain, txt, file := d.Name, domains.TXTValue(d.Token), domains.HTTPSURL(d.Name)
-	if c.json {
-		return c.printJSON(adminapi.DomainJSON(d))
-	}
-	fmt.Fprintf(c.stdout, "Domain %s added; it is pending verification.\n\n", domain)
-	fmt.Fprintln(c.stdout, "Prove you control it in one of two ways:")
-	c.labelled("DNS", fmt.Sprintf("a TXT record on %s with the value %s", domain, txt),
-		"HTTPS", fmt.Sprintf("a file at %s containing %s", file, d.Token))
-	fmt.Fprintf(c.stdout, "\nThen: roster domain verify --org %s --domain %s\n", *org, domain)
-	return nil
+// domainAdd is `roster domain add`.
+type domainAdd struct {
+	domainFlags
+	dir string
 }
 
-func cmdDomainVerify(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("domain verify")
-	org := fs.String("org", "", "the organization's ID")
-	name := fs.String("domain", "", "the domain")
-	method := fs.String("method", "", `dns, https, or manual (an audited override); default: dns, then https`)
-	var vf verifierFlags
-	vf.define(fs)
-	if err := c.parse(fs, args, "org", "domain"); err != nil {
-		return err
-	}
-	domain, err := domains.Normalize(*name)
-	if err != nil {
-		return err
-	}
-	ver, err := vf.verifier()
-	if err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	updated, checkErr, err := domains.VerifyNow(cliCtx(ctx), st, ver, *org, domain, *method)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		if err := c.printJSON(adminapi.DomainJSON(updated)); err != nil {
-			return err
-		}
-	} else if checkErr == nil {
-		fmt.Fprintf(c.stdout, "Domain %s is verified (%s). Accounts on it are now managed accounts of the organization.\n", domain, updated.Method)
-	}
-	if checkErr != nil {
-		return fmt.Errorf("%s is not verified: %v", domain, roster.AsError(checkErr).Detail)
-	}
-	return nil
+func (cmd *domainAdd) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.dir, "directory", "", "link the domain to this directory: only it may provision users on the domain")
+	return cmd.define(fs, "the domain, e.g. acme.com")
 }
 
-func cmdDomainList(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("domain list")
-	org := fs.String("org", "", "the organization's ID")
-	st, err := c.start(ctx, fs, args, "org")
+func (cmd *domainAdd) run(ctx context.Context, e *env) (output, error) {
+	d, err := domains.New(cmd.org, cmd.name, cmd.dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-	list, err := st.Domains(ctx, *org)
-	if err != nil {
-		return err
+	if err := e.st.AddDomain(cliCtx(ctx), d); err != nil {
+		return nil, err
 	}
-	if c.json {
-		out := []map[string]any{}
-		for i := range list {
-			out = append(out, adminapi.DomainJSON(&list[i]))
-		}
-		return c.printJSON(out)
-	}
-	if len(list) == 0 {
-		fmt.Fprintf(c.stdout, "No domains yet. Add one with: roster domain add --org %s --domain acme.com\n", *org)
-		return nil
-	}
-	rows := [][]string{{"DOMAIN", "STATUS", "METHOD", "VERIFIED", "LAST CHECK", "DIRECTORY", "LAST ERROR"}}
-	for _, d := range list {
-		rows = append(rows, []string{d.Name, string(d.Status), d.Method, formatTime(d.VerifiedAt), formatTime(d.CheckedAt), orNone(d.DirectoryID), d.LastError})
-	}
-	c.table(rows)
-	return nil
+	return domainAdded{domainView(d), d.OrgID}, nil
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
+type domainAdded struct {
+	domainJSON
+	org string
 }
 
-func cmdDomainLink(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("domain link")
-	org := fs.String("org", "", "the organization's ID")
-	name := fs.String("domain", "", "the domain")
-	dir := fs.String("directory", "", "the only directory that may provision users on the domain; empty to lift the link")
-	if err := c.parse(fs, args, "org", "domain"); err != nil {
-		return err
-	}
-	domain, err := domains.Normalize(*name)
+func (d domainAdded) Text(w io.Writer) {
+	fmt.Fprintf(w, "Domain %s added; it is pending verification.\n\n", d.Domain)
+	fmt.Fprintln(w, "Prove you control it in one of two ways:")
+	labelled(w, "DNS", fmt.Sprintf("a TXT record on %s with the value %s", d.Domain, d.DNS.Value),
+		"HTTPS", fmt.Sprintf("a file at %s containing %s", d.HTTPS.URL, d.HTTPS.Body))
+	fmt.Fprintf(w, "\nThen: roster domain verify --org %s --domain %s\n", d.org, d.Domain)
+}
+
+// domainVerify is `roster domain verify`.
+type domainVerify struct {
+	domainFlags
+	method string
+	vf     verifierFlags
+}
+
+func (cmd *domainVerify) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.method, "method", "", `dns, https, or manual (an audited override); default: dns, then https`)
+	cmd.vf.define(fs)
+	return cmd.define(fs, "the domain")
+}
+
+// run records the check's outcome whatever it is, so a failed check still
+// prints the domain (with --json) and then fails with the reason.
+func (cmd *domainVerify) run(ctx context.Context, e *env) (output, error) {
+	domain, err := domains.Normalize(cmd.name)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st, err := c.openStore(ctx)
+	ver, err := cmd.vf.verifier()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-	d, err := st.UpdateDomain(cliCtx(ctx), *org, domain, func(d *roster.Domain) error {
-		d.DirectoryID = *dir
+	updated, checkErr, err := domains.VerifyNow(cliCtx(ctx), e.st, ver, cmd.org, domain, cmd.method)
+	if err != nil {
+		return nil, err
+	}
+	out := domainVerified{domainView(updated), checkErr == nil}
+	if checkErr == nil {
+		return out, nil
+	}
+	detail := roster.AsError(checkErr).Detail
+	if cmd.method == domains.MethodAny {
+		// Both methods failed, and the detail says so for the domain.
+		return out, errors.New(detail)
+	}
+	return out, fmt.Errorf("%s is not verified: %s", domain, detail)
+}
+
+type domainVerified struct {
+	domainJSON
+	ok bool
+}
+
+// Text says nothing of a failed check: the error says it, once.
+func (d domainVerified) Text(w io.Writer) {
+	if d.ok {
+		fmt.Fprintf(w, "Domain %s is verified (%s). Accounts on it are now managed accounts of the organization.\n", d.Domain, d.Method)
+	}
+}
+
+// domainList is `roster domain list`.
+type domainList struct{ org string }
+
+func (cmd *domainList) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	return []string{"org"}
+}
+
+func (cmd *domainList) run(ctx context.Context, e *env) (output, error) {
+	all, err := e.st.Domains(ctx, cmd.org)
+	if err != nil {
+		return nil, err
+	}
+	out := list[domainJSON]{
+		header: []string{"DOMAIN", "STATUS", "METHOD", "VERIFIED", "LAST CHECK", "DIRECTORY", "LAST ERROR"},
+		row: func(d domainJSON) []string {
+			return []string{d.Domain, string(d.Status), d.Method, d.Verified.String(), d.Checked.String(), orNone(d.DirectoryID), d.LastError}
+		},
+		empty: fmt.Sprintf("No domains yet. Add one with: roster domain add --org %s --domain acme.com", cmd.org),
+	}
+	for i := range all {
+		out.items = append(out.items, domainView(&all[i]))
+	}
+	return out, nil
+}
+
+// domainLink is `roster domain link`.
+type domainLink struct {
+	domainFlags
+	dir string
+}
+
+func (cmd *domainLink) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.dir, "directory", "", "the only directory that may provision users on the domain; empty to lift the link")
+	return cmd.define(fs, "the domain")
+}
+
+func (cmd *domainLink) run(ctx context.Context, e *env) (output, error) {
+	domain, err := domains.Normalize(cmd.name)
+	if err != nil {
+		return nil, err
+	}
+	d, err := e.st.UpdateDomain(cliCtx(ctx), cmd.org, domain, func(d *roster.Domain) error {
+		d.DirectoryID = cmd.dir
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if c.json {
-		return c.printJSON(adminapi.DomainJSON(d))
-	}
+	return domainLinked{domainView(d)}, nil
+}
+
+type domainLinked struct{ domainJSON }
+
+func (d domainLinked) Text(w io.Writer) {
 	if d.DirectoryID == "" {
-		fmt.Fprintf(c.stdout, "%s is linked to no directory: any directory of the organization may provision users on it.\n", domain)
+		fmt.Fprintf(w, "%s is linked to no directory: any directory of the organization may provision users on it.\n", d.Domain)
 	} else {
-		fmt.Fprintf(c.stdout, "%s is linked to directory %s: only it may provision users on the domain.\n", domain, d.DirectoryID)
+		fmt.Fprintf(w, "%s is linked to directory %s: only it may provision users on the domain.\n", d.Domain, d.DirectoryID)
 	}
-	return nil
 }
 
-func cmdDomainRemove(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("domain remove")
-	org := fs.String("org", "", "the organization's ID")
-	name := fs.String("domain", "", "the domain")
-	if err := c.parse(fs, args, "org", "domain"); err != nil {
-		return err
-	}
-	domain, err := domains.Normalize(*name)
+// domainRemove is `roster domain remove`.
+type domainRemove struct{ domainFlags }
+
+func (cmd *domainRemove) flags(fs *flag.FlagSet) []string { return cmd.define(fs, "the domain") }
+
+func (cmd *domainRemove) run(ctx context.Context, e *env) (output, error) {
+	domain, err := domains.Normalize(cmd.name)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
+	if err := e.st.RemoveDomain(cliCtx(ctx), cmd.org, domain); err != nil {
+		return nil, err
 	}
-	defer st.Close()
-	if err := st.RemoveDomain(cliCtx(ctx), *org, domain); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"domain": domain, "removed": true})
-	}
-	fmt.Fprintf(c.stdout, "Domain %s removed; accounts on it are external from now on.\n", domain)
-	return nil
+	return domainRemoved{domain, true}, nil
 }
 
-func cmdUserShow(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("user show")
-	org := fs.String("org", "", "the organization's ID")
-	ref := fs.String("user", "", "the user's ID or userName")
-	st, err := c.start(ctx, fs, args, "org", "user")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, err := st.FindUser(ctx, *org, *ref)
-	if err != nil {
-		return err
-	}
-	account := "external"
-	if u.Managed {
-		account = "managed"
-	}
-	if c.json {
-		return c.printJSON(adminapi.UserJSON(u))
-	}
-	c.labelled("ID", u.ID, "userName", u.UserName, "Display name", u.DisplayName, "Email", orNone(u.Email),
-		"Account", account, "Active", fmt.Sprint(u.Active), "Directory", orNone(u.DirectoryID), "Last modified", formatTime(u.LastModified))
-	return nil
+type domainRemoved struct {
+	Domain  string `json:"domain"`
+	Removed bool   `json:"removed"`
+}
+
+func (d domainRemoved) Text(w io.Writer) {
+	fmt.Fprintf(w, "Domain %s removed; accounts on it are external from now on.\n", d.Domain)
 }

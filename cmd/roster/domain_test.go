@@ -116,3 +116,20 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 		t.Errorf("after the domain was removed alice is %s", got)
 	}
 }
+
+// TestDomainVerifyFailureSaidOnce: a failed check says that the domain is
+// not verified once, whichever methods were tried.
+func TestDomainVerifyFailureSaidOnce(t *testing.T) {
+	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
+	var org struct{ ID string }
+	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	rosterJSON(t, env, &struct{}{}, "domain", "add", "--org", org.ID, "--domain", "acme.test")
+	nowhere := []string{"--dns-server", "127.0.0.1:1", "--https-connect", "127.0.0.1:1"}
+	for _, method := range []string{"", "dns", "https"} {
+		args := append([]string{"domain", "verify", "--org", org.ID, "--domain", "acme.test", "--method", method}, nowhere...)
+		out, errOut, code := runCLI(t, env, args...)
+		if code != 1 || strings.Count(out+errOut, "acme.test is not verified") != 1 {
+			t.Errorf("domain verify --method %q: exit %d, want 1 and the failure said once:\n%s%s", method, code, out, errOut)
+		}
+	}
+}

@@ -5,10 +5,18 @@
 //	roster org create|list            organizations
 //	roster directory create|list      directories (one per identity provider)
 //	roster token create|list|rotate|revoke
+//	...                               `roster help` lists them all
 //
-// Every command takes --db (env ROSTER_DB) and --base-url (env
-// ROSTER_BASE_URL), before or after the command words; --json makes the
-// output machine-readable.
+// Every command takes --db (env ROSTER_DB), --base-url (env ROSTER_BASE_URL)
+// and --config, before or after the command words; --json makes the output
+// machine-readable.
+//
+// The package is wiring: one file per command group (org.go, directory.go,
+// token.go, ...), each command a struct whose run method holds its rules and
+// returns a typed result; command.go is the one place that parses flags,
+// owns the store's lifetime and prints results. It may depend on the domain
+// (package roster), the stores, http/server (serve), http/urls and the small
+// packages commands use; never on http/console or http/adminapi.
 package main
 
 import (
@@ -30,63 +38,64 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// command is one subcommand.
+// command is one subcommand: its words, a line of help, and a constructor
+// of its runner (fresh for every run, so that no flag value leaks from one
+// run to the next).
 type command struct {
 	words   string // "directory create"
 	summary string
-	run     func(ctx context.Context, c *cli, args []string) error
+	new     func() runner
 }
 
 var commands = []command{
-	{"serve", "run the server", cmdServe},
-	{"migrate", "apply database migrations and exit", cmdMigrate},
-	{"backup", "write a consistent copy of a SQLite database", cmdBackup},
-	{"org create", "create an organization", cmdOrgCreate},
-	{"org list", "list organizations", cmdOrgList},
-	{"directory create", "create a directory and its first API token", cmdDirectoryCreate},
-	{"directory list", "list an organization's directories", cmdDirectoryList},
-	{"token create", "add an API token to a directory", cmdTokenCreate},
-	{"token list", "list a directory's tokens", cmdTokenList},
-	{"token rotate", "replace a token; the old one works for a grace period", cmdTokenRotate},
-	{"token revoke", "end a token at once", cmdTokenRevoke},
-	{"admin create", "add an admin to an organization (a password, or a one-time sign-in link)", cmdAdminCreate},
-	{"admin signin-link", "make a new one-time sign-in link for an admin", cmdAdminSignInLink},
-	{"admin password", "set (from stdin) or --remove an admin's password", cmdAdminPassword},
-	{"admin list", "list an organization's admins", cmdAdminList},
-	{"admin token create", "add an admin API token, for scripts and applications", cmdAdminTokenCreate},
-	{"admin token list", "list admin tokens: API tokens, sign-in links, sessions", cmdAdminTokenList},
-	{"admin token revoke", "end an admin token at once", cmdAdminTokenRevoke},
-	{"domain add", "claim a domain; prints what to publish to prove it", cmdDomainAdd},
-	{"domain verify", "check a domain's proof now (or verify it manually)", cmdDomainVerify},
-	{"domain list", "list an organization's domains and their status", cmdDomainList},
-	{"domain link", "let only one directory provision users on a domain", cmdDomainLink},
-	{"domain remove", "give a domain up; its accounts become external", cmdDomainRemove},
-	{"user show", "show a user: managed or external, directory, status", cmdUserShow},
-	{"group create", "make a local group (one no directory provisions)", cmdGroupCreate},
-	{"group add-member", "add a user of any directory to a local group", cmdGroupAddMember},
-	{"group conflicts", "list synced groups named like a local group", cmdGroupConflicts},
-	{"group link", "preview, then link, a synced group with its local namesake", cmdGroupLink},
-	{"group unlink", "make a synced group local: its identity provider lets go of it", cmdUnlink("group")},
-	{"user unlink", "make a synced user local: its identity provider lets go of it", cmdUnlink("user")},
-	{"product create", "add a product (an application the organization runs)", cmdProductCreate},
-	{"product list", "list products with how many users have access", cmdProductList},
-	{"product default", "make every new managed account join a local group", cmdProductDefault},
-	{"access grant", "give a group access to a product", cmdAccessGrant},
-	{"access revoke", "take a group's access to a product away", cmdAccessRevoke},
-	{"access list", "list the groups with access to a product, and counts", cmdAccessList},
-	{"access check", "may this user use this product? with role and groups", cmdAccessCheck},
-	{"bench", "load-test a SCIM base URL the way identity providers use it", cmdBench},
-	{"version", "print the version", cmdVersion},
+	{"serve", "run the server", func() runner { return new(serveCmd) }},
+	{"migrate", "apply database migrations and exit", func() runner { return new(migrateCmd) }},
+	{"backup", "write a consistent copy of a SQLite database", func() runner { return new(backupCmd) }},
+	{"org create", "create an organization", func() runner { return new(orgCreate) }},
+	{"org list", "list organizations", func() runner { return new(orgList) }},
+	{"directory create", "create a directory and its first API token", func() runner { return new(directoryCreate) }},
+	{"directory list", "list an organization's directories", func() runner { return new(directoryList) }},
+	{"token create", "add an API token to a directory", func() runner { return new(tokenCreate) }},
+	{"token list", "list a directory's tokens", func() runner { return new(tokenList) }},
+	{"token rotate", "replace a token; the old one works for a grace period", func() runner { return new(tokenRotate) }},
+	{"token revoke", "end a token at once", func() runner { return new(tokenRevoke) }},
+	{"admin create", "add an admin to an organization (a password, or a one-time sign-in link)", func() runner { return new(adminCreate) }},
+	{"admin signin-link", "make a new one-time sign-in link for an admin", func() runner { return new(adminSignInLink) }},
+	{"admin password", "set (from stdin) or --remove an admin's password", func() runner { return new(adminPassword) }},
+	{"admin list", "list an organization's admins", func() runner { return new(adminList) }},
+	{"admin token create", "add an admin API token, for scripts and applications", func() runner { return new(adminTokenCreate) }},
+	{"admin token list", "list admin tokens: API tokens, sign-in links, sessions", func() runner { return new(adminTokenList) }},
+	{"admin token revoke", "end an admin token at once", func() runner { return new(adminTokenRevoke) }},
+	{"domain add", "claim a domain; prints what to publish to prove it", func() runner { return new(domainAdd) }},
+	{"domain verify", "check a domain's proof now (or verify it manually)", func() runner { return new(domainVerify) }},
+	{"domain list", "list an organization's domains and their status", func() runner { return new(domainList) }},
+	{"domain link", "let only one directory provision users on a domain", func() runner { return new(domainLink) }},
+	{"domain remove", "give a domain up; its accounts become external", func() runner { return new(domainRemove) }},
+	{"user show", "show a user: managed or external, directory, status", func() runner { return new(userShow) }},
+	{"user unlink", "make a synced user local: its identity provider lets go of it", func() runner { return new(userUnlink) }},
+	{"group create", "make a local group (one no directory provisions)", func() runner { return new(groupCreate) }},
+	{"group add-member", "add a user of any directory to a local group", func() runner { return new(groupAddMember) }},
+	{"group conflicts", "list synced groups named like a local group", func() runner { return new(groupConflicts) }},
+	{"group link", "preview, then link, a synced group with its local namesake", func() runner { return new(groupLink) }},
+	{"group unlink", "make a synced group local: its identity provider lets go of it", func() runner { return new(groupUnlink) }},
+	{"product create", "add a product (an application the organization runs)", func() runner { return new(productCreate) }},
+	{"product list", "list products with how many users have access", func() runner { return new(productList) }},
+	{"product default", "make every new managed account join a local group", func() runner { return new(productDefault) }},
+	{"access grant", "give a group access to a product", func() runner { return new(accessGrant) }},
+	{"access revoke", "take a group's access to a product away", func() runner { return new(accessRevoke) }},
+	{"access list", "list the groups with access to a product, and counts", func() runner { return new(accessList) }},
+	{"access check", "may this user use this product? with role and groups", func() runner { return new(accessCheck) }},
+	{"bench", "load-test a SCIM base URL the way identity providers use it", func() runner { return new(benchCmd) }},
+	{"version", "print the version", func() runner { return new(versionCmd) }},
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// errUsage means the arguments were wrong; the usage has been printed.
-var errUsage = errors.New("usage")
-
 // run is main without the process: tests call it with their own arguments
-// and output.
+// and output. It exits 0 on success and after help that was asked for, 2
+// on wrong arguments (the usage or the reason has been printed), 1 when
+// the command failed.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := &cli{stdout: stdout, stderr: stderr}
 	// Common flags may come before the command words; they are handed on
@@ -94,7 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	global := flag.NewFlagSet("roster", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	c.commonFlags(global)
-	if err := global.Parse(args); err != nil {
+	if err := global.Parse(args); errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
+		return 0
+	} else if err != nil {
 		fmt.Fprintln(stderr, "roster:", err)
 		usage(stderr)
 		return 2
@@ -102,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	leading := args[:len(args)-len(global.Args())]
 	cmd, rest := findCommand(global.Args())
 	if cmd == nil {
-		if len(rest) > 0 && rest[0] != "help" && rest[0] != "-h" && rest[0] != "--help" {
+		if len(rest) > 0 && rest[0] != "help" {
 			fmt.Fprintf(stderr, "roster: unknown command %q\n\n", strings.Join(rest, " "))
 			usage(stderr)
 			return 2
@@ -110,11 +122,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
-	err := cmd.run(ctx, c, append(append([]string(nil), leading...), rest...))
+	err := c.exec(ctx, cmd, append(append([]string(nil), leading...), rest...))
+	var bad usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return 0
-	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.As(err, &bad):
+		fmt.Fprintln(stderr, "roster:", err)
 		return 2
 	}
 	fmt.Fprintln(stderr, "roster:", err)
@@ -146,7 +162,7 @@ func usage(w io.Writer) {
 	sorted := append([]command(nil), commands...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].words < sorted[j].words })
 	for _, cmd := range sorted {
-		fmt.Fprintf(w, "  %-18s %s\n", cmd.words, cmd.summary)
+		fmt.Fprintf(w, "  %-19s %s\n", cmd.words, cmd.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every command takes --db DSN (default ./roster.db), --base-url URL and --config FILE.")
@@ -154,11 +170,15 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Run 'roster <command> -h' for a command's flags.")
 }
 
-func cmdVersion(_ context.Context, c *cli, args []string) error {
-	fs := c.newFlags("version")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stdout, "roster", version)
-	return nil
+// versionCmd is `roster version`.
+type versionCmd struct{ noStore }
+
+func (*versionCmd) flags(*flag.FlagSet) []string { return nil }
+
+func (*versionCmd) run(context.Context, *env) (output, error) { return versionResult{version}, nil }
+
+type versionResult struct {
+	Version string `json:"version"`
 }
+
+func (v versionResult) Text(w io.Writer) { fmt.Fprintln(w, "roster", v.Version) }

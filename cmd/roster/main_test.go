@@ -56,7 +56,7 @@ func rosterJSON(t *testing.T, env map[string]string, v any, args ...string) {
 	}
 }
 
-var listening = regexp.MustCompile(`listening on (https?://\S+)`)
+var listening = regexp.MustCompile(`Public URL: (https?://\S+)`)
 
 // serve starts `roster serve` on a free port and returns its URL; the
 // server stops when the test ends, and must stop cleanly.

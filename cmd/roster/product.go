@@ -2,251 +2,131 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/adminapi"
-	"github.com/rosterhq/roster/scim"
 )
 
-func cmdProductCreate(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("product create")
-	org := fs.String("org", "", "the organization's ID")
-	key := fs.String("key", "", "a short key for the product, e.g. jira: lower-case letters, digits and -")
-	name := fs.String("name", "", "the product's name")
-	if err := c.parse(fs, args, "org", "key", "name"); err != nil {
-		return err
-	}
-	if !roster.ValidProductKey(*key) {
-		return fmt.Errorf("--key %q must be lower-case letters, digits and -, starting with a letter or digit, at most 63 characters", *key)
-	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p := roster.Product{OrgID: *org, Key: *key, Name: strings.TrimSpace(*name)}
-	if err := st.CreateProduct(cliCtx(ctx), &p); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"orgId": p.OrgID, "key": p.Key, "name": p.Name, "created": jsonTime(p.Created)})
-	}
-	fmt.Fprintf(c.stdout, "Product %s (%s) created.\n\nNext, give a group access:\n  roster access grant --org %s --product %s --group GROUP_ID\n", p.Name, p.Key, p.OrgID, p.Key)
-	return nil
+// productCreate is `roster product create`.
+type productCreate struct{ org, key, name string }
+
+func (cmd *productCreate) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	fs.StringVar(&cmd.key, "key", "", "a short key for the product, e.g. jira: lower-case letters, digits and -")
+	fs.StringVar(&cmd.name, "name", "", "the product's name")
+	return []string{"org", "key", "name"}
 }
 
-func cmdProductList(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("product list")
-	org := fs.String("org", "", "the organization's ID")
-	st, err := c.start(ctx, fs, args, "org")
-	if err != nil {
-		return err
+func (cmd *productCreate) run(ctx context.Context, e *env) (output, error) {
+	if !roster.ValidProductKey(cmd.key) {
+		return nil, fmt.Errorf("--key %q must be lower-case letters, digits and -, starting with a letter or digit, at most 63 characters", cmd.key)
 	}
-	defer st.Close()
-	products, err := st.Products(ctx, *org)
-	if err != nil {
-		return err
+	p := roster.Product{OrgID: cmd.org, Key: cmd.key, Name: strings.TrimSpace(cmd.name)}
+	if err := e.st.CreateProduct(cliCtx(ctx), &p); err != nil {
+		return nil, err
 	}
-	out := []map[string]any{}
-	rows := [][]string{{"KEY", "NAME", "USERS", "MANAGED", "EXTERNAL"}}
+	return productCreated{p.OrgID, p.Key, p.Name, timestamp(p.Created)}, nil
+}
+
+type productCreated struct {
+	OrgID   string    `json:"orgId"`
+	Key     string    `json:"key"`
+	Name    string    `json:"name"`
+	Created timestamp `json:"created"`
+}
+
+func (p productCreated) Text(w io.Writer) {
+	fmt.Fprintf(w, "Product %s (%s) created.\n\nNext, give a group access:\n  roster access grant --org %s --product %s --group GROUP_ID\n", p.Name, p.Key, p.OrgID, p.Key)
+}
+
+// countsJSON are the users with access to a product.
+type countsJSON struct {
+	Users    int `json:"users"`
+	Managed  int `json:"managed"`
+	External int `json:"external"`
+}
+
+func countsView(n *roster.ProductCounts) countsJSON {
+	return countsJSON{n.Users, n.Managed, n.External}
+}
+
+type productJSON struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	countsJSON
+}
+
+// productList is `roster product list`.
+type productList struct{ org string }
+
+func (cmd *productList) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	return []string{"org"}
+}
+
+func (cmd *productList) run(ctx context.Context, e *env) (output, error) {
+	products, err := e.st.Products(ctx, cmd.org)
+	if err != nil {
+		return nil, err
+	}
+	out := list[productJSON]{
+		header: []string{"KEY", "NAME", "USERS", "MANAGED", "EXTERNAL"},
+		row: func(p productJSON) []string {
+			return []string{p.Key, p.Name, fmt.Sprint(p.Users), fmt.Sprint(p.Managed), fmt.Sprint(p.External)}
+		},
+		empty: fmt.Sprintf("No products yet. Add one with: roster product create --org %s --key jira --name Jira", cmd.org),
+	}
 	for _, p := range products {
-		n, err := st.ProductCounts(ctx, *org, p.Key)
+		n, err := e.st.ProductCounts(ctx, cmd.org, p.Key)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = append(out, map[string]any{"key": p.Key, "name": p.Name, "users": n.Users, "managed": n.Managed, "external": n.External})
-		rows = append(rows, []string{p.Key, p.Name, fmt.Sprint(n.Users), fmt.Sprint(n.Managed), fmt.Sprint(n.External)})
+		out.items = append(out.items, productJSON{p.Key, p.Name, countsView(n)})
 	}
-	if c.json {
-		return c.printJSON(out)
-	}
-	if len(products) == 0 {
-		fmt.Fprintf(c.stdout, "No products yet. Add one with: roster product create --org %s --key jira --name Jira\n", *org)
-		return nil
-	}
-	c.table(rows)
-	return nil
+	return out, nil
 }
 
-func cmdProductDefault(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("product default")
-	org := fs.String("org", "", "the organization's ID")
-	product := fs.String("product", "", "the product's key")
-	group := fs.String("group", "", "a local group's ID")
-	remove := fs.Bool("remove", false, "stop making new managed accounts join the group")
-	st, err := c.start(ctx, fs, args, "org", "product", "group")
-	if err != nil {
-		return err
+// productGroupFlags are the flags that name a product and a group.
+type productGroupFlags struct{ org, product, group string }
+
+func (f *productGroupFlags) define(fs *flag.FlagSet, groupUsage string) []string {
+	fs.StringVar(&f.org, "org", "", "the organization's ID")
+	fs.StringVar(&f.product, "product", "", "the product's key")
+	fs.StringVar(&f.group, "group", "", groupUsage)
+	return []string{"org", "product", "group"}
+}
+
+// productDefault is `roster product default`.
+type productDefault struct {
+	productGroupFlags
+	remove bool
+}
+
+func (cmd *productDefault) flags(fs *flag.FlagSet) []string {
+	fs.BoolVar(&cmd.remove, "remove", false, "stop making new managed accounts join the group")
+	return cmd.define(fs, "a local group's ID")
+}
+
+func (cmd *productDefault) run(ctx context.Context, e *env) (output, error) {
+	if err := e.st.SetDefaultGroup(cliCtx(ctx), cmd.org, cmd.product, cmd.group, !cmd.remove); err != nil {
+		return nil, err
 	}
-	defer st.Close()
-	if err := st.SetDefaultGroup(cliCtx(ctx), *org, *product, *group, !*remove); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"product": *product, "group": *group, "default": !*remove})
-	}
-	if *remove {
-		fmt.Fprintf(c.stdout, "New managed accounts no longer join group %s.\n", *group)
+	return defaultGroup{cmd.product, cmd.group, !cmd.remove}, nil
+}
+
+type defaultGroup struct {
+	Product string `json:"product"`
+	Group   string `json:"group"`
+	Default bool   `json:"default"`
+}
+
+func (d defaultGroup) Text(w io.Writer) {
+	if d.Default {
+		fmt.Fprintf(w, "Every new managed account joins group %s from now on.\n", d.Group)
 	} else {
-		fmt.Fprintf(c.stdout, "Every new managed account joins group %s from now on.\n", *group)
+		fmt.Fprintf(w, "New managed accounts no longer join group %s.\n", d.Group)
 	}
-	return nil
-}
-
-func cmdAccessGrant(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("access grant")
-	org := fs.String("org", "", "the organization's ID")
-	product := fs.String("product", "", "the product's key")
-	group := fs.String("group", "", "the group's ID (synced from an identity provider, or local)")
-	role := fs.String("role", roster.RoleUser, "user or admin")
-	st, err := c.start(ctx, fs, args, "org", "product", "group")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	g := roster.Grant{OrgID: *org, Product: *product, GroupID: *group, Role: *role}
-	if err := st.GrantAccess(cliCtx(ctx), &g); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"product": g.Product, "group": g.GroupID, "role": g.Role})
-	}
-	fmt.Fprintf(c.stdout, "Members of group %s have %s access to %s.\n", g.GroupID, g.Role, g.Product)
-	return nil
-}
-
-func cmdAccessRevoke(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("access revoke")
-	org := fs.String("org", "", "the organization's ID")
-	product := fs.String("product", "", "the product's key")
-	group := fs.String("group", "", "the group's ID")
-	st, err := c.start(ctx, fs, args, "org", "product", "group")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.RevokeAccess(cliCtx(ctx), *org, *product, *group); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"product": *product, "group": *group, "revoked": true})
-	}
-	fmt.Fprintf(c.stdout, "Group %s no longer gives access to %s.\n", *group, *product)
-	return nil
-}
-
-func cmdAccessList(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("access list")
-	org := fs.String("org", "", "the organization's ID")
-	product := fs.String("product", "", "the product's key")
-	st, err := c.start(ctx, fs, args, "org", "product")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	grants, err := st.Grants(ctx, *org, *product)
-	if err != nil {
-		return err
-	}
-	n, err := st.ProductCounts(ctx, *org, *product)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		list := []map[string]any{}
-		for i := range grants {
-			list = append(list, adminapi.GrantJSON(&grants[i]))
-		}
-		return c.printJSON(map[string]any{"product": *product, "grants": list, "users": n.Users, "managed": n.Managed, "external": n.External})
-	}
-	rows := [][]string{{"GROUP", "NAME", "ROLE", "SINCE"}}
-	for _, g := range grants {
-		rows = append(rows, []string{g.GroupID, g.GroupName, g.Role, formatTime(g.Created)})
-	}
-	c.table(rows)
-	fmt.Fprintf(c.stdout, "\n%d users have access: %d managed, %d external.\n", n.Users, n.Managed, n.External)
-	return nil
-}
-
-func cmdAccessCheck(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("access check")
-	org := fs.String("org", "", "the organization's ID")
-	product := fs.String("product", "", "the product's key")
-	user := fs.String("user", "", "the user's ID or userName")
-	st, err := c.start(ctx, fs, args, "org", "product", "user")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	a, err := st.CheckAccess(ctx, *org, *product, *user)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(adminapi.AccessJSON(a))
-	}
-	if a.Allowed {
-		var names []string
-		for _, g := range a.Via {
-			names = append(names, g.Display)
-		}
-		fmt.Fprintf(c.stdout, "Allowed, as %s, through %s.\n", a.Role, strings.Join(names, ", "))
-	} else {
-		fmt.Fprintf(c.stdout, "Not allowed: %s.\n", a.Reason)
-	}
-	return nil
-}
-
-func cmdGroupCreate(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("group create")
-	org := fs.String("org", "", "the organization's ID")
-	name := fs.String("name", "", "the group's name")
-	if err := c.parse(fs, args, "org", "name"); err != nil {
-		return err
-	}
-	res, err := scim.GroupType.Normalize(map[string]any{"displayName": strings.TrimSpace(*name)})
-	if err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var g roster.Group
-	scim.GroupFromDoc(res.Doc, &g)
-	if err := st.CreateLocalGroup(cliCtx(ctx), *org, &g); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"id": g.ID, "displayName": g.DisplayName, "local": true, "created": jsonTime(g.Created)})
-	}
-	fmt.Fprintf(c.stdout, "Local group %s created (ID %s). Add users with: roster group add-member --org %s --group %s --user USER\n", g.DisplayName, g.ID, *org, g.ID)
-	return nil
-}
-
-func cmdGroupAddMember(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlags("group add-member")
-	org := fs.String("org", "", "the organization's ID")
-	group := fs.String("group", "", "a local group's ID")
-	user := fs.String("user", "", "the user's ID or userName")
-	st, err := c.start(ctx, fs, args, "org", "group", "user")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, err := st.FindUser(ctx, *org, *user)
-	if err != nil {
-		return err
-	}
-	if err := st.AddLocalMembers(cliCtx(ctx), *org, *group, []string{u.ID}); err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(map[string]any{"group": *group, "user": u.ID})
-	}
-	fmt.Fprintf(c.stdout, "%s is a member of group %s.\n", u.UserName, *group)
-	return nil
 }

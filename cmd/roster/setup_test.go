@@ -80,3 +80,14 @@ func TestServePrintsSetupLink(t *testing.T) {
 		t.Errorf("with an organization, serve still offers a setup:\n%s", out)
 	}
 }
+
+// TestServePrintsListenAddressAndPublicURL: behind a proxy, where serve
+// listens and where it is reached differ, and it says both.
+func TestServePrintsListenAddressAndPublicURL(t *testing.T) {
+	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db"), "ROSTER_BASE_URL": "https://roster.example.com/"}
+	out := serveUntil(t, env, "Console:", func(string) {})
+	listen := regexp.MustCompile(`listening on http://127\.0\.0\.1:[1-9][0-9]* `)
+	if !listen.MatchString(out) || !strings.Contains(out, "Public URL: https://roster.example.com\n") || !strings.Contains(out, "Console: https://roster.example.com/\n") {
+		t.Errorf("serve --base-url printed:\n%s", out)
+	}
+}

@@ -25,11 +25,12 @@ import (
 	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/tokens"
 )
 
 // Prefix is where the API lives.
-const Prefix = "/api/v1/"
+const Prefix = urls.AdminAPIPrefix
 
 // Config configures the API.
 type Config struct {

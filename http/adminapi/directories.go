@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/tokens"
 )
 
@@ -18,7 +18,7 @@ import (
 // directoryJSON is a directory as the API shows it.
 func (s *Server) directoryJSON(d *roster.Directory) map[string]any {
 	return map[string]any{"id": d.ID, "orgId": d.OrgID, "name": d.Name, "created": jsonTime(d.Created),
-		"baseUrl": scimapi.BaseURL(s.public, d.ID)}
+		"baseUrl": urls.DirectoryBase(s.public, d.ID)}
 }
 
 // tokenJSON is a token without its secret.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/admins"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/password"
 )
 
@@ -86,7 +87,7 @@ func (s *Console) newSignInLink(w http.ResponseWriter, r *http.Request, a *sessi
 
 func (s *Console) showSignInLink(w http.ResponseWriter, r *http.Request, a *session, admin *roster.Admin, link *admins.Link, isNew bool) error {
 	w.Header().Set("Cache-Control", "no-store")
-	p := signInLinkPage{Admin: *admin, URL: SignInURL(s.public, admin.OrgID, link.Secret), Expires: when(link.Token.Expires), New: isNew, Replaced: link.Replaced}
+	p := signInLinkPage{Admin: *admin, URL: urls.SignIn(s.public, admin.OrgID, link.Secret), Expires: when(link.Token.Expires), New: isNew, Replaced: link.Replaced}
 	return s.render(w, r, a, http.StatusOK, "admin-link", view{Title: "Sign-in link for " + admin.Email, Section: "admins", Page: p})
 }
 

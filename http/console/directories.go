@@ -8,11 +8,11 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
-	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/tokens"
 )
 
-func (s *Console) baseURL(dirID string) string { return scimapi.BaseURL(s.public, dirID) }
+func (s *Console) baseURL(dirID string) string { return urls.DirectoryBase(s.public, dirID) }
 
 // Domains.
 

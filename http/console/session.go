@@ -33,13 +33,6 @@ const (
 	preCSRFCookie = "roster_csrf"
 )
 
-// SignInURL is where an admin spends a one-time sign-in link. The
-// organization is in the path because admin tokens are looked up per
-// organization.
-func SignInURL(publicURL, orgID, secret string) string {
-	return strings.TrimRight(publicURL, "/") + orgPath(orgID, "signin", secret)
-}
-
 // session is a signed-in admin.
 type session struct {
 	org    *roster.Org

@@ -25,8 +25,8 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/scim"
 	"github.com/rosterhq/roster/storage/postgres"
 	"github.com/rosterhq/roster/storage/postgres/pgtest"
@@ -116,7 +116,7 @@ func (f *fixture) newDirectory(org roster.Org, name string) *directory {
 		f: f, org: org, dir: d,
 		tenant: roster.Tenant{OrgID: org.ID, DirectoryID: d.ID},
 		token:  secret, tokID: tok.ID,
-		base: scimapi.BaseURL(f.url, d.ID),
+		base: urls.DirectoryBase(f.url, d.ID),
 	}
 }
 

@@ -18,22 +18,17 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/scim"
 )
 
 // Prefix is the path under which directories' SCIM APIs live.
-const Prefix = "/scim/v2/directories/"
+const Prefix = urls.DirectoriesPrefix
 
 // DefaultMaxBodyBytes bounds a request body. Entra ID and Okta send bodies
 // of a few kilobytes; a PATCH adding the largest member batch we accept is
 // well under this.
 const DefaultMaxBodyBytes = 1 << 20
-
-// BaseURL returns the SCIM base URL of a directory: what an admin pastes
-// into the identity provider as its Tenant URL.
-func BaseURL(publicURL, dirID string) string {
-	return strings.TrimRight(publicURL, "/") + Prefix + dirID
-}
 
 // Config configures a Server.
 type Config struct {
@@ -283,7 +278,7 @@ func (s *Server) authenticate(r *http.Request) (*call, error) {
 	return &call{
 		tenant: roster.Tenant{OrgID: tok.OrgID, DirectoryID: tok.DirectoryID},
 		token:  tok,
-		enc:    scim.Encoder{Base: BaseURL(s.public, dirID)},
+		enc:    scim.Encoder{Base: urls.DirectoryBase(s.public, dirID)},
 	}, nil
 }
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/storage/sqlite"
 )
 
@@ -47,7 +47,7 @@ func TestRequestLog(t *testing.T) {
 	log := NewRequestLog(st, slog.New(slog.DiscardHandler), time.Hour)
 	srv := httptest.NewServer(routes(Config{Store: st, PublicURL: "http://roster.test", Logger: slog.New(slog.DiscardHandler), RequestLog: log}))
 	defer srv.Close()
-	base := scimapi.BaseURL(srv.URL, dir.ID)
+	base := urls.DirectoryBase(srv.URL, dir.ID)
 	send := func(method, url, token string) int {
 		t.Helper()
 		req, _ := http.NewRequest(method, url, nil)
@@ -67,7 +67,7 @@ func TestRequestLog(t *testing.T) {
 		send("GET", base+"/Users?filter=nonsense", secret),
 		send("GET", base+"/Users", revokedSecret),
 		send("DELETE", base+"/Groups/missing", secret),
-		send("GET", scimapi.BaseURL(srv.URL, "no-such-directory")+"/Users", secret),
+		send("GET", urls.DirectoryBase(srv.URL, "no-such-directory")+"/Users", secret),
 	}
 	if want := []int{200, 400, 401, 404, 401}; !slices.Equal(statuses, want) {
 		t.Fatalf("statuses = %v, want %v", statuses, want)

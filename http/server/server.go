@@ -23,6 +23,7 @@ import (
 	"github.com/rosterhq/roster/http/console"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
 )
 
 // Config configures the handler.
@@ -84,7 +85,7 @@ func routes(c Config) *http.ServeMux {
 	// /scim/v2, say) gets a SCIM error that says where directories live.
 	mux.HandleFunc("/scim/", func(w http.ResponseWriter, r *http.Request) {
 		httperr.WriteSCIM(w, r, c.Logger, roster.NotFoundf("no SCIM endpoint %s; a directory's SCIM base URL is %s<directory id>",
-			r.URL.Path, scimapi.BaseURL(c.PublicURL, "")))
+			r.URL.Path, urls.DirectoryBase(c.PublicURL, "")))
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/scim"
 	"github.com/rosterhq/roster/storage/sqlite"
 )
@@ -75,7 +75,7 @@ func newTestServer(t *testing.T, ready func(*http.Request) error, extra func(mux
 	srv.Config.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testServer{srv: srv, logs: logs, base: scimapi.BaseURL(url, dir.ID), token: secret}
+	return &testServer{srv: srv, logs: logs, base: urls.DirectoryBase(url, dir.ID), token: secret}
 }
 
 func (s *testServer) get(t *testing.T, url string, headers ...string) (*http.Response, []byte, error) {

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/urls"
+)
+
+// directoryJSON is a directory in --json output, with the base URL an
+// identity provider is given.
+type directoryJSON struct {
+	ID      string    `json:"id"`
+	OrgID   string    `json:"orgId"`
+	Name    string    `json:"name"`
+	Created timestamp `json:"created"`
+	BaseURL string    `json:"baseUrl"`
+}
+
+func (e *env) directoryView(d *roster.Directory) directoryJSON {
+	return directoryJSON{d.ID, d.OrgID, d.Name, timestamp(d.Created), urls.DirectoryBase(e.publicURL(), d.ID)}
+}
+
+// directoryCreate is `roster directory create`.
+type directoryCreate struct{ org, name, expires string }
+
+func (cmd *directoryCreate) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	fs.StringVar(&cmd.name, "name", "", `the directory's name, usually the identity provider's ("Entra ID", "Okta")`)
+	fs.StringVar(&cmd.expires, "expires", "365d", `lifetime of the first token ("never" for none)`)
+	return []string{"org", "name"}
+}
+
+func (cmd *directoryCreate) run(ctx context.Context, e *env) (output, error) {
+	lifetime, err := tokenLifetime(cmd.expires)
+	if err != nil {
+		return nil, err
+	}
+	d := roster.Directory{OrgID: cmd.org, Name: strings.TrimSpace(cmd.name)}
+	secret, tok := newToken("initial", lifetime)
+	if err := e.st.CreateDirectory(cliCtx(ctx), &d, &tok); err != nil {
+		return nil, err
+	}
+	return directoryCreated{e.directoryView(&d), secret, tok.ID, tok.Prefix, timestamp(tok.Expires)}, nil
+}
+
+// directoryCreated is the one output that shows the first token's secret.
+type directoryCreated struct {
+	directoryJSON
+	Token        string    `json:"token"`
+	TokenID      string    `json:"tokenId"`
+	TokenPrefix  string    `json:"tokenPrefix"`
+	TokenExpires timestamp `json:"tokenExpires"`
+}
+
+func (d directoryCreated) Text(w io.Writer) {
+	fmt.Fprintln(w, "Directory created.")
+	fmt.Fprintln(w)
+	labelled(w, "Name", d.Name, "ID", d.ID, "Base URL", d.BaseURL, "Token", d.Token, "Token expires", d.TokenExpires.String())
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "The token is shown only this once: copy it now. Roster keeps only its hash.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Next, in your identity provider:")
+	fmt.Fprintln(w, "  Microsoft Entra ID: Enterprise applications > your app > Provisioning > Automatic;")
+	fmt.Fprintln(w, "    Tenant URL = the Base URL, Secret Token = the token; then Test Connection.")
+	fmt.Fprintln(w, "  Okta: your app > Provisioning > Integration > Enable API integration;")
+	fmt.Fprintln(w, "    SCIM connector base URL = the Base URL, Unique identifier field = userName,")
+	fmt.Fprintln(w, "    Authentication Mode = HTTP Header, Authorization = the token.")
+}
+
+// directoryList is `roster directory list`.
+type directoryList struct{ org string }
+
+func (cmd *directoryList) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	return []string{"org"}
+}
+
+func (cmd *directoryList) run(ctx context.Context, e *env) (output, error) {
+	if _, err := e.st.Org(ctx, cmd.org); err != nil {
+		return nil, err
+	}
+	dirs, err := e.st.Directories(ctx, cmd.org)
+	if err != nil {
+		return nil, err
+	}
+	out := list[directoryJSON]{
+		header: []string{"ID", "NAME", "CREATED", "BASE URL"},
+		row:    func(d directoryJSON) []string { return []string{d.ID, d.Name, d.Created.String(), d.BaseURL} },
+		empty:  fmt.Sprintf("No directories yet. Create one with: roster directory create --org %s --name NAME", cmd.org),
+	}
+	for i := range dirs {
+		out.items = append(out.items, e.directoryView(&dirs[i]))
+	}
+	return out, nil
+}

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/scim"
+)
+
+// groupFlags are the flags that name a group of an organization.
+type groupFlags struct{ org, group string }
+
+func (g *groupFlags) define(fs *flag.FlagSet, usage string) []string {
+	fs.StringVar(&g.org, "org", "", "the organization's ID")
+	fs.StringVar(&g.group, "group", "", usage)
+	return []string{"org", "group"}
+}
+
+// groupCreate is `roster group create`.
+type groupCreate struct{ org, name string }
+
+func (cmd *groupCreate) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	fs.StringVar(&cmd.name, "name", "", "the group's name")
+	return []string{"org", "name"}
+}
+
+func (cmd *groupCreate) run(ctx context.Context, e *env) (output, error) {
+	res, err := scim.GroupType.Normalize(map[string]any{"displayName": strings.TrimSpace(cmd.name)})
+	if err != nil {
+		return nil, err
+	}
+	var g roster.Group
+	scim.GroupFromDoc(res.Doc, &g)
+	if err := e.st.CreateLocalGroup(cliCtx(ctx), cmd.org, &g); err != nil {
+		return nil, err
+	}
+	return groupCreated{g.ID, g.DisplayName, true, timestamp(g.Created), cmd.org}, nil
+}
+
+type groupCreated struct {
+	ID          string    `json:"id"`
+	DisplayName string    `json:"displayName"`
+	Local       bool      `json:"local"`
+	Created     timestamp `json:"created"`
+	org         string
+}
+
+func (g groupCreated) Text(w io.Writer) {
+	fmt.Fprintf(w, "Local group %s created (ID %s). Add users with: roster group add-member --org %s --group %s --user USER\n", g.DisplayName, g.ID, g.org, g.ID)
+}
+
+// groupAddMember is `roster group add-member`.
+type groupAddMember struct {
+	groupFlags
+	user string
+}
+
+func (cmd *groupAddMember) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.user, "user", "", "the user's ID, userName or email address")
+	return append(cmd.define(fs, "a local group's ID"), "user")
+}
+
+func (cmd *groupAddMember) run(ctx context.Context, e *env) (output, error) {
+	u, err := findUser(ctx, e.st, cmd.org, cmd.user)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.st.AddLocalMembers(cliCtx(ctx), cmd.org, cmd.group, []string{u.ID}); err != nil {
+		return nil, err
+	}
+	return memberAdded{cmd.group, u.ID, u.UserName}, nil
+}
+
+type memberAdded struct {
+	Group    string `json:"group"`
+	User     string `json:"user"`
+	userName string
+}
+
+func (m memberAdded) Text(w io.Writer) {
+	fmt.Fprintf(w, "%s is a member of group %s.\n", m.userName, m.Group)
+}
+
+// conflictJSON is a synced group in conflict with a local one, in the
+// admin API's shape.
+type conflictJSON struct {
+	Synced struct {
+		ID          string `json:"id"`
+		DisplayName string `json:"displayName"`
+		DirectoryID string `json:"directoryId"`
+	} `json:"synced"`
+	Local struct {
+		ID          string `json:"id"`
+		DisplayName string `json:"displayName"`
+	} `json:"local"`
+}
+
+func conflictView(c *roster.Conflict) conflictJSON {
+	var out conflictJSON
+	out.Synced.ID, out.Synced.DisplayName, out.Synced.DirectoryID = c.Synced.ID, c.Synced.DisplayName, c.DirectoryID
+	out.Local.ID, out.Local.DisplayName = c.Local.ID, c.Local.DisplayName
+	return out
+}
+
+// groupConflicts is `roster group conflicts`.
+type groupConflicts struct{ org string }
+
+func (cmd *groupConflicts) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	return []string{"org"}
+}
+
+func (cmd *groupConflicts) run(ctx context.Context, e *env) (output, error) {
+	conflicts, err := e.st.Conflicts(ctx, cmd.org)
+	if err != nil {
+		return nil, err
+	}
+	out := list[conflictJSON]{
+		header: []string{"SYNCED GROUP", "NAME", "DIRECTORY", "LOCAL GROUP", "NAME"},
+		row: func(x conflictJSON) []string {
+			return []string{x.Synced.ID, x.Synced.DisplayName, x.Synced.DirectoryID, x.Local.ID, x.Local.DisplayName}
+		},
+		empty: "No group conflicts.",
+		footer: func(w io.Writer) {
+			fmt.Fprintf(w, "\nReview one with: roster group link --group SYNCED_GROUP (add --yes to link)\n")
+		},
+	}
+	for i := range conflicts {
+		out.items = append(out.items, conflictView(&conflicts[i]))
+	}
+	return out, nil
+}
+
+// groupLink is `roster group link`. The group in conflict names its
+// organization, so --org may be left out.
+type groupLink struct {
+	groupFlags
+	yes bool
+}
+
+func (cmd *groupLink) flags(fs *flag.FlagSet) []string {
+	fs.BoolVar(&cmd.yes, "yes", false, "link now; without it, only show whose access would change")
+	cmd.define(fs, "the synced group in conflict")
+	fs.Lookup("org").Usage = "the organization's ID (default: the organization of the group in conflict)"
+	return []string{"group"}
+}
+
+func (cmd *groupLink) run(ctx context.Context, e *env) (output, error) {
+	org := cmd.org
+	if org == "" {
+		var err error
+		if org, err = conflictOrg(ctx, e.st, cmd.group); err != nil {
+			return nil, err
+		}
+	}
+	p, err := e.st.PreviewLink(ctx, org, cmd.group)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.yes {
+		if err := e.st.LinkGroup(cliCtx(ctx), org, cmd.group); err != nil {
+			return nil, err
+		}
+	}
+	return previewView(p, cmd.yes), nil
+}
+
+// conflictOrg finds the organization with a synced group in conflict,
+// among the organizations' conflict lists (short: only groups named like
+// a local group are in them).
+func conflictOrg(ctx context.Context, st store, groupID string) (string, error) {
+	orgs, err := st.Orgs(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range orgs {
+		conflicts, err := st.Conflicts(ctx, o.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range conflicts {
+			if c.Synced.ID == groupID {
+				return o.ID, nil
+			}
+		}
+	}
+	return "", roster.NotFoundf("no group %q is in conflict with a local group; see roster group conflicts --org ORG", groupID)
+}
+
+// previewJSON says whose access linking a conflict changes, in the admin
+// API's shape, and whether it was linked.
+type previewJSON struct {
+	conflictJSON
+	Products []string      `json:"products"`
+	Gain     []userRefJSON `json:"gain"`
+	Lose     []userRefJSON `json:"lose"`
+	Linked   bool          `json:"linked"`
+}
+
+type userRefJSON struct {
+	ID       string `json:"id"`
+	UserName string `json:"userName"`
+}
+
+func previewView(p *roster.LinkPreview, linked bool) previewJSON {
+	refs := func(us []roster.User) []userRefJSON {
+		out := []userRefJSON{}
+		for _, u := range us {
+			out = append(out, userRefJSON{u.ID, u.UserName})
+		}
+		return out
+	}
+	products := p.Products
+	if products == nil {
+		products = []string{}
+	}
+	return previewJSON{conflictView(&p.Conflict), products, refs(p.Gain), refs(p.Lose), linked}
+}
+
+func (p previewJSON) Text(w io.Writer) {
+	names := func(us []userRefJSON) string {
+		var out []string
+		for _, u := range us {
+			out = append(out, u.UserName)
+		}
+		return fmt.Sprintf("%d: %s", len(us), strings.Join(out, ", "))
+	}
+	fmt.Fprintf(w, "Linking %q (from directory %s) with the local group %q:\n", p.Synced.DisplayName, p.Synced.DirectoryID, p.Local.DisplayName)
+	labelled(w, "Products", strings.Join(p.Products, ", "), "Would gain access", names(p.Gain), "Would lose it", names(p.Lose))
+	if p.Linked {
+		fmt.Fprintln(w, "\nLinked: the synced group has the local group's access, and the local group is gone.")
+	} else {
+		fmt.Fprintf(w, "\nNothing changed yet. To link: roster group link --group %s --yes\n", p.Synced.ID)
+	}
+}
+
+// groupUnlink is `roster group unlink`.
+type groupUnlink struct{ groupFlags }
+
+func (cmd *groupUnlink) flags(fs *flag.FlagSet) []string { return cmd.define(fs, "the group's ID") }
+
+func (cmd *groupUnlink) run(ctx context.Context, e *env) (output, error) {
+	if err := e.st.UnlinkGroup(cliCtx(ctx), cmd.org, cmd.group); err != nil {
+		return nil, err
+	}
+	return groupUnlinked{cmd.group, true}, nil
+}
+
+type groupUnlinked struct {
+	Group string `json:"group"`
+	Local bool   `json:"local"`
+}
+
+func (g groupUnlinked) Text(w io.Writer) {
+	fmt.Fprintf(w, "The group %s is local now: its identity provider no longer sees or changes it.\n", g.Group)
+}
