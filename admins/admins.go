@@ -172,3 +172,28 @@ func (s *Service) RevokeTokens(ctx context.Context, a *roster.Admin, kind roster
 	}
 	return n, nil
 }
+
+// APIToken is a new admin API token with its secret, shown once.
+type APIToken struct {
+	Secret string
+	Token  roster.AdminToken
+}
+
+// CreateAPIToken gives admin a a bearer token for the admin API, named
+// name, working for lifetime (0: never expires; tokens.ParseLifetime reads
+// what people type).
+func (s *Service) CreateAPIToken(ctx context.Context, a *roster.Admin, name string, lifetime time.Duration) (*APIToken, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 || !roster.IsText(name) {
+		return nil, roster.Invalidf("", "name the token (1 to 200 characters): the script or application that uses it")
+	}
+	secret, tok := roster.NewAdminTokenSecret()
+	tok.OrgID, tok.AdminID, tok.Kind, tok.Name = a.OrgID, a.ID, roster.AdminAPI, name
+	if lifetime > 0 {
+		tok.Expires = s.now().Add(lifetime).UTC().Truncate(time.Second)
+	}
+	if err := s.Store.CreateAdminToken(ctx, &tok); err != nil {
+		return nil, err
+	}
+	return &APIToken{Secret: secret, Token: tok}, nil
+}

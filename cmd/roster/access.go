@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 )
 
 // accessGrant is `roster access grant`.
@@ -22,8 +23,8 @@ func (cmd *accessGrant) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *accessGrant) run(ctx context.Context, e *env) (output, error) {
-	g := roster.Grant{OrgID: cmd.org, Product: cmd.product, GroupID: cmd.group, Role: cmd.role}
-	if err := e.st.GrantAccess(cliCtx(ctx), &g); err != nil {
+	g, err := (&access.Service{Store: e.st}).Grant(cliCtx(ctx), cmd.org, cmd.product, cmd.group, cmd.role)
+	if err != nil {
 		return nil, err
 	}
 	return granted{g.Product, g.GroupID, g.Role}, nil
@@ -45,7 +46,7 @@ type accessRevoke struct{ productGroupFlags }
 func (cmd *accessRevoke) flags(fs *flag.FlagSet) []string { return cmd.define(fs, "the group's ID") }
 
 func (cmd *accessRevoke) run(ctx context.Context, e *env) (output, error) {
-	if err := e.st.RevokeAccess(cliCtx(ctx), cmd.org, cmd.product, cmd.group); err != nil {
+	if err := (&access.Service{Store: e.st}).Revoke(cliCtx(ctx), cmd.org, cmd.product, cmd.group); err != nil {
 		return nil, err
 	}
 	return revoked{cmd.product, cmd.group, true}, nil

@@ -9,9 +9,9 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admins"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/password"
 )
@@ -25,17 +25,8 @@ var stdin io.Reader = os.Stdin
 const consoleNote = "Opening the link shows a Sign in button; pressing it spends the link and opens the console.\n" +
 	"The link must reach the console at the --base-url the server is reached at."
 
-// adminEmail checks --email: a bare address, as people type it.
-func adminEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if !roster.IsEmailAddress(s) {
-		return "", roster.Errorf(roster.EInvalid, "", "--email %q is not an email address: give it bare, as name@example.com", s)
-	}
-	return s, nil
-}
-
-// readPassword reads a new password from the first line of standard input
-// and checks that it is acceptable.
+// readPassword reads a new password from the first line of standard input;
+// the admins use case checks that it is acceptable.
 func readPassword(e *env) (string, error) {
 	if f, ok := stdin.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
@@ -49,29 +40,7 @@ func readPassword(e *env) (string, error) {
 		}
 		return "", fmt.Errorf("read the password: %w", err)
 	}
-	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-	if err := password.Validate(line); err != nil {
-		return "", err
-	}
-	return line, nil
-}
-
-// hashPassword reads, checks and hashes a new password from stdin.
-func hashPassword(e *env) (string, error) {
-	plain, err := readPassword(e)
-	if err != nil {
-		return "", err
-	}
-	return password.Hash(plain)
-}
-
-// newSignInLink stores a fresh one-time sign-in link for the admin.
-func newSignInLink(ctx context.Context, st store, a *roster.Admin) (string, roster.AdminToken, error) {
-	secret, tok := roster.NewSignInLink(a, time.Now())
-	if err := st.CreateAdminToken(cliCtx(ctx), &tok); err != nil {
-		return "", roster.AdminToken{}, err
-	}
-	return secret, tok, nil
+	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
 }
 
 // admin finds the admin --org and --email name, after checking that the
@@ -126,13 +95,16 @@ func (cmd *adminCreate) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *adminCreate) run(ctx context.Context, e *env) (output, error) {
-	email, err := adminEmail(cmd.email)
-	if err != nil {
+	if _, err := admins.Email(cmd.email); err != nil {
 		return nil, err
 	}
-	var hash string
+	var plain string
 	if cmd.withPassword {
-		if hash, err = hashPassword(e); err != nil {
+		var err error
+		if plain, err = readPassword(e); err != nil {
+			return nil, err
+		}
+		if err := password.Validate(plain); err != nil {
 			return nil, err
 		}
 	}
@@ -140,17 +112,16 @@ func (cmd *adminCreate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := roster.Admin{OrgID: o.ID, Email: email, PasswordHash: hash}
-	if err := e.st.CreateAdmin(cliCtx(ctx), &a); err != nil {
+	c, err := (&admins.Service{Store: e.st}).Create(cliCtx(ctx), o.ID, cmd.email, plain)
+	if c == nil {
 		return nil, err
 	}
-	out := adminCreated{adminJSON: adminView(&a), org: o.Name + " (" + o.ID + ")"}
-	if !cmd.withPassword {
-		secret, link, err := newSignInLink(ctx, e.st, &a)
-		if err != nil {
-			return nil, fmt.Errorf("admin %s created, but the sign-in link was not: %w; make one with roster admin signin-link", a.Email, err)
-		}
-		out.signInLink = e.signInLinkView(&a, secret, link)
+	if err != nil {
+		return nil, fmt.Errorf("admin %s created, but the sign-in link was not: %w; make one with roster admin signin-link", c.Admin.Email, err)
+	}
+	out := adminCreated{adminJSON: adminView(&c.Admin), org: o.Name + " (" + o.ID + ")"}
+	if c.Link != nil {
+		out.signInLink = e.signInLinkView(&c.Admin, c.Link.Secret, c.Link.Token)
 	}
 	return out, nil
 }
@@ -201,15 +172,11 @@ func (cmd *adminSignInLink) run(ctx context.Context, e *env) (output, error) {
 		return nil, err
 	}
 	// A new link replaces the admin's unspent ones: only the latest works.
-	replaced, err := revokeAdminTokens(ctx, e.st, a, roster.AdminSignIn)
+	link, err := (&admins.Service{Store: e.st}).NewSignInLink(cliCtx(ctx), a)
 	if err != nil {
 		return nil, err
 	}
-	secret, link, err := newSignInLink(ctx, e.st, a)
-	if err != nil {
-		return nil, err
-	}
-	return signInLinkMade{a.ID, a.OrgID, a.Email, link.ID, e.signInLinkView(a, secret, link), replaced}, nil
+	return signInLinkMade{a.ID, a.OrgID, a.Email, link.Token.ID, e.signInLinkView(a, link.Secret, link.Token), link.Replaced}, nil
 }
 
 type signInLinkMade struct {
@@ -229,25 +196,6 @@ func (l signInLinkMade) Text(w io.Writer) {
 	}
 }
 
-// revokeAdminTokens revokes the admin's active tokens of one kind and says
-// how many there were.
-func revokeAdminTokens(ctx context.Context, st store, a *roster.Admin, kind roster.AdminTokenKind) (int, error) {
-	tokens, err := st.AdminTokens(ctx, a.OrgID, a.ID)
-	if err != nil {
-		return 0, err
-	}
-	now, n := time.Now(), 0
-	for _, t := range tokens {
-		if t.Kind == kind && t.Status(now) == roster.TokenActive {
-			if err := st.RevokeAdminToken(cliCtx(ctx), a.OrgID, t.ID); err != nil && roster.ErrorCodeOf(err) != roster.ENotFound {
-				return n, err
-			}
-			n++
-		}
-	}
-	return n, nil
-}
-
 // adminPassword is `roster admin password`.
 type adminPassword struct {
 	adminFlags
@@ -259,13 +207,18 @@ func (cmd *adminPassword) flags(fs *flag.FlagSet) []string {
 	return cmd.define(fs, "the admin's email address")
 }
 
-// run holds the rule that a changed password ends the admin's console
-// sessions, until the admins use case owns it.
+// run changes the password through the admins use case, whose rule (a new
+// password ends the admin's console sessions) the console follows too.
+// The operator's command line is not asked for the current password: it
+// holds the database already.
 func (cmd *adminPassword) run(ctx context.Context, e *env) (output, error) {
-	var hash string
+	var plain string
 	if !cmd.remove {
 		var err error
-		if hash, err = hashPassword(e); err != nil {
+		if plain, err = readPassword(e); err != nil {
+			return nil, err
+		}
+		if err := password.Validate(plain); err != nil {
 			return nil, err
 		}
 	}
@@ -273,14 +226,11 @@ func (cmd *adminPassword) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.st.SetAdminPassword(cliCtx(ctx), a.OrgID, a.ID, hash); err != nil {
-		return nil, err
-	}
-	ended, err := revokeAdminTokens(ctx, e.st, a, roster.AdminSession)
+	ended, err := (&admins.Service{Store: e.st}).SetPassword(cliCtx(ctx), a, admins.PasswordChange{New: plain})
 	if err != nil {
 		return nil, err
 	}
-	return passwordSet{a.ID, a.OrgID, a.Email, hash != "", ended}, nil
+	return passwordSet{a.ID, a.OrgID, a.Email, plain != "", ended}, nil
 }
 
 type passwordSet struct {

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/admins"
 	"github.com/rosterhq/roster/http/urls"
+	"github.com/rosterhq/roster/tokens"
 )
 
 // adminTokenCreate is `roster admin token create`.
@@ -25,7 +27,7 @@ func (cmd *adminTokenCreate) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *adminTokenCreate) run(ctx context.Context, e *env) (output, error) {
-	lifetime, err := tokenLifetime(cmd.expires)
+	lifetime, err := tokens.ParseLifetime(cmd.expires)
 	if err != nil {
 		return nil, err
 	}
@@ -33,14 +35,11 @@ func (cmd *adminTokenCreate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, tok := roster.NewAdminTokenSecret()
-	tok.OrgID, tok.AdminID, tok.Kind, tok.Name = a.OrgID, a.ID, roster.AdminAPI, strings.TrimSpace(cmd.name)
-	if lifetime > 0 {
-		tok.Expires = time.Now().Add(lifetime).UTC().Truncate(time.Second)
-	}
-	if err := e.st.CreateAdminToken(cliCtx(ctx), &tok); err != nil {
+	created, err := (&admins.Service{Store: e.st}).CreateAPIToken(cliCtx(ctx), a, cmd.name, lifetime)
+	if err != nil {
 		return nil, err
 	}
+	tok, secret := created.Token, created.Secret
 	return adminTokenCreated{tok.ID, tok.OrgID, a.ID, a.Email, tok.Kind, tok.Name, tok.Prefix, secret,
 		timestamp(tok.Created), timestamp(tok.Expires), urls.AdminAPI(e.publicURL())}, nil
 }

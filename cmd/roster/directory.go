@@ -5,10 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/http/urls"
+	"github.com/rosterhq/roster/tokens"
 )
 
 // directoryJSON is a directory in --json output, with the base URL an
@@ -36,16 +37,15 @@ func (cmd *directoryCreate) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *directoryCreate) run(ctx context.Context, e *env) (output, error) {
-	lifetime, err := tokenLifetime(cmd.expires)
+	lifetime, err := tokens.ParseLifetime(cmd.expires)
 	if err != nil {
 		return nil, err
 	}
-	d := roster.Directory{OrgID: cmd.org, Name: strings.TrimSpace(cmd.name)}
-	secret, tok := newToken("initial", lifetime)
-	if err := e.st.CreateDirectory(cliCtx(ctx), &d, &tok); err != nil {
+	c, err := (&directories.Service{Store: e.st}).Create(cliCtx(ctx), cmd.org, cmd.name, lifetime)
+	if err != nil {
 		return nil, err
 	}
-	return directoryCreated{e.directoryView(&d), secret, tok.ID, tok.Prefix, timestamp(tok.Expires)}, nil
+	return directoryCreated{e.directoryView(&c.Directory), c.Secret, c.Token.ID, c.Token.Prefix, timestamp(c.Token.Expires)}, nil
 }
 
 // directoryCreated is the one output that shows the first token's secret.

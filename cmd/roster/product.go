@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/access"
 )
 
 // productCreate is `roster product create`.
@@ -16,16 +16,13 @@ type productCreate struct{ org, key, name string }
 func (cmd *productCreate) flags(fs *flag.FlagSet) []string {
 	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
 	fs.StringVar(&cmd.key, "key", "", "a short key for the product, e.g. jira: lower-case letters, digits and -")
-	fs.StringVar(&cmd.name, "name", "", "the product's name")
-	return []string{"org", "key", "name"}
+	fs.StringVar(&cmd.name, "name", "", "the product's name (default: the key)")
+	return []string{"org", "key"}
 }
 
 func (cmd *productCreate) run(ctx context.Context, e *env) (output, error) {
-	if !roster.ValidProductKey(cmd.key) {
-		return nil, fmt.Errorf("--key %q must be lower-case letters, digits and -, starting with a letter or digit, at most 63 characters", cmd.key)
-	}
-	p := roster.Product{OrgID: cmd.org, Key: cmd.key, Name: strings.TrimSpace(cmd.name)}
-	if err := e.st.CreateProduct(cliCtx(ctx), &p); err != nil {
+	p, err := (&access.Service{Store: e.st}).CreateProduct(cliCtx(ctx), cmd.org, cmd.key, cmd.name)
+	if err != nil {
 		return nil, err
 	}
 	return productCreated{p.OrgID, p.Key, p.Name, timestamp(p.Created)}, nil
@@ -111,7 +108,7 @@ func (cmd *productDefault) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *productDefault) run(ctx context.Context, e *env) (output, error) {
-	if err := e.st.SetDefaultGroup(cliCtx(ctx), cmd.org, cmd.product, cmd.group, !cmd.remove); err != nil {
+	if err := (&access.Service{Store: e.st}).SetDefault(cliCtx(ctx), cmd.org, cmd.product, cmd.group, !cmd.remove); err != nil {
 		return nil, err
 	}
 	return defaultGroup{cmd.product, cmd.group, !cmd.remove}, nil

@@ -26,7 +26,7 @@ func TestProductAccess(t *testing.T) {
 	_, ext := entra.do("POST", "/Users", `{"userName":"pat@partner.test"}`)
 	_, eng := entra.do("POST", "/Groups", `{"displayName":"Engineering","members":[{"value":"`+ann["id"].(string)+`"},{"value":"`+ext["id"].(string)+`"}]}`)
 
-	if _, errOut, code := runCLI(t, env, "product", "create", "--org", org.ID, "--key", "Jira!", "--name", "Jira"); code == 0 || !strings.Contains(errOut, "--key") {
+	if _, errOut, code := runCLI(t, env, "product", "create", "--org", org.ID, "--key", "Jira!", "--name", "Jira"); code == 0 || !strings.Contains(errOut, "product key") || !strings.Contains(errOut, "Jira!") {
 		t.Errorf("a bad key: exit %d %q", code, errOut)
 	}
 	rosterJSON(t, env, &struct{}{}, "product", "create", "--org", org.ID, "--key", "jira", "--name", "Jira")

@@ -5,31 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/urls"
+	"github.com/rosterhq/roster/tokens"
 )
 
 // expiryWarning is how far ahead token lists warn of an expiry.
 const expiryWarning = 30 * 24 * time.Hour
-
-// tokenLifetime reads --expires: a positive duration, or "never".
-func tokenLifetime(s string) (time.Duration, error) {
-	if s == "never" {
-		return 0, nil
-	}
-	d, err := parseDuration(s)
-	if err == nil && d == 0 {
-		err = fmt.Errorf(`--expires must be a positive duration or "never"`)
-	}
-	return d, err
-}
-
-func newToken(name string, lifetime time.Duration) (string, roster.Token) {
-	return roster.NewToken(name, lifetime, time.Now())
-}
 
 // newTokenJSON is a directory token just made, with its secret: the one
 // output that shows it.
@@ -81,13 +65,13 @@ type tokenCreate struct{ dir, name, expires string }
 
 func (cmd *tokenCreate) flags(fs *flag.FlagSet) []string {
 	fs.StringVar(&cmd.dir, "directory", "", "the directory's ID")
-	fs.StringVar(&cmd.name, "name", "", "a name for the token, e.g. where it is used")
-	fs.StringVar(&cmd.expires, "expires", "365d", `lifetime ("never" for none)`)
-	return []string{"directory", "name"}
+	fs.StringVar(&cmd.name, "name", "", `a name for the token, e.g. where it is used (default: "<directory> token N")`)
+	fs.StringVar(&cmd.expires, "expires", "365d", `lifetime: days (90d), a duration (12h), or "never"`)
+	return []string{"directory"}
 }
 
 func (cmd *tokenCreate) run(ctx context.Context, e *env) (output, error) {
-	lifetime, err := tokenLifetime(cmd.expires)
+	lifetime, err := tokens.ParseLifetime(cmd.expires)
 	if err != nil {
 		return nil, err
 	}
@@ -95,12 +79,11 @@ func (cmd *tokenCreate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, tok := newToken(cmd.name, lifetime)
-	tok.OrgID, tok.DirectoryID = d.OrgID, d.ID
-	if err := e.st.CreateToken(cliCtx(ctx), &tok); err != nil {
+	c, err := (&tokens.Service{Store: e.st}).Create(cliCtx(ctx), d, cmd.name, lifetime)
+	if err != nil {
 		return nil, err
 	}
-	return e.newTokenView(d, secret, tok), nil
+	return e.newTokenView(d, c.Secret, c.Token), nil
 }
 
 // tokenJSON is a directory token in lists: never its secret.
@@ -169,29 +152,6 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%d minutes", int(d.Minutes()))
 }
 
-// findToken resolves --token (an ID or a prefix) among a directory's
-// tokens; when it is empty, the directory's only active token.
-func findToken(tokens []roster.Token, ref string, now time.Time) (roster.Token, error) {
-	var active []roster.Token
-	for _, t := range tokens {
-		if ref != "" && (t.ID == ref || t.Prefix == strings.TrimSuffix(ref, "…")) {
-			return t, nil
-		}
-		if t.Status(now) == roster.TokenActive {
-			active = append(active, t)
-		}
-	}
-	switch {
-	case ref != "":
-		return roster.Token{}, fmt.Errorf("no token %q in this directory; see roster token list", ref)
-	case len(active) == 1:
-		return active[0], nil
-	case len(active) == 0:
-		return roster.Token{}, fmt.Errorf("the directory has no active token; create one with roster token create")
-	}
-	return roster.Token{}, fmt.Errorf("the directory has %d active tokens; say which with --token (see roster token list)", len(active))
-}
-
 // directoryToken finds the directory --directory names and, among its
 // tokens, the one --token names (see findToken).
 func (e *env) directoryToken(ctx context.Context, dirID, ref string) (*roster.Directory, roster.Token, error) {
@@ -199,11 +159,11 @@ func (e *env) directoryToken(ctx context.Context, dirID, ref string) (*roster.Di
 	if err != nil {
 		return nil, roster.Token{}, err
 	}
-	tokens, err := e.st.Tokens(ctx, d.OrgID, d.ID)
+	list, err := e.st.Tokens(ctx, d.OrgID, d.ID)
 	if err != nil {
 		return nil, roster.Token{}, err
 	}
-	t, err := findToken(tokens, ref, time.Now())
+	t, err := tokens.Find(list, ref, time.Now())
 	return d, t, err
 }
 
@@ -213,33 +173,36 @@ type tokenRotate struct{ dir, ref, grace, expires string }
 func (cmd *tokenRotate) flags(fs *flag.FlagSet) []string {
 	fs.StringVar(&cmd.dir, "directory", "", "the directory's ID")
 	fs.StringVar(&cmd.ref, "token", "", "the token to replace, by ID or prefix (default: the directory's only active token)")
-	fs.StringVar(&cmd.grace, "grace", "24h", "how long the old token keeps working (0 ends it now)")
-	fs.StringVar(&cmd.expires, "expires", "365d", `lifetime of the new token ("never" for none)`)
+	fs.StringVar(&cmd.grace, "grace", "24h", "how long the old token keeps working, at most 30d (0 ends it now)")
+	fs.StringVar(&cmd.expires, "expires", "", `lifetime of the new token: days (90d), a duration, or "never" (default: the old token's lifetime)`)
 	return []string{"directory"}
 }
 
-// run holds the rotation's rules (the grace period, the new token's
-// lifetime) until the tokens use case owns them.
+// run rotates by the tokens use case's rules, the console's and the admin
+// API's: the grace is capped, the lifetime is kept, a token rotates once.
 func (cmd *tokenRotate) run(ctx context.Context, e *env) (output, error) {
-	graceFor, err := parseDuration(cmd.grace)
+	grace, err := tokens.ParseGrace(cmd.grace)
 	if err != nil {
 		return nil, err
 	}
-	lifetime, err := tokenLifetime(cmd.expires)
-	if err != nil {
-		return nil, err
+	rot := tokens.Rotation{Grace: grace}
+	if cmd.expires != "" {
+		lifetime, err := tokens.ParseLifetime(cmd.expires)
+		if err != nil {
+			return nil, err
+		}
+		rot.Lifetime = &lifetime
 	}
 	d, old, err := e.directoryToken(ctx, cmd.dir, cmd.ref)
 	if err != nil {
 		return nil, err
 	}
-	secret, next := newToken("", lifetime)
-	oldEnds := time.Now().Add(graceFor).UTC()
-	if err := e.st.RotateToken(cliCtx(ctx), d.OrgID, d.ID, old.ID, oldEnds, &next); err != nil {
+	r, err := (&tokens.Service{Store: e.st}).Rotate(cliCtx(ctx), d, old, rot)
+	if err != nil {
 		return nil, err
 	}
-	out := e.newTokenView(d, secret, next)
-	out.Replaced = &replacedJSON{old.ID, old.Prefix, timestamp(oldEnds)}
+	out := e.newTokenView(d, r.Secret, r.Token)
+	out.Replaced = &replacedJSON{r.Replaced.ID, r.Replaced.Prefix, timestamp(r.Replaced.Expires)}
 	return out, nil
 }
 
@@ -257,7 +220,7 @@ func (cmd *tokenRevoke) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.st.RevokeToken(cliCtx(ctx), d.OrgID, d.ID, tok.ID); err != nil {
+	if err := (&tokens.Service{Store: e.st}).Revoke(cliCtx(ctx), d, tok.ID); err != nil {
 		return nil, err
 	}
 	return tokenRevoked{tok.ID, tok.Prefix, roster.TokenRevoked, tok.Name}, nil
