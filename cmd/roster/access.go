@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/users"
 )
 
 // accessGrant is `roster access grant`.
@@ -125,7 +126,7 @@ func (cmd *accessCheck) flags(fs *flag.FlagSet) []string {
 // access, which the store says in its own words.
 func (cmd *accessCheck) run(ctx context.Context, e *env) (output, error) {
 	ref := cmd.user
-	if u, err := findUser(ctx, e.st, cmd.org, ref); err == nil {
+	if u, err := users.Find(ctx, e.st, cmd.org, ref); err == nil {
 		ref = u.ID
 	} else if roster.ErrorCodeOf(err) != roster.ENotFound {
 		return nil, err

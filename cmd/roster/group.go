@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/scim"
+	"github.com/rosterhq/roster/groups"
 )
 
 // groupFlags are the flags that name a group of an organization.
@@ -30,13 +30,8 @@ func (cmd *groupCreate) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *groupCreate) run(ctx context.Context, e *env) (output, error) {
-	res, err := scim.GroupType.Normalize(map[string]any{"displayName": strings.TrimSpace(cmd.name)})
+	g, err := (&groups.Service{Store: e.st}).CreateLocal(cliCtx(ctx), cmd.org, cmd.name)
 	if err != nil {
-		return nil, err
-	}
-	var g roster.Group
-	scim.GroupFromDoc(res.Doc, &g)
-	if err := e.st.CreateLocalGroup(cliCtx(ctx), cmd.org, &g); err != nil {
 		return nil, err
 	}
 	return groupCreated{g.ID, g.DisplayName, true, timestamp(g.Created), cmd.org}, nil
@@ -66,14 +61,11 @@ func (cmd *groupAddMember) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *groupAddMember) run(ctx context.Context, e *env) (output, error) {
-	u, err := findUser(ctx, e.st, cmd.org, cmd.user)
+	added, err := (&groups.Service{Store: e.st}).AddMembers(cliCtx(ctx), cmd.org, cmd.group, []string{cmd.user})
 	if err != nil {
 		return nil, err
 	}
-	if err := e.st.AddLocalMembers(cliCtx(ctx), cmd.org, cmd.group, []string{u.ID}); err != nil {
-		return nil, err
-	}
-	return memberAdded{cmd.group, u.ID, u.UserName}, nil
+	return memberAdded{cmd.group, added[0].ID, added[0].UserName}, nil
 }
 
 type memberAdded struct {
@@ -163,7 +155,7 @@ func (cmd *groupLink) run(ctx context.Context, e *env) (output, error) {
 		return nil, err
 	}
 	if cmd.yes {
-		if err := e.st.LinkGroup(cliCtx(ctx), org, cmd.group); err != nil {
+		if p, err = (&groups.Service{Store: e.st}).Link(cliCtx(ctx), org, cmd.group); err != nil {
 			return nil, err
 		}
 	}
@@ -245,7 +237,7 @@ type groupUnlink struct{ groupFlags }
 func (cmd *groupUnlink) flags(fs *flag.FlagSet) []string { return cmd.define(fs, "the group's ID") }
 
 func (cmd *groupUnlink) run(ctx context.Context, e *env) (output, error) {
-	if err := e.st.UnlinkGroup(cliCtx(ctx), cmd.org, cmd.group); err != nil {
+	if err := (&groups.Service{Store: e.st}).Unlink(cliCtx(ctx), cmd.org, cmd.group); err != nil {
 		return nil, err
 	}
 	return groupUnlinked{cmd.group, true}, nil

@@ -5,44 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/users"
 )
-
-// findUser resolves a user as people name one: by ID, by userName or by
-// email address, within the organization. The store finds IDs and
-// userNames; an address that is no userName is looked for among the
-// emails (a search pushed to the database), and must name one user.
-func findUser(ctx context.Context, st store, orgID, ref string) (*roster.User, error) {
-	u, err := st.FindUser(ctx, orgID, ref)
-	if err == nil || roster.ErrorCodeOf(err) != roster.ENotFound || !roster.IsEmailAddress(ref) {
-		return u, err
-	}
-	const pageSize = 100
-	var found []roster.User
-	for offset := 0; ; offset += pageSize {
-		page, perr := st.OrgUsers(ctx, orgID, roster.UserFilter{Search: ref}, offset, pageSize)
-		if perr != nil {
-			return nil, perr
-		}
-		for _, u := range page.Items {
-			if strings.EqualFold(u.Email, ref) {
-				found = append(found, u)
-			}
-		}
-		if len(page.Items) < pageSize {
-			break
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, err
-	case 1:
-		return &found[0], nil
-	}
-	return nil, roster.Errorf(roster.EConflict, "", "%d users have the email %s; name one by its ID or userName", len(found), ref)
-}
 
 // userFlags are the flags that name a user of an organization.
 type userFlags struct{ org, user string }
@@ -89,7 +55,7 @@ type userShow struct{ userFlags }
 func (cmd *userShow) flags(fs *flag.FlagSet) []string { return cmd.define(fs) }
 
 func (cmd *userShow) run(ctx context.Context, e *env) (output, error) {
-	u, err := findUser(ctx, e.st, cmd.org, cmd.user)
+	u, err := users.Find(ctx, e.st, cmd.org, cmd.user)
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +68,8 @@ type userUnlink struct{ userFlags }
 func (cmd *userUnlink) flags(fs *flag.FlagSet) []string { return cmd.define(fs) }
 
 func (cmd *userUnlink) run(ctx context.Context, e *env) (output, error) {
-	u, err := findUser(ctx, e.st, cmd.org, cmd.user)
+	u, err := users.Unlink(cliCtx(ctx), e.st, cmd.org, cmd.user)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.st.UnlinkUser(cliCtx(ctx), cmd.org, u.ID); err != nil {
 		return nil, err
 	}
 	return userUnlinked{u.ID, true, u.UserName}, nil

@@ -24,6 +24,7 @@ import (
 	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/tokens"
@@ -55,6 +56,7 @@ type Server struct {
 	auth        *auth.Admins
 	directories *directories.Service
 	tokens      *tokens.Service
+	groups      *groups.Service
 }
 
 // New returns the API for c.
@@ -73,6 +75,7 @@ func New(c Config) *Server {
 	s.access = &access.Service{Store: s.store}
 	s.directories = &directories.Service{Store: s.store, Now: s.now}
 	s.tokens = &tokens.Service{Store: s.store, Now: s.now}
+	s.groups = &groups.Service{Store: s.store}
 	s.auth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
 	s.routes()
 	return s

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/users"
 )
 
 // The JSON shapes below are the API's, and the CLI's --json output uses
@@ -174,7 +175,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, c *call) error {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	u, err := s.store.FindUser(r.Context(), c.org, r.PathValue("user"))
+	u, err := users.Find(r.Context(), s.store, c.org, r.PathValue("user"))
 	if err != nil {
 		return err
 	}
@@ -182,14 +183,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c *call) error 
 }
 
 func (s *Server) unlinkUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	u, err := s.store.FindUser(r.Context(), c.org, r.PathValue("user"))
-	if err != nil {
-		return err
-	}
-	if err := s.store.UnlinkUser(r.Context(), c.org, u.ID); err != nil {
-		return err
-	}
-	u, err = s.store.FindUser(r.Context(), c.org, u.ID)
+	u, err := users.Unlink(r.Context(), s.store, c.org, r.PathValue("user"))
 	if err != nil {
 		return err
 	}
@@ -264,11 +258,8 @@ func (s *Server) previewLink(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) link(w http.ResponseWriter, r *http.Request, c *call) error {
-	p, err := s.store.PreviewLink(r.Context(), c.org, r.PathValue("group"))
+	p, err := s.groups.Link(r.Context(), c.org, r.PathValue("group"))
 	if err != nil {
-		return err
-	}
-	if err := s.store.LinkGroup(r.Context(), c.org, r.PathValue("group")); err != nil {
 		return err
 	}
 	out := PreviewJSON(p)
@@ -277,7 +268,7 @@ func (s *Server) link(w http.ResponseWriter, r *http.Request, c *call) error {
 }
 
 func (s *Server) unlinkGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.store.UnlinkGroup(r.Context(), c.org, r.PathValue("group")); err != nil {
+	if err := s.groups.Unlink(r.Context(), c.org, r.PathValue("group")); err != nil {
 		return err
 	}
 	g, err := s.store.OrgGroup(r.Context(), c.org, r.PathValue("group"))

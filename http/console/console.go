@@ -35,6 +35,7 @@ import (
 	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/tokens"
 )
@@ -71,6 +72,7 @@ type Console struct {
 	adminService     *admins.Service
 	adminAuth        *auth.Admins
 	accessService    *access.Service
+	groupService     *groups.Service
 	pages            map[string]*template.Template
 	throttle         *throttle
 	// setupToken opens the first-run page; setupMu serializes setups.
@@ -99,6 +101,7 @@ func New(c Config) *Console {
 	s.adminService = &admins.Service{Store: s.store, Now: s.now}
 	s.adminAuth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
 	s.accessService = &access.Service{Store: s.store}
+	s.groupService = &groups.Service{Store: s.store}
 	s.pages = parsePages()
 	s.routes()
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin); a

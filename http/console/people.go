@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/users"
 )
 
 // Users.
@@ -150,11 +151,8 @@ func indent(doc []byte) string {
 }
 
 func (s *Console) unlinkUser(w http.ResponseWriter, r *http.Request, a *session) error {
-	u, err := s.store.FindUser(r.Context(), a.org.ID, r.PathValue("user"))
+	u, err := users.Unlink(r.Context(), s.store, a.org.ID, r.PathValue("user"))
 	if err != nil {
-		return err
-	}
-	if err := s.store.UnlinkUser(r.Context(), a.org.ID, u.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "users", u.ID),
@@ -275,7 +273,7 @@ func (s *Console) unlinkGroup(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	if err := s.store.UnlinkGroup(r.Context(), a.org.ID, g.ID); err != nil {
+	if err := s.groupService.Unlink(r.Context(), a.org.ID, g.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "groups", g.ID),
@@ -304,7 +302,7 @@ func (s *Console) linkGroup(w http.ResponseWriter, r *http.Request, a *session) 
 	if err != nil {
 		return err
 	}
-	if err := s.store.LinkGroup(r.Context(), a.org.ID, g.ID); err != nil {
+	if _, err := s.groupService.Link(r.Context(), a.org.ID, g.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "groups", g.ID),
@@ -330,52 +328,25 @@ func noun(n int, word string) string {
 // Local groups: made and filled by admins, with users of any directory.
 
 func (s *Console) createLocalGroup(w http.ResponseWriter, r *http.Request, a *session) error {
-	name := strings.TrimSpace(r.PostForm.Get("name"))
-	if name == "" || len(name) > 200 {
-		return roster.Invalidf("", "give the group a name of 1 to 200 characters")
-	}
-	g := roster.Group{DisplayName: name, Attributes: []byte(`{}`)}
-	if err := s.store.CreateLocalGroup(r.Context(), a.org.ID, &g); err != nil {
+	g, err := s.groupService.CreateLocal(r.Context(), a.org.ID, r.PostForm.Get("name"))
+	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, orgPath(a.org.ID, "groups", g.ID), name+" created. Add members below.")
+	return s.redirect(w, r, orgPath(a.org.ID, "groups", g.ID), g.DisplayName+" created. Add members below.")
 }
-
-// maxAddMembers bounds the users one form adds.
-const maxAddMembers = 500
 
 // addLocalMembers adds the users the form lists, one userName, email or ID
 // a line, to a local group: all of them, or none when one is unknown.
 func (s *Console) addLocalMembers(w http.ResponseWriter, r *http.Request, a *session) error {
-	var ids []string
-	for _, line := range strings.Split(r.PostForm.Get("users"), "\n") {
-		ref := strings.TrimSpace(line)
-		if ref == "" {
-			continue
-		}
-		if len(ids) == maxAddMembers {
-			return roster.Invalidf("", "add at most %d users at a time", maxAddMembers)
-		}
-		u, err := s.store.FindUser(r.Context(), a.org.ID, ref)
-		if err != nil {
-			if roster.ErrorCodeOf(err) == roster.ENotFound {
-				return roster.NotFoundf("the organization has no user %q; nobody was added", ref)
-			}
-			return err
-		}
-		ids = append(ids, u.ID)
-	}
-	if len(ids) == 0 {
-		return roster.Invalidf("", "list the users to add, one userName or email address a line")
-	}
-	if err := s.store.AddLocalMembers(r.Context(), a.org.ID, r.PathValue("group"), ids); err != nil {
+	added, err := s.groupService.AddMembers(r.Context(), a.org.ID, r.PathValue("group"), strings.Split(r.PostForm.Get("users"), "\n"))
+	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, orgPath(a.org.ID, "groups", r.PathValue("group")), plural(len(ids), "user")+" added.")
+	return s.redirect(w, r, orgPath(a.org.ID, "groups", r.PathValue("group")), plural(len(added), "user")+" added.")
 }
 
 func (s *Console) removeLocalMember(w http.ResponseWriter, r *http.Request, a *session) error {
-	if err := s.store.RemoveLocalMembers(r.Context(), a.org.ID, r.PathValue("group"), []string{r.PathValue("member")}); err != nil {
+	if err := s.groupService.RemoveMembers(r.Context(), a.org.ID, r.PathValue("group"), []string{r.PathValue("member")}); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "groups", r.PathValue("group")), "Removed from the group.")
