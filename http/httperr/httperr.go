@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/redact"
 	"github.com/rosterhq/roster/scim"
 )
 
@@ -49,7 +50,7 @@ func Public(r *http.Request, log *slog.Logger, err error) *roster.Error {
 		return e
 	}
 	id := RequestID(r)
-	log.ErrorContext(r.Context(), "internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+	log.ErrorContext(r.Context(), "internal error", "request_id", id, "method", r.Method, "path", redact.Path(r.URL.Path), "err", err)
 	return &roster.Error{Code: roster.EInternal, Detail: internalDetail + id}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/http/redact"
 	"github.com/rosterhq/roster/scim"
 )
 
@@ -218,8 +219,9 @@ const maxLoggedPath = 512
 // authentication failed; the request is then logged under the
 // directory's organization, so that an admin sees the rejected token, and
 // dropped when the path names no directory at all. Only the path (relative
-// to the directory's base URL), the query and the error's detail are kept:
-// never a header or a body.
+// to the directory's base URL), the query with its credential-like values
+// redacted (see package redact) and the error's detail are kept: never a
+// header or a body.
 func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status int, err error) {
 	if s.record == nil {
 		return
@@ -233,8 +235,8 @@ func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status
 	} else {
 		return
 	}
-	path := strings.TrimPrefix(r.URL.Path, Prefix+dirID)
-	if q := r.URL.RawQuery; q != "" {
+	path := strings.TrimPrefix(redact.Path(r.URL.Path), Prefix+dirID)
+	if q := redact.Query(r.URL.RawQuery); q != "" {
 		// Decoded, as people read filters: userName eq "ann@acme.test".
 		if unescaped, err := url.QueryUnescape(q); err == nil {
 			q = unescaped

@@ -22,6 +22,7 @@ import (
 	"github.com/rosterhq/roster/http/adminapi"
 	"github.com/rosterhq/roster/http/console"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/http/redact"
 	"github.com/rosterhq/roster/http/scimapi"
 )
 
@@ -164,8 +165,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests writes one line per request. It logs the path, never the
-// headers: the Authorization header carries the token. A response that was
+// logRequests writes one line per request. It logs the path with its
+// secrets (sign-in links) redacted, never the query or the headers: the
+// Authorization header carries the token. A response that was
 // cut short (a handler aborted it) is logged as such, at error level.
 func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +194,7 @@ func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 			attrs := []slog.Attr{
 				slog.String("request_id", httperr.RequestID(r)),
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("path", redact.Path(r.URL.Path)),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)),
