@@ -41,10 +41,14 @@ type Config struct {
 	// (0: no limit); see scimapi.Config.
 	RateLimit float64
 	RateBurst int
+	// FailedAuthRate and FailedAuthBurst limit failed authentication per
+	// client address; 0 means scimapi's defaults.
+	FailedAuthRate  float64
+	FailedAuthBurst int
 	// Verifier checks domains for the admin API; nil uses the defaults.
 	Verifier *domains.Verifier
-	// RequestLog, when set, records every directory's requests for the
-	// console.
+	// RequestLog, when set, records every directory's authenticated
+	// requests for the console, and counts the rejected ones.
 	RequestLog *RequestLog
 	// SetupToken opens the console's first-run page; see console.Config.
 	SetupToken string
@@ -75,11 +79,13 @@ func middleware(log *slog.Logger, m *metrics, h http.Handler) http.Handler {
 func routes(c Config) *http.ServeMux {
 	mux := http.NewServeMux()
 	var record func(roster.Request)
+	var reject func(string, time.Time)
 	if c.RequestLog != nil {
-		record = c.RequestLog.Record
+		record, reject = c.RequestLog.Record, c.RequestLog.RecordRejected
 	}
 	mux.Handle(scimapi.Prefix, textPath(c.Logger, httperr.WriteSCIM, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL,
-		Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Record: record})))
+		Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, FailedAuthRate: c.FailedAuthRate, FailedAuthBurst: c.FailedAuthBurst,
+		Record: record, RecordRejected: reject})))
 	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, Logger: c.Logger, Verifier: c.Verifier})))
 	// A SCIM client pointed at the wrong URL (the server's root plus
 	// /scim/v2, say) gets a SCIM error that says where directories live.
