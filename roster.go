@@ -23,18 +23,20 @@ type ErrorCode string
 
 // Error codes.
 const (
-	EInvalid            ErrorCode = "invalid"             // the request is malformed or breaks a rule
-	EUnauthorized       ErrorCode = "unauthorized"        // no or bad credentials
-	EForbidden          ErrorCode = "forbidden"           // credentials fine, action not allowed
-	ENotFound           ErrorCode = "not_found"           // no such resource in this tenant
-	EConflict           ErrorCode = "conflict"            // uniqueness or state clash
-	EPreconditionFailed ErrorCode = "precondition_failed" // If-Match did not match
-	ETooLarge           ErrorCode = "too_large"           // body or result set over a limit
-	EUnsupportedMedia   ErrorCode = "unsupported_media"   // a body in a format Roster does not read
-	EMethodNotAllowed   ErrorCode = "method_not_allowed"  // the path exists, the method does not
-	ETooManyRequests    ErrorCode = "too_many_requests"   // rate limited
-	ENotImplemented     ErrorCode = "not_implemented"     // a valid request Roster does not serve
-	EInternal           ErrorCode = "internal"            // a bug or an outage; detail is not shown to clients
+	EInvalid             ErrorCode = "invalid"              // the request is malformed or breaks a rule
+	EUnauthorized        ErrorCode = "unauthorized"         // no or bad credentials
+	EForbidden           ErrorCode = "forbidden"            // credentials fine, action not allowed
+	ENotFound            ErrorCode = "not_found"            // no such resource in this tenant
+	EConflict            ErrorCode = "conflict"             // uniqueness or state clash
+	EPreconditionFailed  ErrorCode = "precondition_failed"  // If-Match did not match
+	ETooLarge            ErrorCode = "too_large"            // body or result set over a limit
+	EUnsupportedMedia    ErrorCode = "unsupported_media"    // a body in a format Roster does not read
+	EMethodNotAllowed    ErrorCode = "method_not_allowed"   // the path exists, the method does not
+	ETooManyRequests     ErrorCode = "too_many_requests"    // rate limited
+	ENotImplemented      ErrorCode = "not_implemented"      // a valid request Roster does not serve
+	EUnavailable         ErrorCode = "unavailable"          // the database cannot be reached now; retry later
+	EInsufficientStorage ErrorCode = "insufficient_storage" // the database is out of space
+	EInternal            ErrorCode = "internal"             // a bug or an outage; detail is not shown to clients
 )
 
 // SCIM error types (RFC 7644 §3.12 and RFC 9865). They refine a 400 or 409

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -24,6 +25,7 @@ import (
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/redact"
 	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/storage/dberr"
 )
 
 // Config configures the handler.
@@ -101,8 +103,9 @@ func routes(c Config) *http.ServeMux {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if c.Ready != nil {
 			if err := c.Ready(r); err != nil {
+				w.Header().Set("Retry-After", httperr.RetryAfter)
 				w.WriteHeader(http.StatusServiceUnavailable)
-				fmt.Fprintln(w, "not ready:", err)
+				fmt.Fprintln(w, "not ready:", notReady(r, c.Logger, err))
 				return
 			}
 		}
@@ -113,6 +116,20 @@ func routes(c Config) *http.ServeMux {
 	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier,
 		SetupToken: c.SetupToken}))
 	return mux
+}
+
+// notReady is what /readyz says about err. A driver's error names the
+// database's address, user and name, which are nobody's business but the
+// operator's: the log gets it, the response only what it means.
+func notReady(r *http.Request, log *slog.Logger, err error) string {
+	if e, ok := errors.AsType[*roster.Error](err); ok {
+		return e.Detail
+	}
+	log.WarnContext(r.Context(), "not ready", "err", err)
+	if c := dberr.Classify(err); c != nil {
+		return c.Detail
+	}
+	return "the database is not ready; the server log says why"
 }
 
 // textPath refuses, with an error written by writeErr, a request whose
