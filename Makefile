@@ -3,6 +3,9 @@
 
 .PHONY: build test screenshots
 
+# The toolchain go.mod names (see README.md, Install).
+export GOTOOLCHAIN ?= go1.26.10
+
 build:
 	go build -o roster ./cmd/roster
 

@@ -66,11 +66,16 @@ type RequestCount struct {
 	Hour     time.Time // the hour's start, UTC
 	Requests int
 	Errors   int
+	Rejected int // not authenticated: a wrong, expired or missing token
 }
 
-// RequestStats sums a directory's requests since a time.
+// RequestStats sums a directory's requests since a time. Total, Errors and
+// Last are the authenticated requests only: a client without the token
+// must not change what the directory's health says. Rejected counts the
+// others ("rejected: wrong or expired token").
 type RequestStats struct {
-	Total  int
-	Errors int // 4xx and 5xx
-	Last   *Request
+	Total    int
+	Errors   int // 4xx and 5xx
+	Last     *Request
+	Rejected int
 }

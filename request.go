@@ -10,7 +10,13 @@ import (
 type RequestLog interface {
 	// AppendRequests records requests of identity providers (each carries
 	// its organization and directory) and counts them per hour.
+	// Only authenticated requests belong here; see CountRejected.
 	AppendRequests(ctx context.Context, reqs []Request) error
+	// CountRejected adds n to the directory's count of rejected
+	// (unauthenticated) requests in the hour of at: one row per directory
+	// and hour however many come, and nothing for a directory that does
+	// not exist.
+	CountRejected(ctx context.Context, dirID string, at time.Time, n int) error
 	// PruneRequests forgets requests and counts before a time, and keeps
 	// at most keep successful and keep failed requests per directory, so
 	// that the log stays small however busy identity providers are.

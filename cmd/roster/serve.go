@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
@@ -215,7 +216,7 @@ func ready(ctx context.Context, st store) error {
 		return err
 	}
 	if len(pending) > 0 {
-		return fmt.Errorf("migrations not applied: %s", strings.Join(pending, ", "))
+		return roster.Errorf(roster.EUnavailable, "", "migrations not applied: %s", strings.Join(pending, ", "))
 	}
 	return nil
 }

@@ -11,7 +11,9 @@ import (
 	"net/http"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/redact"
 	"github.com/rosterhq/roster/scim"
+	"github.com/rosterhq/roster/storage/dberr"
 )
 
 var statuses = map[roster.ErrorCode]int{
@@ -31,6 +33,11 @@ var statuses = map[roster.ErrorCode]int{
 	roster.EInternal:            http.StatusInternalServerError,
 }
 
+// RetryAfter is the Retry-After (seconds) of a 503: long enough for a
+// database restart or fail-over to make progress, short enough that
+// identity providers, which honour it, catch up soon after.
+const RetryAfter = "5"
+
 // Status returns the HTTP status for an error code.
 func Status(code roster.ErrorCode) int {
 	if s, ok := statuses[code]; ok {
@@ -43,15 +50,22 @@ func Status(code roster.ErrorCode) int {
 // the rest, under the request ID the client can quote.
 const internalDetail = "Roster could not complete the request; the server log has the details under request ID "
 
-// Public returns the error as a client may see it: internal errors are
-// logged with the request ID and replaced by a generic message.
+// Public returns the error as a client may see it: a database that is
+// unreachable or full is said so (package dberr classifies the driver's
+// error; the cause is logged, since the detail names no host); other
+// internal errors are logged with the request ID and replaced by a generic
+// message.
 func Public(r *http.Request, log *slog.Logger, err error) *roster.Error {
 	e := roster.AsError(err)
 	if e.Code != roster.EInternal {
 		return e
 	}
 	id := RequestID(r)
-	log.ErrorContext(r.Context(), "internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+	if c := dberr.Classify(err); c != nil {
+		log.WarnContext(r.Context(), "database error", "request_id", id, "method", r.Method, "path", redact.Path(r.URL.Path), "code", c.Code, "err", err)
+		return c
+	}
+	log.ErrorContext(r.Context(), "internal error", "request_id", id, "method", r.Method, "path", redact.Path(r.URL.Path), "err", err)
 	return &roster.Error{Code: roster.EInternal, Detail: internalDetail + id}
 }
 
@@ -61,6 +75,9 @@ func WriteSCIM(w http.ResponseWriter, r *http.Request, log *slog.Logger, err err
 	status := Status(e.Code)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", RetryAfter)
 	}
 	w.Header().Set("Content-Type", scim.MediaType)
 	w.WriteHeader(status)
@@ -92,6 +109,9 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, err err
 	status := Status(e.Code)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="roster admin"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", RetryAfter)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

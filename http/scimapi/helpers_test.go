@@ -78,7 +78,10 @@ func newFixtureOn(t *testing.T, st *sqlstore.Store) *fixture {
 	// listener's address first.
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String()
-	srv.Config.Handler = server.Handler(server.Config{Store: st, PublicURL: url})
+	// The tests send hundreds of requests with wrong tokens from one
+	// address, on purpose; the failed-authentication limit has tests of
+	// its own (ratelimit_test.go).
+	srv.Config.Handler = server.Handler(server.Config{Store: st, PublicURL: url, FailedAuthRate: 1e6, FailedAuthBurst: 1e6})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &fixture{t: t, store: st, srv: srv, url: url}

@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/http/redact"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/scim"
 )
@@ -43,10 +44,18 @@ type Config struct {
 	// limit), with bursts of RateBurst.
 	RateLimit float64
 	RateBurst int
-	// Record, when set, is given every request made to a directory that
-	// exists, after it is answered: the console's request log. It must
-	// not block.
+	// FailedAuthRate and FailedAuthBurst limit failed authentication per
+	// client address (and five times that per directory); 0 means
+	// DefaultFailedAuthRate and DefaultFailedAuthBurst.
+	FailedAuthRate  float64
+	FailedAuthBurst int
+	// Record, when set, is given every authenticated request after it is
+	// answered: the console's request log. It must not block.
 	Record func(roster.Request)
+	// RecordRejected, when set, is told of every request that failed
+	// authentication, with the directory its path names (which may not
+	// exist) and nothing else about it. It must not block.
+	RecordRejected func(dirID string, at time.Time)
 }
 
 // Store is what the SCIM endpoints need of a store: the users and groups
@@ -66,15 +75,18 @@ type Server struct {
 	log     *slog.Logger
 	maxBody int64
 	now     func() time.Time
-	limits  *limiter
+	limits  *buckets
+	failed  *failedAuth
 	record  func(roster.Request)
+	reject  func(dirID string, at time.Time)
 	mux     *http.ServeMux
 }
 
 // New returns a Server for c.
 func New(c Config) *Server {
 	s := &Server{store: c.Store, public: c.PublicURL, log: c.Logger, maxBody: c.MaxBodyBytes, now: c.Now, mux: http.NewServeMux(),
-		limits: newLimiter(c.RateLimit, c.RateBurst), record: c.Record}
+		limits: newBuckets(c.RateLimit, c.RateBurst), failed: newFailedAuth(c.FailedAuthRate, c.FailedAuthBurst),
+		record: c.Record, reject: c.RecordRejected}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -153,12 +165,25 @@ type call struct {
 }
 
 // authenticated checks the bearer token before h runs and writes h's error.
+// An address or directory that failed authentication too often is refused
+// before the token is looked up; a failure is charged to both and counted,
+// never logged one row each (see recordRequest).
 func (s *Server) authenticated(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.now()
 		sw := &statusWriter{ResponseWriter: w}
 		w = sw
-		c, err := s.authenticate(r)
+		addr, dirID := clientAddr(r), r.PathValue("dir")
+		var c *call
+		var err error
+		if refused, wait := s.failed.refused(addr, dirID, start); refused {
+			httperr.WriteSCIM(w, r, s.log, tooManyFailures(w, wait))
+			return
+		}
+		c, err = s.authenticate(r)
+		if roster.ErrorCodeOf(err) == roster.EUnauthorized {
+			s.failed.failed(addr, dirID, start)
+		}
 		answered := false
 		defer func() {
 			if !answered { // h panicked; recoverPanics answers 500
@@ -167,7 +192,7 @@ func (s *Server) authenticated(h handler) http.Handler {
 			s.recordRequest(r, c, start, sw.status, err)
 		}()
 		if err == nil {
-			if ok, wait := s.limits.allow(c.token.ID, s.now()); !ok {
+			if ok, wait := s.limits.take(c.token.ID, s.now()); !ok {
 				err = tooMany(w, wait)
 			}
 		}
@@ -222,26 +247,27 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 const maxLoggedPath = 512
 
 // recordRequest hands a finished request to the request log. c is nil when
-// authentication failed; the request is then logged under the
-// directory's organization, so that an admin sees the rejected token, and
-// dropped when the path names no directory at all. Only the path (relative
-// to the directory's base URL), the query and the error's detail are kept:
-// never a header or a body.
+// authentication failed: the request is then only counted as rejected for
+// the directory its path names (when that directory exists), so that a
+// client without the token can neither fill the database nor change what
+// the directory's health shows; its credential is never kept. Of an
+// authenticated request only the path (relative to the directory's base
+// URL), the query with its credential-like values redacted (see package
+// redact) and the error's detail are kept: never a header or a body.
 func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status int, err error) {
+	dirID := r.PathValue("dir")
+	if c == nil {
+		if s.reject != nil && roster.ErrorCodeOf(err) == roster.EUnauthorized {
+			s.reject(dirID, start)
+		}
+		return
+	}
 	if s.record == nil {
 		return
 	}
-	dirID := r.PathValue("dir")
-	var orgID string
-	if c != nil {
-		orgID = c.tenant.OrgID
-	} else if d, derr := s.store.FindDirectory(r.Context(), dirID); derr == nil {
-		orgID = d.OrgID
-	} else {
-		return
-	}
-	path := strings.TrimPrefix(r.URL.Path, Prefix+dirID)
-	if q := r.URL.RawQuery; q != "" {
+	orgID := c.tenant.OrgID
+	path := strings.TrimPrefix(redact.Path(r.URL.Path), Prefix+dirID)
+	if q := redact.Query(r.URL.RawQuery); q != "" {
 		// Decoded, as people read filters: userName eq "ann@acme.test".
 		if unescaped, err := url.QueryUnescape(q); err == nil {
 			q = unescaped

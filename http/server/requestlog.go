@@ -10,8 +10,8 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// RequestLog keeps the requests identity providers make, for the console's
-// directory health page. Requests are queued in memory and written in
+// RequestLog keeps the authenticated requests identity providers make, for
+// the console's directory health page, and counts the rejected ones. Requests are queued in memory and written in
 // batches by one goroutine, so that recording costs a request nothing but a
 // channel send; when the queue is full (the database is slower than the
 // traffic) entries are dropped and counted rather than slowing provisioning
@@ -27,7 +27,23 @@ type RequestLog struct {
 	done      sync.WaitGroup
 
 	dropped atomic.Int64
+
+	// rejected counts unauthenticated requests per directory and hour
+	// until the writer adds them to the store: a flood of bad tokens
+	// costs a map increment each, and one row per directory and hour.
+	rejectedMu sync.Mutex
+	rejected   map[rejectedKey]int
 }
+
+type rejectedKey struct {
+	dir  string
+	hour time.Time
+}
+
+// maxRejectedKeys bounds the directories (named by unauthenticated
+// clients, so possibly made up) counted between two writes; the failed-
+// authentication rate limit keeps the real number far below it.
+const maxRejectedKeys = 4096
 
 // Request log tuning: the queue absorbs bursts of a few seconds at full
 // speed, and a batch is written at least every flushEvery.
@@ -48,7 +64,8 @@ func NewRequestLog(st roster.Store, log *slog.Logger, retention time.Duration) *
 	if retention <= 0 {
 		retention = DefaultRetention
 	}
-	l := &RequestLog{store: st, log: log, retention: retention, queue: make(chan roster.Request, requestQueue), stop: make(chan struct{})}
+	l := &RequestLog{store: st, log: log, retention: retention, queue: make(chan roster.Request, requestQueue), stop: make(chan struct{}),
+		rejected: map[rejectedKey]int{}}
 	l.done.Add(1)
 	go l.run()
 	return l
@@ -60,6 +77,37 @@ func (l *RequestLog) Record(r roster.Request) {
 	case l.queue <- r:
 	default:
 		l.dropped.Add(1)
+	}
+}
+
+// RecordRejected counts, without blocking, a request to directory dirID
+// that failed authentication. Nothing about the request is kept: not its
+// path, its user agent, and never the credential it offered.
+func (l *RequestLog) RecordRejected(dirID string, at time.Time) {
+	k := rejectedKey{dirID, at.UTC().Truncate(time.Hour)}
+	l.rejectedMu.Lock()
+	defer l.rejectedMu.Unlock()
+	if _, ok := l.rejected[k]; !ok && len(l.rejected) >= maxRejectedKeys {
+		l.dropped.Add(1)
+		return
+	}
+	l.rejected[k]++
+}
+
+// writeRejected adds the rejected requests counted so far to the store.
+func (l *RequestLog) writeRejected() {
+	l.rejectedMu.Lock()
+	counts := l.rejected
+	if len(counts) == 0 {
+		l.rejectedMu.Unlock()
+		return
+	}
+	l.rejected = map[rejectedKey]int{}
+	l.rejectedMu.Unlock()
+	for k, n := range counts {
+		if err := l.store.CountRejected(context.Background(), k.dir, k.hour, n); err != nil {
+			l.log.Warn("could not count rejected requests", "requests", n, "err", err)
+		}
 	}
 }
 
@@ -78,6 +126,7 @@ func (l *RequestLog) run() {
 	defer prune.Stop()
 	batch := make([]roster.Request, 0, requestBatch)
 	write := func() {
+		l.writeRejected()
 		if len(batch) == 0 {
 			return
 		}

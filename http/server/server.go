@@ -5,6 +5,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -22,8 +23,10 @@ import (
 	"github.com/rosterhq/roster/http/adminapi"
 	"github.com/rosterhq/roster/http/console"
 	"github.com/rosterhq/roster/http/httperr"
+	"github.com/rosterhq/roster/http/redact"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/urls"
+	"github.com/rosterhq/roster/storage/dberr"
 )
 
 // Config configures the handler.
@@ -41,10 +44,14 @@ type Config struct {
 	// (0: no limit); see scimapi.Config.
 	RateLimit float64
 	RateBurst int
+	// FailedAuthRate and FailedAuthBurst limit failed authentication per
+	// client address; 0 means scimapi's defaults.
+	FailedAuthRate  float64
+	FailedAuthBurst int
 	// Verifier checks domains for the admin API; nil uses the defaults.
 	Verifier *domains.Verifier
-	// RequestLog, when set, records every directory's requests for the
-	// console.
+	// RequestLog, when set, records every directory's authenticated
+	// requests for the console, and counts the rejected ones.
 	RequestLog *RequestLog
 	// SetupToken opens the console's first-run page; see console.Config.
 	SetupToken string
@@ -75,11 +82,13 @@ func middleware(log *slog.Logger, m *metrics, h http.Handler) http.Handler {
 func routes(c Config) *http.ServeMux {
 	mux := http.NewServeMux()
 	var record func(roster.Request)
+	var reject func(string, time.Time)
 	if c.RequestLog != nil {
-		record = c.RequestLog.Record
+		record, reject = c.RequestLog.Record, c.RequestLog.RecordRejected
 	}
 	mux.Handle(scimapi.Prefix, textPath(c.Logger, httperr.WriteSCIM, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL,
-		Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, Record: record})))
+		Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, FailedAuthRate: c.FailedAuthRate, FailedAuthBurst: c.FailedAuthBurst,
+		Record: record, RecordRejected: reject})))
 	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier})))
 	// A SCIM client pointed at the wrong URL (the server's root plus
 	// /scim/v2, say) gets a SCIM error that says where directories live.
@@ -95,8 +104,9 @@ func routes(c Config) *http.ServeMux {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if c.Ready != nil {
 			if err := c.Ready(r); err != nil {
+				w.Header().Set("Retry-After", httperr.RetryAfter)
 				w.WriteHeader(http.StatusServiceUnavailable)
-				fmt.Fprintln(w, "not ready:", err)
+				fmt.Fprintln(w, "not ready:", notReady(r, c.Logger, err))
 				return
 			}
 		}
@@ -107,6 +117,20 @@ func routes(c Config) *http.ServeMux {
 	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier,
 		SetupToken: c.SetupToken}))
 	return mux
+}
+
+// notReady is what /readyz says about err. A driver's error names the
+// database's address, user and name, which are nobody's business but the
+// operator's: the log gets it, the response only what it means.
+func notReady(r *http.Request, log *slog.Logger, err error) string {
+	if e, ok := errors.AsType[*roster.Error](err); ok {
+		return e.Detail
+	}
+	log.WarnContext(r.Context(), "not ready", "err", err)
+	if c := dberr.Classify(err); c != nil {
+		return c.Detail
+	}
+	return "the database is not ready; the server log says why"
 }
 
 // textPath refuses, with an error written by writeErr, a request whose
@@ -165,8 +189,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests writes one line per request. It logs the path, never the
-// headers: the Authorization header carries the token. A response that was
+// logRequests writes one line per request. It logs the path with its
+// secrets (sign-in links) redacted, never the query or the headers: the
+// Authorization header carries the token. A response that was
 // cut short (a handler aborted it) is logged as such, at error level.
 func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +218,7 @@ func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 			attrs := []slog.Attr{
 				slog.String("request_id", httperr.RequestID(r)),
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("path", redact.Path(r.URL.Path)),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)),

@@ -368,6 +368,21 @@ func (s *Store) AppendRequests(ctx context.Context, reqs []roster.Request) error
 	})
 }
 
+// CountRejected implements roster.Store. The organization comes from the
+// directory's row in the same statement, so that a made-up directory ID
+// costs one indexed read and writes nothing.
+func (s *Store) CountRejected(ctx context.Context, dirID string, at time.Time, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.exec(ctx, `INSERT INTO request_counts (directory_id, org_id, hour, requests, errors, rejected)
+			SELECT id, org_id, ?, 0, 0, ? FROM directories WHERE id = ?
+			ON CONFLICT (directory_id, hour) DO UPDATE SET rejected = request_counts.rejected + excluded.rejected`, hourOf(at), n, dirID)
+		return err
+	})
+}
+
 const microsPerHour = int64(time.Hour / time.Microsecond)
 
 // hourOf is the hour a time falls in, counted from the Unix epoch.
@@ -440,8 +455,8 @@ func (s *Store) Requests(ctx context.Context, orgID, dirID string, failedOnly bo
 // RequestStats implements roster.Store.
 func (s *Store) RequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*roster.RequestStats, error) {
 	st := &roster.RequestStats{}
-	err := s.readRow(ctx, `SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(errors), 0) FROM request_counts
-		WHERE directory_id = ? AND org_id = ? AND hour >= ?`, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors)
+	err := s.readRow(ctx, `SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(errors), 0), COALESCE(SUM(rejected), 0) FROM request_counts
+		WHERE directory_id = ? AND org_id = ? AND hour >= ?`, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors, &st.Rejected)
 	if err != nil {
 		return nil, err
 	}
@@ -458,11 +473,11 @@ func (s *Store) RequestStats(ctx context.Context, orgID, dirID string, since tim
 // RequestCounts implements roster.Store.
 func (s *Store) RequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]roster.RequestCount, error) {
 	var out []roster.RequestCount
-	_, err := s.readRows(ctx, `SELECT hour, requests, errors FROM request_counts WHERE directory_id = ? AND org_id = ? AND hour >= ? ORDER BY hour`,
+	_, err := s.readRows(ctx, `SELECT hour, requests, errors, rejected FROM request_counts WHERE directory_id = ? AND org_id = ? AND hour >= ? ORDER BY hour`,
 		[]any{dirID, orgID, hourOf(since)}, func(sc rowScanner) (int64, error) {
 			var c roster.RequestCount
 			var hour int64
-			err := sc.Scan(&hour, &c.Requests, &c.Errors)
+			err := sc.Scan(&hour, &c.Requests, &c.Errors, &c.Rejected)
 			c.Hour = fromMicros(hour * microsPerHour)
 			out = append(out, c)
 			return 0, err
