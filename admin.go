@@ -62,19 +62,19 @@ type Admins interface {
 	// CreateAdmin adds an admin to an organization. An email already used
 	// by an admin of the organization (any case) is an EConflict.
 	CreateAdmin(ctx context.Context, a *Admin) error
-	Admin(ctx context.Context, orgID, adminID string) (*Admin, error)
-	AdminByEmail(ctx context.Context, orgID, email string) (*Admin, error)
-	Admins(ctx context.Context, orgID string) ([]Admin, error)
+	GetAdmin(ctx context.Context, orgID, adminID string) (*Admin, error)
+	GetAdminByEmail(ctx context.Context, orgID, email string) (*Admin, error)
+	ListAdmins(ctx context.Context, orgID string) ([]Admin, error)
 	// SetAdminPassword stores a new password hash ("" removes the password).
 	SetAdminPassword(ctx context.Context, orgID, adminID, hash string) error
-	// AdminSignedIn records a successful sign-in.
-	AdminSignedIn(ctx context.Context, orgID, adminID string, at time.Time) error
+	// RecordAdminSignIn records a successful sign-in.
+	RecordAdminSignIn(ctx context.Context, orgID, adminID string, at time.Time) error
 	// CreateAdminToken stores an admin token (t.OrgID and t.AdminID set).
 	CreateAdminToken(ctx context.Context, t *AdminToken) error
-	// AdminTokensByPrefix returns the organization's admin tokens with a
+	// ListAdminTokensByPrefix returns the organization's admin tokens with a
 	// prefix, whatever their status: the caller compares and checks.
-	AdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]AdminToken, error)
-	AdminTokens(ctx context.Context, orgID, adminID string) ([]AdminToken, error)
+	ListAdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]AdminToken, error)
+	ListAdminTokens(ctx context.Context, orgID, adminID string) ([]AdminToken, error)
 	RevokeAdminToken(ctx context.Context, orgID, tokenID string) error
 	// SpendAdminToken revokes a one-time token and reports whether this
 	// call was the one that spent it (false: it was spent already), so

@@ -35,7 +35,7 @@ func NewSignInLink(admin *Admin, now time.Time) (string, AdminToken) {
 }
 
 // ParseAdminTokenSecret checks a presented admin secret's shape and
-// checksum and returns its lookup prefix, for Store.AdminTokensByPrefix.
+// checksum and returns its lookup prefix, for Store.ListAdminTokensByPrefix.
 // ok is false for anything that cannot be an admin token, directory tokens
 // included.
 func ParseAdminTokenSecret(secret string) (prefix string, ok bool) {
@@ -69,7 +69,7 @@ func (t *AdminToken) Status(now time.Time) TokenStatus {
 	return TokenActive
 }
 
-// MatchAdminToken picks, among the tokens Store.AdminTokensByPrefix
+// MatchAdminToken picks, among the tokens Store.ListAdminTokensByPrefix
 // returned for secret, the one of the given kind whose secret it is. A
 // token of another kind never matches: a console session does not open
 // the API, nor an API token the console.

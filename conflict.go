@@ -27,9 +27,9 @@ type LinkPreview struct {
 // Conflicts resolves synced groups named like a local group, and lets an
 // admin take a synced user or group over from its directory.
 type Conflicts interface {
-	// Conflicts lists the organization's groups in conflict with a local
+	// ListConflicts lists the organization's groups in conflict with a local
 	// group of the same name.
-	Conflicts(ctx context.Context, orgID string) ([]Conflict, error)
+	ListConflicts(ctx context.Context, orgID string) ([]Conflict, error)
 	// PreviewLink says whose access linking a conflicting group would
 	// change; LinkGroup does it: the synced group takes over the local
 	// group's grants and default-group roles, and the local group goes.

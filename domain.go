@@ -46,17 +46,17 @@ func (d *Domain) Managed() bool {
 
 // Domains keeps the organization's claimed domains and their verification.
 type Domains interface {
-	// AddDomain adds a domain to an organization, pending verification.
+	// CreateDomain adds a domain to an organization, pending verification.
 	// A domain the organization has already is an EConflict.
-	AddDomain(ctx context.Context, d *Domain) error
-	Domain(ctx context.Context, orgID, name string) (*Domain, error)
-	Domains(ctx context.Context, orgID string) ([]Domain, error)
+	CreateDomain(ctx context.Context, d *Domain) error
+	GetDomain(ctx context.Context, orgID, name string) (*Domain, error)
+	ListDomains(ctx context.Context, orgID string) ([]Domain, error)
 	// UpdateDomain changes a domain in one transaction (a verification's
 	// outcome, a link to a directory). Verifying a domain another
 	// organization has verified is an EConflict.
 	UpdateDomain(ctx context.Context, orgID, name string, update func(*Domain) error) (*Domain, error)
-	RemoveDomain(ctx context.Context, orgID, name string) error
-	// DomainsDue lists verified or failing domains of every organization
+	DeleteDomain(ctx context.Context, orgID, name string) error
+	// ListDomainsDue lists verified or failing domains of every organization
 	// last checked before the given time, for the periodic re-check.
-	DomainsDue(ctx context.Context, checkedBefore time.Time, limit int) ([]Domain, error)
+	ListDomainsDue(ctx context.Context, checkedBefore time.Time, limit int) ([]Domain, error)
 }

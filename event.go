@@ -23,10 +23,10 @@ type Event struct {
 // Audit reads the audit trail that every change appends to in its own
 // transaction.
 type Audit interface {
-	// FindEvents lists the organization's events that match f, newest
+	// SearchEvents lists the organization's events that match f, newest
 	// first.
-	FindEvents(ctx context.Context, orgID string, f EventFilter, limit int) ([]Event, error)
-	// Events returns up to limit events of the organization after seq, oldest
+	SearchEvents(ctx context.Context, orgID string, f EventFilter, limit int) ([]Event, error)
+	// ListEvents returns up to limit events of the organization after seq, oldest
 	// first.
-	Events(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)
+	ListEvents(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)
 }

@@ -35,8 +35,8 @@ type Tenant struct {
 type Orgs interface {
 	// CreateOrg stores o, assigning its ID and Created.
 	CreateOrg(ctx context.Context, o *Org) error
-	Org(ctx context.Context, orgID string) (*Org, error)
-	Orgs(ctx context.Context) ([]Org, error)
+	GetOrg(ctx context.Context, orgID string) (*Org, error)
+	ListOrgs(ctx context.Context) ([]Org, error)
 }
 
 // Directories keeps an organization's directories and their API tokens:
@@ -46,18 +46,18 @@ type Directories interface {
 	// CreateDirectory stores d (d.OrgID must exist) together with its first
 	// token, so that a directory is never left without a way in.
 	CreateDirectory(ctx context.Context, d *Directory, first *Token) error
-	Directory(ctx context.Context, orgID, dirID string) (*Directory, error)
+	GetDirectory(ctx context.Context, orgID, dirID string) (*Directory, error)
 	// FindDirectory looks a directory up by ID alone. It is for the
 	// operator's command line, which acts for every organization; request
 	// handlers know their organization and use Directory.
 	FindDirectory(ctx context.Context, dirID string) (*Directory, error)
-	Directories(ctx context.Context, orgID string) ([]Directory, error)
+	ListDirectories(ctx context.Context, orgID string) ([]Directory, error)
 	// DeleteDirectory deletes a directory with its tokens, users and
 	// groups, and says how many users and groups went.
 	DeleteDirectory(ctx context.Context, orgID, dirID string) (users, groups int, err error)
 	// CreateToken adds a token to the directory t.DirectoryID of org t.OrgID.
 	CreateToken(ctx context.Context, t *Token) error
-	Tokens(ctx context.Context, orgID, dirID string) ([]Token, error)
+	ListTokens(ctx context.Context, orgID, dirID string) ([]Token, error)
 	// RotateToken stores next and makes token oldID expire at oldExpires (or
 	// keeps its earlier expiry), in one transaction.
 	RotateToken(ctx context.Context, orgID, dirID, oldID string, oldExpires time.Time, next *Token) error

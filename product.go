@@ -68,26 +68,26 @@ type Access interface {
 	// CreateProduct adds a product; a key the organization uses already is
 	// an EConflict.
 	CreateProduct(ctx context.Context, p *Product) error
-	Product(ctx context.Context, orgID, key string) (*Product, error)
-	Products(ctx context.Context, orgID string) ([]Product, error)
+	GetProduct(ctx context.Context, orgID, key string) (*Product, error)
+	ListProducts(ctx context.Context, orgID string) ([]Product, error)
 	// GrantAccess gives a group of the organization access to a product,
 	// or changes the role of an existing grant.
 	GrantAccess(ctx context.Context, g *Grant) error
 	RevokeAccess(ctx context.Context, orgID, product, groupID string) error
-	Grants(ctx context.Context, orgID, product string) ([]Grant, error)
+	ListGrants(ctx context.Context, orgID, product string) ([]Grant, error)
 	// SetDefaultGroup makes a local group one that every new managed
 	// account joins (on false, stops it).
 	SetDefaultGroup(ctx context.Context, orgID, product, groupID string, on bool) error
-	DefaultGroups(ctx context.Context, orgID, product string) ([]Group, error)
+	ListDefaultGroups(ctx context.Context, orgID, product string) ([]Group, error)
 	// CheckAccess answers whether a user (by ID or userName) may use a
 	// product, with the role and the groups that grant it. A user that
 	// does not exist simply has no access.
 	CheckAccess(ctx context.Context, orgID, product, user string) (*AccessDecision, error)
-	ProductCounts(ctx context.Context, orgID, product string) (*ProductCounts, error)
-	// ProductUsers lists, a page at a time in userName order, the active users
+	GetProductCounts(ctx context.Context, orgID, product string) (*ProductCounts, error)
+	// ListProductUsers lists, a page at a time in userName order, the active users
 	// of the organization that have access to product (through any granted
 	// group, nested groups included), each with the role they get (admin wins
 	// over user) — the same rule as CheckAccess and ProductCounts. Total is the
 	// number of such users.
-	ProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*Page[ProductUser], error)
+	ListProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*Page[ProductUser], error)
 }

@@ -10,21 +10,21 @@ type Reports interface {
 	// FindUser looks a user up in the whole organization by ID or
 	// userName, for the admin's tools.
 	FindUser(ctx context.Context, orgID, idOrUserName string) (*User, error)
-	// OrgGroup reads any group of the organization, with its directory
+	// GetOrgGroup reads any group of the organization, with its directory
 	// ("" for a local group), member count and conflict.
-	OrgGroup(ctx context.Context, orgID, groupID string) (*OrgGroup, error)
-	// OrgUserGroups lists every group of the organization a user belongs
+	GetOrgGroup(ctx context.Context, orgID, groupID string) (*OrgGroup, error)
+	// ListOrgUserGroups lists every group of the organization a user belongs
 	// to, its directory's and local ones, directly or through nested
 	// groups (Direct says which), in displayName order.
-	OrgUserGroups(ctx context.Context, orgID, userID string) ([]GroupRef, error)
-	// UserCounts counts an organization's users, its active ones and its
+	ListOrgUserGroups(ctx context.Context, orgID, userID string) ([]GroupRef, error)
+	// GetUserCounts counts an organization's users, its active ones and its
 	// managed ones, in one pass.
-	UserCounts(ctx context.Context, orgID string) (*UserCounts, error)
-	// OrgUsers and OrgGroups list an organization's users and groups for
+	GetUserCounts(ctx context.Context, orgID string) (*UserCounts, error)
+	// ListOrgUsers and ListOrgGroups list an organization's users and groups for
 	// its admins, offset-paged, with their totals.
-	OrgUsers(ctx context.Context, orgID string, f UserFilter, offset, limit int) (*Page[User], error)
-	OrgGroups(ctx context.Context, orgID string, f GroupFilter, offset, limit int) (*Page[OrgGroup], error)
-	// MembersPage reads a page of a group's members, after a member ID
+	ListOrgUsers(ctx context.Context, orgID string, f UserFilter, offset, limit int) (*Page[User], error)
+	ListOrgGroups(ctx context.Context, orgID string, f GroupFilter, offset, limit int) (*Page[OrgGroup], error)
+	// ListMembersPage reads a page of a group's members, after a member ID
 	// (keyset: any page costs the same), optionally matching search.
-	MembersPage(ctx context.Context, orgID, groupID, after, search string, limit int) ([]Member, error)
+	ListMembersPage(ctx context.Context, orgID, groupID, after, search string, limit int) ([]Member, error)
 }

@@ -21,11 +21,11 @@ type RequestLog interface {
 	// at most keep successful and keep failed requests per directory, so
 	// that the log stays small however busy identity providers are.
 	PruneRequests(ctx context.Context, before time.Time, keep int) error
-	// Requests lists a directory's latest requests, newest first; only
+	// ListRequests lists a directory's latest requests, newest first; only
 	// the failed ones (4xx, 5xx) with failedOnly.
-	Requests(ctx context.Context, orgID, dirID string, failedOnly bool, limit int) ([]Request, error)
-	// RequestStats sums a directory's requests from the hour of since on,
+	ListRequests(ctx context.Context, orgID, dirID string, failedOnly bool, limit int) ([]Request, error)
+	// GetRequestStats sums a directory's requests from the hour of since on,
 	// with its latest request; RequestCounts gives the sums per hour.
-	RequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*RequestStats, error)
-	RequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]RequestCount, error)
+	GetRequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*RequestStats, error)
+	ListRequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]RequestCount, error)
 }

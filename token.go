@@ -167,10 +167,10 @@ func encodeBase62(n *big.Int, width int) string {
 // DirectoryAuth is what authenticating a directory's bearer token needs:
 // the candidates for a presented secret, and a record of use.
 type DirectoryAuth interface {
-	// TokensByPrefix returns the directory's tokens whose public prefix is
+	// ListTokensByPrefix returns the directory's tokens whose public prefix is
 	// prefix (almost always none or one), whatever their status: the caller
 	// compares the secret and checks the status.
-	TokensByPrefix(ctx context.Context, dirID, prefix string) ([]Token, error)
+	ListTokensByPrefix(ctx context.Context, dirID, prefix string) ([]Token, error)
 	// TouchToken records that the token was used at time at.
 	TouchToken(ctx context.Context, dirID, tokenID string, at time.Time) error
 }

@@ -101,7 +101,7 @@ type Provisioning interface {
 	// CreateUser stores u, assigning ID, Version, Created and LastModified.
 	// A userName already used in the organization is an EConflict.
 	CreateUser(ctx context.Context, t Tenant, u *User) error
-	User(ctx context.Context, t Tenant, id string) (*User, error)
+	GetUser(ctx context.Context, t Tenant, id string) (*User, error)
 	// UpdateUser reads the user, lets update change it, and writes it back,
 	// all in one transaction: concurrent updates never lose each other's
 	// changes. update may return an error (a failed If-Match, an invalid
@@ -110,20 +110,20 @@ type Provisioning interface {
 	// DeleteUser deletes the user and its memberships. With ifVersion > 0
 	// it fails with EPreconditionFailed unless that is the current version.
 	DeleteUser(ctx context.Context, t Tenant, id string, ifVersion int64) error
-	Users(ctx context.Context, t Tenant, q Query) (*Page[User], error)
-	// UserGroups returns, for each of the given users, the groups it
+	ListUsers(ctx context.Context, t Tenant, q Query) (*Page[User], error)
+	// ListUserGroups returns, for each of the given users, the groups it
 	// belongs to directly or through nested groups.
-	UserGroups(ctx context.Context, t Tenant, userIDs []string) (map[string][]GroupRef, error)
+	ListUserGroups(ctx context.Context, t Tenant, userIDs []string) (map[string][]GroupRef, error)
 	// CreateGroup stores g with the given members (users or groups of the
 	// same directory; an unknown ID is an EInvalid).
 	CreateGroup(ctx context.Context, t Tenant, g *Group, memberIDs []string) error
-	Group(ctx context.Context, t Tenant, id string) (*Group, error)
+	GetGroup(ctx context.Context, t Tenant, id string) (*Group, error)
 	// UpdateGroup works like UpdateUser; update also returns the membership
 	// changes to apply, in order, in the same transaction.
 	UpdateGroup(ctx context.Context, t Tenant, id string, update func(*Group) ([]MemberOp, error)) (*Group, error)
 	DeleteGroup(ctx context.Context, t Tenant, id string, ifVersion int64) error
-	Groups(ctx context.Context, t Tenant, q Query) (*Page[Group], error)
-	// Members calls fn for each member of the group, in the order they were
+	ListGroups(ctx context.Context, t Tenant, q Query) (*Page[Group], error)
+	// ListMembers calls fn for each member of the group, in the order they were
 	// added, without holding them all in memory.
-	Members(ctx context.Context, t Tenant, groupID string, fn func(Member) error) error
+	ListMembers(ctx context.Context, t Tenant, groupID string, fn func(Member) error) error
 }

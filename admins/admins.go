@@ -156,7 +156,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, a *roster.Admin) (int, 
 // keep, and says how many there were. A token another request ended in
 // the meantime is not an error.
 func (s *Service) RevokeTokens(ctx context.Context, a *roster.Admin, kind roster.AdminTokenKind, keep string) (int, error) {
-	list, err := s.Store.AdminTokens(ctx, a.OrgID, a.ID)
+	list, err := s.Store.ListAdminTokens(ctx, a.OrgID, a.ID)
 	if err != nil {
 		return 0, err
 	}

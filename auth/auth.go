@@ -50,7 +50,7 @@ func (a *Directories) Authenticate(ctx context.Context, dirID, secret string) (r
 	if !ok {
 		return roster.Token{}, roster.E(roster.ReasonTokenMissing, "the bearer token is not a Roster API token; tokens start with %s", roster.TokenSecretPrefix)
 	}
-	tokens, err := a.Store.TokensByPrefix(ctx, dirID, prefix)
+	tokens, err := a.Store.ListTokensByPrefix(ctx, dirID, prefix)
 	if err != nil {
 		return roster.Token{}, err
 	}
@@ -77,10 +77,10 @@ func (a *Directories) Authenticate(ctx context.Context, dirID, secret string) (r
 
 // AdminAuth is what checking admin credentials needs of the store.
 type AdminAuth interface {
-	AdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]roster.AdminToken, error)
+	ListAdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]roster.AdminToken, error)
 	TouchAdminToken(ctx context.Context, orgID, tokenID string, at time.Time) error
 	SpendAdminToken(ctx context.Context, orgID, tokenID string) (bool, error)
-	Admin(ctx context.Context, orgID, adminID string) (*roster.Admin, error)
+	GetAdmin(ctx context.Context, orgID, adminID string) (*roster.Admin, error)
 }
 
 // Admins authenticates admin tokens: API tokens, console sessions and
@@ -106,7 +106,7 @@ func (a *Admins) Authenticate(ctx context.Context, orgID, secret string, kind ro
 			logger(a.Log).WarnContext(ctx, "could not record admin token use", "token", tok.Prefix, "err", err)
 		}
 	}
-	admin, err := a.Store.Admin(ctx, orgID, tok.AdminID)
+	admin, err := a.Store.GetAdmin(ctx, orgID, tok.AdminID)
 	if roster.ErrorCodeOf(err) == roster.ENotFound {
 		return nil, roster.AdminToken{}, roster.E(roster.ReasonTokenUnknown, "the admin of this token no longer exists")
 	}
@@ -130,7 +130,7 @@ func (a *Admins) SpendSignInLink(ctx context.Context, orgID, secret string) (*ro
 	if !spent {
 		return nil, errBadLink
 	}
-	return a.Store.Admin(ctx, orgID, tok.AdminID)
+	return a.Store.GetAdmin(ctx, orgID, tok.AdminID)
 }
 
 var errBadLink = roster.E(roster.ReasonTokenUnknown, "this sign-in link does not work: it was used already, it expired (links last 24 hours) or it was replaced by a newer one; ask for a new one (roster admin signin-link)")
@@ -144,7 +144,7 @@ func (a *Admins) find(ctx context.Context, orgID, secret string, kind roster.Adm
 	if !ok {
 		return roster.AdminToken{}, roster.E(roster.ReasonTokenMissing, "the bearer token is not a Roster admin token; they start with %s", roster.AdminSecretPrefix)
 	}
-	tokens, err := a.Store.AdminTokensByPrefix(ctx, orgID, prefix)
+	tokens, err := a.Store.ListAdminTokensByPrefix(ctx, orgID, prefix)
 	if err != nil {
 		return roster.AdminToken{}, err
 	}

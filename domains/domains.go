@@ -73,7 +73,7 @@ func HTTPSURL(domain string) string {
 }
 
 // New returns the domain an organization claims, ready for
-// Store.AddDomain: normalized, with a fresh token, linked to directory
+// Store.CreateDomain: normalized, with a fresh token, linked to directory
 // dirID when it is not "". A public mail provider's domain is refused: its
 // addresses belong to their owners, not to an organization.
 func New(orgID, name, dirID string) (*roster.Domain, error) {

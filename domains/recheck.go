@@ -26,7 +26,7 @@ func Record(d *roster.Domain, method string, err error, now time.Time) {
 
 // DomainStore is what the re-check needs of a roster.Store.
 type DomainStore interface {
-	DomainsDue(ctx context.Context, checkedBefore time.Time, limit int) ([]roster.Domain, error)
+	ListDomainsDue(ctx context.Context, checkedBefore time.Time, limit int) ([]roster.Domain, error)
 	UpdateDomain(ctx context.Context, orgID, name string, update func(*roster.Domain) error) (*roster.Domain, error)
 }
 
@@ -49,7 +49,7 @@ func Recheck(ctx context.Context, st DomainStore, v *Verifier, interval time.Dur
 
 // RecheckDue checks the domains last checked before checkedBefore, once.
 func RecheckDue(ctx context.Context, st DomainStore, v *Verifier, checkedBefore time.Time, log *slog.Logger) {
-	due, err := st.DomainsDue(ctx, checkedBefore, 100)
+	due, err := st.ListDomainsDue(ctx, checkedBefore, 100)
 	if err != nil {
 		log.WarnContext(ctx, "domain re-check: listing domains", "err", err)
 		return
@@ -78,7 +78,7 @@ func RecheckDue(ctx context.Context, st DomainStore, v *Verifier, checkedBefore 
 
 // VerifyStore is what VerifyNow needs of a roster.Store.
 type VerifyStore interface {
-	Domain(ctx context.Context, orgID, name string) (*roster.Domain, error)
+	GetDomain(ctx context.Context, orgID, name string) (*roster.Domain, error)
 	UpdateDomain(ctx context.Context, orgID, name string, update func(*roster.Domain) error) (*roster.Domain, error)
 }
 
@@ -92,7 +92,7 @@ func VerifyNow(ctx context.Context, st VerifyStore, v *Verifier, orgID, name, me
 	default:
 		return nil, nil, roster.Errorf(roster.EInvalid, "", "method must be dns, https or manual, not %q", method)
 	}
-	d, err := st.Domain(ctx, orgID, name)
+	d, err := st.GetDomain(ctx, orgID, name)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -44,7 +44,7 @@ func TestRecheckDue(t *testing.T) {
 	st.CreateOrg(ctx, &org)
 	for _, name := range []string{"acme.test", "manual.test"} {
 		d := roster.Domain{OrgID: org.ID, Name: name, Token: "tok-" + name}
-		if err := st.AddDomain(ctx, &d); err != nil {
+		if err := st.CreateDomain(ctx, &d); err != nil {
 			t.Fatal(err)
 		}
 		method := "dns"
@@ -61,14 +61,14 @@ func TestRecheckDue(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 
 	domains.RecheckDue(ctx, st, v, time.Now().Add(-24*time.Hour), log)
-	d, _ := st.Domain(ctx, org.ID, "acme.test")
+	d, _ := st.GetDomain(ctx, org.ID, "acme.test")
 	if d.Status != roster.DomainFailing || d.LastError == "" {
 		t.Fatalf("after the record vanished: %+v", d)
 	}
-	if m, _ := st.Domain(ctx, org.ID, "manual.test"); m.Status != roster.DomainVerified {
+	if m, _ := st.GetDomain(ctx, org.ID, "manual.test"); m.Status != roster.DomainVerified {
 		t.Errorf("a manually verified domain was re-checked: %+v", m)
 	}
-	events, _ := st.Events(ctx, org.ID, 0, 100)
+	events, _ := st.ListEvents(ctx, org.ID, 0, 100)
 	last := events[len(events)-1]
 	if last.Action != "domain.failing" || last.Actor != "system:domain-recheck" {
 		t.Errorf("last event = %+v, want domain.failing by the re-check", last)
@@ -76,7 +76,7 @@ func TestRecheckDue(t *testing.T) {
 
 	records["acme.test"] = []string{domains.TXTValue("tok-acme.test")}
 	domains.RecheckDue(ctx, st, v, time.Now().Add(time.Minute), log)
-	if d, _ := st.Domain(ctx, org.ID, "acme.test"); d.Status != roster.DomainVerified || d.Method != "dns" {
+	if d, _ := st.GetDomain(ctx, org.ID, "acme.test"); d.Status != roster.DomainVerified || d.Method != "dns" {
 		t.Errorf("after the record came back: %+v", d)
 	}
 }

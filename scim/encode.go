@@ -130,7 +130,7 @@ type Writer interface {
 	io.StringWriter
 }
 
-// MemberSource streams a group's members into fn; see roster.Store.Members.
+// MemberSource streams a group's members into fn; see roster.Store.ListMembers.
 type MemberSource func(fn func(roster.Member) error) error
 
 // WriteGroup writes the JSON of g to w. members streams the members when

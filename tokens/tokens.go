@@ -134,7 +134,7 @@ func DefaultName(directory string, existing int) string {
 
 // Create adds a token to directory d.
 func (s *Service) Create(ctx context.Context, d *roster.Directory, name string, lifetime time.Duration) (*Created, error) {
-	existing, err := s.Store.Tokens(ctx, d.OrgID, d.ID)
+	existing, err := s.Store.ListTokens(ctx, d.OrgID, d.ID)
 	if err != nil {
 		return nil, err
 	}

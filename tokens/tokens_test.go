@@ -85,7 +85,7 @@ func TestRotationRules(t *testing.T) {
 	if until := time.Until(r.Replaced.Expires); until < time.Hour || until > 2*time.Hour {
 		t.Errorf("the old token ends in %v, want the 2-hour grace", until)
 	}
-	list, err := s.Tokens(ctx, d.Directory.OrgID, d.Directory.ID)
+	list, err := s.ListTokens(ctx, d.Directory.OrgID, d.Directory.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 // Finder is what finding a user needs of a store.
 type Finder interface {
 	FindUser(ctx context.Context, orgID, idOrUserName string) (*roster.User, error)
-	OrgUsers(ctx context.Context, orgID string, f roster.UserFilter, offset, limit int) (*roster.Page[roster.User], error)
+	ListOrgUsers(ctx context.Context, orgID string, f roster.UserFilter, offset, limit int) (*roster.Page[roster.User], error)
 }
 
 // Find returns the user of organization orgID that ref names: its ID, its
@@ -35,7 +35,7 @@ func Find(ctx context.Context, s Finder, orgID, ref string) (*roster.User, error
 	const pageSize = 100
 	var found []roster.User
 	for offset := 0; ; offset += pageSize {
-		page, perr := s.OrgUsers(ctx, orgID, roster.UserFilter{Search: ref}, offset, pageSize)
+		page, perr := s.ListOrgUsers(ctx, orgID, roster.UserFilter{Search: ref}, offset, pageSize)
 		if perr != nil {
 			return nil, perr
 		}

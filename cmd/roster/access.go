@@ -73,11 +73,11 @@ func (cmd *accessList) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *accessList) run(ctx context.Context, e *env) (output, error) {
-	grants, err := e.st.Grants(ctx, cmd.org, cmd.product)
+	grants, err := e.st.ListGrants(ctx, cmd.org, cmd.product)
 	if err != nil {
 		return nil, err
 	}
-	n, err := e.st.ProductCounts(ctx, cmd.org, cmd.product)
+	n, err := e.st.GetProductCounts(ctx, cmd.org, cmd.product)
 	if err != nil {
 		return nil, err
 	}

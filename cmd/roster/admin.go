@@ -47,10 +47,10 @@ func readPassword(e *env) (string, error) {
 // organization exists, so that a mistyped --org is "no organization", not
 // "no admin".
 func (e *env) admin(ctx context.Context, orgID, email string) (*roster.Admin, error) {
-	if _, err := e.st.Org(ctx, orgID); err != nil {
+	if _, err := e.st.GetOrg(ctx, orgID); err != nil {
 		return nil, err
 	}
-	return e.st.AdminByEmail(ctx, orgID, email)
+	return e.st.GetAdminByEmail(ctx, orgID, email)
 }
 
 // adminFlags are the flags that name an admin.
@@ -108,7 +108,7 @@ func (cmd *adminCreate) run(ctx context.Context, e *env) (output, error) {
 			return nil, err
 		}
 	}
-	o, err := e.st.Org(ctx, cmd.org)
+	o, err := e.st.GetOrg(ctx, cmd.org)
 	if err != nil {
 		return nil, err
 	}
@@ -261,10 +261,10 @@ func (cmd *adminList) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *adminList) run(ctx context.Context, e *env) (output, error) {
-	if _, err := e.st.Org(ctx, cmd.org); err != nil {
+	if _, err := e.st.GetOrg(ctx, cmd.org); err != nil {
 		return nil, err
 	}
-	admins, err := e.st.Admins(ctx, cmd.org)
+	admins, err := e.st.ListAdmins(ctx, cmd.org)
 	if err != nil {
 		return nil, err
 	}

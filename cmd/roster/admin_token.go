@@ -89,26 +89,26 @@ type adminTokenJSON struct {
 // orgAdminTokens lists the tokens of one admin (email set) or of every
 // admin of the organization, after checking that the organization exists.
 func (e *env) orgAdminTokens(ctx context.Context, orgID, email string) ([]adminTokenJSON, error) {
-	if _, err := e.st.Org(ctx, orgID); err != nil {
+	if _, err := e.st.GetOrg(ctx, orgID); err != nil {
 		return nil, err
 	}
 	var admins []roster.Admin
 	if email != "" {
-		a, err := e.st.AdminByEmail(ctx, orgID, email)
+		a, err := e.st.GetAdminByEmail(ctx, orgID, email)
 		if err != nil {
 			return nil, err
 		}
 		admins = []roster.Admin{*a}
 	} else {
 		var err error
-		if admins, err = e.st.Admins(ctx, orgID); err != nil {
+		if admins, err = e.st.ListAdmins(ctx, orgID); err != nil {
 			return nil, err
 		}
 	}
 	now := time.Now()
 	var out []adminTokenJSON
 	for _, a := range admins {
-		tokens, err := e.st.AdminTokens(ctx, orgID, a.ID)
+		tokens, err := e.st.ListAdminTokens(ctx, orgID, a.ID)
 		if err != nil {
 			return nil, err
 		}

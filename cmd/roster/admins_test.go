@@ -102,7 +102,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	if !ok {
 		t.Fatalf("sign-in link %q does not end in an admin secret", alice.SignInURL)
 	}
-	found, err := st.AdminTokensByPrefix(ctx, org.ID, prefix)
+	found, err := st.ListAdminTokensByPrefix(ctx, org.ID, prefix)
 	if err != nil || len(found) != 1 {
 		t.Fatalf("the link's token: %+v, %v", found, err)
 	}
@@ -134,14 +134,14 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	if !bob.Password || bob.SignInURL != "" {
 		t.Errorf("admin create --password-stdin = %+v, want a password and no link", bob)
 	}
-	stored, err := st.Admin(ctx, org.ID, bob.ID)
+	stored, err := st.GetAdmin(ctx, org.ID, bob.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := password.Check("correct horse battery", stored.PasswordHash); !ok || err != nil {
 		t.Errorf("the stored hash %q does not check against the password read: %v", stored.PasswordHash, err)
 	}
-	if tokens, _ := st.AdminTokens(ctx, org.ID, bob.ID); len(tokens) != 0 {
+	if tokens, _ := st.ListAdminTokens(ctx, org.ID, bob.ID); len(tokens) != 0 {
 		t.Errorf("an admin created with a password got tokens: %+v", tokens)
 	}
 
@@ -164,7 +164,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 			t.Errorf("admin create %v: exit %d, %q; want an error saying %q", tc.args, code, errOut, tc.want)
 		}
 	}
-	if _, err := st.AdminByEmail(ctx, org.ID, "dave@acme.test"); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := st.GetAdminByEmail(ctx, org.ID, "dave@acme.test"); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("a refused create left dave behind: %v", err)
 	}
 
@@ -198,7 +198,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	if relink.SignInURL == alice.SignInURL || !strings.HasPrefix(relink.SignInURL, base+"/orgs/"+org.ID+"/signin/"+roster.AdminSecretPrefix) || relink.Replaced != 1 {
 		t.Errorf("signin-link = %+v", relink)
 	}
-	if found, _ := st.AdminTokensByPrefix(ctx, org.ID, prefix); len(found) != 1 || found[0].Status(time.Now()) != roster.TokenRevoked {
+	if found, _ := st.ListAdminTokensByPrefix(ctx, org.ID, prefix); len(found) != 1 || found[0].Status(time.Now()) != roster.TokenRevoked {
 		t.Errorf("the first link after a new one = %+v, want revoked", found)
 	}
 	if _, errOut, code := runCLI(t, env, "admin", "signin-link", "--org", other.ID, "--email", "bob@acme.test"); code == 0 || !strings.Contains(errOut, "no admin") {
@@ -210,7 +210,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	if _, errOut, code := runCLI(t, env, "admin", "password", "--org", org.ID, "--email", "alice@acme.test"); code != 0 {
 		t.Fatalf("admin password: exit %d: %s", code, errOut)
 	}
-	if a, _ := st.Admin(ctx, org.ID, alice.ID); a == nil || a.PasswordHash == "" {
+	if a, _ := st.GetAdmin(ctx, org.ID, alice.ID); a == nil || a.PasswordHash == "" {
 		t.Error("admin password did not store a hash")
 	} else if ok, _ := password.Check("a new and longer passphrase", a.PasswordHash); !ok {
 		t.Error("the stored hash does not check")
@@ -219,13 +219,13 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	if _, errOut, code := runCLI(t, env, "admin", "password", "--org", org.ID, "--email", "bob@acme.test"); code == 0 || !strings.Contains(errOut, "at least 12") {
 		t.Errorf("short password: exit %d, %q", code, errOut)
 	}
-	if a, _ := st.Admin(ctx, org.ID, bob.ID); a.PasswordHash != stored.PasswordHash {
+	if a, _ := st.GetAdmin(ctx, org.ID, bob.ID); a.PasswordHash != stored.PasswordHash {
 		t.Error("a refused password changed bob's")
 	}
 	if out, errOut, code := runCLI(t, env, "admin", "password", "--org", org.ID, "--email", "bob@acme.test", "--remove"); code != 0 || !strings.Contains(out, "one-time links only") {
 		t.Errorf("admin password --remove: exit %d, %q %q", code, out, errOut)
 	}
-	if a, _ := st.Admin(ctx, org.ID, bob.ID); a.PasswordHash != "" {
+	if a, _ := st.GetAdmin(ctx, org.ID, bob.ID); a.PasswordHash != "" {
 		t.Error("--remove left a password")
 	}
 
@@ -285,7 +285,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	if revoked.ID != tok.ID || revoked.Status != "revoked" {
 		t.Errorf("admin token revoke = %+v", revoked)
 	}
-	if found, _ := st.AdminTokensByPrefix(ctx, org.ID, tok.Prefix); len(found) != 1 || found[0].Status(time.Now()) != roster.TokenRevoked {
+	if found, _ := st.ListAdminTokensByPrefix(ctx, org.ID, tok.Prefix); len(found) != 1 || found[0].Status(time.Now()) != roster.TokenRevoked {
 		t.Errorf("after revoke: %+v", found)
 	}
 	if _, errOut, code := runCLI(t, env, "admin", "token", "revoke", "--org", org.ID, "--token", tok.ID); code == 0 || !strings.Contains(errOut, "revoked already") {
@@ -296,7 +296,7 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 	}
 
 	// Every change is audited as the command line's.
-	events, err := st.Events(ctx, org.ID, 0, 1000)
+	events, err := st.ListEvents(ctx, org.ID, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

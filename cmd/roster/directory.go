@@ -81,10 +81,10 @@ func (cmd *directoryList) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *directoryList) run(ctx context.Context, e *env) (output, error) {
-	if _, err := e.st.Org(ctx, cmd.org); err != nil {
+	if _, err := e.st.GetOrg(ctx, cmd.org); err != nil {
 		return nil, err
 	}
-	dirs, err := e.st.Directories(ctx, cmd.org)
+	dirs, err := e.st.ListDirectories(ctx, cmd.org)
 	if err != nil {
 		return nil, err
 	}

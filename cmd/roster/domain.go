@@ -69,7 +69,7 @@ func (cmd *domainAdd) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.st.AddDomain(cliCtx(ctx), d); err != nil {
+	if err := e.st.CreateDomain(cliCtx(ctx), d); err != nil {
 		return nil, err
 	}
 	return domainAdded{domainView(d), d.OrgID}, nil
@@ -149,7 +149,7 @@ func (cmd *domainList) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *domainList) run(ctx context.Context, e *env) (output, error) {
-	all, err := e.st.Domains(ctx, cmd.org)
+	all, err := e.st.ListDomains(ctx, cmd.org)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (cmd *domainRemove) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.st.RemoveDomain(cliCtx(ctx), cmd.org, domain); err != nil {
+	if err := e.st.DeleteDomain(cliCtx(ctx), cmd.org, domain); err != nil {
 		return nil, err
 	}
 	return domainRemoved{domain, true}, nil

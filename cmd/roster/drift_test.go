@@ -63,7 +63,7 @@ func TestPasswordFromTheCommandLineEndsSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := st.AdminByEmail(ctx, org.ID, "ann@acme.test")
+	a, err := st.GetAdminByEmail(ctx, org.ID, "ann@acme.test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,7 @@ func (cmd *groupConflicts) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *groupConflicts) run(ctx context.Context, e *env) (output, error) {
-	conflicts, err := e.st.Conflicts(ctx, cmd.org)
+	conflicts, err := e.st.ListConflicts(ctx, cmd.org)
 	if err != nil {
 		return nil, err
 	}
@@ -166,12 +166,12 @@ func (cmd *groupLink) run(ctx context.Context, e *env) (output, error) {
 // among the organizations' conflict lists (short: only groups named like
 // a local group are in them).
 func conflictOrg(ctx context.Context, st store, groupID string) (string, error) {
-	orgs, err := st.Orgs(ctx)
+	orgs, err := st.ListOrgs(ctx)
 	if err != nil {
 		return "", err
 	}
 	for _, o := range orgs {
-		conflicts, err := st.Conflicts(ctx, o.ID)
+		conflicts, err := st.ListConflicts(ctx, o.ID)
 		if err != nil {
 			return "", err
 		}

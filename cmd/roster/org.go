@@ -51,7 +51,7 @@ type orgList struct{}
 func (*orgList) flags(*flag.FlagSet) []string { return nil }
 
 func (*orgList) run(ctx context.Context, e *env) (output, error) {
-	orgs, err := e.st.Orgs(ctx)
+	orgs, err := e.st.ListOrgs(ctx)
 	if err != nil {
 		return nil, err
 	}

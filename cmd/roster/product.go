@@ -65,7 +65,7 @@ func (cmd *productList) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *productList) run(ctx context.Context, e *env) (output, error) {
-	products, err := e.st.Products(ctx, cmd.org)
+	products, err := e.st.ListProducts(ctx, cmd.org)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (cmd *productList) run(ctx context.Context, e *env) (output, error) {
 		empty: fmt.Sprintf("No products yet. Add one with: roster product create --org %s --key jira --name Jira", cmd.org),
 	}
 	for _, p := range products {
-		n, err := e.st.ProductCounts(ctx, cmd.org, p.Key)
+		n, err := e.st.GetProductCounts(ctx, cmd.org, p.Key)
 		if err != nil {
 			return nil, err
 		}

@@ -134,7 +134,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	// With no organization yet, the console offers a setup page behind a
 	// token only this output shows.
 	var setupToken string
-	if orgs, err := st.Orgs(ctx); err == nil && len(orgs) == 0 {
+	if orgs, err := st.ListOrgs(ctx); err == nil && len(orgs) == 0 {
 		setupToken = rand.Text()
 	}
 	requests := server.NewRequestLog(st, log, server.DefaultRetention)

@@ -111,7 +111,7 @@ func (cmd *tokenList) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := e.st.Tokens(ctx, d.OrgID, d.ID)
+	tokens, err := e.st.ListTokens(ctx, d.OrgID, d.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (e *env) directoryToken(ctx context.Context, dirID, ref string) (*roster.Di
 	if err != nil {
 		return nil, roster.Token{}, err
 	}
-	list, err := e.st.Tokens(ctx, d.OrgID, d.ID)
+	list, err := e.st.ListTokens(ctx, d.OrgID, d.ID)
 	if err != nil {
 		return nil, roster.Token{}, err
 	}

@@ -57,7 +57,7 @@ func must(t *testing.T, err error) {
 
 // adminToken makes an admin (unless it exists) and a token of a kind.
 func (e *env) adminToken(orgID, email string, kind roster.AdminTokenKind) string {
-	a, err := e.st.AdminByEmail(ctx, orgID, email)
+	a, err := e.st.GetAdminByEmail(ctx, orgID, email)
 	if roster.ErrorCodeOf(err) == roster.ENotFound {
 		a = &roster.Admin{OrgID: orgID, Email: email}
 		must(e.t, e.st.CreateAdmin(ctx, a))

@@ -33,7 +33,7 @@ func tokenJSON(t *roster.Token, now time.Time) map[string]any {
 }
 
 func (s *Server) listDirectories(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := s.store.Directories(r.Context(), c.org)
+	list, err := s.store.ListDirectories(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func writeSecret(w http.ResponseWriter, status int, v any) error {
 }
 
 func (s *Server) directory(r *http.Request, c *call) (*roster.Directory, error) {
-	return s.store.Directory(r.Context(), c.org, r.PathValue("dir"))
+	return s.store.GetDirectory(r.Context(), c.org, r.PathValue("dir"))
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -85,7 +85,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	list, err := s.store.Tokens(r.Context(), c.org, d.ID)
+	list, err := s.store.ListTokens(r.Context(), c.org, d.ID)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, c *call) er
 		}
 		rot.Lifetime = &lifetime
 	}
-	list, err := s.store.Tokens(r.Context(), c.org, d.ID)
+	list, err := s.store.ListTokens(r.Context(), c.org, d.ID)
 	if err != nil {
 		return err
 	}

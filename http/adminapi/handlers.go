@@ -83,7 +83,7 @@ func PreviewJSON(p *roster.LinkPreview) map[string]any {
 }
 
 func (s *Server) productJSON(r *http.Request, c *call, p *roster.Product) (map[string]any, error) {
-	n, err := s.store.ProductCounts(r.Context(), c.org, p.Key)
+	n, err := s.store.GetProductCounts(r.Context(), c.org, p.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Server) productJSON(r *http.Request, c *call, p *roster.Product) (map[s
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, c *call) error {
-	products, err := s.store.Products(r.Context(), c.org)
+	products, err := s.store.ListProducts(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
@@ -134,11 +134,11 @@ func (s *Server) checkAccess(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) listGrants(w http.ResponseWriter, r *http.Request, c *call) error {
-	grants, err := s.store.Grants(r.Context(), c.org, r.PathValue("product"))
+	grants, err := s.store.ListGrants(r.Context(), c.org, r.PathValue("product"))
 	if err != nil {
 		return err
 	}
-	p, err := s.store.Product(r.Context(), c.org, r.PathValue("product"))
+	p, err := s.store.GetProduct(r.Context(), c.org, r.PathValue("product"))
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (s *Server) unlinkUser(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (s *Server) listDomains(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := s.store.Domains(r.Context(), c.org)
+	list, err := s.store.ListDomains(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (s *Server) addDomain(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	if err := s.store.AddDomain(r.Context(), d); err != nil {
+	if err := s.store.CreateDomain(r.Context(), d); err != nil {
 		return err
 	}
 	return write(w, http.StatusCreated, DomainJSON(d))
@@ -238,7 +238,7 @@ func (s *Server) verifyDomain(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 func (s *Server) listConflicts(w http.ResponseWriter, r *http.Request, c *call) error {
-	conflicts, err := s.store.Conflicts(r.Context(), c.org)
+	conflicts, err := s.store.ListConflicts(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
@@ -271,7 +271,7 @@ func (s *Server) unlinkGroup(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := s.groups.Unlink(r.Context(), c.org, r.PathValue("group")); err != nil {
 		return err
 	}
-	g, err := s.store.OrgGroup(r.Context(), c.org, r.PathValue("group"))
+	g, err := s.store.GetOrgGroup(r.Context(), c.org, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	events, err := s.store.Events(r.Context(), c.org, int64(after), limit)
+	events, err := s.store.ListEvents(r.Context(), c.org, int64(after), limit)
 	if err != nil {
 		return err
 	}

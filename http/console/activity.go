@@ -30,7 +30,7 @@ func eventFilter(r *http.Request) roster.EventFilter {
 
 func (s *Console) activity(w http.ResponseWriter, r *http.Request, a *session) error {
 	f := eventFilter(r)
-	events, err := s.store.FindEvents(r.Context(), a.org.ID, f, pageSize+1)
+	events, err := s.store.SearchEvents(r.Context(), a.org.ID, f, pageSize+1)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Console) exportActivity(w http.ResponseWriter, r *http.Request, a *sess
 		return roster.Invalidf("", "export as csv or json, not %q", format)
 	}
 	for {
-		events, err := s.store.FindEvents(r.Context(), a.org.ID, f, exportBatch)
+		events, err := s.store.SearchEvents(r.Context(), a.org.ID, f, exportBatch)
 		if err != nil {
 			// The response has started: all that is left is to cut it
 			// short, so that no one takes a partial export for a whole one.

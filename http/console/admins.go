@@ -26,14 +26,14 @@ type adminsPage struct {
 }
 
 func (s *Console) admins(w http.ResponseWriter, r *http.Request, a *session) error {
-	list, err := s.store.Admins(r.Context(), a.org.ID)
+	list, err := s.store.ListAdmins(r.Context(), a.org.ID)
 	if err != nil {
 		return err
 	}
 	p := adminsPage{MinPassword: password.MinLength}
 	now := s.now()
 	for _, ad := range list {
-		tokens, err := s.store.AdminTokens(r.Context(), a.org.ID, ad.ID)
+		tokens, err := s.store.ListAdminTokens(r.Context(), a.org.ID, ad.ID)
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (s *Console) addAdmin(w http.ResponseWriter, r *http.Request, a *session) e
 // newSignInLink makes a fresh link for an admin; the admin's earlier
 // unspent links stop working, so that only the latest one sent counts.
 func (s *Console) newSignInLink(w http.ResponseWriter, r *http.Request, a *session) error {
-	admin, err := s.store.Admin(r.Context(), a.org.ID, r.PathValue("admin"))
+	admin, err := s.store.GetAdmin(r.Context(), a.org.ID, r.PathValue("admin"))
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (s *Console) showSignInLink(w http.ResponseWriter, r *http.Request, a *sess
 // signOutAdmin ends every console session of an admin, on every node: for
 // a lost laptop. Signing oneself out everywhere ends this session too.
 func (s *Console) signOutAdmin(w http.ResponseWriter, r *http.Request, a *session) error {
-	admin, err := s.store.Admin(r.Context(), a.org.ID, r.PathValue("admin"))
+	admin, err := s.store.GetAdmin(r.Context(), a.org.ID, r.PathValue("admin"))
 	if err != nil {
 		return err
 	}

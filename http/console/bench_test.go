@@ -51,7 +51,7 @@ func newBenchOrg(b *testing.B) *benchOrg {
 		}
 	}
 	check(st.CreateOrg(ctx, &org))
-	check(st.AddDomain(ctx, &roster.Domain{OrgID: org.ID, Name: "acme.test", Token: "t"}))
+	check(st.CreateDomain(ctx, &roster.Domain{OrgID: org.ID, Name: "acme.test", Token: "t"}))
 	_, err = st.UpdateDomain(ctx, org.ID, "acme.test", func(d *roster.Domain) error {
 		d.Status, d.VerifiedAt = roster.DomainVerified, time.Now()
 		return nil

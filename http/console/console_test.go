@@ -254,7 +254,7 @@ func TestSignInAndSessions(t *testing.T) {
 	if p := replay.get(f.path() + "/"); p.status != http.StatusSeeOther || !strings.Contains(p.location(), "/signin") {
 		t.Errorf("the signed-out session still opens the console: %d", p.status)
 	}
-	events, _ := f.store.FindEvents(context.Background(), f.org.ID, roster.EventFilter{Actor: "admin:root@acme.test"}, 10)
+	events, _ := f.store.SearchEvents(context.Background(), f.org.ID, roster.EventFilter{Actor: "admin:root@acme.test"}, 10)
 	if len(events) == 0 {
 		t.Error("the sign-in left no event under the admin")
 	}
@@ -324,7 +324,7 @@ func TestCSRF(t *testing.T) {
 	if p := b.do(req); p.status != http.StatusForbidden {
 		t.Errorf("cross-site POST: %d", p.status)
 	}
-	if dirs, _ := f.store.Directories(context.Background(), f.org.ID); len(dirs) != 0 {
+	if dirs, _ := f.store.ListDirectories(context.Background(), f.org.ID); len(dirs) != 0 {
 		t.Errorf("a refused form created %d directories", len(dirs))
 	}
 	// The token of one session does not work in another.
@@ -372,7 +372,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("add domain: %d\n%s", p.status, p.body)
 	}
-	d, err := f.store.Domain(ctx, f.org.ID, "acme.test")
+	d, err := f.store.GetDomain(ctx, f.org.ID, "acme.test")
 	must(t, err)
 	wantPage(t, b.get(f.path("domains")), http.StatusOK, "acme.test added", "roster-verification="+d.Token,
 		"https://acme.test/.well-known/roster-verification.txt", `data-copy="txt-value-acme.test"`, "pending")
@@ -388,7 +388,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 		t.Errorf("token page Cache-Control = %q", cc)
 	}
 	base, token := baseURLField.FindStringSubmatch(p.body)[1], tokenField.FindStringSubmatch(p.body)[1]
-	dirs, _ := f.store.Directories(ctx, f.org.ID)
+	dirs, _ := f.store.ListDirectories(ctx, f.org.ID)
 	if len(dirs) != 1 || !strings.HasSuffix(base, "/scim/v2/directories/"+dirs[0].ID) {
 		t.Fatalf("base URL %q for directories %+v", base, dirs)
 	}
@@ -459,7 +459,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 	}
 
 	// Tokens: rotated with a grace period, then revoked.
-	toks, _ := f.store.Tokens(ctx, f.org.ID, dir.ID)
+	toks, _ := f.store.ListTokens(ctx, f.org.ID, dir.ID)
 	p = b.post(f.path("directories", dir.ID, "tokens", toks[0].ID, "rotate"), url.Values{"csrf": {csrf}, "grace": {"1h"}})
 	wantPage(t, p, http.StatusOK, "New token for Okta", "keeps working until")
 	next := tokenField.FindStringSubmatch(p.body)[1]
@@ -488,7 +488,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 	}
 	rows, err := csv.NewReader(strings.NewReader(p.body)).ReadAll()
 	must(t, err)
-	all, _ := f.store.FindEvents(ctx, f.org.ID, roster.EventFilter{}, 1000)
+	all, _ := f.store.SearchEvents(ctx, f.org.ID, roster.EventFilter{}, 1000)
 	if len(rows) != len(all)+1 || rows[0][3] != "action" {
 		t.Errorf("CSV export has %d rows for %d events", len(rows), len(all))
 	}
@@ -737,24 +737,24 @@ func TestFirstRunSetup(t *testing.T) {
 		http.StatusBadRequest, "at least 12")
 	wantPage(t, post(url.Values{"org": {"Acme"}, "email": {"root@acme.test"}, "password": {adminPassword}, "confirm": {adminPassword + "!"}}),
 		http.StatusBadRequest, "The two passwords differ")
-	if orgs, _ := st.Orgs(ctx); len(orgs) != 0 {
+	if orgs, _ := st.ListOrgs(ctx); len(orgs) != 0 {
 		t.Fatalf("refused setups created %d organizations", len(orgs))
 	}
 
 	p := post(url.Values{"org": {" Acme "}, "email": {"root@acme.test"}, "password": {adminPassword}, "confirm": {adminPassword}})
-	orgs, _ := st.Orgs(ctx)
+	orgs, _ := st.ListOrgs(ctx)
 	if p.status != http.StatusSeeOther || len(orgs) != 1 || orgs[0].Name != "Acme" || p.location() != "/orgs/"+orgs[0].ID+"/" {
 		t.Fatalf("setup: %d to %q, organizations %+v\n%s", p.status, p.location(), orgs, p.body)
 	}
 	wantPage(t, b.get(p.location()), http.StatusOK, "Acme is set up, and you are signed in", "root@acme.test")
-	if a, err := st.AdminByEmail(ctx, orgs[0].ID, "root@acme.test"); err != nil || a.PasswordHash == "" {
+	if a, err := st.GetAdminByEmail(ctx, orgs[0].ID, "root@acme.test"); err != nil || a.PasswordHash == "" {
 		t.Errorf("the first admin: %+v, %v", a, err)
 	}
 
 	// Spent: the link no longer opens, nor sets up another organization.
 	wantPage(t, b.get("/setup/"+token), http.StatusConflict, "set up already")
 	wantPage(t, post(url.Values{"org": {"Evil"}, "email": {"x@evil.test"}, "password": {adminPassword}, "confirm": {adminPassword}}), http.StatusConflict)
-	if orgs, _ := st.Orgs(ctx); len(orgs) != 1 {
+	if orgs, _ := st.ListOrgs(ctx); len(orgs) != 1 {
 		t.Errorf("%d organizations after a second setup", len(orgs))
 	}
 	// Without a token (an installation that has organizations), no setup.
@@ -785,7 +785,7 @@ func TestAdmins(t *testing.T) {
 	wantPage(t, root.post(f.path("admins"), url.Values{"csrf": {csrf}, "email": {"OPS@acme.test"}}), http.StatusConflict)
 
 	// A new link replaces the unused one.
-	ops, err := f.store.AdminByEmail(context.Background(), f.org.ID, "ops@acme.test")
+	ops, err := f.store.GetAdminByEmail(context.Background(), f.org.ID, "ops@acme.test")
 	must(t, err)
 	p = root.post(f.path("admins", ops.ID, "signin-link"), url.Values{"csrf": {csrf}})
 	wantPage(t, p, http.StatusOK, "New sign-in link for ops@acme.test", "earlier unused links (1) no longer work")
@@ -856,7 +856,7 @@ func TestLocalGroupsDefaultsAndDomainLinks(t *testing.T) {
 	group := strings.TrimPrefix(p.location(), f.path("groups")+"/")
 	wantPage(t, b.post(f.path("groups", group, "members"), url.Values{"csrf": {csrf}, "users": {"ann@acme.test\nnobody@acme.test"}}),
 		http.StatusNotFound, "nobody was added")
-	if g, _ := f.store.OrgGroup(ctx, f.org.ID, group); g.Members != 0 {
+	if g, _ := f.store.GetOrgGroup(ctx, f.org.ID, group); g.Members != 0 {
 		t.Fatalf("a refused add left %d members", g.Members)
 	}
 	if p := b.post(f.path("groups", group, "members"), url.Values{"csrf": {csrf}, "users": {" ann@acme.test \n\nBEN@partner.test\n"}}); p.status != http.StatusSeeOther {
@@ -890,7 +890,7 @@ func TestLocalGroupsDefaultsAndDomainLinks(t *testing.T) {
 	}
 
 	// A domain linked to one directory: the other may not provision on it.
-	dirs, _ := f.store.Directories(ctx, f.org.ID)
+	dirs, _ := f.store.ListDirectories(ctx, f.org.ID)
 	var oktaID string
 	for _, d := range dirs {
 		if d.Name == "Okta" {
@@ -924,7 +924,7 @@ func TestOrgIsolation(t *testing.T) {
 	g := roster.Group{DisplayName: "Theirs", Attributes: []byte(`{}`)}
 	must(t, f.store.CreateGroup(ctx, tenant, &g, []string{u.ID}))
 	must(t, f.store.CreateProduct(ctx, &roster.Product{OrgID: other.ID, Key: "theirs", Name: "Theirs"}))
-	must(t, f.store.AddDomain(ctx, &roster.Domain{OrgID: other.ID, Name: "other.test", Token: "t"}))
+	must(t, f.store.CreateDomain(ctx, &roster.Domain{OrgID: other.ID, Name: "other.test", Token: "t"}))
 
 	b := f.browser()
 	csrf := b.signIn()
@@ -950,16 +950,16 @@ func TestOrgIsolation(t *testing.T) {
 		}
 	}
 	// Theirs, untouched.
-	if toks, _ := f.store.Tokens(ctx, other.ID, dir.ID); len(toks) != 1 || !toks[0].Revoked.IsZero() {
+	if toks, _ := f.store.ListTokens(ctx, other.ID, dir.ID); len(toks) != 1 || !toks[0].Revoked.IsZero() {
 		t.Errorf("their tokens: %+v", toks)
 	}
 	if _, err := f.store.FindUser(ctx, other.ID, u.ID); err != nil {
 		t.Errorf("their user: %v", err)
 	}
-	if d, _ := f.store.Domain(ctx, other.ID, "other.test"); d.Status != roster.DomainPending {
+	if d, _ := f.store.GetDomain(ctx, other.ID, "other.test"); d.Status != roster.DomainPending {
 		t.Errorf("their domain: %+v", d)
 	}
-	if grants, _ := f.store.Grants(ctx, other.ID, "theirs"); len(grants) != 0 {
+	if grants, _ := f.store.ListGrants(ctx, other.ID, "theirs"); len(grants) != 0 {
 		t.Errorf("their grants: %+v", grants)
 	}
 }
@@ -978,7 +978,7 @@ func TestExplanationsOfRealErrors(t *testing.T) {
 	must(t, f.store.RevokeToken(ctx, f.org.ID, dir.ID, revoked.ID))
 	otherDir, _, otherSecret := f.addDirectory(f.org.ID, "Entra ID")
 	base := f.srv.URL + "/scim/v2/directories/" + dir.ID
-	must(t, f.store.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "linked.test", Token: "t", DirectoryID: otherDir.ID}))
+	must(t, f.store.CreateDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "linked.test", Token: "t", DirectoryID: otherDir.ID}))
 
 	// Rejected tokens are only counted, never logged (issue 12 finding 1):
 	// they have no row to explain.
@@ -1010,10 +1010,10 @@ func TestExplanationsOfRealErrors(t *testing.T) {
 		res.Body.Close()
 	}
 	f.log.Close()
-	if st, err := f.store.RequestStats(ctx, f.org.ID, dir.ID, time.Now().Add(-time.Hour)); err != nil || st.Rejected != len(rejected) {
+	if st, err := f.store.GetRequestStats(ctx, f.org.ID, dir.ID, time.Now().Add(-time.Hour)); err != nil || st.Rejected != len(rejected) {
 		t.Errorf("stats = %+v, %v; want %d rejected", st, err, len(rejected))
 	}
-	reqs, err := f.store.Requests(ctx, f.org.ID, dir.ID, false, 100)
+	reqs, err := f.store.ListRequests(ctx, f.org.ID, dir.ID, false, 100)
 	must(t, err)
 	if len(reqs) != len(cases) {
 		t.Fatalf("%d requests recorded, want %d", len(reqs), len(cases))

@@ -28,11 +28,11 @@ type domainsPage struct {
 }
 
 func (s *Console) domains(w http.ResponseWriter, r *http.Request, a *session) error {
-	list, err := s.store.Domains(r.Context(), a.org.ID)
+	list, err := s.store.ListDomains(r.Context(), a.org.ID)
 	if err != nil {
 		return err
 	}
-	dirs, err := s.store.Directories(r.Context(), a.org.ID)
+	dirs, err := s.store.ListDirectories(r.Context(), a.org.ID)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (s *Console) addDomain(w http.ResponseWriter, r *http.Request, a *session) 
 	if err != nil {
 		return err
 	}
-	if err := s.store.AddDomain(r.Context(), d); err != nil {
+	if err := s.store.CreateDomain(r.Context(), d); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "domains")+"#domain-"+d.Name,
@@ -93,7 +93,7 @@ func (s *Console) linkDomain(w http.ResponseWriter, r *http.Request, a *session)
 
 func (s *Console) removeDomain(w http.ResponseWriter, r *http.Request, a *session) error {
 	name := r.PathValue("domain")
-	if err := s.store.RemoveDomain(r.Context(), a.org.ID, name); err != nil {
+	if err := s.store.DeleteDomain(r.Context(), a.org.ID, name); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "domains"), name+" removed: accounts on it are external from now on.")
@@ -204,7 +204,7 @@ func (s *Console) directory(w http.ResponseWriter, r *http.Request, a *session) 
 
 func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, error) {
 	ctx := r.Context()
-	d, err := s.store.Directory(ctx, a.org.ID, r.PathValue("dir"))
+	d, err := s.store.GetDirectory(ctx, a.org.ID, r.PathValue("dir"))
 	if err != nil {
 		return nil, err
 	}
@@ -213,28 +213,28 @@ func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, er
 		return nil, err
 	}
 	p := &directoryPage{directoryHealth: h, FailedOnly: r.URL.Query().Get("failed") == "1"}
-	counts, err := s.store.RequestCounts(ctx, a.org.ID, d.ID, s.now().Add(-23*time.Hour))
+	counts, err := s.store.ListRequestCounts(ctx, a.org.ID, d.ID, s.now().Add(-23*time.Hour))
 	if err != nil {
 		return nil, err
 	}
 	p.Hours = hourBars(counts, s.now())
-	reqs, err := s.store.Requests(ctx, a.org.ID, d.ID, p.FailedOnly, requestLogRows)
+	reqs, err := s.store.ListRequests(ctx, a.org.ID, d.ID, p.FailedOnly, requestLogRows)
 	if err != nil {
 		return nil, err
 	}
 	for _, req := range reqs {
 		p.Requests = append(p.Requests, requestRow{Request: req, Explanation: Explain(req)})
 	}
-	users, err := s.store.OrgUsers(ctx, a.org.ID, roster.UserFilter{DirectoryID: d.ID}, 0, 0)
+	users, err := s.store.ListOrgUsers(ctx, a.org.ID, roster.UserFilter{DirectoryID: d.ID}, 0, 0)
 	if err != nil {
 		return nil, err
 	}
-	groups, err := s.store.OrgGroups(ctx, a.org.ID, roster.GroupFilter{DirectoryID: d.ID}, 0, 0)
+	groups, err := s.store.ListOrgGroups(ctx, a.org.ID, roster.GroupFilter{DirectoryID: d.ID}, 0, 0)
 	if err != nil {
 		return nil, err
 	}
 	p.Users, p.Groups = users.Total, groups.Total
-	doms, err := s.store.Domains(ctx, a.org.ID)
+	doms, err := s.store.ListDomains(ctx, a.org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, er
 }
 
 func (s *Console) createToken(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (s *Console) createToken(w http.ResponseWriter, r *http.Request, a *session
 }
 
 func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session
 
 // token finds the token in the path among the directory's.
 func (s *Console) token(r *http.Request, d *roster.Directory) (*roster.Token, error) {
-	tokens, err := s.store.Tokens(r.Context(), d.OrgID, d.ID)
+	tokens, err := s.store.ListTokens(r.Context(), d.OrgID, d.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func (s *Console) token(r *http.Request, d *roster.Directory) (*roster.Token, er
 }
 
 func (s *Console) revokeToken(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
 	if err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ func (s *Console) deleteDirectoryForm(w http.ResponseWriter, r *http.Request, a 
 }
 
 func (s *Console) deleteDirectory(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.store.Directory(r.Context(), a.org.ID, r.PathValue("dir"))
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
 	if err != nil {
 		return err
 	}

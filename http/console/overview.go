@@ -30,7 +30,7 @@ const expiryWarning = 30 * 24 * time.Hour
 
 func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, error) {
 	h := directoryHealth{Directory: d, BaseURL: s.baseURL(d.ID)}
-	stats, err := s.store.RequestStats(r.Context(), d.OrgID, d.ID, s.now().Add(-23*time.Hour))
+	stats, err := s.store.GetRequestStats(r.Context(), d.OrgID, d.ID, s.now().Add(-23*time.Hour))
 	if err != nil {
 		return h, err
 	}
@@ -38,7 +38,7 @@ func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, 
 	if stats.Last != nil {
 		h.Provider = IdentityProvider(stats.Last.UserAgent)
 	}
-	if h.Tokens, err = s.store.Tokens(r.Context(), d.OrgID, d.ID); err != nil {
+	if h.Tokens, err = s.store.ListTokens(r.Context(), d.OrgID, d.ID); err != nil {
 		return h, err
 	}
 	now := s.now()
@@ -52,7 +52,7 @@ func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, 
 
 // allHealth is the health of each of the organization's directories.
 func (s *Console) allHealth(r *http.Request, orgID string) ([]directoryHealth, error) {
-	dirs, err := s.store.Directories(r.Context(), orgID)
+	dirs, err := s.store.ListDirectories(r.Context(), orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -70,22 +70,22 @@ func (s *Console) allHealth(r *http.Request, orgID string) ([]directoryHealth, e
 func (s *Console) overview(w http.ResponseWriter, r *http.Request, a *session) error {
 	ctx, org := r.Context(), a.org.ID
 	var p overviewPage
-	counts, err := s.store.UserCounts(ctx, org)
+	counts, err := s.store.GetUserCounts(ctx, org)
 	if err != nil {
 		return err
 	}
 	p.Users, p.Active, p.Managed = counts.Total, counts.Active, counts.Managed
 	p.Deactivated, p.External = p.Users-p.Active, p.Users-p.Managed
-	groups, err := s.store.OrgGroups(ctx, org, roster.GroupFilter{}, 0, 0)
+	groups, err := s.store.ListOrgGroups(ctx, org, roster.GroupFilter{}, 0, 0)
 	if err != nil {
 		return err
 	}
-	conflicts, err := s.store.OrgGroups(ctx, org, roster.GroupFilter{Conflicts: true}, 0, 0)
+	conflicts, err := s.store.ListOrgGroups(ctx, org, roster.GroupFilter{Conflicts: true}, 0, 0)
 	if err != nil {
 		return err
 	}
 	p.Groups, p.Conflicts = groups.Total, conflicts.Total
-	doms, err := s.store.Domains(ctx, org)
+	doms, err := s.store.ListDomains(ctx, org)
 	if err != nil {
 		return err
 	}

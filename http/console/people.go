@@ -28,7 +28,7 @@ func (s *Console) users(w http.ResponseWriter, r *http.Request, a *session) erro
 	f := roster.UserFilter{Search: p.Q, Active: yesNo(p.Active, "active", "deactivated"), Managed: yesNo(p.Managed, "managed", "external")}
 	f.Local, f.DirectoryID = directoryScope(p.Directory)
 	n, offset := pageParam(r)
-	list, err := s.store.OrgUsers(r.Context(), a.org.ID, f, offset, pageSize)
+	list, err := s.store.ListOrgUsers(r.Context(), a.org.ID, f, offset, pageSize)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func yesNo(v, yes, no string) *bool {
 }
 
 func (s *Console) directoryNames(r *http.Request, a *session) ([]roster.Directory, map[string]string, error) {
-	dirs, err := s.store.Directories(r.Context(), a.org.ID)
+	dirs, err := s.store.ListDirectories(r.Context(), a.org.ID)
 	names := map[string]string{}
 	for _, d := range dirs {
 		names[d.ID] = d.Name
@@ -88,7 +88,7 @@ type productAccess struct {
 const historyRows = 50
 
 func (s *Console) history(r *http.Request, a *session, resourceID string) ([]eventRow, error) {
-	events, err := s.store.FindEvents(r.Context(), a.org.ID, roster.EventFilter{ResourceID: resourceID}, historyRows)
+	events, err := s.store.SearchEvents(r.Context(), a.org.ID, roster.EventFilter{ResourceID: resourceID}, historyRows)
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +104,13 @@ func (s *Console) user(w http.ResponseWriter, r *http.Request, a *session) error
 	}
 	p := userPage{User: u, Attributes: indent(u.Attributes)}
 	if u.DirectoryID != "" {
-		d, err := s.store.Directory(ctx, a.org.ID, u.DirectoryID)
+		d, err := s.store.GetDirectory(ctx, a.org.ID, u.DirectoryID)
 		if err != nil {
 			return err
 		}
 		p.Directory = d.Name
 	}
-	if p.Groups, err = s.store.OrgUserGroups(ctx, a.org.ID, u.ID); err != nil {
+	if p.Groups, err = s.store.ListOrgUserGroups(ctx, a.org.ID, u.ID); err != nil {
 		return err
 	}
 	if p.Access, err = s.accessOf(r, a, u.ID); err != nil {
@@ -125,7 +125,7 @@ func (s *Console) user(w http.ResponseWriter, r *http.Request, a *session) error
 // accessOf checks a user against every product of the organization; an
 // organization has a handful of products.
 func (s *Console) accessOf(r *http.Request, a *session, userID string) ([]productAccess, error) {
-	products, err := s.store.Products(r.Context(), a.org.ID)
+	products, err := s.store.ListProducts(r.Context(), a.org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (s *Console) groups(w http.ResponseWriter, r *http.Request, a *session) err
 	f := roster.GroupFilter{Search: p.Q, Conflicts: p.Conflicts}
 	f.Local, f.DirectoryID = directoryScope(p.Directory)
 	n, offset := pageParam(r)
-	list, err := s.store.OrgGroups(r.Context(), a.org.ID, f, offset, pageSize)
+	list, err := s.store.ListOrgGroups(r.Context(), a.org.ID, f, offset, pageSize)
 	if err != nil {
 		return err
 	}
@@ -210,14 +210,14 @@ type grantRow struct {
 
 func (s *Console) group(w http.ResponseWriter, r *http.Request, a *session) error {
 	ctx := r.Context()
-	g, err := s.store.OrgGroup(ctx, a.org.ID, r.PathValue("group"))
+	g, err := s.store.GetOrgGroup(ctx, a.org.ID, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	p := groupPage{Group: g, Q: q.Get("q"), First: q.Get("after") == ""}
 	if g.DirectoryID != "" {
-		d, err := s.store.Directory(ctx, a.org.ID, g.DirectoryID)
+		d, err := s.store.GetDirectory(ctx, a.org.ID, g.DirectoryID)
 		if err != nil {
 			return err
 		}
@@ -225,7 +225,7 @@ func (s *Console) group(w http.ResponseWriter, r *http.Request, a *session) erro
 	}
 	// Keyset paging: a page after any member costs one index range read,
 	// however large the group.
-	members, err := s.store.MembersPage(ctx, a.org.ID, g.ID, q.Get("after"), p.Q, membersPerPage+1)
+	members, err := s.store.ListMembersPage(ctx, a.org.ID, g.ID, q.Get("after"), p.Q, membersPerPage+1)
 	if err != nil {
 		return err
 	}
@@ -247,14 +247,14 @@ func (s *Console) group(w http.ResponseWriter, r *http.Request, a *session) erro
 
 // groupGrants returns the group's grants and the products it has none for.
 func (s *Console) groupGrants(r *http.Request, a *session, groupID string) ([]grantRow, []roster.Product, error) {
-	products, err := s.store.Products(r.Context(), a.org.ID)
+	products, err := s.store.ListProducts(r.Context(), a.org.ID)
 	if err != nil {
 		return nil, nil, err
 	}
 	var grants []grantRow
 	var others []roster.Product
 	for _, pr := range products {
-		list, err := s.store.Grants(r.Context(), a.org.ID, pr.Key)
+		list, err := s.store.ListGrants(r.Context(), a.org.ID, pr.Key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -269,7 +269,7 @@ func (s *Console) groupGrants(r *http.Request, a *session, groupID string) ([]gr
 }
 
 func (s *Console) unlinkGroup(w http.ResponseWriter, r *http.Request, a *session) error {
-	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ type linkPage struct {
 }
 
 func (s *Console) linkPreview(w http.ResponseWriter, r *http.Request, a *session) error {
-	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func (s *Console) linkPreview(w http.ResponseWriter, r *http.Request, a *session
 }
 
 func (s *Console) linkGroup(w http.ResponseWriter, r *http.Request, a *session) error {
-	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
 	if err != nil {
 		return err
 	}

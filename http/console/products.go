@@ -18,17 +18,17 @@ type productsPage struct {
 }
 
 func (s *Console) products(w http.ResponseWriter, r *http.Request, a *session) error {
-	list, err := s.store.Products(r.Context(), a.org.ID)
+	list, err := s.store.ListProducts(r.Context(), a.org.ID)
 	if err != nil {
 		return err
 	}
 	var p productsPage
 	for _, pr := range list {
-		counts, err := s.store.ProductCounts(r.Context(), a.org.ID, pr.Key)
+		counts, err := s.store.GetProductCounts(r.Context(), a.org.ID, pr.Key)
 		if err != nil {
 			return err
 		}
-		grants, err := s.store.Grants(r.Context(), a.org.ID, pr.Key)
+		grants, err := s.store.ListGrants(r.Context(), a.org.ID, pr.Key)
 		if err != nil {
 			return err
 		}
@@ -62,32 +62,32 @@ const grantChoices = 500
 
 func (s *Console) product(w http.ResponseWriter, r *http.Request, a *session) error {
 	ctx := r.Context()
-	pr, err := s.store.Product(ctx, a.org.ID, r.PathValue("product"))
+	pr, err := s.store.GetProduct(ctx, a.org.ID, r.PathValue("product"))
 	if err != nil {
 		return err
 	}
 	p := productPage{Product: *pr}
-	if p.Counts, err = s.store.ProductCounts(ctx, a.org.ID, pr.Key); err != nil {
+	if p.Counts, err = s.store.GetProductCounts(ctx, a.org.ID, pr.Key); err != nil {
 		return err
 	}
-	if p.Grants, err = s.store.Grants(ctx, a.org.ID, pr.Key); err != nil {
+	if p.Grants, err = s.store.ListGrants(ctx, a.org.ID, pr.Key); err != nil {
 		return err
 	}
 	n, offset := pageParam(r)
-	users, err := s.store.ProductUsers(ctx, a.org.ID, pr.Key, offset, pageSize)
+	users, err := s.store.ListProductUsers(ctx, a.org.ID, pr.Key, offset, pageSize)
 	if err != nil {
 		return err
 	}
 	p.Users, p.Pager = users.Items, newPager(r, n, users.Total)
-	groups, err := s.store.OrgGroups(ctx, a.org.ID, roster.GroupFilter{}, 0, grantChoices)
+	groups, err := s.store.ListOrgGroups(ctx, a.org.ID, roster.GroupFilter{}, 0, grantChoices)
 	if err != nil {
 		return err
 	}
 	p.Groups = groups.Items
-	if p.Defaults, err = s.store.DefaultGroups(ctx, a.org.ID, pr.Key); err != nil {
+	if p.Defaults, err = s.store.ListDefaultGroups(ctx, a.org.ID, pr.Key); err != nil {
 		return err
 	}
-	local, err := s.store.OrgGroups(ctx, a.org.ID, roster.GroupFilter{Local: true}, 0, grantChoices)
+	local, err := s.store.ListOrgGroups(ctx, a.org.ID, roster.GroupFilter{Local: true}, 0, grantChoices)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (s *Console) grant(w http.ResponseWriter, r *http.Request, a *session) erro
 // grantToGroup gives a group access from the group's page, the product
 // chosen in the form.
 func (s *Console) grantToGroup(w http.ResponseWriter, r *http.Request, a *session) error {
-	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *Console) grantToGroup(w http.ResponseWriter, r *http.Request, a *sessio
 }
 
 func (s *Console) grantAccess(w http.ResponseWriter, r *http.Request, a *session, product string, g *roster.OrgGroup, back string) error {
-	pr, err := s.store.Product(r.Context(), a.org.ID, product)
+	pr, err := s.store.GetProduct(r.Context(), a.org.ID, product)
 	if err != nil {
 		return err
 	}
@@ -131,12 +131,12 @@ func (s *Console) findGroup(r *http.Request, a *session, ref string) (*roster.Or
 	if ref == "" {
 		return nil, roster.Invalidf("", "choose a group")
 	}
-	if g, err := s.store.OrgGroup(r.Context(), a.org.ID, ref); err == nil {
+	if g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, ref); err == nil {
 		return g, nil
 	} else if roster.ErrorCodeOf(err) != roster.ENotFound {
 		return nil, err
 	}
-	list, err := s.store.OrgGroups(r.Context(), a.org.ID, roster.GroupFilter{Search: ref}, 0, grantChoices)
+	list, err := s.store.ListOrgGroups(r.Context(), a.org.ID, roster.GroupFilter{Search: ref}, 0, grantChoices)
 	if err != nil {
 		return nil, err
 	}
@@ -156,11 +156,11 @@ func (s *Console) findGroup(r *http.Request, a *session, ref string) (*roster.Or
 }
 
 func (s *Console) revoke(w http.ResponseWriter, r *http.Request, a *session) error {
-	pr, err := s.store.Product(r.Context(), a.org.ID, r.PathValue("product"))
+	pr, err := s.store.GetProduct(r.Context(), a.org.ID, r.PathValue("product"))
 	if err != nil {
 		return err
 	}
-	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
@@ -177,11 +177,11 @@ func (s *Console) revoke(w http.ResponseWriter, r *http.Request, a *session) err
 // setDefaultGroup makes a local group one that new managed accounts join
 // (on=1), or stops it (on=0).
 func (s *Console) setDefaultGroup(w http.ResponseWriter, r *http.Request, a *session) error {
-	pr, err := s.store.Product(r.Context(), a.org.ID, r.PathValue("product"))
+	pr, err := s.store.GetProduct(r.Context(), a.org.ID, r.PathValue("product"))
 	if err != nil {
 		return err
 	}
-	g, err := s.store.OrgGroup(r.Context(), a.org.ID, r.PostForm.Get("group"))
+	g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PostForm.Get("group"))
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (s *Console) session(r *http.Request) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	org, err := s.store.Org(r.Context(), orgID)
+	org, err := s.store.GetOrg(r.Context(), orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Console) startSession(w http.ResponseWriter, r *http.Request, admin *ro
 	if err := s.store.CreateAdminToken(ctx, &tok); err != nil {
 		return err
 	}
-	if err := s.store.AdminSignedIn(ctx, admin.OrgID, admin.ID, s.now()); err != nil {
+	if err := s.store.RecordAdminSignIn(ctx, admin.OrgID, admin.ID, s.now()); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: admin.OrgID + "." + secret, Path: "/", HttpOnly: true,
@@ -185,7 +185,7 @@ func (s *Console) signIn(w http.ResponseWriter, r *http.Request) {
 			"Too many failed attempts for this address. Try again in "+roundUp(wait)+", or ask another admin for a sign-in link.")
 		return
 	}
-	admin, err := s.store.AdminByEmail(r.Context(), orgID, email)
+	admin, err := s.store.GetAdminByEmail(r.Context(), orgID, email)
 	var hash string
 	switch {
 	case err == nil:

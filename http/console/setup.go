@@ -27,7 +27,7 @@ func (s *Console) setupAllowed(r *http.Request) error {
 	if s.setupToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.setupToken)) != 1 {
 		return roster.NotFoundf("this setup link is not valid; `roster serve` prints the link when Roster has no organization yet")
 	}
-	orgs, err := s.store.Orgs(r.Context())
+	orgs, err := s.store.ListOrgs(r.Context())
 	if err != nil {
 		return err
 	}

@@ -310,7 +310,7 @@ func TestEntraSequence(t *testing.T) {
 			if res := d.do(t, "GET", "/Users"+filterQ(`userName eq "`+userName+`"`), nil).list(t); len(res) != 1 || res[0]["active"] != false {
 				t.Errorf("query after disabling: %v", res)
 			}
-			if u, err := d.f.store.User(bg, d.tenant, userID); err != nil || u.Active {
+			if u, err := d.f.store.GetUser(bg, d.tenant, userID); err != nil || u.Active {
 				t.Errorf("store: user active=%v err=%v, want inactive", u != nil && u.Active, err)
 			}
 			// Restored with "True", disabled again the compliant way.

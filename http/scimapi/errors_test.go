@@ -452,7 +452,7 @@ func TestAuthentication(t *testing.T) {
 	d.withToken(next).do(t, "GET", "/Users", nil).want(t, http.StatusOK)
 
 	// Use is recorded.
-	toks, err := st.Tokens(bg, d.org.ID, d.dir.ID)
+	toks, err := st.ListTokens(bg, d.org.ID, d.dir.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 // members streams a group's members from the store.
 func (s *Server) members(r *http.Request, c *call, groupID string) scim.MemberSource {
 	return func(fn func(roster.Member) error) error {
-		return s.store.Members(r.Context(), c.tenant, groupID, fn)
+		return s.store.ListMembers(r.Context(), c.tenant, groupID, fn)
 	}
 }
 
@@ -100,7 +100,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	g, err := s.store.Group(r.Context(), c.tenant, r.PathValue("id"))
+	g, err := s.store.GetGroup(r.Context(), c.tenant, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, c *call) err
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
 	version, err := deleteVersion(r, "group", id, func() (int64, error) {
-		g, err := s.store.Group(r.Context(), c.tenant, id)
+		g, err := s.store.GetGroup(r.Context(), c.tenant, id)
 		if err != nil {
 			return 0, err
 		}
@@ -205,7 +205,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	page, err := s.store.Groups(r.Context(), c.tenant, req.Query)
+	page, err := s.store.ListGroups(r.Context(), c.tenant, req.Query)
 	if err != nil {
 		return err
 	}

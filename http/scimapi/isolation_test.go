@@ -48,7 +48,7 @@ func snapshot(t *testing.T, v *directory, userID, groupID, otherID string) victi
 		users:     string(v.do(t, "GET", "/Users?count=100", nil).want(t, http.StatusOK).Raw),
 		groups:    string(v.do(t, "GET", "/Groups?count=100", nil).want(t, http.StatusOK).Raw),
 	}
-	all, err := v.f.store.Events(bg, v.org.ID, 0, 100000)
+	all, err := v.f.store.ListEvents(bg, v.org.ID, 0, 100000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func testIsolation(t *testing.T, a, v *directory) {
 		a.do(t, "PATCH", "/Groups/"+aGroup, patchOp(opRemove("remove", `members[value eq "`+vUser+`"]`))).want(t, http.StatusNoContent)
 		a.do(t, "PATCH", "/Groups/"+aGroup, patchOp(op("remove", "members", memberValues(vUser)))).want(t, http.StatusNoContent)
 		var inStore []string
-		if err := a.f.store.Members(bg, a.tenant, aGroup, func(m roster.Member) error {
+		if err := a.f.store.ListMembers(bg, a.tenant, aGroup, func(m roster.Member) error {
 			inStore = append(inStore, m.ID)
 			return nil
 		}); err != nil {
@@ -209,7 +209,7 @@ func testIsolation(t *testing.T, a, v *directory) {
 		if !slices.Equal(inStore, []string{aUser}) {
 			t.Errorf("store: attacker's group has members %v", inStore)
 		}
-		refs, err := v.f.store.UserGroups(bg, v.tenant, []string{vUser, vOther})
+		refs, err := v.f.store.ListUserGroups(bg, v.tenant, []string{vUser, vOther})
 		if err != nil {
 			t.Fatal(err)
 		}

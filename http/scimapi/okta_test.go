@@ -78,14 +78,14 @@ func TestOktaUserLifecycle(t *testing.T) {
 			}
 			// Nobody may probe it with a filter either.
 			d.do(t, "GET", "/Users"+filterQ(`password eq "`+password+`"`), nil).wantError(t, http.StatusBadRequest, "invalidFilter")
-			u, err := d.f.store.User(bg, d.tenant, userID)
+			u, err := d.f.store.GetUser(bg, d.tenant, userID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if strings.Contains(string(u.Attributes), password) {
 				t.Errorf("the store keeps the password: %s", u.Attributes)
 			}
-			events, err := d.f.store.Events(bg, d.org.ID, 0, 1000)
+			events, err := d.f.store.ListEvents(bg, d.org.ID, 0, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestOktaUserLifecycle(t *testing.T) {
 				t.Errorf("after deactivation: %s", r.Raw)
 			}
 			version = d.wantSingle(t, r, "User")
-			if u, _ := d.f.store.User(bg, d.tenant, userID); u == nil || u.Active {
+			if u, _ := d.f.store.GetUser(bg, d.tenant, userID); u == nil || u.Active {
 				t.Errorf("store still has the user active")
 			}
 		}},
@@ -181,7 +181,7 @@ func TestOktaUserLifecycle(t *testing.T) {
 			if strings.Contains(string(r.Raw), next) {
 				t.Errorf("password returned: %s", r.Raw)
 			}
-			if u, _ := d.f.store.User(bg, d.tenant, userID); u == nil || strings.Contains(string(u.Attributes), next) {
+			if u, _ := d.f.store.GetUser(bg, d.tenant, userID); u == nil || strings.Contains(string(u.Attributes), next) {
 				t.Errorf("password stored")
 			}
 		}},

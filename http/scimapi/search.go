@@ -45,7 +45,7 @@ func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	page, err := s.store.Groups(r.Context(), c.tenant, req.Query)
+	page, err := s.store.ListGroups(r.Context(), c.tenant, req.Query)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *Server) searchRoot(w http.ResponseWriter, r *http.Request, c *call) err
 	usersTotal := 0
 	if userErr == nil {
 		start, count = userReq.Query.StartIndex, userReq.Query.Count
-		if users, err = s.store.Users(r.Context(), c.tenant, userReq.Query); err != nil {
+		if users, err = s.store.ListUsers(r.Context(), c.tenant, userReq.Query); err != nil {
 			return err
 		}
 		usersTotal = users.Total
@@ -89,7 +89,7 @@ func (s *Server) searchRoot(w http.ResponseWriter, r *http.Request, c *call) err
 		if users != nil {
 			q.Count = count - len(users.Items)
 		}
-		if groups, err = s.store.Groups(r.Context(), c.tenant, q); err != nil {
+		if groups, err = s.store.ListGroups(r.Context(), c.tenant, q); err != nil {
 			return err
 		}
 	}

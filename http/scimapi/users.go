@@ -19,7 +19,7 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *call, stat
 	p := projection(r, scim.UserType)
 	var groups []roster.GroupRef
 	if status != http.StatusCreated && p.Wants(scim.UserType, "groups") {
-		refs, err := s.store.UserGroups(r.Context(), c.tenant, []string{u.ID})
+		refs, err := s.store.ListUserGroups(r.Context(), c.tenant, []string{u.ID})
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	u, err := s.store.User(r.Context(), c.tenant, r.PathValue("id"))
+	u, err := s.store.GetUser(r.Context(), c.tenant, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, c *call) erro
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
 	version, err := deleteVersion(r, "user", id, func() (int64, error) {
-		u, err := s.store.User(r.Context(), c.tenant, id)
+		u, err := s.store.GetUser(r.Context(), c.tenant, id)
 		if err != nil {
 			return 0, err
 		}
@@ -152,7 +152,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 
 // userPage runs a list request and encodes the ListResponse.
 func (s *Server) userPage(r *http.Request, c *call, req *scim.ListRequest) ([]byte, error) {
-	page, err := s.store.Users(r.Context(), c.tenant, req.Query)
+	page, err := s.store.ListUsers(r.Context(), c.tenant, req.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (s *Server) userItems(r *http.Request, c *call, req *scim.ListRequest, page
 		for i, u := range page.Items {
 			ids[i] = u.ID
 		}
-		if groups, err = s.store.UserGroups(r.Context(), c.tenant, ids); err != nil {
+		if groups, err = s.store.ListUserGroups(r.Context(), c.tenant, ids); err != nil {
 			return nil, err
 		}
 	}

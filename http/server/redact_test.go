@@ -76,7 +76,7 @@ func TestSecretsNotRecorded(t *testing.T) {
 			t.Errorf("the process log carries the secret %q:\n%s", s, out)
 		}
 	}
-	rows, err := st.Requests(ctx, org.ID, dir.ID, false, 10)
+	rows, err := st.ListRequests(ctx, org.ID, dir.ID, false, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,9 +52,9 @@ type lookupCounter struct {
 	lookups atomic.Int64
 }
 
-func (c *lookupCounter) TokensByPrefix(ctx context.Context, dirID, prefix string) ([]roster.Token, error) {
+func (c *lookupCounter) ListTokensByPrefix(ctx context.Context, dirID, prefix string) ([]roster.Token, error) {
 	c.lookups.Add(1)
-	return c.Store.TokensByPrefix(ctx, dirID, prefix)
+	return c.Store.ListTokensByPrefix(ctx, dirID, prefix)
 }
 
 // clientFrom is an HTTP client whose connections come from the loopback
@@ -128,15 +128,15 @@ func testRejectedRequests(t *testing.T, st roster.Store) {
 		if unauthorized.Load() != 1000 {
 			t.Fatalf("%d of 1,000 bad tokens got 401", unauthorized.Load())
 		}
-		rows, err := st.Requests(ctx, org.ID, dir.ID, false, 100)
+		rows, err := st.ListRequests(ctx, org.ID, dir.ID, false, 100)
 		if err != nil || len(rows) != 1 {
 			t.Fatalf("request log = %d rows, %v; want the one authenticated request", len(rows), err)
 		}
-		counts, err := st.RequestCounts(ctx, org.ID, dir.ID, start.Add(-time.Hour))
+		counts, err := st.ListRequestCounts(ctx, org.ID, dir.ID, start.Add(-time.Hour))
 		if hours := int(time.Now().UTC().Truncate(time.Hour).Sub(start.UTC().Truncate(time.Hour))/time.Hour) + 1; err != nil || len(counts) > hours {
 			t.Errorf("request counts = %+v, %v; want at most one row per hour", counts, err)
 		}
-		stats, err := st.RequestStats(ctx, org.ID, dir.ID, start.Add(-time.Hour))
+		stats, err := st.GetRequestStats(ctx, org.ID, dir.ID, start.Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func testRejectedRequests(t *testing.T, st roster.Store) {
 	})
 
 	t.Run("a flood is refused before the store", func(t *testing.T) {
-		before, _ := st.RequestStats(ctx, org.ID, dir.ID, start.Add(-time.Hour))
+		before, _ := st.GetRequestStats(ctx, org.ID, dir.ID, start.Add(-time.Hour))
 		base, stop := serve(0, 0) // the defaults
 		lookups := counted.lookups.Load()
 		var limited int
@@ -189,7 +189,7 @@ func testRejectedRequests(t *testing.T, st roster.Store) {
 			t.Errorf("another address's good token during the flood: %d", res.StatusCode)
 		}
 		stop()
-		after, _ := st.RequestStats(ctx, org.ID, dir.ID, start.Add(-time.Hour))
+		after, _ := st.GetRequestStats(ctx, org.ID, dir.ID, start.Add(-time.Hour))
 		if got := after.Rejected - before.Rejected; got < 1 || got > scimapi.DefaultFailedAuthBurst+10 {
 			t.Errorf("rejected went up by %d; want the ones looked up (at most the burst)", got)
 		}

@@ -74,7 +74,7 @@ func TestRequestLog(t *testing.T) {
 	}
 	log.Close()
 
-	got, err := st.Requests(ctx, org.ID, dir.ID, false, 10)
+	got, err := st.ListRequests(ctx, org.ID, dir.ID, false, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestRequestLog(t *testing.T) {
 			t.Errorf("request %d carries a token: %+v", i, r)
 		}
 	}
-	stats, err := st.RequestStats(ctx, org.ID, dir.ID, time.Now().Add(-time.Hour))
+	stats, err := st.GetRequestStats(ctx, org.ID, dir.ID, time.Now().Add(-time.Hour))
 	if err != nil || stats.Total != 3 || stats.Errors != 2 || stats.Rejected != 1 || stats.Last == nil || stats.Last.Method != "DELETE" {
 		t.Errorf("RequestStats = %+v, %v; want 3 requests, 2 errors, 1 rejected, last the DELETE", stats, err)
 	}

@@ -44,56 +44,56 @@ func testAdmins(t *testing.T, s roster.Store) {
 	must(t, s.CreateAdmin(actx, &bob))
 
 	// Read, confined to the organization.
-	got, err := s.Admin(ctx, f.org.ID, alice.ID)
+	got, err := s.GetAdmin(ctx, f.org.ID, alice.ID)
 	must(t, err)
 	if got.Email != "Alice@Acme.test" || got.OrgID != f.org.ID || got.PasswordHash != adminHash1 || !got.Created.Equal(alice.Created) || got.Created.Location() != time.UTC {
 		t.Errorf("Admin = %+v, want what was created (%+v)", got, alice)
 	}
-	wantCode(t, errOf(s.Admin(ctx, other.org.ID, alice.ID)), roster.ENotFound)
-	wantCode(t, errOf(s.Admin(ctx, f.org.ID, "no-such-admin")), roster.ENotFound)
-	byEmail, err := s.AdminByEmail(ctx, f.org.ID, "ALICE@acme.TEST")
+	wantCode(t, errOf(s.GetAdmin(ctx, other.org.ID, alice.ID)), roster.ENotFound)
+	wantCode(t, errOf(s.GetAdmin(ctx, f.org.ID, "no-such-admin")), roster.ENotFound)
+	byEmail, err := s.GetAdminByEmail(ctx, f.org.ID, "ALICE@acme.TEST")
 	must(t, err)
 	if byEmail.ID != alice.ID {
 		t.Errorf("AdminByEmail in another case = %s, want alice %s", byEmail.ID, alice.ID)
 	}
-	byEmail, err = s.AdminByEmail(ctx, other.org.ID, "alice@acme.test")
+	byEmail, err = s.GetAdminByEmail(ctx, other.org.ID, "alice@acme.test")
 	must(t, err)
 	if byEmail.ID != aliceElsewhere.ID {
 		t.Errorf("AdminByEmail in the other org = %s, want that org's alice %s", byEmail.ID, aliceElsewhere.ID)
 	}
-	wantCode(t, errOf(s.AdminByEmail(ctx, other.org.ID, "bob@acme.test")), roster.ENotFound)
-	list, err := s.Admins(ctx, f.org.ID)
+	wantCode(t, errOf(s.GetAdminByEmail(ctx, other.org.ID, "bob@acme.test")), roster.ENotFound)
+	list, err := s.ListAdmins(ctx, f.org.ID)
 	must(t, err)
 	if len(list) != 2 || list[0].ID != alice.ID || list[1].ID != bob.ID {
 		t.Errorf("Admins = %+v, want alice and bob", list)
 	}
-	list, _ = s.Admins(ctx, other.org.ID)
+	list, _ = s.ListAdmins(ctx, other.org.ID)
 	if len(list) != 1 || list[0].ID != aliceElsewhere.ID {
 		t.Errorf("the other org's Admins = %+v, want its alice alone", list)
 	}
 
 	// Passwords.
 	must(t, s.SetAdminPassword(actx, f.org.ID, bob.ID, adminHash2))
-	if got, _ := s.Admin(ctx, f.org.ID, bob.ID); got.PasswordHash != adminHash2 {
+	if got, _ := s.GetAdmin(ctx, f.org.ID, bob.ID); got.PasswordHash != adminHash2 {
 		t.Errorf("after setting: hash %q, want %q", got.PasswordHash, adminHash2)
 	}
 	must(t, s.SetAdminPassword(actx, f.org.ID, alice.ID, ""))
-	if got, _ := s.Admin(ctx, f.org.ID, alice.ID); got.PasswordHash != "" {
+	if got, _ := s.GetAdmin(ctx, f.org.ID, alice.ID); got.PasswordHash != "" {
 		t.Errorf("after removing: hash %q, want none", got.PasswordHash)
 	}
 	wantCode(t, s.SetAdminPassword(actx, other.org.ID, bob.ID, adminHash1), roster.ENotFound)
 	wantCode(t, s.SetAdminPassword(actx, f.org.ID, bob.ID, "in the clear"), roster.EInvalid)
-	if got, _ := s.Admin(ctx, f.org.ID, bob.ID); got.PasswordHash != adminHash2 {
+	if got, _ := s.GetAdmin(ctx, f.org.ID, bob.ID); got.PasswordHash != adminHash2 {
 		t.Errorf("a refused change altered the hash: %q", got.PasswordHash)
 	}
 
 	// Sign-in.
 	signedIn := time.Now().UTC().Truncate(time.Microsecond)
-	must(t, s.AdminSignedIn(actx, f.org.ID, bob.ID, signedIn))
-	if got, _ := s.Admin(ctx, f.org.ID, bob.ID); !got.LastSignIn.Equal(signedIn) {
+	must(t, s.RecordAdminSignIn(actx, f.org.ID, bob.ID, signedIn))
+	if got, _ := s.GetAdmin(ctx, f.org.ID, bob.ID); !got.LastSignIn.Equal(signedIn) {
 		t.Errorf("LastSignIn = %v, want %v", got.LastSignIn, signedIn)
 	}
-	wantCode(t, s.AdminSignedIn(actx, other.org.ID, bob.ID, signedIn), roster.ENotFound)
+	wantCode(t, s.RecordAdminSignIn(actx, other.org.ID, bob.ID, signedIn), roster.ENotFound)
 
 	// Tokens.
 	apiSecret, api := roster.NewAdminTokenSecret()
@@ -103,13 +103,13 @@ func testAdmins(t *testing.T, s roster.Store) {
 	if api.ID == "" || api.Created.IsZero() {
 		t.Fatalf("created token = %+v", api)
 	}
-	found, err := s.AdminTokensByPrefix(ctx, f.org.ID, roster.AdminTokenPrefix(apiSecret))
+	found, err := s.ListAdminTokensByPrefix(ctx, f.org.ID, roster.AdminTokenPrefix(apiSecret))
 	must(t, err)
 	if len(found) != 1 || !found[0].Matches(apiSecret) || found[0].ID != api.ID || found[0].AdminID != bob.ID || found[0].Kind != roster.AdminAPI ||
 		found[0].Name != "deploy script" || !found[0].Expires.Equal(api.Expires) || found[0].Status(time.Now()) != roster.TokenActive {
 		t.Fatalf("AdminTokensByPrefix = %+v, want the deploy script token", found)
 	}
-	if found, _ := s.AdminTokensByPrefix(ctx, other.org.ID, api.Prefix); len(found) != 0 {
+	if found, _ := s.ListAdminTokensByPrefix(ctx, other.org.ID, api.Prefix); len(found) != 0 {
 		t.Errorf("another organization finds the token: %+v", found)
 	}
 	cross := roster.AdminToken{OrgID: other.org.ID, AdminID: bob.ID, Kind: roster.AdminAPI, Prefix: api.Prefix, Hash: api.Hash}
@@ -125,12 +125,12 @@ func testAdmins(t *testing.T, s roster.Store) {
 	if link.Name == "" {
 		t.Error("a token created without a name has none")
 	}
-	bobs, err := s.AdminTokens(ctx, f.org.ID, bob.ID)
+	bobs, err := s.ListAdminTokens(ctx, f.org.ID, bob.ID)
 	must(t, err)
 	if len(bobs) != 1 || bobs[0].ID != api.ID {
 		t.Errorf("bob's tokens = %+v, want the API token alone", bobs)
 	}
-	if list, _ := s.AdminTokens(ctx, other.org.ID, bob.ID); len(list) != 0 {
+	if list, _ := s.ListAdminTokens(ctx, other.org.ID, bob.ID); len(list) != 0 {
 		t.Errorf("another organization lists bob's tokens: %+v", list)
 	}
 
@@ -138,7 +138,7 @@ func testAdmins(t *testing.T, s roster.Store) {
 	must(t, s.TouchAdminToken(ctx, f.org.ID, api.ID, used))
 	must(t, s.TouchAdminToken(ctx, f.org.ID, api.ID, used.Add(-time.Hour))) // an older time does not move it back
 	must(t, s.TouchAdminToken(ctx, other.org.ID, api.ID, used.Add(time.Hour)))
-	found, _ = s.AdminTokensByPrefix(ctx, f.org.ID, api.Prefix)
+	found, _ = s.ListAdminTokensByPrefix(ctx, f.org.ID, api.Prefix)
 	if !found[0].LastUsed.Equal(used) {
 		t.Errorf("LastUsed = %v, want %v", found[0].LastUsed, used)
 	}
@@ -146,7 +146,7 @@ func testAdmins(t *testing.T, s roster.Store) {
 	// Revoke.
 	wantCode(t, s.RevokeAdminToken(actx, other.org.ID, api.ID), roster.ENotFound)
 	must(t, s.RevokeAdminToken(actx, f.org.ID, api.ID))
-	found, _ = s.AdminTokensByPrefix(ctx, f.org.ID, api.Prefix)
+	found, _ = s.ListAdminTokensByPrefix(ctx, f.org.ID, api.Prefix)
 	if len(found) != 1 || found[0].Status(time.Now()) != roster.TokenRevoked || time.Since(found[0].Revoked) > time.Minute {
 		t.Errorf("revoked token = %+v, want status revoked", found)
 	}
@@ -191,13 +191,13 @@ func testAdmins(t *testing.T, s roster.Store) {
 	if spent, err := s.SpendAdminToken(actx, f.org.ID, link.ID); spent || err != nil {
 		t.Errorf("spending a spent link again = %v, %v; want false, nil", spent, err)
 	}
-	found, _ = s.AdminTokensByPrefix(ctx, f.org.ID, roster.AdminTokenPrefix(linkSecret))
+	found, _ = s.ListAdminTokensByPrefix(ctx, f.org.ID, roster.AdminTokenPrefix(linkSecret))
 	if len(found) != 1 || found[0].Status(time.Now()) != roster.TokenRevoked {
 		t.Errorf("spent link = %+v, want revoked", found)
 	}
 
 	// Events: each change once, in order, by the actor, with no secret.
-	events, err := s.Events(ctx, f.org.ID, 0, 1000)
+	events, err := s.ListEvents(ctx, f.org.ID, 0, 1000)
 	must(t, err)
 	var actions []string
 	for _, e := range events {
@@ -228,7 +228,7 @@ func testAdmins(t *testing.T, s roster.Store) {
 	if e := lastEvent(t, s, f.org.ID, "admin.created"); e.ResourceID != bob.ID || !strings.Contains(e.Detail, "bob@acme.test") {
 		t.Errorf("admin.created event = %+v", e)
 	}
-	otherEvents, _ := s.Events(ctx, other.org.ID, 0, 1000)
+	otherEvents, _ := s.ListEvents(ctx, other.org.ID, 0, 1000)
 	for _, e := range otherEvents {
 		if e.ResourceType == "AdminToken" || e.ResourceID == bob.ID {
 			t.Errorf("a change in Acme was audited in Other: %+v", e)

@@ -33,15 +33,15 @@ func testBadInput(t *testing.T, s roster.Store) {
 		call func() error
 	}{
 		{"NUL in a user filter value", func() error {
-			_, err := s.Users(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10, Filter: roster.Compare{Attr: userName, Op: roster.Eq, Value: "a\x00b"}})
+			_, err := s.ListUsers(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10, Filter: roster.Compare{Attr: userName, Op: roster.Eq, Value: "a\x00b"}})
 			return err
 		}},
 		{"NUL in a group filter value", func() error {
-			_, err := s.Groups(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10, Filter: roster.Compare{Attr: displayName, Op: roster.Co, Value: "\x00"}})
+			_, err := s.ListGroups(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10, Filter: roster.Compare{Attr: displayName, Op: roster.Co, Value: "\x00"}})
 			return err
 		}},
 		{"invalid UTF-8 in a filter value", func() error {
-			_, err := s.Users(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10, Filter: roster.Compare{Attr: userName, Op: roster.Sw, Value: "\xff\xfe"}})
+			_, err := s.ListUsers(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10, Filter: roster.Compare{Attr: userName, Op: roster.Sw, Value: "\xff\xfe"}})
 			return err
 		}},
 		{"a number beyond numeric's exponent in extension JSON", withAttributes(`{"urn:example:x":{"n":1e131073}}`)},
@@ -66,7 +66,7 @@ func testBadInput(t *testing.T, s roster.Store) {
 		})
 	}
 	// The store still works after what it was handed.
-	page, err := s.Users(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10, Filter: roster.Compare{Attr: userName, Op: roster.Eq, Value: "kept@example.com"}})
+	page, err := s.ListUsers(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10, Filter: roster.Compare{Attr: userName, Op: roster.Eq, Value: "kept@example.com"}})
 	must(t, err)
 	if len(page.Items) != 1 {
 		t.Errorf("after the bad input, the lookup of kept@example.com found %d users", len(page.Items))

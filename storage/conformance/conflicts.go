@@ -26,12 +26,12 @@ func testConflicts(t *testing.T, s roster.Store) {
 	// The identity provider pushes "wiki editors": created, in conflict.
 	synced := createGroup(t, s, f.tenant, "wiki editors", bob.ID, cal.ID)
 	createGroup(t, s, other.tenant, "Wiki Editors") // another organization: no conflict with ours
-	conflicts, err := s.Conflicts(ctx, f.org.ID)
+	conflicts, err := s.ListConflicts(ctx, f.org.ID)
 	must(t, err)
 	if len(conflicts) != 1 || conflicts[0].Synced.ID != synced.ID || conflicts[0].Local.ID != local.ID || conflicts[0].DirectoryID != f.dir.ID {
 		t.Fatalf("Conflicts = %+v", conflicts)
 	}
-	if c, _ := s.Conflicts(ctx, other.org.ID); len(c) != 0 {
+	if c, _ := s.ListConflicts(ctx, other.org.ID); len(c) != 0 {
 		t.Errorf("the other organization has conflicts: %+v", c)
 	}
 	lastEvent(t, s, f.org.ID, "group.conflict")
@@ -60,10 +60,10 @@ func testConflicts(t *testing.T, s roster.Store) {
 			t.Errorf("after linking, access of %s = %+v, want %v through the synced group", who, a, want)
 		}
 	}
-	if _, err := s.OrgGroup(ctx, f.org.ID, local.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.GetOrgGroup(ctx, f.org.ID, local.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("the local group is still there: %v", err)
 	}
-	if c, _ := s.Conflicts(ctx, f.org.ID); len(c) != 0 {
+	if c, _ := s.ListConflicts(ctx, f.org.ID); len(c) != 0 {
 		t.Errorf("conflicts after linking: %+v", c)
 	}
 	wantCode(t, s.LinkGroup(ctx, f.org.ID, synced.ID), roster.ENotFound)
@@ -78,7 +78,7 @@ func testConflicts(t *testing.T, s roster.Store) {
 		return nil, nil
 	})
 	must(t, err)
-	if c, _ := s.Conflicts(ctx, f.org.ID); len(c) != 1 || c[0].Local.ID != other2.ID {
+	if c, _ := s.ListConflicts(ctx, f.org.ID); len(c) != 1 || c[0].Local.ID != other2.ID {
 		t.Errorf("after a rename onto a local name: %+v", c)
 	}
 	_, err = s.UpdateGroup(ctx, f.tenant, synced.ID, func(g *roster.Group) ([]roster.MemberOp, error) {
@@ -86,13 +86,13 @@ func testConflicts(t *testing.T, s roster.Store) {
 		return nil, nil
 	})
 	must(t, err)
-	if c, _ := s.Conflicts(ctx, f.org.ID); len(c) != 0 {
+	if c, _ := s.ListConflicts(ctx, f.org.ID); len(c) != 0 {
 		t.Errorf("after renaming away: %+v", c)
 	}
 
 	// Unlinking: the user stays, with its access, out of the directory's sight.
 	must(t, s.UnlinkUser(ctx, f.org.ID, bob.ID))
-	if _, err := s.User(ctx, f.tenant, bob.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.GetUser(ctx, f.tenant, bob.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("the directory still sees an unlinked user: %v", err)
 	}
 	if u, err := s.FindUser(ctx, f.org.ID, bob.ID); err != nil || u.DirectoryID != "" {
@@ -107,12 +107,12 @@ func testConflicts(t *testing.T, s roster.Store) {
 	if !strings.Contains(e.Detail, "local user") {
 		t.Errorf("re-provisioning an unlinked userName: %q", e.Detail)
 	}
-	page, _ := s.Users(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10})
+	page, _ := s.ListUsers(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10})
 	if page.Total != 2 || len(page.Items) != 2 {
 		t.Errorf("after unlinking: the directory lists %d users (total %d), want 2", len(page.Items), page.Total)
 	}
 	must(t, s.UnlinkGroup(ctx, f.org.ID, synced.ID))
-	if _, err := s.Group(ctx, f.tenant, synced.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.GetGroup(ctx, f.tenant, synced.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("the directory still sees an unlinked group: %v", err)
 	}
 	lastEvent(t, s, f.org.ID, "group.unlinked")

@@ -156,7 +156,7 @@ func createGroup(t *testing.T, s roster.Store, tn roster.Tenant, name string, me
 func members(t *testing.T, s roster.Store, tn roster.Tenant, groupID string) []string {
 	t.Helper()
 	var ids []string
-	must(t, s.Members(ctx, tn, groupID, func(m roster.Member) error {
+	must(t, s.ListMembers(ctx, tn, groupID, func(m roster.Member) error {
 		ids = append(ids, m.ID)
 		return nil
 	}))
@@ -173,21 +173,21 @@ func sorted(ids ...string) []string {
 func testOrgsAndDirectories(t *testing.T, s roster.Store) {
 	a := newFixture(t, s, "Acme")
 	b := newFixture(t, s, "Beta")
-	got, err := s.Org(ctx, a.org.ID)
+	got, err := s.GetOrg(ctx, a.org.ID)
 	must(t, err)
 	if got.Name != "Acme" || !got.Created.Equal(a.org.Created) || got.Created.Location() != time.UTC {
 		t.Errorf("Org = %+v, want name Acme created %v UTC", got, a.org.Created)
 	}
 	second := a.addDirectory(t, s, "Okta")
-	dirs, err := s.Directories(ctx, a.org.ID)
+	dirs, err := s.ListDirectories(ctx, a.org.ID)
 	must(t, err)
 	if len(dirs) != 2 || dirs[0].ID != a.dir.ID || dirs[1].ID != second.ID {
 		t.Errorf("Directories = %+v, want [%s %s]", dirs, a.dir.ID, second.ID)
 	}
-	if _, err := s.Directory(ctx, b.org.ID, a.dir.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.GetDirectory(ctx, b.org.ID, a.dir.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("another org's directory: err = %v, want not found", err)
 	}
-	if _, err := s.Org(ctx, "nope"); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.GetOrg(ctx, "nope"); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("missing org: err = %v, want not found", err)
 	}
 	d := roster.Directory{OrgID: "nope", Name: "x"}
@@ -203,12 +203,12 @@ func testTokens(t *testing.T, s roster.Store) {
 	tok.Expires = time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
 	must(t, s.CreateToken(ctx, &tok))
 
-	found, err := s.TokensByPrefix(ctx, f.dir.ID, roster.TokenPrefix(secret))
+	found, err := s.ListTokensByPrefix(ctx, f.dir.ID, roster.TokenPrefix(secret))
 	must(t, err)
 	if len(found) != 1 || !found[0].Matches(secret) || found[0].Name != "entra" || !found[0].Expires.Equal(tok.Expires) {
 		t.Fatalf("TokensByPrefix = %+v, want the entra token", found)
 	}
-	if found, _ := s.TokensByPrefix(ctx, other.dir.ID, roster.TokenPrefix(secret)); len(found) != 0 {
+	if found, _ := s.ListTokensByPrefix(ctx, other.dir.ID, roster.TokenPrefix(secret)); len(found) != 0 {
 		t.Errorf("another directory finds the token: %+v", found)
 	}
 	cross := tok
@@ -218,7 +218,7 @@ func testTokens(t *testing.T, s roster.Store) {
 	_, next := roster.NewTokenSecret()
 	graceEnd := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Microsecond)
 	must(t, s.RotateToken(ctx, f.org.ID, f.dir.ID, tok.ID, graceEnd, &next))
-	list, err := s.Tokens(ctx, f.org.ID, f.dir.ID)
+	list, err := s.ListTokens(ctx, f.org.ID, f.dir.ID)
 	must(t, err)
 	byID := map[string]roster.Token{}
 	for _, k := range list {
@@ -233,7 +233,7 @@ func testTokens(t *testing.T, s roster.Store) {
 	must(t, s.RevokeToken(ctx, f.org.ID, f.dir.ID, next.ID))
 	wantCode(t, s.RevokeToken(ctx, f.org.ID, f.dir.ID, next.ID), roster.ENotFound)
 	wantCode(t, s.RevokeToken(ctx, other.org.ID, other.dir.ID, tok.ID), roster.ENotFound)
-	list, _ = s.Tokens(ctx, f.org.ID, f.dir.ID)
+	list, _ = s.ListTokens(ctx, f.org.ID, f.dir.ID)
 	for _, k := range list {
 		if k.ID == next.ID && k.Status(time.Now()) != roster.TokenRevoked {
 			t.Errorf("revoked token status = %s", k.Status(time.Now()))
@@ -241,7 +241,7 @@ func testTokens(t *testing.T, s roster.Store) {
 	}
 	used := time.Now().UTC().Truncate(time.Microsecond)
 	must(t, s.TouchToken(ctx, f.dir.ID, tok.ID, used))
-	found, _ = s.TokensByPrefix(ctx, f.dir.ID, tok.Prefix)
+	found, _ = s.ListTokensByPrefix(ctx, f.dir.ID, tok.Prefix)
 	if !found[0].LastUsed.Equal(used) {
 		t.Errorf("LastUsed = %v, want %v", found[0].LastUsed, used)
 	}
@@ -253,7 +253,7 @@ func testUserCRUD(t *testing.T, s roster.Store) {
 	if u.ID == "" || u.Version != 1 || u.Created.IsZero() || !u.Created.Equal(u.LastModified) {
 		t.Fatalf("created user = %+v", u)
 	}
-	got, err := s.User(ctx, f.tenant, u.ID)
+	got, err := s.GetUser(ctx, f.tenant, u.ID)
 	must(t, err)
 	if got.UserName != "alice@acme.test" || got.DisplayName != "Alice" || got.ExternalID != "ext-1" || !got.Active || got.Email != "alice@acme.test" ||
 		!sameJSON(got.Attributes, u.Attributes) || got.Created.Location() != time.UTC || !got.Created.Equal(u.Created) {
@@ -281,7 +281,7 @@ func testUserCRUD(t *testing.T, s roster.Store) {
 	}
 	wantCode(t, s.DeleteUser(ctx, f.tenant, u.ID, 1), roster.EPreconditionFailed)
 	must(t, s.DeleteUser(ctx, f.tenant, u.ID, 2))
-	_, err = s.User(ctx, f.tenant, u.ID)
+	_, err = s.GetUser(ctx, f.tenant, u.ID)
 	wantCode(t, err, roster.ENotFound)
 	wantCode(t, s.DeleteUser(ctx, f.tenant, u.ID, 0), roster.ENotFound)
 	_, err = s.UpdateUser(ctx, f.tenant, u.ID, func(*roster.User) error { return nil })
@@ -326,7 +326,7 @@ func testTenantIsolation(t *testing.T, s roster.Store) {
 	mixed := roster.Tenant{OrgID: b.org.ID, DirectoryID: a.dir.ID} // a directory claimed by the wrong org
 
 	for _, tn := range []roster.Tenant{b.tenant, sibling, mixed} {
-		if _, err := s.User(ctx, tn, u.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+		if _, err := s.GetUser(ctx, tn, u.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 			t.Errorf("%v reads the user: %v", tn, err)
 		}
 		if _, err := s.UpdateUser(ctx, tn, u.ID, func(*roster.User) error { return nil }); roster.ErrorCodeOf(err) != roster.ENotFound {
@@ -335,7 +335,7 @@ func testTenantIsolation(t *testing.T, s roster.Store) {
 		if err := s.DeleteUser(ctx, tn, u.ID, 0); roster.ErrorCodeOf(err) != roster.ENotFound {
 			t.Errorf("%v deletes the user: %v", tn, err)
 		}
-		if _, err := s.Group(ctx, tn, g.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+		if _, err := s.GetGroup(ctx, tn, g.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 			t.Errorf("%v reads the group: %v", tn, err)
 		}
 		if _, err := s.UpdateGroup(ctx, tn, g.ID, func(*roster.Group) ([]roster.MemberOp, error) { return nil, nil }); roster.ErrorCodeOf(err) != roster.ENotFound {
@@ -344,17 +344,17 @@ func testTenantIsolation(t *testing.T, s roster.Store) {
 		if err := s.DeleteGroup(ctx, tn, g.ID, 0); roster.ErrorCodeOf(err) != roster.ENotFound {
 			t.Errorf("%v deletes the group: %v", tn, err)
 		}
-		if err := s.Members(ctx, tn, g.ID, func(roster.Member) error { return nil }); roster.ErrorCodeOf(err) != roster.ENotFound {
+		if err := s.ListMembers(ctx, tn, g.ID, func(roster.Member) error { return nil }); roster.ErrorCodeOf(err) != roster.ENotFound {
 			t.Errorf("%v lists the members: %v", tn, err)
 		}
-		users, err := s.Users(ctx, tn, roster.Query{StartIndex: 1, Count: 10})
+		users, err := s.ListUsers(ctx, tn, roster.Query{StartIndex: 1, Count: 10})
 		must(t, err)
-		groups, err := s.Groups(ctx, tn, roster.Query{StartIndex: 1, Count: 10})
+		groups, err := s.ListGroups(ctx, tn, roster.Query{StartIndex: 1, Count: 10})
 		must(t, err)
 		if users.Total != 0 || len(users.Items) != 0 || groups.Total != 0 {
 			t.Errorf("%v lists %d users and %d groups of another tenant", tn, users.Total, groups.Total)
 		}
-		refs, err := s.UserGroups(ctx, tn, []string{u.ID})
+		refs, err := s.ListUserGroups(ctx, tn, []string{u.ID})
 		must(t, err)
 		if len(refs[u.ID]) != 0 {
 			t.Errorf("%v sees the user's groups: %v", tn, refs)
@@ -476,7 +476,7 @@ func checkFilter(t *testing.T, s roster.Store, tn roster.Tenant, rt *scim.Resour
 	var got []string
 	var total int
 	if rt == scim.UserType {
-		page, err := s.Users(ctx, tn, q)
+		page, err := s.ListUsers(ctx, tn, q)
 		if err != nil {
 			t.Errorf("%s: %v", tc.filter, err)
 			return
@@ -486,7 +486,7 @@ func checkFilter(t *testing.T, s roster.Store, tn roster.Tenant, rt *scim.Resour
 		}
 		total = page.Total
 	} else {
-		page, err := s.Groups(ctx, tn, q)
+		page, err := s.ListGroups(ctx, tn, q)
 		if err != nil {
 			t.Errorf("%s: %v", tc.filter, err)
 			return
@@ -515,7 +515,7 @@ func testSortAndPage(t *testing.T, s roster.Store) {
 	}
 	list := func(q roster.Query) ([]string, int) {
 		t.Helper()
-		page, err := s.Users(ctx, f.tenant, q)
+		page, err := s.ListUsers(ctx, f.tenant, q)
 		must(t, err)
 		var out []string
 		for _, u := range page.Items {
@@ -573,7 +573,7 @@ func testCursorWalk(t *testing.T, s roster.Store) {
 	var pages []*roster.Page[roster.User]
 	cursor := &roster.Cursor{Total: true}
 	for step := 0; ; step++ {
-		page, err := s.Users(ctx, f.tenant, roster.Query{Count: 4, Cursor: cursor})
+		page, err := s.ListUsers(ctx, f.tenant, roster.Query{Count: 4, Cursor: cursor})
 		must(t, err)
 		if step == 0 && page.Total != 25 {
 			t.Errorf("first page total = %d, want 25", page.Total)
@@ -615,7 +615,7 @@ func testCursorWalk(t *testing.T, s roster.Store) {
 	}
 	// Now that nobody writes: walking backwards from the end reads the
 	// directory in reverse, page by page, and stops at the start.
-	all, err := s.Users(ctx, f.tenant, roster.Query{Count: 1000, Cursor: &roster.Cursor{}})
+	all, err := s.ListUsers(ctx, f.tenant, roster.Query{Count: 1000, Cursor: &roster.Cursor{}})
 	must(t, err)
 	var forward []string
 	for _, u := range all.Items {
@@ -624,7 +624,7 @@ func testCursorWalk(t *testing.T, s roster.Store) {
 	var backward []string
 	before := all.Last + 1
 	for i := 0; ; i++ {
-		page, err := s.Users(ctx, f.tenant, roster.Query{Count: 4, Cursor: &roster.Cursor{Before: before}})
+		page, err := s.ListUsers(ctx, f.tenant, roster.Query{Count: 4, Cursor: &roster.Cursor{Before: before}})
 		must(t, err)
 		var ids []string
 		for _, u := range page.Items {
@@ -641,7 +641,7 @@ func testCursorWalk(t *testing.T, s roster.Store) {
 	}
 	// A filtered walk pages only the matches.
 	flt, _ := scim.UserType.ParseFilter(`userName sw "new"`)
-	page, err := s.Users(ctx, f.tenant, roster.Query{Filter: flt, Count: 100, Cursor: &roster.Cursor{Total: true}})
+	page, err := s.ListUsers(ctx, f.tenant, roster.Query{Filter: flt, Count: 100, Cursor: &roster.Cursor{Total: true}})
 	must(t, err)
 	if page.Total != len(page.Items) || page.HasNext || page.HasPrev || len(page.Items) != len(pages) {
 		t.Errorf("filtered walk: total %d, %d items, next %v, prev %v; want %d items", page.Total, len(page.Items), page.HasNext, page.HasPrev, len(pages))
@@ -706,32 +706,32 @@ func testMembership(t *testing.T, s roster.Store) {
 		t.Errorf("after replace: %v", got)
 	}
 	// Members carry type and display name.
-	must(t, s.Members(ctx, f.tenant, g.ID, func(m roster.Member) error {
+	must(t, s.ListMembers(ctx, f.tenant, g.ID, func(m roster.Member) error {
 		if m.Type != roster.MemberUser || m.Display != "Ann" {
 			t.Errorf("member = %+v, want a User displayed as Ann", m)
 		}
 		return nil
 	}))
-	refs, err := s.UserGroups(ctx, f.tenant, []string{a.ID, b.ID})
+	refs, err := s.ListUserGroups(ctx, f.tenant, []string{a.ID, b.ID})
 	must(t, err)
 	if len(refs[a.ID]) != 1 || refs[a.ID][0] != (roster.GroupRef{ID: g.ID, Display: "Team", Direct: true}) || len(refs[b.ID]) != 0 {
 		t.Errorf("UserGroups = %+v", refs)
 	}
 	// Deleting a user removes it from its groups and moves their version.
-	before, _ := s.Group(ctx, f.tenant, g.ID)
+	before, _ := s.GetGroup(ctx, f.tenant, g.ID)
 	must(t, s.DeleteUser(ctx, f.tenant, a.ID, 0))
-	after, _ := s.Group(ctx, f.tenant, g.ID)
+	after, _ := s.GetGroup(ctx, f.tenant, g.ID)
 	if got := members(t, s, f.tenant, g.ID); len(got) != 0 || after.Version <= before.Version {
 		t.Errorf("after deleting the member: members %v, version %d -> %d", got, before.Version, after.Version)
 	}
 	// Deleting a group frees its members' memberships.
 	must2(update(roster.MemberOp{Kind: roster.AddMembers, IDs: []string{b.ID}}))
 	must(t, s.DeleteGroup(ctx, f.tenant, g.ID, 0))
-	refs, _ = s.UserGroups(ctx, f.tenant, []string{b.ID})
+	refs, _ = s.ListUserGroups(ctx, f.tenant, []string{b.ID})
 	if len(refs[b.ID]) != 0 {
 		t.Errorf("deleted group still listed: %v", refs)
 	}
-	wantCode(t, s.Members(ctx, f.tenant, g.ID, func(roster.Member) error { return nil }), roster.ENotFound)
+	wantCode(t, s.ListMembers(ctx, f.tenant, g.ID, func(roster.Member) error { return nil }), roster.ENotFound)
 }
 
 func testNestedGroups(t *testing.T, s roster.Store) {
@@ -744,14 +744,14 @@ func testNestedGroups(t *testing.T, s roster.Store) {
 		return []roster.MemberOp{{Kind: roster.AddMembers, IDs: []string{outer.ID}}}, nil
 	})
 	must(t, err)
-	refs, err := s.UserGroups(ctx, f.tenant, []string{u.ID})
+	refs, err := s.ListUserGroups(ctx, f.tenant, []string{u.ID})
 	must(t, err)
 	want := []roster.GroupRef{{ID: inner.ID, Display: "Inner", Direct: true}, {ID: outer.ID, Display: "Outer", Direct: false}}
 	if !slices.Equal(refs[u.ID], want) {
 		t.Errorf("UserGroups = %+v, want %+v", refs[u.ID], want)
 	}
 	var types []string
-	must(t, s.Members(ctx, f.tenant, outer.ID, func(m roster.Member) error {
+	must(t, s.ListMembers(ctx, f.tenant, outer.ID, func(m roster.Member) error {
 		types = append(types, m.Type+":"+m.Display)
 		return nil
 	}))
@@ -774,7 +774,7 @@ func testVersions(t *testing.T, s roster.Store) {
 		return []roster.MemberOp{{Kind: roster.AddMembers, IDs: []string{u.ID}}}, nil
 	})
 	must(t, err)
-	u2, err := s.User(ctx, f.tenant, u.ID)
+	u2, err := s.GetUser(ctx, f.tenant, u.ID)
 	must(t, err)
 	if g2.Version != 2 || !g2.LastModified.After(g.LastModified) || u2.Version != 2 || !u2.LastModified.After(u.LastModified) {
 		t.Errorf("after a member add: group v%d %v, user v%d %v; both should move", g2.Version, g2.LastModified, u2.Version, u2.LastModified)
@@ -784,7 +784,7 @@ func testVersions(t *testing.T, s roster.Store) {
 		return nil, nil
 	})
 	must(t, err)
-	got, _ := s.Group(ctx, f.tenant, g.ID)
+	got, _ := s.GetGroup(ctx, f.tenant, g.ID)
 	if renamed.Version != 3 || got.DisplayName != "Renamed" || got.Version != 3 {
 		t.Errorf("rename: %+v / %+v", renamed, got)
 	}
@@ -804,7 +804,7 @@ func testEvents(t *testing.T, s roster.Store) {
 	})
 	must(t, err)
 	must(t, s.DeleteUser(actx, f.tenant, u.ID, 0))
-	events, err := s.Events(ctx, f.org.ID, 0, 100)
+	events, err := s.ListEvents(ctx, f.org.ID, 0, 100)
 	must(t, err)
 	var actions []string
 	for _, e := range events {
@@ -824,11 +824,11 @@ func testEvents(t *testing.T, s roster.Store) {
 	if last.Actor != "directory:"+f.dir.ID || last.ResourceID != u.ID || last.DirectoryID != f.dir.ID || time.Since(last.Time) > time.Minute {
 		t.Errorf("last event = %+v", last)
 	}
-	rest, _ := s.Events(ctx, f.org.ID, events[3].Seq, 100)
+	rest, _ := s.ListEvents(ctx, f.org.ID, events[3].Seq, 100)
 	if len(rest) != 2 {
 		t.Errorf("events after seq %d: %d, want 2", events[3].Seq, len(rest))
 	}
-	otherEvents, _ := s.Events(ctx, other.org.ID, 0, 100)
+	otherEvents, _ := s.ListEvents(ctx, other.org.ID, 0, 100)
 	if len(otherEvents) != 3 {
 		t.Errorf("the other org has %d events, want its own 3", len(otherEvents))
 	}
@@ -954,7 +954,7 @@ func testConcurrentPatchesOfOneUser(t *testing.T, s roster.Store) {
 		}(i)
 	}
 	wg.Wait()
-	got, err := s.User(ctx, f.tenant, u.ID)
+	got, err := s.GetUser(ctx, f.tenant, u.ID)
 	must(t, err)
 	doc, _ := scim.UnmarshalDoc(got.Attributes)
 	if roles, _ := doc["roles"].([]any); len(roles) != n || got.Version != n+1 {

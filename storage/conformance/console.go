@@ -22,7 +22,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	bob := createUser(t, s, f.tenant, "bob@acme.test", `,"active":false,"displayName":"BJÖRN ÅSTRÖM"`)
 	cat := createUser(t, s, okta, "cat@partner.test", `,"emails":[{"value":"Cat.Smith@Partner.test","primary":true}]`)
 	createUser(t, s, other.tenant, "ann@other.test", `,"displayName":"Ann Lee"`)
-	must(t, s.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "t"}))
+	must(t, s.CreateDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "t"}))
 	_, err := s.UpdateDomain(ctx, f.org.ID, "acme.test", func(d *roster.Domain) error {
 		d.Status, d.VerifiedAt = roster.DomainVerified, time.Now()
 		return nil
@@ -32,7 +32,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	yes, no := true, false
 	users := func(fl roster.UserFilter, offset, limit int) ([]string, int) {
 		t.Helper()
-		page, err := s.OrgUsers(ctx, f.org.ID, fl, offset, limit)
+		page, err := s.ListOrgUsers(ctx, f.org.ID, fl, offset, limit)
 		must(t, err)
 		var names []string
 		for _, u := range page.Items {
@@ -69,7 +69,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	if got, total := users(roster.UserFilter{}, 5, 10); len(got) != 0 || total != 3 {
 		t.Errorf("a page past the end = %v (total %d), want none of 3", got, total)
 	}
-	if c, err := s.UserCounts(ctx, f.org.ID); err != nil || *c != (roster.UserCounts{Total: 3, Active: 2, Managed: 2}) {
+	if c, err := s.GetUserCounts(ctx, f.org.ID); err != nil || *c != (roster.UserCounts{Total: 3, Active: 2, Managed: 2}) {
 		t.Errorf("UserCounts = %+v, %v; want 3 users, 2 active, 2 managed", c, err)
 	}
 	must(t, s.UnlinkUser(ctx, f.org.ID, cat.ID))
@@ -85,7 +85,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	if got, _ := users(roster.UserFilter{Local: true}, 0, 10); !slices.Equal(got, []string{"cat@partner.test"}) {
 		t.Errorf("local users after unlinking cat = %v", got)
 	}
-	page, err := s.OrgUsers(ctx, f.org.ID, roster.UserFilter{Search: "ann"}, 0, 10)
+	page, err := s.ListOrgUsers(ctx, f.org.ID, roster.UserFilter{Search: "ann"}, 0, 10)
 	must(t, err)
 	if len(page.Items) != 1 || page.Items[0].ID != ann.ID || !page.Items[0].Managed || page.Items[0].DisplayName != "Ann Lee" {
 		t.Errorf("ann as listed = %+v, want her, managed", page.Items)
@@ -112,7 +112,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 
 	groups := func(fl roster.GroupFilter) map[string]int {
 		t.Helper()
-		page, err := s.OrgGroups(ctx, f.org.ID, fl, 0, 10)
+		page, err := s.ListOrgGroups(ctx, f.org.ID, fl, 0, 10)
 		must(t, err)
 		if page.Total != len(page.Items) {
 			t.Errorf("OrgGroups(%+v) total %d for %d groups", fl, page.Total, len(page.Items))
@@ -157,7 +157,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	must(t, err)
 	var walked []string
 	for after := ""; ; {
-		page, err := s.MembersPage(ctx, f.org.ID, many.ID, after, "", 3)
+		page, err := s.ListMembersPage(ctx, f.org.ID, many.ID, after, "", 3)
 		must(t, err)
 		if len(page) == 0 {
 			break
@@ -170,17 +170,17 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	if want := sorted(append(slices.Clone(ids), ops.ID)...); !slices.Equal(walked, want) {
 		t.Errorf("walking members 3 at a time = %v, want %v", walked, want)
 	}
-	found, err := s.MembersPage(ctx, f.org.ID, many.ID, "", "M3@", 10)
+	found, err := s.ListMembersPage(ctx, f.org.ID, many.ID, "", "M3@", 10)
 	must(t, err)
 	if len(found) != 1 || found[0].ID != ids[3] || found[0].Display != "m3@acme.test" || found[0].Type != roster.MemberUser {
 		t.Errorf("members matching M3@ = %+v", found)
 	}
-	found, err = s.MembersPage(ctx, f.org.ID, many.ID, "", "ops", 10)
+	found, err = s.ListMembersPage(ctx, f.org.ID, many.ID, "", "ops", 10)
 	must(t, err)
 	if len(found) != 1 || found[0].ID != ops.ID || found[0].Type != roster.MemberGroup || found[0].Display != "Ops" {
 		t.Errorf("members matching ops = %+v", found)
 	}
-	wantCode(t, errOf(s.MembersPage(ctx, other.org.ID, many.ID, "", "", 10)), roster.ENotFound)
+	wantCode(t, errOf(s.ListMembersPage(ctx, other.org.ID, many.ID, "", "", 10)), roster.ENotFound)
 }
 
 // testDeleteDirectory: a directory goes with its tokens, users and
@@ -200,8 +200,8 @@ func testDeleteDirectory(t *testing.T, s roster.Store) {
 	must(t, s.AddLocalMembers(ctx, f.org.ID, local.ID, []string{ann.ID, cat.ID, dan.ID}))
 	must(t, s.CreateProduct(ctx, &roster.Product{OrgID: f.org.ID, Key: "wiki", Name: "Wiki"}))
 	must(t, s.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "wiki", GroupID: oktaGroup.ID, Role: roster.RoleUser}))
-	must(t, s.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "t", DirectoryID: okta.DirectoryID}))
-	before, err := s.OrgGroup(ctx, f.org.ID, local.ID)
+	must(t, s.CreateDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "t", DirectoryID: okta.DirectoryID}))
+	before, err := s.GetOrgGroup(ctx, f.org.ID, local.ID)
 	must(t, err)
 	must(t, s.AppendRequests(ctx, []roster.Request{{OrgID: f.org.ID, DirectoryID: okta.DirectoryID, Time: time.Now(), Method: "GET", Path: "/Users", Status: 200}}))
 
@@ -212,23 +212,23 @@ func testDeleteDirectory(t *testing.T, s roster.Store) {
 	if users != 2 || groups != 2 {
 		t.Errorf("DeleteDirectory = %d users, %d groups; want 2 and 2", users, groups)
 	}
-	wantCode(t, errOf(s.Directory(ctx, f.org.ID, okta.DirectoryID)), roster.ENotFound)
-	if toks, err := s.Tokens(ctx, f.org.ID, okta.DirectoryID); err == nil && len(toks) != 0 {
+	wantCode(t, errOf(s.GetDirectory(ctx, f.org.ID, okta.DirectoryID)), roster.ENotFound)
+	if toks, err := s.ListTokens(ctx, f.org.ID, okta.DirectoryID); err == nil && len(toks) != 0 {
 		t.Errorf("the deleted directory still has tokens: %+v", toks)
 	}
 	wantCode(t, errOf(s.FindUser(ctx, f.org.ID, cat.ID)), roster.ENotFound)
-	if st, _ := s.RequestStats(ctx, f.org.ID, okta.DirectoryID, time.Time{}); st.Total != 0 || st.Last != nil {
+	if st, _ := s.GetRequestStats(ctx, f.org.ID, okta.DirectoryID, time.Time{}); st.Total != 0 || st.Last != nil {
 		t.Errorf("the deleted directory's requests remain: %+v", st)
 	}
-	if got, err := s.MembersPage(ctx, f.org.ID, local.ID, "", "", 10); err != nil || len(got) != 1 || got[0].ID != ann.ID {
+	if got, err := s.ListMembersPage(ctx, f.org.ID, local.ID, "", "", 10); err != nil || len(got) != 1 || got[0].ID != ann.ID {
 		t.Errorf("local group's members = %+v, %v; want only ann", got, err)
 	}
-	after, err := s.OrgGroup(ctx, f.org.ID, local.ID)
+	after, err := s.GetOrgGroup(ctx, f.org.ID, local.ID)
 	must(t, err)
 	if after.Version <= before.Version {
 		t.Errorf("the local group kept version %d after losing members", after.Version)
 	}
-	lists, err := s.OrgGroups(ctx, f.org.ID, roster.GroupFilter{}, 0, 10)
+	lists, err := s.ListOrgGroups(ctx, f.org.ID, roster.GroupFilter{}, 0, 10)
 	must(t, err)
 	counts := map[string]int{}
 	for _, g := range lists.Items {
@@ -240,10 +240,10 @@ func testDeleteDirectory(t *testing.T, s roster.Store) {
 	if got := members(t, s, f.tenant, mixed.ID); !slices.Equal(got, []string{ann.ID}) {
 		t.Errorf("the other directory's group changed: %v", got)
 	}
-	if grants, _ := s.Grants(ctx, f.org.ID, "wiki"); len(grants) != 0 {
+	if grants, _ := s.ListGrants(ctx, f.org.ID, "wiki"); len(grants) != 0 {
 		t.Errorf("grants to the deleted directory's group remain: %+v", grants)
 	}
-	if d, err := s.Domain(ctx, f.org.ID, "acme.test"); err != nil || d.DirectoryID != "" {
+	if d, err := s.GetDomain(ctx, f.org.ID, "acme.test"); err != nil || d.DirectoryID != "" {
 		t.Errorf("domain after its directory went = %+v, %v; want kept, unlinked", d, err)
 	}
 	e := lastEvent(t, s, f.org.ID, "directory.deleted")
@@ -273,7 +273,7 @@ func testFindEvents(t *testing.T, s roster.Store) {
 
 	find := func(fl roster.EventFilter, limit int) []string {
 		t.Helper()
-		events, err := s.FindEvents(ctx, f.org.ID, fl, limit)
+		events, err := s.SearchEvents(ctx, f.org.ID, fl, limit)
 		must(t, err)
 		var out []string
 		for i, e := range events {
@@ -305,11 +305,11 @@ func testFindEvents(t *testing.T, s roster.Store) {
 	if got := find(roster.EventFilter{DirectoryID: other.dir.ID}, 10); len(got) != 0 {
 		t.Errorf("another organization's directory's events: %v", got)
 	}
-	all, err := s.FindEvents(ctx, f.org.ID, roster.EventFilter{}, 100)
+	all, err := s.SearchEvents(ctx, f.org.ID, roster.EventFilter{}, 100)
 	must(t, err)
 	var paged []int64
 	for before := int64(0); ; {
-		page, err := s.FindEvents(ctx, f.org.ID, roster.EventFilter{Before: before}, 2)
+		page, err := s.SearchEvents(ctx, f.org.ID, roster.EventFilter{Before: before}, 2)
 		must(t, err)
 		if len(page) == 0 {
 			break
@@ -352,7 +352,7 @@ func testRequestLog(t *testing.T, s roster.Store) {
 	}))
 	must(t, s.AppendRequests(ctx, []roster.Request{req(time.Minute, 204, "/Groups/g1")}))
 
-	got, err := s.Requests(ctx, f.org.ID, f.dir.ID, false, 3)
+	got, err := s.ListRequests(ctx, f.org.ID, f.dir.ID, false, 3)
 	must(t, err)
 	if len(got) != 3 || got[0].Path != "/Groups/g1" || got[2].Status != 400 || got[2].Error != "userName is required" {
 		t.Fatalf("Requests = %+v, want the newest three", got)
@@ -361,22 +361,22 @@ func testRequestLog(t *testing.T, s roster.Store) {
 		r.Method != "POST" || r.OrgID != f.org.ID || r.DirectoryID != f.dir.ID {
 		t.Errorf("request read back = %+v", r)
 	}
-	if failed, _ := s.Requests(ctx, f.org.ID, f.dir.ID, true, 10); len(failed) != 1 || failed[0].Status != 400 {
+	if failed, _ := s.ListRequests(ctx, f.org.ID, f.dir.ID, true, 10); len(failed) != 1 || failed[0].Status != 400 {
 		t.Errorf("failed requests = %+v, want the one 400", failed)
 	}
-	if r, _ := s.Requests(ctx, other.org.ID, f.dir.ID, false, 10); len(r) != 0 {
+	if r, _ := s.ListRequests(ctx, other.org.ID, f.dir.ID, false, 10); len(r) != 0 {
 		t.Errorf("another organization reads our directory's requests: %+v", r)
 	}
-	st, err := s.RequestStats(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour))
+	st, err := s.GetRequestStats(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour))
 	must(t, err)
 	if st.Total != 3 || st.Errors != 1 || st.Last == nil || st.Last.Path != "/Groups/g1" {
 		t.Errorf("stats for a day = %+v", st)
 	}
-	if st, _ := s.RequestStats(ctx, other.org.ID, f.dir.ID, time.Time{}); st.Total != 0 || st.Last != nil {
+	if st, _ := s.GetRequestStats(ctx, other.org.ID, f.dir.ID, time.Time{}); st.Total != 0 || st.Last != nil {
 		t.Errorf("another organization reads our directory's stats: %+v", st)
 	}
 	// Counted by the hour: three hours with requests in the last day.
-	counts, err := s.RequestCounts(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour))
+	counts, err := s.ListRequestCounts(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour))
 	must(t, err)
 	var hours []string
 	sum := 0
@@ -393,10 +393,10 @@ func testRequestLog(t *testing.T, s roster.Store) {
 
 	// Pruning: by age, then down to the latest of each kind.
 	must(t, s.PruneRequests(ctx, now.Add(-24*time.Hour), 100))
-	if st, _ := s.RequestStats(ctx, f.org.ID, f.dir.ID, time.Time{}); st.Total != 3 {
+	if st, _ := s.GetRequestStats(ctx, f.org.ID, f.dir.ID, time.Time{}); st.Total != 3 {
 		t.Errorf("after pruning, all-time total = %d, want 3", st.Total)
 	}
-	if all, _ := s.Requests(ctx, f.org.ID, f.dir.ID, false, 10); len(all) != 3 {
+	if all, _ := s.ListRequests(ctx, f.org.ID, f.dir.ID, false, 10); len(all) != 3 {
 		t.Errorf("after pruning by age, %d requests remain, want 3", len(all))
 	}
 	var burst []roster.Request
@@ -405,19 +405,19 @@ func testRequestLog(t *testing.T, s roster.Store) {
 	}
 	must(t, s.AppendRequests(ctx, burst))
 	must(t, s.PruneRequests(ctx, now.Add(-24*time.Hour), 2))
-	kept, _ := s.Requests(ctx, f.org.ID, f.dir.ID, false, 100)
-	failed, _ := s.Requests(ctx, f.org.ID, f.dir.ID, true, 100)
+	kept, _ := s.ListRequests(ctx, f.org.ID, f.dir.ID, false, 100)
+	failed, _ := s.ListRequests(ctx, f.org.ID, f.dir.ID, true, 100)
 	if len(kept) != 4 || len(failed) != 2 || kept[0].Status != 409 || kept[1].Status != 200 {
 		t.Errorf("after keeping 2 of each kind: %d requests, %d failed; want 4 and 2", len(kept), len(failed))
 	}
-	if st, _ := s.RequestStats(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour)); st.Total != 13 || st.Errors != 6 {
+	if st, _ := s.GetRequestStats(ctx, f.org.ID, f.dir.ID, now.Add(-24*time.Hour)); st.Total != 13 || st.Errors != 6 {
 		t.Errorf("the counts lost pruned requests: %+v, want 13 requests, 6 errors", st)
 	}
-	if r, _ := s.Requests(ctx, other.org.ID, other.dir.ID, false, 10); len(r) != 1 {
+	if r, _ := s.ListRequests(ctx, other.org.ID, other.dir.ID, false, 10); len(r) != 1 {
 		t.Errorf("pruning our directory touched another's: %d requests", len(r))
 	}
 	empty := f.addDirectory(t, s, "Quiet")
-	if st, err := s.RequestStats(ctx, f.org.ID, empty.ID, time.Time{}); err != nil || st.Total != 0 || st.Last != nil {
+	if st, err := s.GetRequestStats(ctx, f.org.ID, empty.ID, time.Time{}); err != nil || st.Total != 0 || st.Last != nil {
 		t.Errorf("a quiet directory's stats = %+v, %v", st, err)
 	}
 }

@@ -17,13 +17,13 @@ func testDomains(t *testing.T, s roster.Store) {
 	okta := roster.Tenant{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
 
 	d := roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "tok1"}
-	must(t, s.AddDomain(ctx, &d))
+	must(t, s.CreateDomain(ctx, &d))
 	if d.Status != roster.DomainPending || d.Created.IsZero() {
 		t.Errorf("added domain = %+v, want pending", d)
 	}
-	wantCode(t, s.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "x"}), roster.EConflict)
-	wantCode(t, s.AddDomain(ctx, &roster.Domain{OrgID: "nope", Name: "x.test", Token: "x"}), roster.ENotFound)
-	if _, err := s.Domain(ctx, other.org.ID, "acme.test"); roster.ErrorCodeOf(err) != roster.ENotFound {
+	wantCode(t, s.CreateDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "x"}), roster.EConflict)
+	wantCode(t, s.CreateDomain(ctx, &roster.Domain{OrgID: "nope", Name: "x.test", Token: "x"}), roster.ENotFound)
+	if _, err := s.GetDomain(ctx, other.org.ID, "acme.test"); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("another organization reads the domain: %v", err)
 	}
 
@@ -42,7 +42,7 @@ func testDomains(t *testing.T, s roster.Store) {
 	if _, err := verify(f.org.ID, "acme.test"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.User(ctx, f.tenant, alice.ID)
+	got, err := s.GetUser(ctx, f.tenant, alice.ID)
 	must(t, err)
 	if !got.Managed || got.Email != "alice@acme.test" {
 		t.Errorf("after verification: managed %v email %q", got.Managed, got.Email)
@@ -51,7 +51,7 @@ func testDomains(t *testing.T, s roster.Store) {
 	if bob.Managed {
 		t.Error("a user whose primary email is elsewhere is managed")
 	}
-	page, err := s.Users(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10})
+	page, err := s.ListUsers(ctx, f.tenant, roster.Query{StartIndex: 1, Count: 10})
 	must(t, err)
 	for _, u := range page.Items {
 		if u.Managed != (u.ID == alice.ID) {
@@ -60,7 +60,7 @@ func testDomains(t *testing.T, s roster.Store) {
 	}
 
 	// Another organization cannot verify the same domain.
-	must(t, s.AddDomain(ctx, &roster.Domain{OrgID: other.org.ID, Name: "acme.test", Token: "tok2"}))
+	must(t, s.CreateDomain(ctx, &roster.Domain{OrgID: other.org.ID, Name: "acme.test", Token: "tok2"}))
 	if _, err := verify(other.org.ID, "acme.test"); roster.ErrorCodeOf(err) != roster.EConflict {
 		t.Errorf("a second organization verified acme.test: %v", err)
 	}
@@ -77,7 +77,7 @@ func testDomains(t *testing.T, s roster.Store) {
 	if left.ResourceID != alice.ID || why["from"] != "alice@acme.test" || why["to"] != "alice@gmail.test" || !strings.Contains(why["explanation"], "external") {
 		t.Errorf("left-managed event = %+v", left)
 	}
-	if got, _ := s.User(ctx, f.tenant, alice.ID); got.Managed {
+	if got, _ := s.GetUser(ctx, f.tenant, alice.ID); got.Managed {
 		t.Error("alice is still managed on gmail.test")
 	}
 
@@ -88,7 +88,7 @@ func testDomains(t *testing.T, s roster.Store) {
 		return nil
 	})
 	must(t, err)
-	if got, _ := s.User(ctx, f.tenant, carol.ID); !got.Managed || failing.LastError != "TXT record gone" {
+	if got, _ := s.GetUser(ctx, f.tenant, carol.ID); !got.Managed || failing.LastError != "TXT record gone" {
 		t.Errorf("a failing domain: carol managed %v, domain %+v", got.Managed, failing)
 	}
 	lastEvent(t, s, f.org.ID, "domain.failing")
@@ -111,12 +111,12 @@ func testDomains(t *testing.T, s roster.Store) {
 	wantCode(t, err, roster.ENotFound)
 
 	// Re-checks find verified and failing domains, not pending ones.
-	due, err := s.DomainsDue(ctx, time.Now().Add(time.Hour), 100)
+	due, err := s.ListDomainsDue(ctx, time.Now().Add(time.Hour), 100)
 	must(t, err)
 	if len(due) != 1 || due[0].Name != "acme.test" || due[0].OrgID != f.org.ID {
 		t.Errorf("DomainsDue = %+v, want Acme's acme.test only", due)
 	}
-	if due, _ := s.DomainsDue(ctx, time.Now().Add(-time.Hour), 100); len(due) != 0 {
+	if due, _ := s.ListDomainsDue(ctx, time.Now().Add(-time.Hour), 100); len(due) != 0 {
 		t.Errorf("DomainsDue before the last check = %+v", due)
 	}
 
@@ -131,12 +131,12 @@ func testDomains(t *testing.T, s roster.Store) {
 	}
 
 	// Removing the domain makes its accounts external.
-	must(t, s.RemoveDomain(ctx, f.org.ID, "acme.test"))
-	if got, _ := s.User(ctx, f.tenant, carol.ID); got.Managed {
+	must(t, s.DeleteDomain(ctx, f.org.ID, "acme.test"))
+	if got, _ := s.GetUser(ctx, f.tenant, carol.ID); got.Managed {
 		t.Error("carol is still managed after the domain was removed")
 	}
-	wantCode(t, s.RemoveDomain(ctx, f.org.ID, "acme.test"), roster.ENotFound)
-	domains, _ := s.Domains(ctx, f.org.ID)
+	wantCode(t, s.DeleteDomain(ctx, f.org.ID, "acme.test"), roster.ENotFound)
+	domains, _ := s.ListDomains(ctx, f.org.ID)
 	if len(domains) != 0 {
 		t.Errorf("Domains after removal = %+v", domains)
 	}
@@ -145,7 +145,7 @@ func testDomains(t *testing.T, s roster.Store) {
 // lastEvent returns the organization's latest event of an action.
 func lastEvent(t *testing.T, s roster.Store, orgID, action string) roster.Event {
 	t.Helper()
-	events, err := s.Events(ctx, orgID, 0, 1000)
+	events, err := s.ListEvents(ctx, orgID, 0, 1000)
 	must(t, err)
 	for i := len(events) - 1; i >= 0; i-- {
 		if events[i].Action == action {

@@ -32,7 +32,7 @@ func testUserNameKeys(t *testing.T, s roster.Store) {
 			}
 			flt, err := scim.UserType.ParseFilter(`userName eq ` + quote(sp))
 			must(t, err)
-			page, err := s.Users(ctx, f.tenant, roster.Query{Filter: flt, StartIndex: 1, Count: 10})
+			page, err := s.ListUsers(ctx, f.tenant, roster.Query{Filter: flt, StartIndex: 1, Count: 10})
 			must(t, err)
 			if len(page.Items) != 1 || page.Items[0].ID != first.ID {
 				t.Errorf("userName eq %q found %d users, want %s (%q)", sp, len(page.Items), first.ID, plain)
@@ -70,7 +70,7 @@ func testUserNameKeys(t *testing.T, s roster.Store) {
 		// A lookup for such a name finds nothing, and fails nothing.
 		flt, err := scim.UserType.ParseFilter(`userName eq ` + quote(name))
 		must(t, err)
-		page, err := s.Users(ctx, f.tenant, roster.Query{Filter: flt, StartIndex: 1, Count: 10})
+		page, err := s.ListUsers(ctx, f.tenant, roster.Query{Filter: flt, StartIndex: 1, Count: 10})
 		must(t, err)
 		if len(page.Items) != 0 {
 			t.Errorf("userName eq %q found %d users", name, len(page.Items))

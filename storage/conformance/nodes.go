@@ -75,7 +75,7 @@ func testMemberAddWhileUserDeleted(t *testing.T, a, b roster.Store) {
 		cleanError(t, "adding a member being deleted", addErr, roster.EInvalid, roster.ENotFound)
 	}
 	for _, id := range members(t, a, f.tenant, g.ID) {
-		if _, err := a.User(ctx, f.tenant, id); err != nil {
+		if _, err := a.GetUser(ctx, f.tenant, id); err != nil {
 			t.Errorf("group %s lists member %s, which does not exist: %v", g.ID, id, err)
 		}
 	}
@@ -157,7 +157,7 @@ func testDeleteDirectoryWhileProvisioning(t *testing.T, a, b roster.Store) {
 			t.Errorf("creating a user in a deleted directory: %v, want not found", err)
 		}
 		for _, g := range groups {
-			if _, err := a.Group(ctx, f.tenant, g.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+			if _, err := a.GetGroup(ctx, f.tenant, g.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 				t.Errorf("group %s of the deleted directory: %v, want not found", g.ID, err)
 			}
 		}

@@ -21,7 +21,7 @@ func testProducts(t *testing.T, s roster.Store) {
 	must(t, s.CreateProduct(ctx, &jira))
 	wantCode(t, s.CreateProduct(ctx, &roster.Product{OrgID: f.org.ID, Key: "jira", Name: "again"}), roster.EConflict)
 	must(t, s.CreateProduct(ctx, &roster.Product{OrgID: other.org.ID, Key: "jira", Name: "Theirs"}))
-	if _, err := s.Product(ctx, f.org.ID, "wiki"); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.GetProduct(ctx, f.org.ID, "wiki"); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("unknown product: %v", err)
 	}
 
@@ -43,19 +43,19 @@ func testProducts(t *testing.T, s roster.Store) {
 	// Removing: members go, non-members are ignored, synced groups refuse.
 	must(t, s.AddLocalMembers(ctx, f.org.ID, admins.ID, []string{ben.ID}))
 	must(t, s.RemoveLocalMembers(ctx, f.org.ID, admins.ID, []string{ben.ID, dan.ID, ben.ID}))
-	if g, _ := s.OrgGroup(ctx, f.org.ID, admins.ID); g.Members != 2 {
+	if g, _ := s.GetOrgGroup(ctx, f.org.ID, admins.ID); g.Members != 2 {
 		t.Errorf("after removing ben the local group has %d members, want 2", g.Members)
 	}
 	lastEvent(t, s, f.org.ID, "group.members_changed")
 	wantCode(t, s.RemoveLocalMembers(ctx, f.org.ID, engineering.ID, []string{ann.ID}), roster.EInvalid)
 	wantCode(t, s.RemoveLocalMembers(ctx, other.org.ID, admins.ID, []string{ann.ID}), roster.ENotFound)
-	if g, err := s.OrgGroup(ctx, f.org.ID, admins.ID); err != nil || g.DirectoryID != "" || g.DisplayName != "Jira admins" || g.Members != 2 {
+	if g, err := s.GetOrgGroup(ctx, f.org.ID, admins.ID); err != nil || g.DirectoryID != "" || g.DisplayName != "Jira admins" || g.Members != 2 {
 		t.Errorf("OrgGroup(local) = %+v %v", g, err)
 	}
-	if g, _ := s.OrgGroup(ctx, f.org.ID, engineering.ID); g.DirectoryID != f.dir.ID || g.Members != 3 {
+	if g, _ := s.GetOrgGroup(ctx, f.org.ID, engineering.ID); g.DirectoryID != f.dir.ID || g.Members != 3 {
 		t.Errorf("OrgGroup(synced) = %+v, want directory %s and 3 members", g, f.dir.ID)
 	}
-	if _, err := s.OrgGroup(ctx, other.org.ID, engineering.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.GetOrgGroup(ctx, other.org.ID, engineering.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("OrgGroup of another organization's group: %v", err)
 	}
 
@@ -63,7 +63,7 @@ func testProducts(t *testing.T, s roster.Store) {
 	must(t, s.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "jira", GroupID: admins.ID, Role: roster.RoleAdmin}))
 	wantCode(t, s.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "jira", GroupID: engineering.ID, Role: "owner"}), roster.EInvalid)
 	wantCode(t, s.GrantAccess(ctx, &roster.Grant{OrgID: other.org.ID, Product: "jira", GroupID: engineering.ID, Role: roster.RoleUser}), roster.ENotFound)
-	grants, err := s.Grants(ctx, f.org.ID, "jira")
+	grants, err := s.ListGrants(ctx, f.org.ID, "jira")
 	must(t, err)
 	if len(grants) != 2 || grants[0].GroupName != "Engineering" || grants[1].Role != roster.RoleAdmin {
 		t.Errorf("Grants = %+v", grants)
@@ -82,15 +82,15 @@ func testProducts(t *testing.T, s roster.Store) {
 		}
 	}
 	// A user's groups across the organization: synced, local, nested.
-	refs, err := s.OrgUserGroups(ctx, f.org.ID, dan.ID)
+	refs, err := s.ListOrgUserGroups(ctx, f.org.ID, dan.ID)
 	must(t, err)
 	if len(refs) != 2 || refs[0].Display != "Engineering" || refs[0].Direct || refs[1].Display != "Platform" || !refs[1].Direct {
 		t.Errorf("OrgUserGroups(dan) = %+v, want Engineering (nested), Platform (direct)", refs)
 	}
-	if refs, _ := s.OrgUserGroups(ctx, f.org.ID, ann.ID); len(refs) != 2 || refs[1].Display != "Jira admins" {
+	if refs, _ := s.ListOrgUserGroups(ctx, f.org.ID, ann.ID); len(refs) != 2 || refs[1].Display != "Jira admins" {
 		t.Errorf("OrgUserGroups(ann) = %+v, want Engineering and the local Jira admins", refs)
 	}
-	if refs, _ := s.OrgUserGroups(ctx, other.org.ID, ann.ID); len(refs) != 0 {
+	if refs, _ := s.ListOrgUserGroups(ctx, other.org.ID, ann.ID); len(refs) != 0 {
 		t.Errorf("another organization sees ann's groups: %+v", refs)
 	}
 	check(ben.ID, true, roster.RoleUser, "Engineering")
@@ -106,32 +106,32 @@ func testProducts(t *testing.T, s roster.Store) {
 	}
 
 	// Domain makes some managed; counts are per active user, once each.
-	must(t, s.AddDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "t"}))
+	must(t, s.CreateDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "t"}))
 	_, err = s.UpdateDomain(ctx, f.org.ID, "acme.test", func(d *roster.Domain) error {
 		d.Status, d.VerifiedAt = roster.DomainVerified, time.Now()
 		return nil
 	})
 	must(t, err)
-	counts, err := s.ProductCounts(ctx, f.org.ID, "jira")
+	counts, err := s.GetProductCounts(ctx, f.org.ID, "jira")
 	must(t, err)
 	if *counts != (roster.ProductCounts{Users: 4, Managed: 3, External: 1}) {
 		t.Errorf("counts = %+v, want 4 users, 3 managed, 1 external", *counts)
 	}
 	// Who has access: once each, in userName order, admin winning; paged.
-	users, err := s.ProductUsers(ctx, f.org.ID, "jira", 0, 3)
+	users, err := s.ListProductUsers(ctx, f.org.ID, "jira", 0, 3)
 	must(t, err)
 	if got := productUsers(users); users.Total != 4 || got != "ann@acme.test:admin ben@acme.test:user cat@partner.test:admin" {
 		t.Errorf("ProductUsers = %d %s", users.Total, got)
 	}
-	users, err = s.ProductUsers(ctx, f.org.ID, "jira", 3, 3)
+	users, err = s.ListProductUsers(ctx, f.org.ID, "jira", 3, 3)
 	must(t, err)
 	if got := productUsers(users); users.Total != 4 || got != "dan@acme.test:user" || !users.Items[0].Managed {
 		t.Errorf("ProductUsers page 2 = %d %s", users.Total, got)
 	}
-	if _, err := s.ProductUsers(ctx, f.org.ID, "wiki", 0, 10); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.ListProductUsers(ctx, f.org.ID, "wiki", 0, 10); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("ProductUsers of an unknown product: %v", err)
 	}
-	if users, _ := s.ProductUsers(ctx, other.org.ID, "jira", 0, 10); users.Total != 0 || len(users.Items) != 0 {
+	if users, _ := s.ListProductUsers(ctx, other.org.ID, "jira", 0, 10); users.Total != 0 || len(users.Items) != 0 {
 		t.Errorf("another organization's product lists %d users", users.Total)
 	}
 
@@ -149,14 +149,14 @@ func testProducts(t *testing.T, s roster.Store) {
 	check(dan.ID, false, "")
 	must(t, s.DeleteUser(ctx, okta, cat.ID, 0))
 	check(cat.ID, false, "")
-	if counts, _ := s.ProductCounts(ctx, f.org.ID, "jira"); *counts != (roster.ProductCounts{Users: 1, Managed: 1}) {
+	if counts, _ := s.GetProductCounts(ctx, f.org.ID, "jira"); *counts != (roster.ProductCounts{Users: 1, Managed: 1}) {
 		t.Errorf("counts after the changes = %+v, want ann alone", *counts)
 	}
 
 	// Default groups: local ones only; every new managed account joins.
 	wantCode(t, s.SetDefaultGroup(ctx, f.org.ID, "jira", engineering.ID, true), roster.EInvalid)
 	must(t, s.SetDefaultGroup(ctx, f.org.ID, "jira", admins.ID, true))
-	if d, _ := s.DefaultGroups(ctx, f.org.ID, "jira"); len(d) != 1 || d[0].ID != admins.ID {
+	if d, _ := s.ListDefaultGroups(ctx, f.org.ID, "jira"); len(d) != 1 || d[0].ID != admins.ID {
 		t.Errorf("DefaultGroups = %+v", d)
 	}
 	eve := createUser(t, s, okta, "eve@acme.test")
@@ -164,7 +164,7 @@ func testProducts(t *testing.T, s roster.Store) {
 	fay := createUser(t, s, okta, "fay@partner.test")
 	check(fay.ID, false, "")
 	// The identity provider sees only its own directory's groups.
-	if refs, _ := s.UserGroups(ctx, okta, []string{eve.ID}); len(refs[eve.ID]) != 0 {
+	if refs, _ := s.ListUserGroups(ctx, okta, []string{eve.ID}); len(refs[eve.ID]) != 0 {
 		t.Errorf("a directory sees local groups: %+v", refs[eve.ID])
 	}
 	must(t, s.SetDefaultGroup(ctx, f.org.ID, "jira", admins.ID, false))
@@ -176,7 +176,7 @@ func testProducts(t *testing.T, s roster.Store) {
 	wantCode(t, s.RevokeAccess(ctx, f.org.ID, "jira", admins.ID), roster.ENotFound)
 	check(eve.ID, false, "")
 	must(t, s.DeleteGroup(ctx, f.tenant, engineering.ID, 0))
-	if grants, _ := s.Grants(ctx, f.org.ID, "jira"); len(grants) != 0 {
+	if grants, _ := s.ListGrants(ctx, f.org.ID, "jira"); len(grants) != 0 {
 		t.Errorf("grants of a deleted group remain: %+v", grants)
 	}
 	check(ann.ID, false, "")

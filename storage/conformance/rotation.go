@@ -17,7 +17,7 @@ func testRotationIsSingleUse(t *testing.T, s roster.Store) {
 	_, old := roster.NewTokenSecret()
 	old.OrgID, old.DirectoryID, old.Name = f.org.ID, f.dir.ID, "entra"
 	must(t, s.CreateToken(ctx, &old))
-	before, err := s.Tokens(ctx, f.org.ID, f.dir.ID)
+	before, err := s.ListTokens(ctx, f.org.ID, f.dir.ID)
 	must(t, err)
 
 	const n = 10
@@ -47,7 +47,7 @@ func testRotationIsSingleUse(t *testing.T, s roster.Store) {
 	if won != 1 {
 		t.Fatalf("%d of %d concurrent rotations succeeded, want exactly 1", won, n)
 	}
-	after, err := s.Tokens(ctx, f.org.ID, f.dir.ID)
+	after, err := s.ListTokens(ctx, f.org.ID, f.dir.ID)
 	must(t, err)
 	if len(after) != len(before)+1 {
 		t.Fatalf("%d tokens after the rotations, want %d: one successor", len(after), len(before)+1)

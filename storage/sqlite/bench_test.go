@@ -73,7 +73,7 @@ func BenchmarkLookupUserName(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		f, _ := scim.UserType.ParseFilter(fmt.Sprintf(`userName eq "USER%07d@bench.example.com"`, i%10000))
-		page, err := d.s.Users(context.Background(), d.tenant, roster.Query{Filter: f, StartIndex: 1, Count: 100})
+		page, err := d.s.ListUsers(context.Background(), d.tenant, roster.Query{Filter: f, StartIndex: 1, Count: 100})
 		if err != nil || len(page.Items) != 1 {
 			b.Fatalf("%v, %d found", err, len(page.Items))
 		}
@@ -84,7 +84,7 @@ func BenchmarkLookupUserName(b *testing.B) {
 func BenchmarkDeepPage(b *testing.B) {
 	d := newBenchDir(b, 10000)
 	for b.Loop() {
-		page, err := d.s.Users(context.Background(), d.tenant, roster.Query{StartIndex: 9000, Count: 100})
+		page, err := d.s.ListUsers(context.Background(), d.tenant, roster.Query{StartIndex: 9000, Count: 100})
 		if err != nil || len(page.Items) != 100 || page.Total != 10000 {
 			b.Fatalf("%v, %d items, total %d", err, len(page.Items), page.Total)
 		}
@@ -95,7 +95,7 @@ func BenchmarkFilterJSONAttribute(b *testing.B) {
 	d := newBenchDir(b, 10000)
 	f, _ := scim.UserType.ParseFilter(`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "department 7"`)
 	for b.Loop() {
-		page, err := d.s.Users(context.Background(), d.tenant, roster.Query{Filter: f, StartIndex: 1, Count: 100})
+		page, err := d.s.ListUsers(context.Background(), d.tenant, roster.Query{Filter: f, StartIndex: 1, Count: 100})
 		if err != nil || page.Total != 200 {
 			b.Fatalf("%v, total %d", err, page.Total)
 		}

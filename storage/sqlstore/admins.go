@@ -72,8 +72,8 @@ func (s *Store) CreateAdmin(ctx context.Context, a *roster.Admin) error {
 	})
 }
 
-// Admin implements roster.Store.
-func (s *Store) Admin(ctx context.Context, orgID, adminID string) (*roster.Admin, error) {
+// GetAdmin implements roster.Store.
+func (s *Store) GetAdmin(ctx context.Context, orgID, adminID string) (*roster.Admin, error) {
 	a, err := scanAdmin(s.readRow(ctx, `SELECT `+adminColumns+` FROM admins WHERE org_id = ? AND id = ?`, orgID, adminID))
 	if err != nil {
 		return nil, notFound(err, "no admin %q in organization %q", adminID, orgID)
@@ -81,8 +81,8 @@ func (s *Store) Admin(ctx context.Context, orgID, adminID string) (*roster.Admin
 	return &a, nil
 }
 
-// AdminByEmail implements roster.Store.
-func (s *Store) AdminByEmail(ctx context.Context, orgID, email string) (*roster.Admin, error) {
+// GetAdminByEmail implements roster.Store.
+func (s *Store) GetAdminByEmail(ctx context.Context, orgID, email string) (*roster.Admin, error) {
 	email = strings.TrimSpace(email)
 	a, err := scanAdmin(s.readRow(ctx, `SELECT `+adminColumns+` FROM admins WHERE org_id = ? AND email_fold = ?`, orgID, fold(email)))
 	if err != nil {
@@ -91,8 +91,8 @@ func (s *Store) AdminByEmail(ctx context.Context, orgID, email string) (*roster.
 	return &a, nil
 }
 
-// Admins implements roster.Store: the organization's admins by email.
-func (s *Store) Admins(ctx context.Context, orgID string) ([]roster.Admin, error) {
+// ListAdmins implements roster.Store: the organization's admins by email.
+func (s *Store) ListAdmins(ctx context.Context, orgID string) ([]roster.Admin, error) {
 	var out []roster.Admin
 	_, err := s.readRows(ctx, `SELECT `+adminColumns+` FROM admins WHERE org_id = ? ORDER BY email_fold, id`, []any{orgID},
 		func(sc rowScanner) (int64, error) {
@@ -124,8 +124,8 @@ func (s *Store) SetAdminPassword(ctx context.Context, orgID, adminID, hash strin
 	})
 }
 
-// AdminSignedIn implements roster.Store.
-func (s *Store) AdminSignedIn(ctx context.Context, orgID, adminID string, at time.Time) error {
+// RecordAdminSignIn implements roster.Store.
+func (s *Store) RecordAdminSignIn(ctx context.Context, orgID, adminID string, at time.Time) error {
 	at = at.UTC().Truncate(time.Microsecond)
 	return s.inTx(ctx, func(t *tx) error {
 		res, err := t.exec(ctx, `UPDATE admins SET last_sign_in = ? WHERE org_id = ? AND id = ?`, micros(at), orgID, adminID)
@@ -186,13 +186,13 @@ func (s *Store) CreateAdminToken(ctx context.Context, tok *roster.AdminToken) er
 	})
 }
 
-// AdminTokensByPrefix implements roster.Store.
-func (s *Store) AdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]roster.AdminToken, error) {
+// ListAdminTokensByPrefix implements roster.Store.
+func (s *Store) ListAdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]roster.AdminToken, error) {
 	return s.adminTokens(ctx, `SELECT `+adminTokenColumns+` FROM admin_tokens WHERE org_id = ? AND prefix = ?`, orgID, prefix)
 }
 
-// AdminTokens implements roster.Store: the admin's tokens, oldest first.
-func (s *Store) AdminTokens(ctx context.Context, orgID, adminID string) ([]roster.AdminToken, error) {
+// ListAdminTokens implements roster.Store: the admin's tokens, oldest first.
+func (s *Store) ListAdminTokens(ctx context.Context, orgID, adminID string) ([]roster.AdminToken, error) {
 	return s.adminTokens(ctx, `SELECT `+adminTokenColumns+` FROM admin_tokens WHERE org_id = ? AND admin_id = ? ORDER BY created, id`, orgID, adminID)
 }
 

@@ -51,8 +51,8 @@ func scanConflict(sc rowScanner) (roster.Conflict, error) {
 	return c, err
 }
 
-// Conflicts implements roster.Store.
-func (s *Store) Conflicts(ctx context.Context, orgID string) ([]roster.Conflict, error) {
+// ListConflicts implements roster.Store.
+func (s *Store) ListConflicts(ctx context.Context, orgID string) ([]roster.Conflict, error) {
 	var out []roster.Conflict
 	_, err := s.readRows(ctx, `SELECT `+conflictColumns+` FROM groups r JOIN groups l ON l.id = r.conflict_with AND l.org_id = r.org_id
 		WHERE r.org_id = ? ORDER BY r.display_name, r.id`, []any{orgID}, func(sc rowScanner) (int64, error) {

@@ -26,8 +26,8 @@ func orgScope(orgID string, local bool, dirID string) ([]string, []any) {
 	return []string{"r.org_id = ?"}, []any{orgID}
 }
 
-// OrgUsers implements roster.Store.
-func (s *Store) OrgUsers(ctx context.Context, orgID string, f roster.UserFilter, offset, limit int) (*roster.Page[roster.User], error) {
+// ListOrgUsers implements roster.Store.
+func (s *Store) ListOrgUsers(ctx context.Context, orgID string, f roster.UserFilter, offset, limit int) (*roster.Page[roster.User], error) {
 	where, args := orgScope(orgID, f.Local, f.DirectoryID)
 	if f.Active != nil {
 		where, args = append(where, "r.active = ?"), append(args, *f.Active)
@@ -86,11 +86,11 @@ func (s *Store) userTotal(ctx context.Context, orgID, dirID string) rowScanner {
 		WHERE d.org_id = ? AND c.kind = ? AND (? = '' OR d.id = ?)`, orgID, dirID, orgID, roster.MemberUser, dirID, dirID)
 }
 
-// UserCounts implements roster.Store. No count reads the users' rows:
+// GetUserCounts implements roster.Store. No count reads the users' rows:
 // the total comes from the directories' counters, the deactivated from a
 // partial index, the managed from the email-domain index, per verified
 // domain.
-func (s *Store) UserCounts(ctx context.Context, orgID string) (*roster.UserCounts, error) {
+func (s *Store) GetUserCounts(ctx context.Context, orgID string) (*roster.UserCounts, error) {
 	var c roster.UserCounts
 	if err := s.userTotal(ctx, orgID, "").Scan(&c.Total); err != nil {
 		return nil, err
@@ -134,8 +134,8 @@ func isASCII(s string) bool {
 	return true
 }
 
-// OrgUserGroups implements roster.Store.
-func (s *Store) OrgUserGroups(ctx context.Context, orgID, userID string) ([]roster.GroupRef, error) {
+// ListOrgUserGroups implements roster.Store.
+func (s *Store) ListOrgUserGroups(ctx context.Context, orgID, userID string) ([]roster.GroupRef, error) {
 	var out []roster.GroupRef
 	_, err := s.readRows(ctx, `WITH RECURSIVE ms(group_id, direct) AS (
 			SELECT group_id, 1 FROM group_members WHERE member_id = ?
@@ -155,8 +155,8 @@ func (s *Store) OrgUserGroups(ctx context.Context, orgID, userID string) ([]rost
 	return out, err
 }
 
-// OrgGroups implements roster.Store.
-func (s *Store) OrgGroups(ctx context.Context, orgID string, f roster.GroupFilter, offset, limit int) (*roster.Page[roster.OrgGroup], error) {
+// ListOrgGroups implements roster.Store.
+func (s *Store) ListOrgGroups(ctx context.Context, orgID string, f roster.GroupFilter, offset, limit int) (*roster.Page[roster.OrgGroup], error) {
 	where, args := orgScope(orgID, f.Local, f.DirectoryID)
 	if f.Conflicts {
 		where = append(where, "r.conflict_with IS NOT NULL")
@@ -196,8 +196,8 @@ func scanOrgGroup(sc rowScanner) (roster.OrgGroup, error) {
 	return g, err
 }
 
-// MembersPage implements roster.Store.
-func (s *Store) MembersPage(ctx context.Context, orgID, groupID, after, search string, limit int) ([]roster.Member, error) {
+// ListMembersPage implements roster.Store.
+func (s *Store) ListMembersPage(ctx context.Context, orgID, groupID, after, search string, limit int) ([]roster.Member, error) {
 	var n int
 	if err := s.readRow(ctx, `SELECT COUNT(*) FROM groups WHERE org_id = ? AND id = ?`, orgID, groupID).Scan(&n); err != nil {
 		return nil, err
@@ -289,8 +289,8 @@ func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, 
 	return users, groups, err
 }
 
-// FindEvents implements roster.Store.
-func (s *Store) FindEvents(ctx context.Context, orgID string, f roster.EventFilter, limit int) ([]roster.Event, error) {
+// SearchEvents implements roster.Store.
+func (s *Store) SearchEvents(ctx context.Context, orgID string, f roster.EventFilter, limit int) ([]roster.Event, error) {
 	where := []string{"org_id = ?"}
 	args := []any{orgID}
 	if f.DirectoryID != "" {
@@ -436,8 +436,8 @@ func scanRequest(sc rowScanner) (roster.Request, error) {
 	return r, err
 }
 
-// Requests implements roster.Store.
-func (s *Store) Requests(ctx context.Context, orgID, dirID string, failedOnly bool, limit int) ([]roster.Request, error) {
+// ListRequests implements roster.Store.
+func (s *Store) ListRequests(ctx context.Context, orgID, dirID string, failedOnly bool, limit int) ([]roster.Request, error) {
 	failed := ""
 	if failedOnly {
 		failed = " AND status >= 400"
@@ -452,15 +452,15 @@ func (s *Store) Requests(ctx context.Context, orgID, dirID string, failedOnly bo
 	return out, err
 }
 
-// RequestStats implements roster.Store.
-func (s *Store) RequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*roster.RequestStats, error) {
+// GetRequestStats implements roster.Store.
+func (s *Store) GetRequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*roster.RequestStats, error) {
 	st := &roster.RequestStats{}
 	err := s.readRow(ctx, `SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(errors), 0), COALESCE(SUM(rejected), 0) FROM request_counts
 		WHERE directory_id = ? AND org_id = ? AND hour >= ?`, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors, &st.Rejected)
 	if err != nil {
 		return nil, err
 	}
-	last, err := s.Requests(ctx, orgID, dirID, false, 1)
+	last, err := s.ListRequests(ctx, orgID, dirID, false, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -470,8 +470,8 @@ func (s *Store) RequestStats(ctx context.Context, orgID, dirID string, since tim
 	return st, nil
 }
 
-// RequestCounts implements roster.Store.
-func (s *Store) RequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]roster.RequestCount, error) {
+// ListRequestCounts implements roster.Store.
+func (s *Store) ListRequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]roster.RequestCount, error) {
 	var out []roster.RequestCount
 	_, err := s.readRows(ctx, `SELECT hour, requests, errors, rejected FROM request_counts WHERE directory_id = ? AND org_id = ? AND hour >= ? ORDER BY hour`,
 		[]any{dirID, orgID, hourOf(since)}, func(sc rowScanner) (int64, error) {

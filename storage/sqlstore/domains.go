@@ -21,8 +21,8 @@ func scanDomain(sc rowScanner) (roster.Domain, error) {
 	return d, err
 }
 
-// AddDomain implements roster.Store.
-func (s *Store) AddDomain(ctx context.Context, d *roster.Domain) error {
+// CreateDomain implements roster.Store.
+func (s *Store) CreateDomain(ctx context.Context, d *roster.Domain) error {
 	d.Created, d.Status = s.clock(), roster.DomainPending
 	return s.inTx(ctx, func(t *tx) error {
 		if d.DirectoryID != "" {
@@ -50,8 +50,8 @@ func (s *Store) AddDomain(ctx context.Context, d *roster.Domain) error {
 	})
 }
 
-// Domain implements roster.Store.
-func (s *Store) Domain(ctx context.Context, orgID, name string) (*roster.Domain, error) {
+// GetDomain implements roster.Store.
+func (s *Store) GetDomain(ctx context.Context, orgID, name string) (*roster.Domain, error) {
 	d, err := scanDomain(s.readRow(ctx, `SELECT `+domainColumns+` FROM domains WHERE org_id = ? AND name = ?`, orgID, name))
 	if err != nil {
 		return nil, notFound(err, "the organization has no domain %s; add it first", name)
@@ -59,13 +59,13 @@ func (s *Store) Domain(ctx context.Context, orgID, name string) (*roster.Domain,
 	return &d, nil
 }
 
-// Domains implements roster.Store.
-func (s *Store) Domains(ctx context.Context, orgID string) ([]roster.Domain, error) {
+// ListDomains implements roster.Store.
+func (s *Store) ListDomains(ctx context.Context, orgID string) ([]roster.Domain, error) {
 	return s.domains(ctx, `SELECT `+domainColumns+` FROM domains WHERE org_id = ? ORDER BY name`, orgID)
 }
 
-// DomainsDue implements roster.Store.
-func (s *Store) DomainsDue(ctx context.Context, checkedBefore time.Time, limit int) ([]roster.Domain, error) {
+// ListDomainsDue implements roster.Store.
+func (s *Store) ListDomainsDue(ctx context.Context, checkedBefore time.Time, limit int) ([]roster.Domain, error) {
 	return s.domains(ctx, `SELECT `+domainColumns+` FROM domains WHERE status <> 'pending' AND checked_at < ? ORDER BY checked_at LIMIT ?`,
 		micros(checkedBefore), limit)
 }
@@ -138,8 +138,8 @@ func domainEvents(before, after roster.Domain) []roster.Event {
 	return out
 }
 
-// RemoveDomain implements roster.Store.
-func (s *Store) RemoveDomain(ctx context.Context, orgID, name string) error {
+// DeleteDomain implements roster.Store.
+func (s *Store) DeleteDomain(ctx context.Context, orgID, name string) error {
 	return s.inTx(ctx, func(t *tx) error {
 		res, err := t.exec(ctx, `DELETE FROM domains WHERE org_id = ? AND name = ?`, orgID, name)
 		if err != nil {

@@ -57,8 +57,8 @@ func (s *Store) CreateGroup(ctx context.Context, t roster.Tenant, g *roster.Grou
 	})
 }
 
-// Group implements roster.Store.
-func (s *Store) Group(ctx context.Context, t roster.Tenant, id string) (*roster.Group, error) {
+// GetGroup implements roster.Store.
+func (s *Store) GetGroup(ctx context.Context, t roster.Tenant, id string) (*roster.Group, error) {
 	g, _, err := scanGroup(s.readRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`, id, t.DirectoryID, t.OrgID))
 	if err != nil {
 		return nil, notFound(err, "no group %q in this directory", id)
@@ -356,9 +356,9 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.Tenant, id string, ifV
 	})
 }
 
-// Members implements roster.Store. Members come in member ID order, which
+// ListMembers implements roster.Store. ListMembers come in member ID order, which
 // is the primary key's order: no sort, and constant memory.
-func (s *Store) Members(ctx context.Context, t roster.Tenant, groupID string, fn func(roster.Member) error) error {
+func (s *Store) ListMembers(ctx context.Context, t roster.Tenant, groupID string, fn func(roster.Member) error) error {
 	return s.inRead(ctx, func(tx *tx) error {
 		var n int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE id = ? AND directory_id = ? AND org_id = ?`, groupID, t.DirectoryID, t.OrgID).Scan(&n); err != nil {

@@ -90,7 +90,7 @@ func TestNameKeyMigration(t *testing.T) {
 			if want := []string{"u2", "u3", "u5"}; !slices.Equal(nullKeys, want) {
 				t.Errorf("users with a NULL key: %v, want %v", nullKeys, want)
 			}
-			events, err := s.FindEvents(ctx, "o1", roster.EventFilter{Action: "user.name_collision"}, 10)
+			events, err := s.SearchEvents(ctx, "o1", roster.EventFilter{Action: "user.name_collision"}, 10)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,8 +21,8 @@ func (s *Store) CreateOrg(ctx context.Context, o *roster.Org) error {
 	})
 }
 
-// Org implements roster.Store.
-func (s *Store) Org(ctx context.Context, orgID string) (*roster.Org, error) {
+// GetOrg implements roster.Store.
+func (s *Store) GetOrg(ctx context.Context, orgID string) (*roster.Org, error) {
 	var o roster.Org
 	var created int64
 	err := s.readRow(ctx, `SELECT id, name, created FROM orgs WHERE id = ?`, orgID).Scan(&o.ID, &o.Name, &created)
@@ -33,8 +33,8 @@ func (s *Store) Org(ctx context.Context, orgID string) (*roster.Org, error) {
 	return &o, nil
 }
 
-// Orgs implements roster.Store.
-func (s *Store) Orgs(ctx context.Context) ([]roster.Org, error) {
+// ListOrgs implements roster.Store.
+func (s *Store) ListOrgs(ctx context.Context) ([]roster.Org, error) {
 	var out []roster.Org
 	err := s.inRead(ctx, func(t *tx) error {
 		rows, err := t.query(ctx, `SELECT id, name, created FROM orgs ORDER BY created, id`)
@@ -80,8 +80,8 @@ func (s *Store) CreateDirectory(ctx context.Context, d *roster.Directory, first 
 	})
 }
 
-// Directory implements roster.Store.
-func (s *Store) Directory(ctx context.Context, orgID, dirID string) (*roster.Directory, error) {
+// GetDirectory implements roster.Store.
+func (s *Store) GetDirectory(ctx context.Context, orgID, dirID string) (*roster.Directory, error) {
 	var d roster.Directory
 	var created int64
 	err := s.readRow(ctx, `SELECT id, org_id, name, created FROM directories WHERE org_id = ? AND id = ?`, orgID, dirID).
@@ -105,8 +105,8 @@ func (s *Store) FindDirectory(ctx context.Context, dirID string) (*roster.Direct
 	return &d, nil
 }
 
-// Directories implements roster.Store.
-func (s *Store) Directories(ctx context.Context, orgID string) ([]roster.Directory, error) {
+// ListDirectories implements roster.Store.
+func (s *Store) ListDirectories(ctx context.Context, orgID string) ([]roster.Directory, error) {
 	var out []roster.Directory
 	err := s.inRead(ctx, func(t *tx) error {
 		rows, err := t.query(ctx, `SELECT id, org_id, name, created FROM directories WHERE org_id = ? ORDER BY created, id`, orgID)
@@ -181,13 +181,13 @@ func scanToken(sc interface{ Scan(...any) error }) (roster.Token, error) {
 	return tok, err
 }
 
-// Tokens implements roster.Store.
-func (s *Store) Tokens(ctx context.Context, orgID, dirID string) ([]roster.Token, error) {
+// ListTokens implements roster.Store.
+func (s *Store) ListTokens(ctx context.Context, orgID, dirID string) ([]roster.Token, error) {
 	return s.tokens(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE org_id = ? AND directory_id = ? ORDER BY created, id`, orgID, dirID)
 }
 
-// TokensByPrefix implements roster.Store.
-func (s *Store) TokensByPrefix(ctx context.Context, dirID, prefix string) ([]roster.Token, error) {
+// ListTokensByPrefix implements roster.Store.
+func (s *Store) ListTokensByPrefix(ctx context.Context, dirID, prefix string) ([]roster.Token, error) {
 	return s.tokens(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE directory_id = ? AND prefix = ?`, dirID, prefix)
 }
 

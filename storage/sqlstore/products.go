@@ -31,8 +31,8 @@ func (s *Store) CreateProduct(ctx context.Context, p *roster.Product) error {
 	})
 }
 
-// Product implements roster.Store.
-func (s *Store) Product(ctx context.Context, orgID, key string) (*roster.Product, error) {
+// GetProduct implements roster.Store.
+func (s *Store) GetProduct(ctx context.Context, orgID, key string) (*roster.Product, error) {
 	p := roster.Product{OrgID: orgID}
 	var created int64
 	err := s.readRow(ctx, `SELECT key, name, created FROM products WHERE org_id = ? AND key = ?`, orgID, key).Scan(&p.Key, &p.Name, &created)
@@ -43,8 +43,8 @@ func (s *Store) Product(ctx context.Context, orgID, key string) (*roster.Product
 	return &p, nil
 }
 
-// Products implements roster.Store.
-func (s *Store) Products(ctx context.Context, orgID string) ([]roster.Product, error) {
+// ListProducts implements roster.Store.
+func (s *Store) ListProducts(ctx context.Context, orgID string) ([]roster.Product, error) {
 	var out []roster.Product
 	_, err := s.readRows(ctx, `SELECT key, name, created FROM products WHERE org_id = ? ORDER BY key`, []any{orgID}, func(sc rowScanner) (int64, error) {
 		p := roster.Product{OrgID: orgID}
@@ -111,9 +111,9 @@ func (s *Store) RevokeAccess(ctx context.Context, orgID, product, groupID string
 	})
 }
 
-// Grants implements roster.Store.
-func (s *Store) Grants(ctx context.Context, orgID, product string) ([]roster.Grant, error) {
-	if _, err := s.Product(ctx, orgID, product); err != nil {
+// ListGrants implements roster.Store.
+func (s *Store) ListGrants(ctx context.Context, orgID, product string) ([]roster.Grant, error) {
+	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
 		return nil, err
 	}
 	var out []roster.Grant
@@ -153,8 +153,8 @@ func (s *Store) SetDefaultGroup(ctx context.Context, orgID, product, groupID str
 	})
 }
 
-// DefaultGroups implements roster.Store.
-func (s *Store) DefaultGroups(ctx context.Context, orgID, product string) ([]roster.Group, error) {
+// ListDefaultGroups implements roster.Store.
+func (s *Store) ListDefaultGroups(ctx context.Context, orgID, product string) ([]roster.Group, error) {
 	var out []roster.Group
 	_, err := s.readRows(ctx, `SELECT `+groupColumns+` FROM default_groups dg JOIN groups r ON r.id = dg.group_id AND r.org_id = dg.org_id
 		WHERE dg.org_id = ? AND dg.product = ? ORDER BY r.display_name`, []any{orgID, product}, func(sc rowScanner) (int64, error) {
@@ -198,7 +198,7 @@ const orgMemberships = `WITH RECURSIVE ms(group_id) AS (
 
 // CheckAccess implements roster.Store.
 func (s *Store) CheckAccess(ctx context.Context, orgID, product, userRef string) (*roster.AccessDecision, error) {
-	if _, err := s.Product(ctx, orgID, product); err != nil {
+	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
 		return nil, err
 	}
 	u, err := s.FindUser(ctx, orgID, userRef)
@@ -236,10 +236,10 @@ func (s *Store) CheckAccess(ctx context.Context, orgID, product, userRef string)
 	return a, nil
 }
 
-// ProductCounts implements roster.Store: the active users reached by the
+// GetProductCounts implements roster.Store: the active users reached by the
 // product's grants through any depth of nested groups, each counted once.
-func (s *Store) ProductCounts(ctx context.Context, orgID, product string) (*roster.ProductCounts, error) {
-	if _, err := s.Product(ctx, orgID, product); err != nil {
+func (s *Store) GetProductCounts(ctx context.Context, orgID, product string) (*roster.ProductCounts, error) {
+	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
 		return nil, err
 	}
 	var c roster.ProductCounts
@@ -267,9 +267,9 @@ const productReach = `WITH RECURSIVE reach(group_id, role) AS (
 // (aliased r); its parameter is the organization.
 const productUsersFrom = ` FROM members x JOIN users r ON r.id = x.user_id WHERE r.org_id = ? AND r.active`
 
-// ProductUsers implements roster.Store.
-func (s *Store) ProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*roster.Page[roster.ProductUser], error) {
-	if _, err := s.Product(ctx, orgID, product); err != nil {
+// ListProductUsers implements roster.Store.
+func (s *Store) ListProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*roster.Page[roster.ProductUser], error) {
+	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
 		return nil, err
 	}
 	page := &roster.Page[roster.ProductUser]{}
@@ -387,8 +387,8 @@ func (s *Store) lockLocalGroup(ctx context.Context, t *tx, orgID, groupID string
 	return nil
 }
 
-// OrgGroup implements roster.Store.
-func (s *Store) OrgGroup(ctx context.Context, orgID, groupID string) (*roster.OrgGroup, error) {
+// GetOrgGroup implements roster.Store.
+func (s *Store) GetOrgGroup(ctx context.Context, orgID, groupID string) (*roster.OrgGroup, error) {
 	g, err := scanOrgGroup(s.readRow(ctx, `SELECT `+orgGroupColumns+` FROM groups r WHERE r.org_id = ? AND r.id = ?`, orgID, groupID))
 	if err != nil {
 		return nil, notFound(err, "the organization has no group %q", groupID)

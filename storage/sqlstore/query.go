@@ -478,9 +478,9 @@ func (s *Store) readRows(ctx context.Context, query string, args []any, scan fun
 	return n, s.badValue(rows.Err())
 }
 
-// Users implements roster.Store. Items of a backwards cursor page are
+// ListUsers implements roster.Store. Items of a backwards cursor page are
 // read newest first and put back in order.
-func (s *Store) Users(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.User], error) {
+func (s *Store) ListUsers(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.User], error) {
 	page := &roster.Page[roster.User]{}
 	info, err := s.list(ctx, "users", userColumns, userScope, t, q, func(sc rowScanner) (int64, error) {
 		u, seq, err := scanUser(sc)
@@ -494,8 +494,8 @@ func (s *Store) Users(ctx context.Context, t roster.Tenant, q roster.Query) (*ro
 	return page, err
 }
 
-// Groups implements roster.Store.
-func (s *Store) Groups(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.Group], error) {
+// ListGroups implements roster.Store.
+func (s *Store) ListGroups(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.Group], error) {
 	page := &roster.Page[roster.Group]{}
 	info, err := s.list(ctx, "groups", groupColumns, groupScope, t, q, func(sc rowScanner) (int64, error) {
 		g, seq, err := scanGroup(sc)

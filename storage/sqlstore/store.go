@@ -349,8 +349,8 @@ func (s *Store) count(ctx context.Context, t *tx, dirID, kind string, delta int)
 	return err
 }
 
-// Events implements roster.Store.
-func (s *Store) Events(ctx context.Context, orgID string, afterSeq int64, limit int) ([]roster.Event, error) {
+// ListEvents implements roster.Store.
+func (s *Store) ListEvents(ctx context.Context, orgID string, afterSeq int64, limit int) ([]roster.Event, error) {
 	var out []roster.Event
 	err := s.inRead(ctx, func(t *tx) error {
 		rows, err := t.query(ctx, `SELECT seq, org_id, directory_id, time, actor, action, resource_type, resource_id, detail

@@ -142,8 +142,8 @@ func (s *Store) FindUser(ctx context.Context, orgID, idOrUserName string) (*rost
 	return &u, nil
 }
 
-// User implements roster.Store.
-func (s *Store) User(ctx context.Context, t roster.Tenant, id string) (*roster.User, error) {
+// GetUser implements roster.Store.
+func (s *Store) GetUser(ctx context.Context, t roster.Tenant, id string) (*roster.User, error) {
 	u, _, err := scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`, id, t.DirectoryID, t.OrgID))
 	if err != nil {
 		return nil, notFound(err, "no user %q in this directory", id)
@@ -335,12 +335,12 @@ func (s *Store) leaveAllGroups(ctx context.Context, tx *tx, memberID string) err
 	return err
 }
 
-// UserGroups implements roster.Store. Direct memberships come from one
+// ListUserGroups implements roster.Store. Direct memberships come from one
 // indexed query. Only when one of those groups is itself a member of a
 // group does a recursive query follow the nesting (UNION, not UNION ALL,
 // makes it stop on cycles): most directories have no nested groups, and
 // every lookup of a user pays for this.
-func (s *Store) UserGroups(ctx context.Context, t roster.Tenant, userIDs []string) (map[string][]roster.GroupRef, error) {
+func (s *Store) ListUserGroups(ctx context.Context, t roster.Tenant, userIDs []string) (map[string][]roster.GroupRef, error) {
 	out := map[string][]roster.GroupRef{}
 	if len(userIDs) == 0 {
 		return out, nil
