@@ -23,10 +23,10 @@ type Directory struct {
 	Created time.Time
 }
 
-// Tenant names the directory a SCIM request acts in. Every store method for
+// DirectoryScope names the directory a SCIM request acts in. Every store method for
 // users and groups takes one, so that no query can forget whose data it
 // reads.
-type Tenant struct {
+type DirectoryScope struct {
 	OrgID       string
 	DirectoryID string
 }

@@ -100,30 +100,30 @@ type MemberOp struct {
 type Provisioning interface {
 	// CreateUser stores u, assigning ID, Version, Created and LastModified.
 	// A userName already used in the organization is an EConflict.
-	CreateUser(ctx context.Context, t Tenant, u *User) error
-	GetUser(ctx context.Context, t Tenant, id string) (*User, error)
+	CreateUser(ctx context.Context, t DirectoryScope, u *User) error
+	GetUser(ctx context.Context, t DirectoryScope, id string) (*User, error)
 	// UpdateUser reads the user, lets update change it, and writes it back,
 	// all in one transaction: concurrent updates never lose each other's
 	// changes. update may return an error (a failed If-Match, an invalid
 	// PATCH) to abandon the change.
-	UpdateUser(ctx context.Context, t Tenant, id string, update func(*User) error) (*User, error)
+	UpdateUser(ctx context.Context, t DirectoryScope, id string, update func(*User) error) (*User, error)
 	// DeleteUser deletes the user and its memberships. With ifVersion > 0
 	// it fails with EPreconditionFailed unless that is the current version.
-	DeleteUser(ctx context.Context, t Tenant, id string, ifVersion int64) error
-	ListUsers(ctx context.Context, t Tenant, q Query) (*Page[User], error)
+	DeleteUser(ctx context.Context, t DirectoryScope, id string, ifVersion int64) error
+	ListUsers(ctx context.Context, t DirectoryScope, q Query) (*Page[User], error)
 	// ListUserGroups returns, for each of the given users, the groups it
 	// belongs to directly or through nested groups.
-	ListUserGroups(ctx context.Context, t Tenant, userIDs []string) (map[string][]GroupRef, error)
+	ListUserGroups(ctx context.Context, t DirectoryScope, userIDs []string) (map[string][]GroupRef, error)
 	// CreateGroup stores g with the given members (users or groups of the
 	// same directory; an unknown ID is an EInvalid).
-	CreateGroup(ctx context.Context, t Tenant, g *Group, memberIDs []string) error
-	GetGroup(ctx context.Context, t Tenant, id string) (*Group, error)
+	CreateGroup(ctx context.Context, t DirectoryScope, g *Group, memberIDs []string) error
+	GetGroup(ctx context.Context, t DirectoryScope, id string) (*Group, error)
 	// UpdateGroup works like UpdateUser; update also returns the membership
 	// changes to apply, in order, in the same transaction.
-	UpdateGroup(ctx context.Context, t Tenant, id string, update func(*Group) ([]MemberOp, error)) (*Group, error)
-	DeleteGroup(ctx context.Context, t Tenant, id string, ifVersion int64) error
-	ListGroups(ctx context.Context, t Tenant, q Query) (*Page[Group], error)
+	UpdateGroup(ctx context.Context, t DirectoryScope, id string, update func(*Group) ([]MemberOp, error)) (*Group, error)
+	DeleteGroup(ctx context.Context, t DirectoryScope, id string, ifVersion int64) error
+	ListGroups(ctx context.Context, t DirectoryScope, q Query) (*Page[Group], error)
 	// ListMembers calls fn for each member of the group, in the order they were
 	// added, without holding them all in memory.
-	ListMembers(ctx context.Context, t Tenant, groupID string, fn func(Member) error) error
+	ListMembers(ctx context.Context, t DirectoryScope, groupID string, fn func(Member) error) error
 }

@@ -25,7 +25,7 @@ type env struct {
 	st     *sqlstore.Store
 	srv    *httptest.Server
 	org    roster.Org
-	tenant roster.Tenant
+	tenant roster.DirectoryScope
 	token  string
 }
 
@@ -41,7 +41,7 @@ func newEnv(t *testing.T) *env {
 	dir := roster.Directory{OrgID: e.org.ID, Name: "Entra ID"}
 	_, dtok := roster.NewTokenSecret()
 	must(t, st.CreateDirectory(ctx, &dir, &dtok))
-	e.tenant = roster.Tenant{OrgID: e.org.ID, DirectoryID: dir.ID}
+	e.tenant = roster.DirectoryScope{OrgID: e.org.ID, DirectoryID: dir.ID}
 	e.token = e.adminToken(e.org.ID, "ops@acme.test", roster.AdminAPI)
 	e.srv = httptest.NewServer(adminapi.New(adminapi.Config{Store: st}))
 	t.Cleanup(e.srv.Close)

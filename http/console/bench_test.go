@@ -60,7 +60,7 @@ func newBenchOrg(b *testing.B) *benchOrg {
 	_, tok := roster.NewTokenSecret()
 	dir := roster.Directory{OrgID: org.ID, Name: "Entra ID"}
 	check(st.CreateDirectory(ctx, &dir, &tok))
-	tenant := roster.Tenant{OrgID: org.ID, DirectoryID: dir.ID}
+	tenant := roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
 	n := benchUsers()
 	ids := make([]string, 0, n)
 	for i := range n {

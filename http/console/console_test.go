@@ -517,7 +517,7 @@ func TestLargeGroupPage(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	dir, _, _ := f.addDirectory(f.org.ID, "Entra ID")
-	tenant := roster.Tenant{OrgID: f.org.ID, DirectoryID: dir.ID}
+	tenant := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: dir.ID}
 	var ids []string
 	for i := range 250 {
 		u := roster.User{UserName: fmt.Sprintf("user%03d@acme.test", i), Active: true, Attributes: []byte(`{}`)}
@@ -918,7 +918,7 @@ func TestOrgIsolation(t *testing.T) {
 	other := roster.Org{Name: "Other"}
 	must(t, f.store.CreateOrg(ctx, &other))
 	dir, tok, _ := f.addDirectory(other.ID, "Theirs")
-	tenant := roster.Tenant{OrgID: other.ID, DirectoryID: dir.ID}
+	tenant := roster.DirectoryScope{OrgID: other.ID, DirectoryID: dir.ID}
 	u := roster.User{UserName: "eve@other.test", Active: true, Attributes: []byte(`{}`)}
 	must(t, f.store.CreateUser(ctx, tenant, &u))
 	g := roster.Group{DisplayName: "Theirs", Attributes: []byte(`{}`)}

@@ -101,7 +101,7 @@ type directory struct {
 	f      *fixture
 	org    roster.Org
 	dir    roster.Directory
-	tenant roster.Tenant
+	tenant roster.DirectoryScope
 	token  string
 	tokID  string
 	base   string // the directory's SCIM base URL (the "Tenant URL")
@@ -117,7 +117,7 @@ func (f *fixture) newDirectory(org roster.Org, name string) *directory {
 	}
 	return &directory{
 		f: f, org: org, dir: d,
-		tenant: roster.Tenant{OrgID: org.ID, DirectoryID: d.ID},
+		tenant: roster.DirectoryScope{OrgID: org.ID, DirectoryID: d.ID},
 		token:  secret, tokID: tok.ID,
 		base: urls.DirectoryBase(f.url, d.ID),
 	}

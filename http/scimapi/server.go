@@ -159,7 +159,7 @@ func methodNotAllowed(allowed []string) handler {
 
 // call is an authenticated request: who is calling, in which directory.
 type call struct {
-	tenant roster.Tenant
+	tenant roster.DirectoryScope
 	token  roster.Token
 	enc    scim.Encoder
 }
@@ -302,7 +302,7 @@ func (s *Server) authenticate(r *http.Request) (*call, error) {
 		return nil, err
 	}
 	return &call{
-		tenant: roster.Tenant{OrgID: tok.OrgID, DirectoryID: tok.DirectoryID},
+		tenant: roster.DirectoryScope{OrgID: tok.OrgID, DirectoryID: tok.DirectoryID},
 		token:  tok,
 		enc:    scim.Encoder{Base: urls.DirectoryBase(s.public, dirID)},
 	}, nil

@@ -98,7 +98,7 @@ func testNonTextIsRefused(t *testing.T, st roster.Store) {
 			t.Errorf("%s %s %s: %d, want %d", c.method, c.url, c.body, res.StatusCode, c.status)
 		}
 	}
-	if users, err := st.ListUsers(ctx, roster.Tenant{OrgID: org.ID, DirectoryID: dir.ID}, roster.Query{StartIndex: 1, Count: 10}); err != nil || users.Total != 0 {
+	if users, err := st.ListUsers(ctx, roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}, roster.Query{StartIndex: 1, Count: 10}); err != nil || users.Total != 0 {
 		t.Errorf("users stored: %v, %v", users, err)
 	}
 }

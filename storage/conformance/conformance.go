@@ -73,7 +73,7 @@ var ctx = context.Background()
 type fixture struct {
 	org    roster.Org
 	dir    roster.Directory
-	tenant roster.Tenant
+	tenant roster.DirectoryScope
 }
 
 func newFixture(t *testing.T, s roster.Store, name string) fixture {
@@ -81,7 +81,7 @@ func newFixture(t *testing.T, s roster.Store, name string) fixture {
 	f := fixture{org: roster.Org{Name: name}}
 	must(t, s.CreateOrg(ctx, &f.org))
 	f.dir = f.addDirectory(t, s, name+" directory")
-	f.tenant = roster.Tenant{OrgID: f.org.ID, DirectoryID: f.dir.ID}
+	f.tenant = roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}
 	return f
 }
 
@@ -138,7 +138,7 @@ func group(t *testing.T, name string) *roster.Group {
 	return g
 }
 
-func createUser(t *testing.T, s roster.Store, tn roster.Tenant, userName string, extra ...string) *roster.User {
+func createUser(t *testing.T, s roster.Store, tn roster.DirectoryScope, userName string, extra ...string) *roster.User {
 	t.Helper()
 	body := fmt.Sprintf(`{"userName":%q%s}`, userName, strings.Join(extra, ""))
 	u := user(t, body)
@@ -146,14 +146,14 @@ func createUser(t *testing.T, s roster.Store, tn roster.Tenant, userName string,
 	return u
 }
 
-func createGroup(t *testing.T, s roster.Store, tn roster.Tenant, name string, members ...string) *roster.Group {
+func createGroup(t *testing.T, s roster.Store, tn roster.DirectoryScope, name string, members ...string) *roster.Group {
 	t.Helper()
 	g := group(t, name)
 	must(t, s.CreateGroup(ctx, tn, g, members))
 	return g
 }
 
-func members(t *testing.T, s roster.Store, tn roster.Tenant, groupID string) []string {
+func members(t *testing.T, s roster.Store, tn roster.DirectoryScope, groupID string) []string {
 	t.Helper()
 	var ids []string
 	must(t, s.ListMembers(ctx, tn, groupID, func(m roster.Member) error {
@@ -298,7 +298,7 @@ func testUserNameUniqueness(t *testing.T, s roster.Store) {
 	if e.ScimType != roster.ScimUniqueness || !strings.Contains(e.Detail, first.ID) {
 		t.Errorf("same directory clash = %+v, want uniqueness naming %s", e, first.ID)
 	}
-	oktaTenant := roster.Tenant{OrgID: f.org.ID, DirectoryID: okta.ID}
+	oktaTenant := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: okta.ID}
 	e = wantCode(t, s.CreateUser(ctx, oktaTenant, user(t, `{"userName":"BOB@acme.test"}`)), roster.EConflict)
 	if e.ScimType != roster.ScimUniqueness || !strings.Contains(e.Detail, "Acme directory") {
 		t.Errorf("cross-directory clash = %+v, want uniqueness naming the directory", e)
@@ -320,12 +320,12 @@ func testUserNameUniqueness(t *testing.T, s roster.Store) {
 func testTenantIsolation(t *testing.T, s roster.Store) {
 	a := newFixture(t, s, "Acme")
 	b := newFixture(t, s, "Beta")
-	sibling := roster.Tenant{OrgID: a.org.ID, DirectoryID: a.addDirectory(t, s, "Okta").ID}
+	sibling := roster.DirectoryScope{OrgID: a.org.ID, DirectoryID: a.addDirectory(t, s, "Okta").ID}
 	u := createUser(t, s, a.tenant, "dave@acme.test")
 	g := createGroup(t, s, a.tenant, "Engineering", u.ID)
-	mixed := roster.Tenant{OrgID: b.org.ID, DirectoryID: a.dir.ID} // a directory claimed by the wrong org
+	mixed := roster.DirectoryScope{OrgID: b.org.ID, DirectoryID: a.dir.ID} // a directory claimed by the wrong org
 
-	for _, tn := range []roster.Tenant{b.tenant, sibling, mixed} {
+	for _, tn := range []roster.DirectoryScope{b.tenant, sibling, mixed} {
 		if _, err := s.GetUser(ctx, tn, u.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 			t.Errorf("%v reads the user: %v", tn, err)
 		}
@@ -465,7 +465,7 @@ func testFilters(t *testing.T, s roster.Store) {
 	}
 }
 
-func checkFilter(t *testing.T, s roster.Store, tn roster.Tenant, rt *scim.ResourceType, tc filterCase) {
+func checkFilter(t *testing.T, s roster.Store, tn roster.DirectoryScope, rt *scim.ResourceType, tc filterCase) {
 	t.Helper()
 	flt, err := rt.ParseFilter(tc.filter)
 	if err != nil {
@@ -893,7 +893,7 @@ func testConcurrentMemberAdds(t *testing.T, s roster.Store) {
 
 func testConcurrentSameUserName(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
-	second := roster.Tenant{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
+	second := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
 	const n = 20
 	var wg sync.WaitGroup
 	results := make(chan error, n)

@@ -16,7 +16,7 @@ import (
 func testOrgLists(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	other := newFixture(t, s, "Other")
-	okta := roster.Tenant{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
+	okta := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
 
 	ann := createUser(t, s, f.tenant, "ann@acme.test", `,"displayName":"Ann Lee"`)
 	bob := createUser(t, s, f.tenant, "bob@acme.test", `,"active":false,"displayName":"BJÖRN ÅSTRÖM"`)
@@ -188,7 +188,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 func testDeleteDirectory(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	other := newFixture(t, s, "Other")
-	okta := roster.Tenant{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
+	okta := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
 	ann := createUser(t, s, f.tenant, "ann@acme.test")
 	cat := createUser(t, s, okta, "cat@acme.test")
 	dan := createUser(t, s, okta, "dan@acme.test")

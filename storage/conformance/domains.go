@@ -14,7 +14,7 @@ import (
 func testDomains(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	other := newFixture(t, s, "Other")
-	okta := roster.Tenant{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
+	okta := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
 
 	d := roster.Domain{OrgID: f.org.ID, Name: "acme.test", Token: "tok1"}
 	must(t, s.CreateDomain(ctx, &d))

@@ -14,7 +14,7 @@ import (
 // refused; a lookup by userName eq finds the user in any spelling.
 func testUserNameKeys(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
-	okta := roster.Tenant{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
+	okta := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
 	for plain, spellings := range map[string][]string{
 		"josé":    {"jose\u0301", " josé", "josé ", "\tjosé\u3000", "ＪＯＳÉ", "JOSÉ"},
 		"strasse": {"straße", "STRASSE", "STRAẞE"},
@@ -24,7 +24,7 @@ func testUserNameKeys(t *testing.T, s roster.Store) {
 		for _, sp := range spellings {
 			// The clash names the user in its own directory, and the
 			// directory from another one.
-			for tn, names := range map[roster.Tenant]string{f.tenant: first.ID, okta: f.dir.ID} {
+			for tn, names := range map[roster.DirectoryScope]string{f.tenant: first.ID, okta: f.dir.ID} {
 				e := wantCode(t, s.CreateUser(ctx, tn, userNamed(t, sp)), roster.EConflict)
 				if e.ScimType != roster.ScimUniqueness || !strings.Contains(e.Detail, names) {
 					t.Errorf("%q after %q: %+v, want uniqueness naming %s", sp, plain, e, names)

@@ -15,7 +15,7 @@ import (
 func testProducts(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	other := newFixture(t, s, "Other")
-	okta := roster.Tenant{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
+	okta := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Okta").ID}
 
 	jira := roster.Product{OrgID: f.org.ID, Key: "jira", Name: "Jira"}
 	must(t, s.CreateProduct(ctx, &jira))

@@ -18,7 +18,7 @@ import (
 
 type benchDir struct {
 	s      *sqlstore.Store
-	tenant roster.Tenant
+	tenant roster.DirectoryScope
 	users  []string
 }
 
@@ -37,7 +37,7 @@ func newBenchDir(b *testing.B, users int) *benchDir {
 	if err := s.CreateDirectory(ctx, &dir, &tok); err != nil {
 		b.Fatal(err)
 	}
-	d := &benchDir{s: s, tenant: roster.Tenant{OrgID: org.ID, DirectoryID: dir.ID}}
+	d := &benchDir{s: s, tenant: roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}}
 	for i := 0; i < users; i++ {
 		d.users = append(d.users, d.create(b, i))
 	}

@@ -24,7 +24,7 @@ func scanGroup(sc rowScanner) (roster.Group, int64, error) {
 }
 
 // CreateGroup implements roster.Store.
-func (s *Store) CreateGroup(ctx context.Context, t roster.Tenant, g *roster.Group, memberIDs []string) error {
+func (s *Store) CreateGroup(ctx context.Context, t roster.DirectoryScope, g *roster.Group, memberIDs []string) error {
 	now := s.clock()
 	g.ID, g.Version, g.Created, g.LastModified = newID(), 1, now, now
 	return s.inTx(ctx, func(tx *tx) error {
@@ -58,7 +58,7 @@ func (s *Store) CreateGroup(ctx context.Context, t roster.Tenant, g *roster.Grou
 }
 
 // GetGroup implements roster.Store.
-func (s *Store) GetGroup(ctx context.Context, t roster.Tenant, id string) (*roster.Group, error) {
+func (s *Store) GetGroup(ctx context.Context, t roster.DirectoryScope, id string) (*roster.Group, error) {
 	g, _, err := scanGroup(s.readRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`, id, t.DirectoryID, t.OrgID))
 	if err != nil {
 		return nil, notFound(err, "no group %q in this directory", id)
@@ -69,7 +69,7 @@ func (s *Store) GetGroup(ctx context.Context, t roster.Tenant, id string) (*rost
 // UpdateGroup implements roster.Store. Membership changes write only the
 // rows they add or remove: the cost of adding one member does not depend
 // on the size of the group.
-func (s *Store) UpdateGroup(ctx context.Context, t roster.Tenant, id string, update func(*roster.Group) ([]roster.MemberOp, error)) (*roster.Group, error) {
+func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id string, update func(*roster.Group) ([]roster.MemberOp, error)) (*roster.Group, error) {
 	var out roster.Group
 	err := s.inTx(ctx, func(tx *tx) error {
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
@@ -149,7 +149,7 @@ func head(list []string, n int) []string {
 }
 
 // applyMemberOp performs one membership change inside tx.
-func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.Tenant, groupID string, op roster.MemberOp, ch *memberChange) error {
+func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.DirectoryScope, groupID string, op roster.MemberOp, ch *memberChange) error {
 	var rows []memberRow
 	var err error
 	switch op.Kind {
@@ -208,7 +208,7 @@ func returning(ctx context.Context, tx *tx, query string, args ...any) ([]member
 // inserted first, then groups among the rest, and only IDs left after both
 // are looked up, to tell members already there from IDs that exist
 // nowhere.
-func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.Tenant, groupID string, ids []string) ([]memberRow, error) {
+func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.DirectoryScope, groupID string, ids []string) ([]memberRow, error) {
 	ids = dedupe(ids)
 	for _, id := range ids {
 		if id == groupID {
@@ -300,7 +300,7 @@ func dedupe(ids []string) []string {
 
 // touchUsers gives the users among rows a new version: their groups
 // attribute changed.
-func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.Tenant, rows []memberRow) error {
+func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.DirectoryScope, rows []memberRow) error {
 	var users []string
 	for _, r := range rows {
 		if r.kind == roster.MemberUser {
@@ -317,7 +317,7 @@ func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.Tenant, rows []
 }
 
 // DeleteGroup implements roster.Store.
-func (s *Store) DeleteGroup(ctx context.Context, t roster.Tenant, id string, ifVersion int64) error {
+func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id string, ifVersion int64) error {
 	return s.inTx(ctx, func(tx *tx) error {
 		var seq, version int64
 		var name string
@@ -358,7 +358,7 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.Tenant, id string, ifV
 
 // ListMembers implements roster.Store. ListMembers come in member ID order, which
 // is the primary key's order: no sort, and constant memory.
-func (s *Store) ListMembers(ctx context.Context, t roster.Tenant, groupID string, fn func(roster.Member) error) error {
+func (s *Store) ListMembers(ctx context.Context, t roster.DirectoryScope, groupID string, fn func(roster.Member) error) error {
 	return s.inRead(ctx, func(tx *tx) error {
 		var n int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE id = ? AND directory_id = ? AND org_id = ?`, groupID, t.DirectoryID, t.OrgID).Scan(&n); err != nil {

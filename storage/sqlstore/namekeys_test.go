@@ -111,7 +111,7 @@ func TestNameKeyMigration(t *testing.T) {
 				t.Errorf("%d collisions reported, want 3", len(events))
 			}
 
-			tn := roster.Tenant{OrgID: "o1", DirectoryID: "d1"}
+			tn := roster.DirectoryScope{OrgID: "o1", DirectoryID: "d1"}
 			// The names are taken, in every spelling.
 			err = s.CreateUser(ctx, tn, &roster.User{UserName: "JOSÉ", Active: true, Attributes: []byte(`{"userName":"JOSÉ"}`)})
 			if roster.ErrorCodeOf(err) != roster.EConflict || !strings.Contains(err.Error(), "u1") {

@@ -346,7 +346,7 @@ func (s *Store) orderBy(sc *scope, q roster.Query) string {
 // transaction: a lookup by userName, the commonest request, needs only the
 // first, and a total that counts a write made between the two is as right
 // as one that does not. scan reads one row and returns its position.
-func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t roster.Tenant, q roster.Query, scan func(rowScanner) (int64, error)) (pageInfo, error) {
+func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t roster.DirectoryScope, q roster.Query, scan func(rowScanner) (int64, error)) (pageInfo, error) {
 	where := "r.org_id = ? AND r.directory_id = ?"
 	args := []any{t.OrgID, t.DirectoryID}
 	if q.Filter != nil {
@@ -389,7 +389,7 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 
 // total counts a query's matches. Without a filter the directory's
 // counters answer, in constant time, instead of a count of the directory.
-func (s *Store) total(ctx context.Context, table, where string, args []any, unfiltered bool, t roster.Tenant) (int, error) {
+func (s *Store) total(ctx context.Context, table, where string, args []any, unfiltered bool, t roster.DirectoryScope) (int, error) {
 	var n int
 	if unfiltered {
 		kind := roster.MemberUser
@@ -414,7 +414,7 @@ type pageInfo struct {
 // cursorPage reads a page by position (keyset pagination): it seeks on the
 // creation sequence, so no page, however deep, reads the rows before it.
 // It reads one row more than asked to learn whether another page follows.
-func (s *Store) cursorPage(ctx context.Context, table, columns, where string, args []any, t roster.Tenant, q roster.Query, scan func(rowScanner) (int64, error)) (pageInfo, error) {
+func (s *Store) cursorPage(ctx context.Context, table, columns, where string, args []any, t roster.DirectoryScope, q roster.Query, scan func(rowScanner) (int64, error)) (pageInfo, error) {
 	c := q.Cursor
 	info := pageInfo{total: -1}
 	if c.Total {
@@ -480,7 +480,7 @@ func (s *Store) readRows(ctx context.Context, query string, args []any, scan fun
 
 // ListUsers implements roster.Store. Items of a backwards cursor page are
 // read newest first and put back in order.
-func (s *Store) ListUsers(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.User], error) {
+func (s *Store) ListUsers(ctx context.Context, t roster.DirectoryScope, q roster.Query) (*roster.Page[roster.User], error) {
 	page := &roster.Page[roster.User]{}
 	info, err := s.list(ctx, "users", userColumns, userScope, t, q, func(sc rowScanner) (int64, error) {
 		u, seq, err := scanUser(sc)
@@ -495,7 +495,7 @@ func (s *Store) ListUsers(ctx context.Context, t roster.Tenant, q roster.Query) 
 }
 
 // ListGroups implements roster.Store.
-func (s *Store) ListGroups(ctx context.Context, t roster.Tenant, q roster.Query) (*roster.Page[roster.Group], error) {
+func (s *Store) ListGroups(ctx context.Context, t roster.DirectoryScope, q roster.Query) (*roster.Page[roster.Group], error) {
 	page := &roster.Page[roster.Group]{}
 	info, err := s.list(ctx, "groups", groupColumns, groupScope, t, q, func(sc rowScanner) (int64, error) {
 		g, seq, err := scanGroup(sc)

@@ -58,7 +58,7 @@ type errUserNameTaken struct{ userName string }
 func (e errUserNameTaken) Error() string { return "userName taken: " + e.userName }
 
 // CreateUser implements roster.Store.
-func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User) error {
+func (s *Store) CreateUser(ctx context.Context, t roster.DirectoryScope, u *roster.User) error {
 	key, err := roster.NameKey(u.UserName)
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func (s *Store) CreateUser(ctx context.Context, t roster.Tenant, u *roster.User)
 
 // explainClash turns errUserNameTaken into the 409 a client can act on:
 // it says which user has the name, and in which directory.
-func (s *Store) explainClash(ctx context.Context, t roster.Tenant, err error) error {
+func (s *Store) explainClash(ctx context.Context, t roster.DirectoryScope, err error) error {
 	var taken errUserNameTaken
 	if !errors.As(err, &taken) {
 		return err
@@ -143,7 +143,7 @@ func (s *Store) FindUser(ctx context.Context, orgID, idOrUserName string) (*rost
 }
 
 // GetUser implements roster.Store.
-func (s *Store) GetUser(ctx context.Context, t roster.Tenant, id string) (*roster.User, error) {
+func (s *Store) GetUser(ctx context.Context, t roster.DirectoryScope, id string) (*roster.User, error) {
 	u, _, err := scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`, id, t.DirectoryID, t.OrgID))
 	if err != nil {
 		return nil, notFound(err, "no user %q in this directory", id)
@@ -152,7 +152,7 @@ func (s *Store) GetUser(ctx context.Context, t roster.Tenant, id string) (*roste
 }
 
 // UpdateUser implements roster.Store.
-func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, update func(*roster.User) error) (*roster.User, error) {
+func (s *Store) UpdateUser(ctx context.Context, t roster.DirectoryScope, id string, update func(*roster.User) error) (*roster.User, error) {
 	var out roster.User
 	err := s.inTx(ctx, func(tx *tx) error {
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
@@ -226,7 +226,7 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.Tenant, id string, upda
 // managedChange is the event of an account leaving or joining the
 // organization's managed accounts because its address changed: never a
 // silent loss the admin cannot trace.
-func managedChange(t roster.Tenant, before, after roster.User) (roster.Event, bool) {
+func managedChange(t roster.DirectoryScope, before, after roster.User) (roster.Event, bool) {
 	if before.Managed == after.Managed {
 		return roster.Event{}, false
 	}
@@ -294,7 +294,7 @@ func changedKeys(before, after []byte) []string {
 }
 
 // DeleteUser implements roster.Store.
-func (s *Store) DeleteUser(ctx context.Context, t roster.Tenant, id string, ifVersion int64) error {
+func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id string, ifVersion int64) error {
 	return s.inTx(ctx, func(tx *tx) error {
 		var seq, version int64
 		var userName string
@@ -340,7 +340,7 @@ func (s *Store) leaveAllGroups(ctx context.Context, tx *tx, memberID string) err
 // group does a recursive query follow the nesting (UNION, not UNION ALL,
 // makes it stop on cycles): most directories have no nested groups, and
 // every lookup of a user pays for this.
-func (s *Store) ListUserGroups(ctx context.Context, t roster.Tenant, userIDs []string) (map[string][]roster.GroupRef, error) {
+func (s *Store) ListUserGroups(ctx context.Context, t roster.DirectoryScope, userIDs []string) (map[string][]roster.GroupRef, error) {
 	out := map[string][]roster.GroupRef{}
 	if len(userIDs) == 0 {
 		return out, nil
@@ -371,7 +371,7 @@ func (s *Store) ListUserGroups(ctx context.Context, t roster.Tenant, userIDs []s
 }
 
 // nestedUserGroups follows nested groups with a recursive query.
-func (s *Store) nestedUserGroups(ctx context.Context, t roster.Tenant, ids string) (map[string][]roster.GroupRef, error) {
+func (s *Store) nestedUserGroups(ctx context.Context, t roster.DirectoryScope, ids string) (map[string][]roster.GroupRef, error) {
 	out := map[string][]roster.GroupRef{}
 	_, err := s.readRows(ctx, `WITH RECURSIVE ms(member_id, group_id, direct) AS (
 			SELECT m.member_id, m.group_id, 1 FROM group_members m WHERE `+s.d.InJSON("m.member_id")+`
