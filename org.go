@@ -31,6 +31,9 @@ type DirectoryScope struct {
 	DirectoryID string
 }
 
+// Scope is the directory as a DirectoryScope.
+func (d *Directory) Scope() DirectoryScope { return DirectoryScope{OrgID: d.OrgID, DirectoryID: d.ID} }
+
 // Orgs keeps organizations, the tenants of everything else.
 type Orgs interface {
 	// CreateOrg stores o, assigning its ID and Created.
@@ -60,6 +63,6 @@ type Directories interface {
 	ListTokens(ctx context.Context, orgID, dirID string) ([]Token, error)
 	// RotateToken stores next and makes token oldID expire at oldExpires (or
 	// keeps its earlier expiry), in one transaction.
-	RotateToken(ctx context.Context, orgID, dirID, oldID string, oldExpires time.Time, next *Token) error
-	RevokeToken(ctx context.Context, orgID, dirID, tokenID string) error
+	RotateToken(ctx context.Context, d DirectoryScope, oldID string, oldExpires time.Time, next *Token) error
+	RevokeToken(ctx context.Context, d DirectoryScope, tokenID string) error
 }

@@ -62,6 +62,14 @@ type ProductUser struct {
 	Role string // RoleAdmin or RoleUser
 }
 
+// ProductScope names a product of an organization: what access is
+// granted to, checked against and revoked from. A struct rather than two
+// strings so that a product key cannot be passed where a group ID belongs.
+type ProductScope struct {
+	OrgID   string
+	Product string // the product's key
+}
+
 // Access keeps products, the grants that give groups access to them, and
 // answers who has access.
 type Access interface {
@@ -73,16 +81,16 @@ type Access interface {
 	// GrantAccess gives a group of the organization access to a product,
 	// or changes the role of an existing grant.
 	GrantAccess(ctx context.Context, g *Grant) error
-	RevokeAccess(ctx context.Context, orgID, product, groupID string) error
+	RevokeAccess(ctx context.Context, p ProductScope, groupID string) error
 	ListGrants(ctx context.Context, orgID, product string) ([]Grant, error)
 	// SetDefaultGroup makes a local group one that every new managed
 	// account joins (on false, stops it).
-	SetDefaultGroup(ctx context.Context, orgID, product, groupID string, on bool) error
+	SetDefaultGroup(ctx context.Context, p ProductScope, groupID string, on bool) error
 	ListDefaultGroups(ctx context.Context, orgID, product string) ([]Group, error)
 	// CheckAccess answers whether a user (by ID or userName) may use a
 	// product, with the role and the groups that grant it. A user that
 	// does not exist simply has no access.
-	CheckAccess(ctx context.Context, orgID, product, user string) (*AccessDecision, error)
+	CheckAccess(ctx context.Context, p ProductScope, user string) (*AccessDecision, error)
 	GetProductCounts(ctx context.Context, orgID, product string) (*ProductCounts, error)
 	// ListProductUsers lists, a page at a time in userName order, the active users
 	// of the organization that have access to product (through any granted

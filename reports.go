@@ -4,6 +4,14 @@ import (
 	"context"
 )
 
+// MemberQuery asks for a page of a group's members: those after a member
+// ID (keyset paging: any page costs the same), optionally matching Search.
+type MemberQuery struct {
+	After  string
+	Search string
+	Limit  int
+}
+
 // Reports are the read models of the console and the admin API: lists
 // and counts across an organization, shaped for people.
 type Reports interface {
@@ -26,5 +34,5 @@ type Reports interface {
 	ListOrgGroups(ctx context.Context, orgID string, f GroupFilter, offset, limit int) (*Page[OrgGroup], error)
 	// ListMembersPage reads a page of a group's members, after a member ID
 	// (keyset: any page costs the same), optionally matching search.
-	ListMembersPage(ctx context.Context, orgID, groupID, after, search string, limit int) ([]Member, error)
+	ListMembersPage(ctx context.Context, orgID, groupID string, q MemberQuery) ([]Member, error)
 }

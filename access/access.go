@@ -73,11 +73,11 @@ func (s *Service) Grant(ctx context.Context, orgID, product, groupID, role strin
 
 // Revoke takes a group's access to a product away.
 func (s *Service) Revoke(ctx context.Context, orgID, product, groupID string) error {
-	return s.Store.RevokeAccess(ctx, orgID, product, groupID)
+	return s.Store.RevokeAccess(ctx, roster.ProductScope{OrgID: orgID, Product: product}, groupID)
 }
 
 // SetDefault makes a local group one that every new managed account joins
 // (on false, stops it).
 func (s *Service) SetDefault(ctx context.Context, orgID, product, groupID string, on bool) error {
-	return s.Store.SetDefaultGroup(ctx, orgID, product, groupID, on)
+	return s.Store.SetDefaultGroup(ctx, roster.ProductScope{OrgID: orgID, Product: product}, groupID, on)
 }

@@ -186,7 +186,7 @@ func (s *Service) Rotate(ctx context.Context, d *roster.Directory, old roster.To
 	}
 	secret, next := roster.NewToken(old.Name, lifetime, now)
 	oldEnds := now.Add(r.Grace).UTC()
-	if err := s.Store.RotateToken(ctx, d.OrgID, d.ID, old.ID, oldEnds, &next); err != nil {
+	if err := s.Store.RotateToken(ctx, d.Scope(), old.ID, oldEnds, &next); err != nil {
 		return nil, err
 	}
 	if !old.Expires.IsZero() && old.Expires.Before(oldEnds) {
@@ -210,7 +210,7 @@ func Lifetime(t roster.Token) time.Duration {
 
 // Revoke ends a token of directory d at once.
 func (s *Service) Revoke(ctx context.Context, d *roster.Directory, tokenID string) error {
-	return s.Store.RevokeToken(ctx, d.OrgID, d.ID, tokenID)
+	return s.Store.RevokeToken(ctx, d.Scope(), tokenID)
 }
 
 // Find resolves ref (a token's ID or prefix, with or without the trailing

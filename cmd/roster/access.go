@@ -131,7 +131,7 @@ func (cmd *accessCheck) run(ctx context.Context, e *env) (output, error) {
 	} else if roster.ErrorCodeOf(err) != roster.ENotFound {
 		return nil, err
 	}
-	a, err := e.st.CheckAccess(ctx, cmd.org, cmd.product, ref)
+	a, err := e.st.CheckAccess(ctx, roster.ProductScope{OrgID: cmd.org, Product: cmd.product}, ref)
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) 
 // checkAccess is what an application asks before letting a user in: by the
 // user's ID or userName.
 func (s *Server) checkAccess(w http.ResponseWriter, r *http.Request, c *call) error {
-	a, err := s.store.CheckAccess(r.Context(), c.org, r.PathValue("product"), r.PathValue("user"))
+	a, err := s.store.CheckAccess(r.Context(), roster.ProductScope{OrgID: c.org, Product: r.PathValue("product")}, r.PathValue("user"))
 	if err != nil {
 		return err
 	}

@@ -448,7 +448,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 	}
 	// Ben is deactivated: one user has access, ann, as admin.
 	wantPage(t, b.get(f.path("products", "jira")), http.StatusOK, "Members of Engineering have Jira access as admin now", "Who has access (1)", "ann@acme.test")
-	if a, _ := f.store.CheckAccess(ctx, f.org.ID, "jira", "ann@acme.test"); !a.Allowed || a.Role != roster.RoleAdmin {
+	if a, _ := f.store.CheckAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, "ann@acme.test"); !a.Allowed || a.Role != roster.RoleAdmin {
 		t.Errorf("access after the grant: %+v", a)
 	}
 	wantPage(t, b.get(f.path("users", ann["id"].(string))), http.StatusOK, "yes, as admin")
@@ -684,7 +684,7 @@ func testConflictsAndUnlinking(t *testing.T, f *fixture) {
 		t.Fatalf("link: %d\n%s", p.status, p.body)
 	}
 	wantPage(t, b.get(f.path("groups", syncedID)), http.StatusOK, "is linked", "Figma")
-	if a, _ := f.store.CheckAccess(ctx, f.org.ID, "figma", "ann@acme.test"); !a.Allowed {
+	if a, _ := f.store.CheckAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "figma"}, "ann@acme.test"); !a.Allowed {
 		t.Errorf("after the link ann has no Figma access: %+v", a)
 	}
 	wantPage(t, b.get(f.path("groups", local.ID)), http.StatusNotFound)
@@ -885,7 +885,7 @@ func TestLocalGroupsDefaultsAndDomainLinks(t *testing.T) {
 	b.post(f.path("domains"), url.Values{"csrf": {csrf}, "domain": {"acme.test"}})
 	b.post(f.path("domains", "acme.test", "verify"), url.Values{"csrf": {csrf}, "method": {"manual"}})
 	f.scim(oktaToken, "POST", okta+"/Users", `{"userName":"cat@acme.test"}`)
-	if a, _ := f.store.CheckAccess(ctx, f.org.ID, "wiki", "cat@acme.test"); !a.Allowed {
+	if a, _ := f.store.CheckAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "wiki"}, "cat@acme.test"); !a.Allowed {
 		t.Errorf("a new managed account did not join the default group: %+v", a)
 	}
 
@@ -975,7 +975,7 @@ func TestExplanationsOfRealErrors(t *testing.T) {
 	revokedSecret, revoked := roster.NewTokenSecret()
 	revoked.OrgID, revoked.DirectoryID = f.org.ID, dir.ID
 	must(t, f.store.CreateToken(ctx, &revoked))
-	must(t, f.store.RevokeToken(ctx, f.org.ID, dir.ID, revoked.ID))
+	must(t, f.store.RevokeToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: dir.ID}, revoked.ID))
 	otherDir, _, otherSecret := f.addDirectory(f.org.ID, "Entra ID")
 	base := f.srv.URL + "/scim/v2/directories/" + dir.ID
 	must(t, f.store.CreateDomain(ctx, &roster.Domain{OrgID: f.org.ID, Name: "linked.test", Token: "t", DirectoryID: otherDir.ID}))

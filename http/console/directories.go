@@ -314,7 +314,7 @@ func (s *Console) revokeToken(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	if err := s.store.RevokeToken(r.Context(), a.org.ID, d.ID, tok.ID); err != nil {
+	if err := s.store.RevokeToken(r.Context(), roster.DirectoryScope{OrgID: a.org.ID, DirectoryID: d.ID}, tok.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "directories", d.ID),

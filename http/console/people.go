@@ -131,7 +131,7 @@ func (s *Console) accessOf(r *http.Request, a *session, userID string) ([]produc
 	}
 	var out []productAccess
 	for _, pr := range products {
-		acc, err := s.store.CheckAccess(r.Context(), a.org.ID, pr.Key, userID)
+		acc, err := s.store.CheckAccess(r.Context(), roster.ProductScope{OrgID: a.org.ID, Product: pr.Key}, userID)
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +225,7 @@ func (s *Console) group(w http.ResponseWriter, r *http.Request, a *session) erro
 	}
 	// Keyset paging: a page after any member costs one index range read,
 	// however large the group.
-	members, err := s.store.ListMembersPage(ctx, a.org.ID, g.ID, q.Get("after"), p.Q, membersPerPage+1)
+	members, err := s.store.ListMembersPage(ctx, a.org.ID, g.ID, roster.MemberQuery{After: q.Get("after"), Search: p.Q, Limit: membersPerPage + 1})
 	if err != nil {
 		return err
 	}

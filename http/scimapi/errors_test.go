@@ -376,7 +376,7 @@ func TestAuthentication(t *testing.T) {
 	if err := st.CreateToken(bg, &rt); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RevokeToken(bg, d.org.ID, d.dir.ID, rt.ID); err != nil {
+	if err := st.RevokeToken(bg, roster.DirectoryScope{OrgID: d.org.ID, DirectoryID: d.dir.ID}, rt.ID); err != nil {
 		t.Fatal(err)
 	}
 	expired, et := roster.NewTokenSecret()
@@ -439,13 +439,13 @@ func TestAuthentication(t *testing.T) {
 	// Rotation: the new token works at once, the old one until its grace
 	// period ends.
 	next, nt := roster.NewTokenSecret()
-	if err := st.RotateToken(bg, d.org.ID, d.dir.ID, d.tokID, time.Now().Add(time.Hour), &nt); err != nil {
+	if err := st.RotateToken(bg, roster.DirectoryScope{OrgID: d.org.ID, DirectoryID: d.dir.ID}, d.tokID, time.Now().Add(time.Hour), &nt); err != nil {
 		t.Fatal(err)
 	}
 	d.do(t, "GET", "/Users", nil).want(t, http.StatusOK)
 	d.withToken(next).do(t, "GET", "/Users", nil).want(t, http.StatusOK)
 	d.withToken(next).do(t, "GET", "/Users", nil).want(t, http.StatusOK)
-	if err := st.RevokeToken(bg, d.org.ID, d.dir.ID, d.tokID); err != nil {
+	if err := st.RevokeToken(bg, roster.DirectoryScope{OrgID: d.org.ID, DirectoryID: d.dir.ID}, d.tokID); err != nil {
 		t.Fatal(err)
 	}
 	d.do(t, "GET", "/Users", nil).wantError(t, http.StatusUnauthorized, "")

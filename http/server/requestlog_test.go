@@ -40,7 +40,7 @@ func TestRequestLog(t *testing.T) {
 	if err := st.CreateToken(ctx, &revoked); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RevokeToken(ctx, org.ID, dir.ID, revoked.ID); err != nil {
+	if err := st.RevokeToken(ctx, roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}, revoked.ID); err != nil {
 		t.Fatal(err)
 	}
 

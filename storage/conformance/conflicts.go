@@ -54,7 +54,7 @@ func testConflicts(t *testing.T, s roster.Store) {
 
 	must(t, s.LinkGroup(ctx, f.org.ID, synced.ID))
 	for who, want := range map[string]bool{ann.ID: false, bob.ID: true, cal.ID: true} {
-		a, err := s.CheckAccess(ctx, f.org.ID, "wiki", who)
+		a, err := s.CheckAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "wiki"}, who)
 		must(t, err)
 		if a.Allowed != want || (want && (a.Role != roster.RoleAdmin || a.Via[0].ID != synced.ID)) {
 			t.Errorf("after linking, access of %s = %+v, want %v through the synced group", who, a, want)
@@ -98,7 +98,7 @@ func testConflicts(t *testing.T, s roster.Store) {
 	if u, err := s.FindUser(ctx, f.org.ID, bob.ID); err != nil || u.DirectoryID != "" {
 		t.Errorf("the unlinked user: %+v %v", u, err)
 	}
-	if a, _ := s.CheckAccess(ctx, f.org.ID, "wiki", bob.ID); !a.Allowed {
+	if a, _ := s.CheckAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "wiki"}, bob.ID); !a.Allowed {
 		t.Errorf("unlinking took bob's access away: %+v", a)
 	}
 	wantCode(t, s.UnlinkUser(ctx, f.org.ID, bob.ID), roster.EConflict)

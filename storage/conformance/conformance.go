@@ -217,7 +217,7 @@ func testTokens(t *testing.T, s roster.Store) {
 
 	_, next := roster.NewTokenSecret()
 	graceEnd := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Microsecond)
-	must(t, s.RotateToken(ctx, f.org.ID, f.dir.ID, tok.ID, graceEnd, &next))
+	must(t, s.RotateToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}, tok.ID, graceEnd, &next))
 	list, err := s.ListTokens(ctx, f.org.ID, f.dir.ID)
 	must(t, err)
 	byID := map[string]roster.Token{}
@@ -230,9 +230,9 @@ func testTokens(t *testing.T, s roster.Store) {
 	if n := byID[next.ID]; n.Name != "entra" || n.Status(time.Now()) != roster.TokenActive {
 		t.Errorf("new token = %+v, want an active token named entra", n)
 	}
-	must(t, s.RevokeToken(ctx, f.org.ID, f.dir.ID, next.ID))
-	wantCode(t, s.RevokeToken(ctx, f.org.ID, f.dir.ID, next.ID), roster.ENotFound)
-	wantCode(t, s.RevokeToken(ctx, other.org.ID, other.dir.ID, tok.ID), roster.ENotFound)
+	must(t, s.RevokeToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}, next.ID))
+	wantCode(t, s.RevokeToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}, next.ID), roster.ENotFound)
+	wantCode(t, s.RevokeToken(ctx, roster.DirectoryScope{OrgID: other.org.ID, DirectoryID: other.dir.ID}, tok.ID), roster.ENotFound)
 	list, _ = s.ListTokens(ctx, f.org.ID, f.dir.ID)
 	for _, k := range list {
 		if k.ID == next.ID && k.Status(time.Now()) != roster.TokenRevoked {

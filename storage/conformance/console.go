@@ -157,7 +157,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	must(t, err)
 	var walked []string
 	for after := ""; ; {
-		page, err := s.ListMembersPage(ctx, f.org.ID, many.ID, after, "", 3)
+		page, err := s.ListMembersPage(ctx, f.org.ID, many.ID, roster.MemberQuery{After: after, Search: "", Limit: 3})
 		must(t, err)
 		if len(page) == 0 {
 			break
@@ -170,17 +170,17 @@ func testOrgLists(t *testing.T, s roster.Store) {
 	if want := sorted(append(slices.Clone(ids), ops.ID)...); !slices.Equal(walked, want) {
 		t.Errorf("walking members 3 at a time = %v, want %v", walked, want)
 	}
-	found, err := s.ListMembersPage(ctx, f.org.ID, many.ID, "", "M3@", 10)
+	found, err := s.ListMembersPage(ctx, f.org.ID, many.ID, roster.MemberQuery{After: "", Search: "M3@", Limit: 10})
 	must(t, err)
 	if len(found) != 1 || found[0].ID != ids[3] || found[0].Display != "m3@acme.test" || found[0].Type != roster.MemberUser {
 		t.Errorf("members matching M3@ = %+v", found)
 	}
-	found, err = s.ListMembersPage(ctx, f.org.ID, many.ID, "", "ops", 10)
+	found, err = s.ListMembersPage(ctx, f.org.ID, many.ID, roster.MemberQuery{After: "", Search: "ops", Limit: 10})
 	must(t, err)
 	if len(found) != 1 || found[0].ID != ops.ID || found[0].Type != roster.MemberGroup || found[0].Display != "Ops" {
 		t.Errorf("members matching ops = %+v", found)
 	}
-	wantCode(t, errOf(s.ListMembersPage(ctx, other.org.ID, many.ID, "", "", 10)), roster.ENotFound)
+	wantCode(t, errOf(s.ListMembersPage(ctx, other.org.ID, many.ID, roster.MemberQuery{After: "", Search: "", Limit: 10})), roster.ENotFound)
 }
 
 // testDeleteDirectory: a directory goes with its tokens, users and
@@ -220,7 +220,7 @@ func testDeleteDirectory(t *testing.T, s roster.Store) {
 	if st, _ := s.GetRequestStats(ctx, f.org.ID, okta.DirectoryID, time.Time{}); st.Total != 0 || st.Last != nil {
 		t.Errorf("the deleted directory's requests remain: %+v", st)
 	}
-	if got, err := s.ListMembersPage(ctx, f.org.ID, local.ID, "", "", 10); err != nil || len(got) != 1 || got[0].ID != ann.ID {
+	if got, err := s.ListMembersPage(ctx, f.org.ID, local.ID, roster.MemberQuery{After: "", Search: "", Limit: 10}); err != nil || len(got) != 1 || got[0].ID != ann.ID {
 		t.Errorf("local group's members = %+v, %v; want only ann", got, err)
 	}
 	after, err := s.GetOrgGroup(ctx, f.org.ID, local.ID)

@@ -71,7 +71,7 @@ func testProducts(t *testing.T, s roster.Store) {
 
 	check := func(who string, allowed bool, role string, via ...string) {
 		t.Helper()
-		a, err := s.CheckAccess(ctx, f.org.ID, "jira", who)
+		a, err := s.CheckAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, who)
 		must(t, err)
 		var got []string
 		for _, g := range a.Via {
@@ -98,10 +98,10 @@ func testProducts(t *testing.T, s roster.Store) {
 	check(cat.ID, true, roster.RoleAdmin, "Jira admins")
 	check(dan.ID, true, roster.RoleUser, "Engineering") // through Platform, nested
 	check("nobody@acme.test", false, "")
-	if _, err := s.CheckAccess(ctx, f.org.ID, "wiki", ann.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+	if _, err := s.CheckAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "wiki"}, ann.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("access to an unknown product: %v", err)
 	}
-	if a, _ := s.CheckAccess(ctx, other.org.ID, "jira", ann.ID); a.Allowed {
+	if a, _ := s.CheckAccess(ctx, roster.ProductScope{OrgID: other.org.ID, Product: "jira"}, ann.ID); a.Allowed {
 		t.Error("another organization's product grants access to our user")
 	}
 
@@ -154,8 +154,8 @@ func testProducts(t *testing.T, s roster.Store) {
 	}
 
 	// Default groups: local ones only; every new managed account joins.
-	wantCode(t, s.SetDefaultGroup(ctx, f.org.ID, "jira", engineering.ID, true), roster.EInvalid)
-	must(t, s.SetDefaultGroup(ctx, f.org.ID, "jira", admins.ID, true))
+	wantCode(t, s.SetDefaultGroup(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, engineering.ID, true), roster.EInvalid)
+	must(t, s.SetDefaultGroup(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, admins.ID, true))
 	if d, _ := s.ListDefaultGroups(ctx, f.org.ID, "jira"); len(d) != 1 || d[0].ID != admins.ID {
 		t.Errorf("DefaultGroups = %+v", d)
 	}
@@ -167,13 +167,13 @@ func testProducts(t *testing.T, s roster.Store) {
 	if refs, _ := s.ListUserGroups(ctx, okta, []string{eve.ID}); len(refs[eve.ID]) != 0 {
 		t.Errorf("a directory sees local groups: %+v", refs[eve.ID])
 	}
-	must(t, s.SetDefaultGroup(ctx, f.org.ID, "jira", admins.ID, false))
+	must(t, s.SetDefaultGroup(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, admins.ID, false))
 	gus := createUser(t, s, okta, "gus@acme.test")
 	check(gus.ID, false, "")
 
 	// Revoking and deleting a granted group take its access away.
-	must(t, s.RevokeAccess(ctx, f.org.ID, "jira", admins.ID))
-	wantCode(t, s.RevokeAccess(ctx, f.org.ID, "jira", admins.ID), roster.ENotFound)
+	must(t, s.RevokeAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, admins.ID))
+	wantCode(t, s.RevokeAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, admins.ID), roster.ENotFound)
 	check(eve.ID, false, "")
 	must(t, s.DeleteGroup(ctx, f.tenant, engineering.ID, 0))
 	if grants, _ := s.ListGrants(ctx, f.org.ID, "jira"); len(grants) != 0 {

@@ -30,7 +30,7 @@ func testRotationIsSingleUse(t *testing.T, s roster.Store) {
 			defer wg.Done()
 			<-start
 			_, next := roster.NewTokenSecret()
-			errs[i] = s.RotateToken(ctx, f.org.ID, f.dir.ID, old.ID, time.Now().Add(time.Hour), &next)
+			errs[i] = s.RotateToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}, old.ID, time.Now().Add(time.Hour), &next)
 		}()
 	}
 	close(start)
@@ -62,7 +62,7 @@ func testRotationIsSingleUse(t *testing.T, s roster.Store) {
 		t.Fatalf("the rotated token is %+v, want it retiring with its successor named", retiring)
 	}
 	_, again := roster.NewTokenSecret()
-	if err := s.RotateToken(ctx, f.org.ID, f.dir.ID, old.ID, time.Now().Add(time.Hour), &again); roster.ReasonOf(err) != roster.ReasonTokenReplaced {
+	if err := s.RotateToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}, old.ID, time.Now().Add(time.Hour), &again); roster.ReasonOf(err) != roster.ReasonTokenReplaced {
 		t.Errorf("rotating a retiring token again: %v, want reason %s", err, roster.ReasonTokenReplaced)
 	}
 }

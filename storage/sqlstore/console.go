@@ -197,7 +197,8 @@ func scanOrgGroup(sc rowScanner) (roster.OrgGroup, error) {
 }
 
 // ListMembersPage implements roster.Store.
-func (s *Store) ListMembersPage(ctx context.Context, orgID, groupID, after, search string, limit int) ([]roster.Member, error) {
+func (s *Store) ListMembersPage(ctx context.Context, orgID, groupID string, q roster.MemberQuery) ([]roster.Member, error) {
+	after, search, limit := q.After, q.Search, q.Limit
 	var n int
 	if err := s.readRow(ctx, `SELECT COUNT(*) FROM groups WHERE org_id = ? AND id = ?`, orgID, groupID).Scan(&n); err != nil {
 		return nil, err

@@ -209,7 +209,8 @@ func (s *Store) tokens(ctx context.Context, query string, args ...any) ([]roster
 }
 
 // RotateToken implements roster.Store.
-func (s *Store) RotateToken(ctx context.Context, orgID, dirID, oldID string, oldExpires time.Time, next *roster.Token) error {
+func (s *Store) RotateToken(ctx context.Context, d roster.DirectoryScope, oldID string, oldExpires time.Time, next *roster.Token) error {
+	orgID, dirID := d.OrgID, d.DirectoryID
 	return s.inTx(ctx, func(t *tx) error {
 		old, err := scanToken(t.queryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE org_id = ? AND directory_id = ? AND id = ?`, orgID, dirID, oldID))
 		if err != nil {
@@ -254,7 +255,8 @@ func errReplaced(old roster.Token) error {
 }
 
 // RevokeToken implements roster.Store.
-func (s *Store) RevokeToken(ctx context.Context, orgID, dirID, tokenID string) error {
+func (s *Store) RevokeToken(ctx context.Context, d roster.DirectoryScope, tokenID string) error {
+	orgID, dirID := d.OrgID, d.DirectoryID
 	return s.inTx(ctx, func(t *tx) error {
 		res, err := t.exec(ctx, `UPDATE tokens SET revoked = ? WHERE org_id = ? AND directory_id = ? AND id = ? AND revoked = 0`,
 			micros(s.clock()), orgID, dirID, tokenID)

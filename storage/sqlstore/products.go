@@ -97,7 +97,8 @@ func (s *Store) GrantAccess(ctx context.Context, g *roster.Grant) error {
 }
 
 // RevokeAccess implements roster.Store.
-func (s *Store) RevokeAccess(ctx context.Context, orgID, product, groupID string) error {
+func (s *Store) RevokeAccess(ctx context.Context, p roster.ProductScope, groupID string) error {
+	orgID, product := p.OrgID, p.Product
 	return s.inTx(ctx, func(t *tx) error {
 		res, err := t.exec(ctx, `DELETE FROM grants WHERE org_id = ? AND product = ? AND group_id = ?`, orgID, product, groupID)
 		if err != nil {
@@ -132,7 +133,8 @@ func (s *Store) ListGrants(ctx context.Context, orgID, product string) ([]roster
 // SetDefaultGroup implements roster.Store. Default groups are local: the
 // members of a directory's group are its identity provider's to decide,
 // and it would take away members Roster added.
-func (s *Store) SetDefaultGroup(ctx context.Context, orgID, product, groupID string, on bool) error {
+func (s *Store) SetDefaultGroup(ctx context.Context, p roster.ProductScope, groupID string, on bool) error {
+	orgID, product := p.OrgID, p.Product
 	return s.inTx(ctx, func(t *tx) error {
 		dir, err := s.checkProductGroup(ctx, t, orgID, product, groupID)
 		if err != nil {
@@ -197,7 +199,8 @@ const orgMemberships = `WITH RECURSIVE ms(group_id) AS (
 	)`
 
 // CheckAccess implements roster.Store.
-func (s *Store) CheckAccess(ctx context.Context, orgID, product, userRef string) (*roster.AccessDecision, error) {
+func (s *Store) CheckAccess(ctx context.Context, p roster.ProductScope, userRef string) (*roster.AccessDecision, error) {
+	orgID, product := p.OrgID, p.Product
 	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
 		return nil, err
 	}
