@@ -17,6 +17,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/auth"
+	"github.com/rosterhq/roster/http/capture"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/redact"
 	"github.com/rosterhq/roster/http/urls"
@@ -171,8 +172,7 @@ type call struct {
 func (s *Server) authenticated(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.now()
-		sw := &statusWriter{ResponseWriter: w}
-		w = sw
+		w, sw := capture.Wrap(w)
 		addr, dirID := clientAddr(r), r.PathValue("dir")
 		var c *call
 		var err error
@@ -187,9 +187,9 @@ func (s *Server) authenticated(h handler) http.Handler {
 		answered := false
 		defer func() {
 			if !answered { // h panicked; recoverPanics answers 500
-				sw.status, err = http.StatusInternalServerError, roster.Errorf(roster.EInternal, "", "panic")
+				sw.Status, err = http.StatusInternalServerError, roster.Errorf(roster.EInternal, "", "panic")
 			}
-			s.recordRequest(r, c, start, sw.status, err)
+			s.recordRequest(r, c, start, sw.Status, err)
 		}()
 		if err == nil {
 			if ok, wait := s.limits.take(c.token.ID, s.now()); !ok {
@@ -220,28 +220,6 @@ func WithDirectorySlot(r *http.Request) (*http.Request, *string) {
 	slot := new(string)
 	return r.WithContext(context.WithValue(r.Context(), directoryKey{}, slot)), slot
 }
-
-// statusWriter remembers the status of a response for the request log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // maxLoggedPath bounds the path and query kept in the request log.
 const maxLoggedPath = 512

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +19,6 @@ import (
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/storage/postgres"
 	"github.com/rosterhq/roster/storage/postgres/pgtest"
-	"github.com/rosterhq/roster/storage/sqlite"
 )
 
 // tcpProxy forwards connections to a database, and can be cut (every
@@ -220,20 +218,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 // never 500 (issue 12, finding 11).
 func TestDiskFull(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	org := roster.Org{Name: "Acme"}
-	if err := st.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
-	secret, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: org.ID, Name: "Okta"}
-	if err := st.CreateDirectory(ctx, &dir, &tok); err != nil {
-		t.Fatal(err)
-	}
+	st, _, dir, secret := newDirectory(t, "Okta")
 	// The writer pool is one long-lived connection: the pragma holds for
 	// every write. No page beyond those the database has may be added.
 	var pages int
@@ -247,6 +232,7 @@ func TestDiskFull(t *testing.T) {
 	defer srv.Close()
 	big := strings.Repeat("x", 3000)
 	var res *http.Response
+	var err error
 	var body []byte
 	for i := 0; i < 200; i++ {
 		req, _ := http.NewRequest("POST", urls.DirectoryBase(srv.URL, dir.ID)+"/Users",

@@ -6,14 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/urls"
-	"github.com/rosterhq/roster/storage/sqlite"
 )
 
 // TestSecretsNotRecorded: a sign-in link's secret, the first-run page's
@@ -21,20 +18,7 @@ import (
 // log nor the request log admins read (issue 12, findings 3 and 10).
 func TestSecretsNotRecorded(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	org := roster.Org{Name: "Acme"}
-	if err := st.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
-	secret, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: org.ID, Name: "Entra ID"}
-	if err := st.CreateDirectory(ctx, &dir, &tok); err != nil {
-		t.Fatal(err)
-	}
+	st, org, dir, secret := newDirectory(t, "Entra ID")
 	const (
 		linkSecret  = "link-secret-4f1c9a"
 		setupSecret = "setup-secret-77b2e0"

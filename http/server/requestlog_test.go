@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/urls"
-	"github.com/rosterhq/roster/storage/sqlite"
 )
 
 // TestRequestLog: every authenticated request is recorded, with the
@@ -21,20 +19,7 @@ import (
 // a directory that exists.
 func TestRequestLog(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	org := roster.Org{Name: "Acme"}
-	if err := st.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
-	secret, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: org.ID, Name: "Entra ID"}
-	if err := st.CreateDirectory(ctx, &dir, &tok); err != nil {
-		t.Fatal(err)
-	}
+	st, org, dir, secret := newDirectory(t, "Entra ID")
 	revokedSecret, revoked := roster.NewTokenSecret()
 	revoked.OrgID, revoked.DirectoryID = org.ID, dir.ID
 	if err := st.CreateToken(ctx, &revoked); err != nil {

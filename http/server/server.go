@@ -21,6 +21,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/adminapi"
+	"github.com/rosterhq/roster/http/capture"
 	"github.com/rosterhq/roster/http/console"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/redact"
@@ -164,31 +165,6 @@ func withRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// statusWriter remembers the status and size of a response.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // logRequests writes one line per request. It logs the path with its
 // secrets (sign-in links) redacted, never the query or the headers: the
 // Authorization header carries the token. A response that was
@@ -196,14 +172,14 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		w, sw := capture.Wrap(w)
 		r, dir := scimapi.WithDirectorySlot(r)
 		if m != nil {
 			m.inflight.Inc()
 		}
 		defer func() {
 			aborted := recover()
-			status := sw.status
+			status := sw.Status
 			if status == 0 {
 				status = http.StatusOK
 			}
@@ -220,7 +196,7 @@ func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 				slog.String("method", r.Method),
 				slog.String("path", redact.Path(r.URL.Path)),
 				slog.Int("status", status),
-				slog.Int64("bytes", sw.bytes),
+				slog.Int64("bytes", sw.Bytes),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("user_agent", r.UserAgent()),
 			}
@@ -232,7 +208,7 @@ func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 				panic(aborted) // net/http breaks the connection
 			}
 		}()
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -243,7 +219,7 @@ func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 // (or a body with an error glued to it) for a whole one.
 func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &startWriter{ResponseWriter: w}
+		w, sw := capture.Wrap(w)
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -252,8 +228,8 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			log.ErrorContext(r.Context(), "panic", "request_id", httperr.RequestID(r), "panic", fmt.Sprint(v), "started", sw.started, "stack", string(debug.Stack()))
-			if sw.started {
+			log.ErrorContext(r.Context(), "panic", "request_id", httperr.RequestID(r), "panic", fmt.Sprint(v), "started", sw.Status != 0, "stack", string(debug.Stack()))
+			if sw.Status != 0 {
 				panic(http.ErrAbortHandler)
 			}
 			// Headers set for the response the handler meant to send do
@@ -263,29 +239,9 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 			}
 			httperr.WriteSCIM(w, r, slog.New(slog.DiscardHandler), roster.Errorf(roster.EInternal, "", "panic: %v", v))
 		}()
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(w, r)
 	})
 }
-
-// startWriter records whether the response has started.
-type startWriter struct {
-	http.ResponseWriter
-	started bool
-}
-
-func (w *startWriter) WriteHeader(code int) {
-	if code >= 200 { // 1xx responses are informational; the real one is still to come
-		w.started = true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *startWriter) Write(b []byte) (int, error) {
-	w.started = true
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *startWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
