@@ -1,7 +1,6 @@
 package roster
 
 import (
-	"crypto/subtle"
 	"time"
 )
 
@@ -39,35 +38,20 @@ func NewSignInLink(admin *Admin, now time.Time) (string, AdminToken) {
 // ok is false for anything that cannot be an admin token, directory tokens
 // included.
 func ParseAdminTokenSecret(secret string) (prefix string, ok bool) {
-	if !validSecret(secret, AdminSecretPrefix) {
-		return "", false
-	}
-	return AdminTokenPrefix(secret), true
+	return parseSecret(secret, AdminSecretPrefix)
 }
 
 // AdminTokenPrefix is the public part of an admin secret: "rosteradm_" and
 // the first 8 characters after it. secret must have passed
 // ParseAdminTokenSecret or come from NewAdminTokenSecret.
-func AdminTokenPrefix(secret string) string {
-	return secret[:len(AdminSecretPrefix)+tokenLookupLen]
-}
+func AdminTokenPrefix(secret string) string { return lookupPrefix(secret, AdminSecretPrefix) }
 
 // Matches reports in constant time whether secret is this token's secret.
-func (t *AdminToken) Matches(secret string) bool {
-	return subtle.ConstantTimeCompare(HashTokenSecret(secret), t.Hash) == 1
-}
+func (t *AdminToken) Matches(secret string) bool { return matches(secret, t.Hash) }
 
 // Status reports whether the token can be used at time now. A spent
 // sign-in link is revoked.
-func (t *AdminToken) Status(now time.Time) TokenStatus {
-	switch {
-	case !t.Revoked.IsZero():
-		return TokenRevoked
-	case !t.Expires.IsZero() && !now.Before(t.Expires):
-		return TokenExpired
-	}
-	return TokenActive
-}
+func (t *AdminToken) Status(now time.Time) TokenStatus { return status(t.Revoked, t.Expires, now) }
 
 // MatchAdminToken picks, among the tokens Store.ListAdminTokensByPrefix
 // returned for secret, the one of the given kind whose secret it is. A

@@ -49,11 +49,15 @@ const (
 )
 
 // Status reports whether the token opens its directory at time now.
-func (t *Token) Status(now time.Time) TokenStatus {
+func (t *Token) Status(now time.Time) TokenStatus { return status(t.Revoked, t.Expires, now) }
+
+// status is the one rule of every credential's status: revoked beats
+// expired; a zero expiry never comes.
+func status(revoked, expires, now time.Time) TokenStatus {
 	switch {
-	case !t.Revoked.IsZero():
+	case !revoked.IsZero():
 		return TokenRevoked
-	case !t.Expires.IsZero() && !now.Before(t.Expires):
+	case !expires.IsZero() && !now.Before(expires):
 		return TokenExpired
 	}
 	return TokenActive
@@ -97,11 +101,21 @@ func NewToken(name string, lifetime time.Duration, now time.Time) (string, Token
 // ParseTokenSecret checks a presented secret's shape and checksum and returns
 // its lookup prefix. ok is false for anything that cannot be a Roster token.
 func ParseTokenSecret(secret string) (prefix string, ok bool) {
-	if !validSecret(secret, TokenSecretPrefix) {
+	return parseSecret(secret, TokenSecretPrefix)
+}
+
+// parseSecret checks a secret of a kind and returns its lookup prefix.
+func parseSecret(secret, kind string) (prefix string, ok bool) {
+	if !validSecret(secret, kind) {
 		return "", false
 	}
-	return TokenPrefix(secret), true
+	return lookupPrefix(secret, kind), true
 }
+
+// lookupPrefix is the public part of a secret of a kind: the kind and the
+// first characters after it, enough to tell secrets apart in a list, far
+// too little to guess the rest.
+func lookupPrefix(secret, kind string) string { return secret[:len(kind)+tokenLookupLen] }
 
 // newSecret returns kind prefix + 43 base62 characters of 256 random bits
 // + 6 base62 characters of checksum: the shape of every Roster secret.
@@ -130,11 +144,8 @@ func validSecret(secret, kind string) bool {
 	return subtle.ConstantTimeCompare([]byte(tokenChecksum(body)), []byte(check)) == 1
 }
 
-// TokenPrefix is the public part of a secret: enough to tell tokens apart in
-// a list, far too little to guess the rest.
-func TokenPrefix(secret string) string {
-	return secret[:len(TokenSecretPrefix)+tokenLookupLen]
-}
+// TokenPrefix is the public part of a directory token's secret.
+func TokenPrefix(secret string) string { return lookupPrefix(secret, TokenSecretPrefix) }
 
 // HashTokenSecret is the stored form of a secret.
 func HashTokenSecret(secret string) []byte {
@@ -143,8 +154,11 @@ func HashTokenSecret(secret string) []byte {
 }
 
 // Matches reports in constant time whether secret is this token's secret.
-func (t *Token) Matches(secret string) bool {
-	return subtle.ConstantTimeCompare(HashTokenSecret(secret), t.Hash) == 1
+func (t *Token) Matches(secret string) bool { return matches(secret, t.Hash) }
+
+// matches compares a presented secret with a stored hash in constant time.
+func matches(secret string, hash []byte) bool {
+	return subtle.ConstantTimeCompare(HashTokenSecret(secret), hash) == 1
 }
 
 func tokenChecksum(body string) string {
