@@ -3,6 +3,9 @@
 // lookups by userName, member adds one PATCH at a time, group reads
 // without members, deep pages, filtered lists) and reports throughput and
 // latency percentiles per phase. `roster bench` runs it.
+//
+// It speaks SCIM over HTTP only, like an identity provider, and depends on
+// nothing of Roster's: it can load-test any SCIM server.
 package bench
 
 import (

@@ -27,6 +27,10 @@
 //
 // Every error this package returns is a *roster.Error with code
 // roster.EInvalid and a detail written for the administrator.
+//
+// It is also the use case for domains that the console, the admin API and
+// the command line call; it may depend on the root package and on
+// github.com/miekg/dns, never on storage or HTTP surfaces.
 package domains
 
 import (

@@ -26,6 +26,8 @@
 // holds 64 MiB while it runs, Hash and Check let at most max(2,
 // GOMAXPROCS) of them run at once; the others wait, so that a burst of
 // sign-in attempts cannot exhaust the server's memory.
+//
+// It depends on nothing of Roster's but the root package's error type.
 package password
 
 import (

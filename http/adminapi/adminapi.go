@@ -5,6 +5,11 @@
 // is authenticated with admin API tokens (`roster admin token create`);
 // every change is recorded under the admin who made it. docs/api.md
 // documents it.
+//
+// It owns the JSON surface only: handlers parse, call a use case (tokens,
+// directories, access, groups, users, domains, auth) and render. It may
+// depend on those, the root package, http/httperr and http/urls; never on
+// storage, the console or the SCIM API.
 package adminapi
 
 import (

@@ -13,6 +13,12 @@
 //
 // The few scripts (copy buttons, confirmations) are a static file: the
 // server's Content-Security-Policy forbids inline scripts and styles.
+//
+// It owns the HTML surface only: every rule it applies is a use case's
+// (tokens, directories, admins, access, groups, users, domains, auth;
+// password for its rules of length), every read a roster.Store read model.
+// It may depend on those, the root package, http/httperr and http/urls;
+// never on storage, scim or the other HTTP surfaces.
 package console
 
 import (

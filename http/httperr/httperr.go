@@ -2,6 +2,9 @@
 // table from error codes to statuses, and the one function that writes an
 // error for each kind of client (SCIM JSON here; the console's HTML page
 // uses the same table).
+//
+// It may depend on the root package, scim (for SCIM error bodies),
+// http/redact and storage/dberr (which names the database's outages).
 package httperr
 
 import (

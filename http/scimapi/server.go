@@ -2,6 +2,13 @@
 // /scim/v2/directories/{directory}: Users, Groups, the discovery endpoints,
 // search and bulk. A directory's bearer token opens that directory only;
 // every store call is made with the tenant the token belongs to.
+//
+// It owns the SCIM surface: routing, token authentication (package auth),
+// rate limits, the request log's records. The protocol itself (parsing,
+// PATCH, filters, encoding) is package scim's. It takes a Store of its own
+// size, not roster.Store, and may depend on the root package, scim, auth,
+// http/httperr, http/redact, http/capture and http/urls; never on storage
+// or the other surfaces.
 package scimapi
 
 import (

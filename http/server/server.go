@@ -2,6 +2,10 @@
 // API, the console at /, health checks, and the middleware every request
 // passes through (request IDs, one log line per request, panic recovery,
 // security headers).
+//
+// It is the one package that knows every surface; it may depend on all of
+// http/ and on the root package, never on a storage backend (cmd/roster
+// hands it the store).
 package server
 
 import (

@@ -4,6 +4,9 @@
 // checks what the API relies on: CRUD, tenant isolation, uniqueness, every
 // filter operator, sorting and paging, membership semantics, versions,
 // timestamps, audit events and behaviour under concurrency.
+//
+// It may depend on the root package and scim only: it tests a store
+// through roster.Store, never an implementation's internals.
 package conformance
 
 import (

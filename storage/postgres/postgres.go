@@ -3,6 +3,8 @@
 // behind a load balancer. It shares all its SQL with the embedded SQLite
 // store (package sqlstore); this package supplies the dialect and the
 // migrations.
+//
+// It may depend on storage/sqlstore, the root package and pgx only.
 package postgres
 
 import (

@@ -10,6 +10,8 @@
 // docs/benchmarks.md for both). The CLI and a running server may open the
 // same file at once: writers wait for each other (busy_timeout) instead of
 // failing.
+//
+// It may depend on storage/sqlstore, the root package and the driver only.
 package sqlite
 
 import (

@@ -35,6 +35,10 @@
 // released migration, shared or not, has since been edited. A test
 // migrates a fresh SQLite and a fresh PostgreSQL database and compares
 // their tables, columns and indexes.
+//
+// It may depend on the root package (whose Query and Filter types it
+// compiles to SQL) and database/sql only; never on scim or HTTP. Dialects live in storage/sqlite and
+// storage/postgres, which import it, not the other way round.
 package sqlstore
 
 import (
