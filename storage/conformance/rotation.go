@@ -12,7 +12,15 @@ import (
 // one token at the same moment leave exactly one successor (the others are
 // refused with ReasonTokenReplaced), and the retiring token cannot be
 // rotated again.
-func testRotationIsSingleUse(t *testing.T, s roster.Store) {
+func testRotationIsSingleUse(t *testing.T, s roster.Store) { rotateOnNodes(t, s, s) }
+
+// testRotationOnTwoNodes: the same, with the rotations split between two
+// nodes on one database.
+func testRotationOnTwoNodes(t *testing.T, a, b roster.Store) { rotateOnNodes(t, a, b) }
+
+// rotateOnNodes rotates one token ten times at once, half through each
+// store, and checks that exactly one rotation won.
+func rotateOnNodes(t *testing.T, s, other roster.Store) {
 	f := newFixture(t, s, "Acme")
 	_, old := roster.NewTokenSecret()
 	old.OrgID, old.DirectoryID, old.Name = f.org.ID, f.dir.ID, "entra"
@@ -30,7 +38,11 @@ func testRotationIsSingleUse(t *testing.T, s roster.Store) {
 			defer wg.Done()
 			<-start
 			_, next := roster.NewTokenSecret()
-			errs[i] = s.RotateToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}, old.ID, time.Now().Add(time.Hour), &next)
+			node := s
+			if i%2 == 1 {
+				node = other
+			}
+			errs[i] = node.RotateToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}, old.ID, time.Now().Add(time.Hour), &next)
 		}()
 	}
 	close(start)
