@@ -3,7 +3,6 @@ package console
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -334,13 +333,10 @@ func (s *Console) deleteDirectory(w http.ResponseWriter, r *http.Request, a *ses
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(r.PostForm.Get("confirm")) != d.Name {
-		return roster.Invalidf("", "type the directory's name, %s, to confirm", d.Name)
-	}
-	users, groups, err := s.store.DeleteDirectory(r.Context(), a.org.ID, d.ID)
+	deleted, err := s.directoryService.Delete(r.Context(), d, r.PostForm.Get("confirm"))
 	if err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "directories"),
-		plural(users, "user")+" and "+plural(groups, "group")+" of "+d.Name+" were deleted with the directory.")
+		plural(deleted.Users, "user")+" and "+plural(deleted.Groups, "group")+" of "+d.Name+" were deleted with the directory.")
 }
