@@ -116,7 +116,18 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 			}
 		}(w)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Kill once enough writes were acknowledged (at least 1.5 s in, so
+	// writes are in flight), not after a fixed time: under the race
+	// detector on a loaded machine a fixed sleep sometimes saw too few.
+	killAt := time.Now().Add(1500 * time.Millisecond)
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		n := len(users)
+		mu.Unlock()
+		if n >= 60 && time.Now().After(killAt) {
+			break
+		}
+	}
 	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
