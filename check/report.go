@@ -141,6 +141,10 @@ func (r *Report) WriteText(w io.Writer) {
 				fmt.Fprintf(w, "        got   %d %s\n", x.Status, x.ResponseBody)
 			}
 		}
+		if s.Status == Skip {
+			indent(w, "why", s.Problem)
+			continue
+		}
 		indent(w, "problem", s.Problem)
 		indent(w, who(s.Sequence), s.Consequence)
 		indent(w, "fix", s.Fix)

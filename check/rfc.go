@@ -76,7 +76,7 @@ func (r *runner) rfc(ctx context.Context) {
 
 	const etagStep = "ETags: ETag header and If-Match"
 	if !etags {
-		r.skip(etagStep, false, "ServiceProviderConfig does not advertise etag.supported")
+		r.skip(etagStep, false, "ServiceProviderConfig does not advertise etag.supported (or could not be read)")
 		return
 	}
 	r.step(etagStep, true, "The server advertises ETags but does not honour them: a client that sends If-Match overwrites changes it never saw.", func(s *Step) *finding {
