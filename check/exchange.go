@@ -183,7 +183,8 @@ func (r *runner) step(name string, needed bool, consequence string, do func(s *S
 	case f == nil:
 		s.Status = Pass
 	default:
-		s.Problem, s.Fix = f.problem, f.fix
+		// A problem quotes the server (a detail), which may echo the token.
+		s.Problem, s.Fix = r.redact(f.problem), r.redact(f.fix)
 		s.Consequence = consequence
 		if f.consequence != "" {
 			s.Consequence = f.consequence
