@@ -35,6 +35,43 @@ type preparer interface {
 	prepare(c *cli) error
 }
 
+// argTaker is a runner with positional arguments (check URL TOKEN): exec
+// hands it them, and hands the flags, wherever they stand, to the flag set.
+type argTaker interface {
+	takeArgs(args []string) error
+}
+
+// splitArgs separates positional arguments from flags (and their values)
+// for an argTaker; "--" ends the flags.
+func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return flags, append(positional, args[i+1:]...)
+		case len(a) < 2 || a[0] != '-': // "-" is an argument (standard input)
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil { // the flag package reports it
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			flags, i = append(flags, args[i+1]), i+1
+		}
+	}
+	return flags, positional
+}
+
 // noStore, embedded in a runner, says that the command needs no store:
 // exec does not open one.
 type noStore struct{}
@@ -76,8 +113,18 @@ func (c *cli) exec(ctx context.Context, cmd *command, args []string) error {
 	r := cmd.new()
 	fs := c.newFlags(cmd.words)
 	required := r.flags(fs)
+	var positional []string
+	taker, takes := r.(argTaker)
+	if takes {
+		args, positional = splitArgs(fs, args)
+	}
 	if err := c.parse(fs, args, required); err != nil {
 		return err
+	}
+	if takes {
+		if err := taker.takeArgs(positional); err != nil {
+			return err
+		}
 	}
 	if p, ok := r.(preparer); ok {
 		if err := p.prepare(c); err != nil {

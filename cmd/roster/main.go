@@ -85,6 +85,7 @@ var commands = []command{
 	{"access revoke", "take a group's access to a product away", func() runner { return new(accessRevoke) }},
 	{"access list", "list the groups with access to a product, and counts", func() runner { return new(accessList) }},
 	{"access check", "may this user use this product? with role and groups", func() runner { return new(accessCheck) }},
+	{"check", "run Entra ID's and Okta's request sequences against a SCIM base URL: roster check URL TOKEN", func() runner { return new(checkCmd) }},
 	{"bench", "load-test a SCIM base URL the way identity providers use it", func() runner { return new(benchCmd) }},
 	{"version", "print the version", func() runner { return new(versionCmd) }},
 }
