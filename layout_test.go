@@ -40,6 +40,7 @@ func TestLayout(t *testing.T) {
 		{useCases, []string{"storage", "http", "cmd", "scim"}},
 		{surfaces, []string{"storage", "cmd"}},
 		{[]string{"scim"}, []string{"storage", "http", "cmd", "tokens", "auth"}},
+		{[]string{"check"}, []string{"storage", "http", "cmd"}}, // an identity provider's side of SCIM: HTTP only
 		{[]string{"cmd/roster"}, []string{"http/console", "http/adminapi"}},
 	}
 	for _, r := range rules {
