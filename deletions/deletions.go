@@ -166,6 +166,9 @@ type Outcome struct {
 	// name, not_found when it is not (or no longer) restorable.
 	Reason roster.Reason `json:"reason,omitempty"`
 	Error  string        `json:"error,omitempty"`
+	// Err is the error itself, for a surface that restored one resource
+	// and reports its failure as the error it is.
+	Err error `json:"-"`
 }
 
 // Restored is the outcome of a restore.
@@ -214,7 +217,7 @@ func (s *Service) Restore(ctx context.Context, t roster.DirectoryScope, ids []st
 			out.Outcomes = append(out.Outcomes, Outcome{ID: id, Type: r.Type, Name: r.Name})
 		case reason == roster.ReasonRestoreClash, reason == roster.ReasonDomainNotLinked, roster.ErrorCodeOf(err) == roster.ENotFound:
 			out.Failed++
-			out.Outcomes = append(out.Outcomes, Outcome{ID: id, Reason: reason, Error: roster.AsError(err).Detail})
+			out.Outcomes = append(out.Outcomes, Outcome{ID: id, Reason: reason, Error: roster.AsError(err).Detail, Err: err})
 		default:
 			return nil, err
 		}
