@@ -134,6 +134,9 @@ const (
 	ReasonWrongPassword    Reason = "wrong_password"     // the current password given is not the admin's
 	ReasonUnavailable      Reason = "unavailable"        // the database cannot be reached; try again
 	ReasonInsufficientDisk Reason = "insufficient_space" // the database's disk is full
+	// ReasonRestoreClash: a deleted user or group cannot be restored because
+	// the identity provider has since created one with its name.
+	ReasonRestoreClash Reason = "restore_clash"
 )
 
 // reasons fixes the code and SCIM type of each Reason.
@@ -160,6 +163,7 @@ var reasons = map[Reason]struct {
 	ReasonWrongPassword:    {EForbidden, ""},
 	ReasonUnavailable:      {EUnavailable, ""},
 	ReasonInsufficientDisk: {EInsufficientStorage, ""},
+	ReasonRestoreClash:     {EConflict, ""},
 }
 
 // scimReasons names the reason of an error that carries only a SCIM type.

@@ -14,6 +14,7 @@ type Store interface {
 	Directories
 	DirectoryAuth
 	Provisioning
+	Deletions
 	Domains
 	Access
 	Conflicts

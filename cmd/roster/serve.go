@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/deletions"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
@@ -38,6 +39,7 @@ type serveCmd struct {
 	rateLimit                  float64
 	rateBurst                  int
 	recheck                    time.Duration
+	purge                      time.Duration
 	vf                         verifierFlags
 	tlsCert, tlsKey            string
 	durable                    *bool
@@ -51,6 +53,7 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 	fs.IntVar(&cmd.rateBurst, "rate-burst", scimapi.DefaultBurst, "requests a token may send at once above its rate")
 	cmd.durable = fs.Bool("sqlite-durable", false, "SQLite: fsync every commit (synchronous=FULL), so that commits survive power loss, not only process crashes")
 	fs.DurationVar(&cmd.recheck, "domain-recheck", 24*time.Hour, "how often verified domains are checked again (0: never)")
+	fs.DurationVar(&cmd.purge, "purge-interval", 10*time.Minute, "how often deleted users and groups past their retention are purged (0: never, on this node)")
 	cmd.vf.define(fs)
 	fs.StringVar(&cmd.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
 	fs.StringVar(&cmd.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
@@ -161,6 +164,9 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	}
 	if cmd.recheck > 0 {
 		go domains.Recheck(ctx, st, ver, cmd.recheck, log)
+	}
+	if cmd.purge > 0 {
+		go deletions.Purge(ctx, st, cmd.purge, log) // safe on every node at once (see deletions.PurgeDue)
 	}
 	srv := server.New(cmd.addr, h, log)
 	serveErr := make(chan error, 1)

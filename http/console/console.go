@@ -181,6 +181,7 @@ func (s *Console) routes() {
 	h("POST "+o+"/directories/{dir}/tokens/{token}/revoke", s.revokeToken)
 	h("GET "+o+"/directories/{dir}/delete", s.deleteDirectoryForm)
 	h("POST "+o+"/directories/{dir}/delete", s.deleteDirectory)
+	s.deletedRoutes(h, o) // deleted users and groups, restore, deletion policy (deleted.go)
 	h("GET "+o+"/users", s.users)
 	h("GET "+o+"/users/{user}", s.user)
 	h("POST "+o+"/users/{user}/unlink", s.unlinkUser)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/deletions"
 )
 
 // overviewPage sums the organization up.
@@ -22,7 +23,8 @@ type directoryHealth struct {
 	Provider string // from the last request's User-Agent; "" before any
 	Stats    *roster.RequestStats
 	Tokens   []roster.Token
-	Expiring []roster.Token // active tokens that expire within a month
+	Expiring []roster.Token          // active tokens that expire within a month
+	Mass     *deletions.MassDeletion // recent deletions; Warning on a mass deletion (deleted.go)
 }
 
 // expiryWarning is how long before its expiry a token is flagged.
@@ -39,6 +41,9 @@ func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, 
 		h.Provider = IdentityProvider(stats.Last.UserAgent)
 	}
 	if h.Tokens, err = s.store.ListTokens(r.Context(), d.OrgID, d.ID); err != nil {
+		return h, err
+	}
+	if h.Mass, err = s.massDeletion(r, d); err != nil {
 		return h, err
 	}
 	now := s.now()

@@ -21,6 +21,7 @@ func RunNodes(t *testing.T, newNodes NewNodes) {
 		{"MemberAddWhileUserDeleted", testMemberAddWhileUserDeleted},
 		{"DeleteDirectoryWhileProvisioning", testDeleteDirectoryWhileProvisioning},
 		{"RotationOnTwoNodes", testRotationOnTwoNodes},
+		{"ConcurrentPurge", testConcurrentPurge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := newNodes(t)

@@ -274,6 +274,8 @@ func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, 
 			`DELETE FROM directory_counts WHERE directory_id IN (SELECT id FROM directories WHERE org_id = ? AND id = ?)`,
 			`DELETE FROM request_log WHERE org_id = ? AND directory_id = ?`,
 			`DELETE FROM request_counts WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM deleted_resources WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM deletion_policies WHERE org_id = ? AND directory_id = ?`,
 			`DELETE FROM directories WHERE org_id = ? AND id = ?`,
 		} {
 			if _, err := t.exec(ctx, q, orgID, dirID); err != nil {

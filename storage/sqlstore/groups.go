@@ -319,18 +319,20 @@ func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.DirectoryScope,
 // DeleteGroup implements roster.Store.
 func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id string, ifVersion int64) error {
 	return s.inTx(ctx, func(tx *tx) error {
-		var seq, version int64
-		var name string
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
-		err := tx.queryRow(ctx, `SELECT seq, version, display_name FROM groups WHERE id = ? AND directory_id = ? AND org_id = ?`+s.d.ForUpdate,
-			id, t.DirectoryID, t.OrgID).Scan(&seq, &version, &name)
+		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
+			id, t.DirectoryID, t.OrgID))
 		if err != nil {
 			return notFound(err, "no group %q in this directory", id)
 		}
-		if ifVersion > 0 && version != ifVersion {
-			return roster.E(roster.ReasonVersionMismatch, "group %s is at version %d, not %d; read it again", id, version, ifVersion)
+		if ifVersion > 0 && g.Version != ifVersion {
+			return roster.E(roster.ReasonVersionMismatch, "group %s is at version %d, not %d; read it again", id, g.Version, ifVersion)
+		}
+		until, err := s.keepGroup(ctx, tx, t, g) // restorable until then (see deleted.go)
+		if err != nil {
+			return err
 		}
 		var ch memberChange
 		if err := s.applyMemberOp(ctx, tx, t, id, roster.MemberOp{Kind: roster.RemoveAllMembers}, &ch); err != nil {
@@ -352,7 +354,7 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 			return err
 		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "group.deleted",
-			ResourceType: "Group", ResourceID: id, Detail: detail("displayName", name, "members", len(ch.removed))})
+			ResourceType: "Group", ResourceID: id, Detail: detail("displayName", g.DisplayName, "members", len(ch.removed), "restorableUntil", timeOrNever(until))})
 	})
 }
 

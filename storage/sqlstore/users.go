@@ -296,18 +296,20 @@ func changedKeys(before, after []byte) []string {
 // DeleteUser implements roster.Store.
 func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id string, ifVersion int64) error {
 	return s.inTx(ctx, func(tx *tx) error {
-		var seq, version int64
-		var userName string
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
-		err := tx.queryRow(ctx, `SELECT seq, version, user_name FROM users WHERE id = ? AND directory_id = ? AND org_id = ?`+s.d.ForUpdate,
-			id, t.DirectoryID, t.OrgID).Scan(&seq, &version, &userName)
+		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
+			id, t.DirectoryID, t.OrgID))
 		if err != nil {
 			return notFound(err, "no user %q in this directory", id)
 		}
-		if ifVersion > 0 && version != ifVersion {
-			return roster.E(roster.ReasonVersionMismatch, "user %s is at version %d, not %d; read it again", id, version, ifVersion)
+		if ifVersion > 0 && u.Version != ifVersion {
+			return roster.E(roster.ReasonVersionMismatch, "user %s is at version %d, not %d; read it again", id, u.Version, ifVersion)
+		}
+		until, err := s.keepUser(ctx, tx, t, u) // restorable until then (see deleted.go)
+		if err != nil {
+			return err
 		}
 		if err := s.leaveAllGroups(ctx, tx, id); err != nil {
 			return err
@@ -319,7 +321,7 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id stri
 			return err
 		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.deleted",
-			ResourceType: "User", ResourceID: id, Detail: detail("userName", userName)})
+			ResourceType: "User", ResourceID: id, Detail: detail("userName", u.UserName, "restorableUntil", timeOrNever(until))})
 	})
 }
 

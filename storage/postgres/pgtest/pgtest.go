@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -133,18 +134,27 @@ func start() (*server, error) {
 			return nil, err
 		}
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	const superuser = "roster"
 	if out, err := s.run(filepath.Join(bin, "initdb"), "-D", s.dataDir, "-U", superuser, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"); err != nil {
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
-	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port)
-	if out, err := s.run(s.pgCtl, "-D", s.dataDir, "-o", opts, "-l", filepath.Join(base, "postgres.log"), "-w", "-t", "60", "start"); err != nil {
+	// A free port can be taken between freePort closing it and the server
+	// binding it (other test binaries start clusters at the same time):
+	// then start again on another one.
+	var port int
+	for attempt := 1; ; attempt++ {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+		opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port)
+		out, err := s.run(s.pgCtl, "-D", s.dataDir, "-o", opts, "-l", filepath.Join(base, "postgres.log"), "-w", "-t", "60", "start")
+		if err == nil {
+			break
+		}
 		log, _ := os.ReadFile(filepath.Join(base, "postgres.log"))
-		return nil, fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
+		if attempt == 5 || !strings.Contains(string(log), "Address already in use") {
+			return nil, fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
+		}
 	}
 	s.adminDSN = fmt.Sprintf("postgres://%s@127.0.0.1:%d/postgres?sslmode=disable", superuser, port)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
