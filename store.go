@@ -22,6 +22,7 @@ type Store interface {
 	Audit
 	RequestLog
 	Reports
+	Webhooks
 
 	Close() error
 }
