@@ -134,6 +134,11 @@ const (
 	ReasonWrongPassword    Reason = "wrong_password"     // the current password given is not the admin's
 	ReasonUnavailable      Reason = "unavailable"        // the database cannot be reached; try again
 	ReasonInsufficientDisk Reason = "insufficient_space" // the database's disk is full
+
+	// Webhooks.
+	ReasonNoSecretKey   Reason = "no_secret_key"  // the server has no key to seal webhook secrets with
+	ReasonPrivateTarget Reason = "private_target" // the webhook URL resolves to a non-public address
+	ReasonUnknownEvent  Reason = "unknown_event"  // an event filter names no event type
 )
 
 // reasons fixes the code and SCIM type of each Reason.
@@ -160,6 +165,9 @@ var reasons = map[Reason]struct {
 	ReasonWrongPassword:    {EForbidden, ""},
 	ReasonUnavailable:      {EUnavailable, ""},
 	ReasonInsufficientDisk: {EInsufficientStorage, ""},
+	ReasonNoSecretKey:      {EInvalid, ""},
+	ReasonPrivateTarget:    {EInvalid, ""},
+	ReasonUnknownEvent:     {EInvalid, ""},
 }
 
 // scimReasons names the reason of an error that carries only a SCIM type.

@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DeleteDirectory", testDeleteDirectory},
 		{"FindEvents", testFindEvents},
 		{"RequestLog", testRequestLog},
+		{"Webhooks", testWebhooks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

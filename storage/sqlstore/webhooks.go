@@ -383,9 +383,10 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 		}
 		rows, err := t.query(ctx, `SELECT d.id FROM webhook_deliveries d
 			WHERE d.state = 'pending' AND d.next_attempt <= ? AND d.lease_until <= ?
+			AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.disabled = ?)
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.webhook_id = d.webhook_id AND p.resource_key = d.resource_key
 				AND p.state = 'pending' AND p.seq < d.seq)
-			ORDER BY d.next_attempt, d.seq LIMIT ?`+lock, micros(now), micros(now), limit)
+			ORDER BY d.next_attempt, d.seq LIMIT ?`+lock, micros(now), micros(now), false, limit)
 		if err != nil {
 			return err
 		}
