@@ -462,4 +462,3 @@ func (s *Store) DeliveryWebhooks(ctx context.Context, ids []string) (map[string]
 	})
 	return out, err
 }
-
