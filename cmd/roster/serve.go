@@ -165,6 +165,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		Verifier:   ver,
 		RequestLog: requests,
 		SetupToken: setupToken,
+		Webhooks:   &webhooks.Service{Store: st, Keys: cmd.keys, AllowPrivate: cmd.allowPrivate},
 	})
 	if cmd.debugAddr != "" {
 		go func() {
