@@ -137,6 +137,11 @@ const (
 	// ReasonRestoreClash: a deleted user or group cannot be restored because
 	// the identity provider has since created one with its name.
 	ReasonRestoreClash Reason = "restore_clash"
+
+	// Webhooks.
+	ReasonNoSecretKey   Reason = "no_secret_key"  // the server has no key to seal webhook secrets with
+	ReasonPrivateTarget Reason = "private_target" // the webhook URL resolves to a non-public address
+	ReasonUnknownEvent  Reason = "unknown_event"  // an event filter names no event type
 )
 
 // reasons fixes the code and SCIM type of each Reason.
@@ -164,6 +169,9 @@ var reasons = map[Reason]struct {
 	ReasonUnavailable:      {EUnavailable, ""},
 	ReasonInsufficientDisk: {EInsufficientStorage, ""},
 	ReasonRestoreClash:     {EConflict, ""},
+	ReasonNoSecretKey:      {EInvalid, ""},
+	ReasonPrivateTarget:    {EInvalid, ""},
+	ReasonUnknownEvent:     {EInvalid, ""},
 }
 
 // scimReasons names the reason of an error that carries only a SCIM type.

@@ -23,6 +23,7 @@ type Store interface {
 	Audit
 	RequestLog
 	Reports
+	Webhooks
 
 	Close() error
 }

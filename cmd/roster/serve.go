@@ -13,6 +13,7 @@ import (
 	"net/http"
 	_ "net/http/pprof" // served only on --debug-addr
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -21,11 +22,13 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/deletions"
+	"github.com/rosterhq/roster/delivery"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/storage/sqlstore"
+	"github.com/rosterhq/roster/webhooks"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -43,6 +46,9 @@ type serveCmd struct {
 	vf                         verifierFlags
 	tlsCert, tlsKey            string
 	durable                    *bool
+	keyFile                    string // seals webhook secrets; without it webhooks are off
+	allowPrivate               bool   // webhooks may target private and loopback addresses
+	keys                       *webhooks.Keyring
 }
 
 func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
@@ -57,6 +63,8 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 	cmd.vf.define(fs)
 	fs.StringVar(&cmd.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
 	fs.StringVar(&cmd.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	fs.StringVar(&cmd.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the secret key (roster keygen --out FILE) that seals webhook secrets; webhooks are delivered only with it (env ROSTER_SECRET_KEY_FILE)")
+	fs.BoolVar(&cmd.allowPrivate, "allow-private-targets", false, "let webhooks use http:// and private or loopback addresses (tests, internal receivers)")
 	return nil
 }
 
@@ -66,6 +74,13 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 func (cmd *serveCmd) prepare(c *cli) error {
 	c.durable = *cmd.durable
 	var problems []error
+	if cmd.keyFile != "" {
+		k, err := webhooks.LoadKey(cmd.keyFile)
+		if err != nil {
+			problems = append(problems, err)
+		}
+		cmd.keys = k
+	}
 	switch {
 	case (cmd.tlsCert == "") != (cmd.tlsKey == ""):
 		problems = append(problems, fmt.Errorf("--tls-cert and --tls-key go together"))
@@ -153,6 +168,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		Verifier:   ver,
 		RequestLog: requests,
 		SetupToken: setupToken,
+		Webhooks:   &webhooks.Service{Store: st, Keys: cmd.keys, AllowPrivate: cmd.allowPrivate},
 	})
 	if cmd.debugAddr != "" {
 		go func() {
@@ -167,6 +183,12 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	}
 	if cmd.purge > 0 {
 		go deletions.Purge(ctx, st, cmd.purge, log) // safe on every node at once (see deletions.PurgeDue)
+	}
+	if cmd.keys != nil {
+		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate}
+		go w.Run(ctx)
+	} else {
+		log.Info("webhooks are not delivered: no --secret-key-file (make a key with roster keygen --out FILE)")
 	}
 	srv := server.New(cmd.addr, h, log)
 	serveErr := make(chan error, 1)

@@ -33,6 +33,7 @@ import (
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/tokens"
+	"github.com/rosterhq/roster/webhooks"
 )
 
 // Prefix is where the API lives.
@@ -46,6 +47,9 @@ type Config struct {
 	Logger    *slog.Logger
 	Verifier  *domains.Verifier // checks domains on POST .../verify
 	Now       func() time.Time
+	// Webhooks is the webhooks use case with the server's secret key;
+	// nil: one without a key, which cannot create webhooks.
+	Webhooks *webhooks.Service
 }
 
 // Server is the admin API.
@@ -62,6 +66,7 @@ type Server struct {
 	directories *directories.Service
 	tokens      *tokens.Service
 	groups      *groups.Service
+	webhooks    *webhooks.Service
 }
 
 // New returns the API for c.
@@ -81,6 +86,10 @@ func New(c Config) *Server {
 	s.directories = &directories.Service{Store: s.store, Now: s.now}
 	s.tokens = &tokens.Service{Store: s.store, Now: s.now}
 	s.groups = &groups.Service{Store: s.store}
+	s.webhooks = c.Webhooks
+	if s.webhooks == nil {
+		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
+	}
 	s.auth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
 	s.routes()
 	return s
@@ -125,6 +134,16 @@ func (s *Server) routes() {
 	h("POST "+p+"/groups/{group}/link", s.link)
 	h("POST "+p+"/groups/{group}/unlink", s.unlinkGroup)
 	h("GET "+p+"/events", s.listEvents)
+	h("GET "+p+"/webhooks", s.listWebhooks)
+	h("POST "+p+"/webhooks", s.createWebhook)
+	h("GET "+p+"/webhooks/{webhook}", s.getWebhook)
+	h("PATCH "+p+"/webhooks/{webhook}", s.updateWebhook)
+	h("DELETE "+p+"/webhooks/{webhook}", s.deleteWebhook)
+	h("POST "+p+"/webhooks/{webhook}/rotate-secret", s.rotateWebhookSecret)
+	h("POST "+p+"/webhooks/{webhook}/test", s.testWebhook)
+	h("POST "+p+"/webhooks/{webhook}/replay", s.replayWebhook)
+	h("GET "+p+"/webhooks/{webhook}/deliveries", s.listWebhookDeliveries)
+	h("POST "+p+"/webhooks/{webhook}/deliveries/{delivery}/resend", s.resendWebhookDelivery)
 	s.mux.Handle(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httperr.WriteJSON(w, r, s.log, roster.NotFoundf("no API endpoint %s %s; see docs/api.md", r.Method, r.URL.Path))
 	}))

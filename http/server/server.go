@@ -32,6 +32,7 @@ import (
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/storage/dberr"
+	"github.com/rosterhq/roster/webhooks"
 )
 
 // Config configures the handler.
@@ -55,6 +56,9 @@ type Config struct {
 	FailedAuthBurst int
 	// Verifier checks domains for the admin API; nil uses the defaults.
 	Verifier *domains.Verifier
+	// Webhooks is the webhooks use case with the server's secret key, for
+	// the admin API; nil: webhooks cannot be created over it.
+	Webhooks *webhooks.Service
 	// RequestLog, when set, records every directory's authenticated
 	// requests for the console, and counts the rejected ones.
 	RequestLog *RequestLog
@@ -94,7 +98,7 @@ func routes(c Config) *http.ServeMux {
 	mux.Handle(scimapi.Prefix, textPath(c.Logger, httperr.WriteSCIM, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL,
 		Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, FailedAuthRate: c.FailedAuthRate, FailedAuthBurst: c.FailedAuthBurst,
 		Record: record, RecordRejected: reject})))
-	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier})))
+	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier, Webhooks: c.Webhooks})))
 	// A SCIM client pointed at the wrong URL (the server's root plus
 	// /scim/v2, say) gets a SCIM error that says where directories live.
 	mux.HandleFunc("/scim/", func(w http.ResponseWriter, r *http.Request) {

@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"FindEvents", testFindEvents},
 		{"RequestLog", testRequestLog},
 		{"Deletion", testDeletion}, {"DeletionPolicy", testDeletionPolicy},
+		{"Webhooks", testWebhooks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

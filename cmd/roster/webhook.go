@@ -1,0 +1,369 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/webhooks"
+)
+
+// webhookFlags are what every webhook command shares: the organization,
+// and what the use case needs from the operator (the secret key, whether
+// private targets are allowed).
+type webhookFlags struct {
+	org, keyFile string
+	private      bool
+}
+
+func (f *webhookFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.org, "org", "", "the organization's ID")
+	fs.StringVar(&f.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the server's secret key (roster keygen), which seals webhook secrets (env ROSTER_SECRET_KEY_FILE)")
+	fs.BoolVar(&f.private, "allow-private-targets", false, "allow http:// and private or loopback addresses (internal receivers)")
+}
+
+func (f *webhookFlags) service(e *env) (*webhooks.Service, error) {
+	s := &webhooks.Service{Store: e.st, AllowPrivate: f.private}
+	if f.keyFile != "" {
+		k, err := webhooks.LoadKey(f.keyFile)
+		if err != nil {
+			return nil, err
+		}
+		s.Keys = k
+	}
+	return s, nil
+}
+
+// webhookJSON is a webhook as listed: never its secret.
+type webhookJSON struct {
+	ID        string    `json:"id"`
+	URL       string    `json:"url"`
+	Events    []string  `json:"events"`
+	Directory string    `json:"directory,omitempty"`
+	Disabled  bool      `json:"disabled"`
+	Rotating  timestamp `json:"previousSecretUntil,omitzero"`
+	Created   timestamp `json:"created"`
+}
+
+func webhookView(w *roster.Webhook) webhookJSON {
+	v := webhookJSON{ID: w.ID, URL: w.URL, Events: w.Events, Directory: w.DirectoryID, Disabled: w.Disabled, Created: timestamp(w.Created)}
+	if len(w.OldSecret) > 0 && time.Now().Before(w.OldSecretUntil) {
+		v.Rotating = timestamp(w.OldSecretUntil)
+	}
+	return v
+}
+
+func (v webhookJSON) Text(w io.Writer) {
+	labelled(w, "ID", v.ID, "URL", v.URL, "Events", strings.Join(v.Events, ","), "Directory", orNone(v.Directory), "Disabled", strconv.FormatBool(v.Disabled))
+}
+
+// webhookSecretJSON is a webhook with its secret: printed once, on
+// creation and rotation.
+type webhookSecretJSON struct {
+	ID     string `json:"id"`
+	Secret string `json:"secret"`
+	URL    string `json:"url"`
+}
+
+func (v webhookSecretJSON) Text(w io.Writer) {
+	fmt.Fprintf(w, "Webhook %s → %s\nSecret (shown once; receivers verify signatures with it):\n  %s\n", v.ID, v.URL, v.Secret)
+}
+
+// webhookCreate is `roster webhook create`.
+type webhookCreate struct {
+	webhookFlags
+	url, events, directory string
+}
+
+func (cmd *webhookCreate) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.url, "url", "", "the receiver's https:// URL")
+	fs.StringVar(&cmd.events, "events", strings.Join(webhooks.DefaultEvents, ","), "comma-separated event filters: *, user.*, group.*, access.*, user.created, ...")
+	fs.StringVar(&cmd.directory, "directory", "", "only this directory's events (default: every directory)")
+	return []string{"org", "url"}
+}
+
+func (cmd *webhookCreate) run(ctx context.Context, e *env) (output, error) {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	w, secret, err := svc.Create(cliCtx(ctx), webhooks.CreateRequest{OrgID: cmd.org, URL: cmd.url, Events: strings.Split(cmd.events, ","), DirectoryID: cmd.directory})
+	if err != nil {
+		return nil, err
+	}
+	return webhookSecretJSON{w.ID, secret, w.URL}, nil
+}
+
+// webhookList is `roster webhook list`.
+type webhookList struct{ webhookFlags }
+
+func (cmd *webhookList) flags(fs *flag.FlagSet) []string { cmd.define(fs); return []string{"org"} }
+
+func (cmd *webhookList) run(ctx context.Context, e *env) (output, error) {
+	ws, err := e.st.ListWebhooks(ctx, cmd.org)
+	if err != nil {
+		return nil, err
+	}
+	out := list[webhookJSON]{
+		header: []string{"ID", "URL", "EVENTS", "DISABLED"},
+		row: func(v webhookJSON) []string {
+			return []string{v.ID, v.URL, strings.Join(v.Events, ","), strconv.FormatBool(v.Disabled)}
+		},
+		empty: fmt.Sprintf("No webhooks yet. Add one with: roster webhook create --org %s --url https://...", cmd.org),
+	}
+	for i := range ws {
+		out.items = append(out.items, webhookView(&ws[i]))
+	}
+	return out, nil
+}
+
+// webhookUpdate is `roster webhook update`.
+type webhookUpdate struct {
+	webhookFlags
+	id, url, events, directory string
+}
+
+func (cmd *webhookUpdate) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	fs.StringVar(&cmd.url, "url", "", "a new URL")
+	fs.StringVar(&cmd.events, "events", "", "new comma-separated event filters")
+	fs.StringVar(&cmd.directory, "directory", "", "only this directory's events")
+	return []string{"org", "webhook"}
+}
+
+func (cmd *webhookUpdate) run(ctx context.Context, e *env) (output, error) {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	var r webhooks.UpdateRequest
+	if cmd.url != "" {
+		r.URL = &cmd.url
+	}
+	if cmd.events != "" {
+		r.Events = strings.Split(cmd.events, ",")
+	}
+	if cmd.directory != "" {
+		r.DirectoryID = &cmd.directory
+	}
+	w, err := svc.Update(cliCtx(ctx), cmd.org, cmd.id, r)
+	if err != nil {
+		return nil, err
+	}
+	return webhookView(w), nil
+}
+
+// webhookRotate is `roster webhook rotate-secret`.
+type webhookRotate struct {
+	webhookFlags
+	id    string
+	grace time.Duration
+}
+
+func (cmd *webhookRotate) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	fs.DurationVar(&cmd.grace, "grace", webhooks.DefaultGrace, "how long the old secret keeps signing alongside the new one")
+	return []string{"org", "webhook"}
+}
+
+func (cmd *webhookRotate) run(ctx context.Context, e *env) (output, error) {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	w, secret, err := svc.RotateSecret(cliCtx(ctx), cmd.org, cmd.id, cmd.grace)
+	if err != nil {
+		return nil, err
+	}
+	return webhookSecretJSON{w.ID, secret, w.URL}, nil
+}
+
+// webhookDisable is `roster webhook disable` (--enable turns it back on).
+type webhookDisable struct {
+	webhookFlags
+	id     string
+	enable bool
+}
+
+func (cmd *webhookDisable) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	fs.BoolVar(&cmd.enable, "enable", false, "enable it again; what happened meanwhile is delivered")
+	return []string{"org", "webhook"}
+}
+
+func (cmd *webhookDisable) run(ctx context.Context, e *env) (output, error) {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	w, err := svc.Disable(cliCtx(ctx), cmd.org, cmd.id, !cmd.enable)
+	if err != nil {
+		return nil, err
+	}
+	return webhookView(w), nil
+}
+
+// webhookDelete is `roster webhook delete`.
+type webhookDelete struct {
+	webhookFlags
+	id string
+}
+
+func (cmd *webhookDelete) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	return []string{"org", "webhook"}
+}
+
+func (cmd *webhookDelete) run(ctx context.Context, e *env) (output, error) {
+	if err := e.st.DeleteWebhook(cliCtx(ctx), cmd.org, cmd.id); err != nil {
+		return nil, err
+	}
+	return done{"Webhook " + cmd.id + " deleted, with its delivery log."}, nil
+}
+
+// done is a result that is only a sentence.
+type done struct {
+	Message string `json:"message"`
+}
+
+func (d done) Text(w io.Writer) { fmt.Fprintln(w, d.Message) }
+
+// webhookSendTest is `roster webhook send-test`.
+type webhookSendTest struct {
+	webhookFlags
+	id string
+}
+
+func (cmd *webhookSendTest) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	return []string{"org", "webhook"}
+}
+
+func (cmd *webhookSendTest) run(ctx context.Context, e *env) (output, error) {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	d, err := svc.SendTest(cliCtx(ctx), cmd.org, cmd.id)
+	if err != nil {
+		return nil, err
+	}
+	return done{"Test message " + d.ID + " queued; the server sends it within seconds (see roster webhook deliveries)."}, nil
+}
+
+// deliveryJSON is a line of the delivery log.
+type deliveryJSON struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	EventSeq  int64     `json:"eventSeq,omitempty"`
+	State     string    `json:"state"`
+	Attempts  int       `json:"attempts"`
+	Status    int       `json:"status,omitempty"`
+	LatencyMS int64     `json:"latencyMs,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	Response  string    `json:"response,omitempty"`
+	Next      timestamp `json:"nextAttempt,omitzero"`
+	Created   timestamp `json:"created"`
+}
+
+// webhookDeliveries is `roster webhook deliveries`.
+type webhookDeliveries struct {
+	webhookFlags
+	id, state string
+	limit     int
+}
+
+func (cmd *webhookDeliveries) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	fs.StringVar(&cmd.state, "state", "", "only pending, delivered or dead deliveries")
+	fs.IntVar(&cmd.limit, "limit", 50, "how many, newest first")
+	return []string{"org", "webhook"}
+}
+
+func (cmd *webhookDeliveries) run(ctx context.Context, e *env) (output, error) {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := svc.Deliveries(ctx, cmd.org, cmd.id, roster.DeliveryState(cmd.state), cmd.limit)
+	if err != nil {
+		return nil, err
+	}
+	out := list[deliveryJSON]{
+		header: []string{"ID", "TYPE", "STATE", "ATTEMPTS", "STATUS", "LATENCY", "RESPONSE / ERROR"},
+		row: func(d deliveryJSON) []string {
+			note := d.Response
+			if d.Error != "" {
+				note = d.Error
+			}
+			if len(note) > 60 {
+				note = note[:60] + "…"
+			}
+			return []string{d.ID, d.Type, d.State, strconv.Itoa(d.Attempts), strconv.Itoa(d.Status), strconv.FormatInt(d.LatencyMS, 10) + "ms", note}
+		},
+		empty: "No deliveries yet.",
+	}
+	for _, d := range ds {
+		v := deliveryJSON{ID: d.ID, Type: d.Type, EventSeq: d.EventSeq, State: string(d.State), Attempts: d.Attempts, Status: d.LastStatus,
+			LatencyMS: d.LastLatency.Milliseconds(), Error: d.LastError, Response: d.ResponseExcerpt, Created: timestamp(d.Created)}
+		if d.State == roster.DeliveryPending {
+			v.Next = timestamp(d.NextAttempt)
+		}
+		out.items = append(out.items, v)
+	}
+	return out, nil
+}
+
+// webhookResend is `roster webhook resend`.
+type webhookResend struct {
+	webhookFlags
+	id, delivery string
+}
+
+func (cmd *webhookResend) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	fs.StringVar(&cmd.delivery, "delivery", "", "the delivery's ID (its webhook-id, msg_...)")
+	return []string{"org", "webhook", "delivery"}
+}
+
+func (cmd *webhookResend) run(ctx context.Context, e *env) (output, error) {
+	if err := e.st.ResendDelivery(cliCtx(ctx), cmd.org, cmd.id, cmd.delivery); err != nil {
+		return nil, err
+	}
+	return done{"Delivery " + cmd.delivery + " queued again, with the same webhook-id."}, nil
+}
+
+// webhookReplay is `roster webhook replay`.
+type webhookReplay struct {
+	webhookFlags
+	id   string
+	from int64
+}
+
+func (cmd *webhookReplay) flags(fs *flag.FlagSet) []string {
+	cmd.define(fs)
+	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	fs.Int64Var(&cmd.from, "from", 0, "the event sequence number to deliver again from (see the audit trail)")
+	return []string{"org", "webhook", "from"}
+}
+
+func (cmd *webhookReplay) run(ctx context.Context, e *env) (output, error) {
+	if err := e.st.ReplayWebhook(cliCtx(ctx), cmd.org, cmd.id, cmd.from); err != nil {
+		return nil, err
+	}
+	return done{fmt.Sprintf("Events from %d on will be delivered again to webhook %s.", cmd.from, cmd.id)}, nil
+}
