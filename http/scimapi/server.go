@@ -101,7 +101,56 @@ func New(c Config) *Server {
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p, changed := canonicalPath(r.URL.Path); changed {
+		u := *r.URL
+		u.Path = p
+		if u.RawPath != "" {
+			u.RawPath, _ = canonicalPath(u.RawPath)
+		}
+		r2 := *r
+		r2.URL = &u
+		r = &r2
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// endpoints are the names of the directory's SCIM endpoints as routes
+// spell them, by their lower-case form. RFC 7644 §3.2 spells them in
+// capitals; clients (Microsoft's reference tests among them) send
+// "/users" or "/serviceproviderconfig", and nothing else could be meant.
+var endpoints = map[string]string{}
+
+func init() {
+	for _, e := range []string{"Users", "Groups", ".search", "Bulk", "ServiceProviderConfig", "ResourceTypes", "Schemas"} {
+		endpoints[strings.ToLower(e)] = e
+	}
+}
+
+// canonicalPath spells the endpoint of a path under a directory as the
+// routes do, whatever its case, and drops one trailing slash
+// ("/Users/?filter=...", "/Users/{id}/"): a path that names no endpoint is
+// left as it is, to meet the router's 404.
+func canonicalPath(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, Prefix)
+	if !ok {
+		return p, false
+	}
+	seg := strings.Split(rest, "/") // dir, endpoint, id or .search, ...
+	if len(seg) > 2 && seg[len(seg)-1] == "" {
+		seg = seg[:len(seg)-1]
+	}
+	if len(seg) > 1 {
+		if e, ok := endpoints[strings.ToLower(seg[1])]; ok {
+			seg[1] = e
+		}
+	}
+	if len(seg) == 3 && (seg[1] == "Users" || seg[1] == "Groups") && strings.EqualFold(seg[2], ".search") {
+		seg[2] = ".search"
+	}
+	q := Prefix + strings.Join(seg, "/")
+	return q, q != p
+}
 
 // handler is a SCIM endpoint: it gets the authenticated call and returns
 // an error instead of writing one.
