@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -557,7 +558,7 @@ func memberIDs(a *Attribute, v any) ([]string, error) {
 		if e == nil {
 			continue
 		}
-		val, err := normalizeSingle(a, fmt.Sprintf("%s[%d]", a.Name, i), e)
+		val, err := normalizeSingle(a, fmt.Sprintf("%s[%d]", a.Name, i), withoutDisplayName(e))
 		if err != nil {
 			return nil, err
 		}
@@ -572,6 +573,30 @@ func memberIDs(a *Attribute, v any) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// withoutDisplayName drops "displayName" from a member object: Microsoft's
+// reference tests (and clients built from them) name the member's display
+// so. Like a client-sent "display", it is ignored: the display Roster
+// returns is the member's own.
+func withoutDisplayName(e any) any {
+	obj, ok := e.(map[string]any)
+	if !ok {
+		return e
+	}
+	var out map[string]any
+	for k := range obj {
+		if strings.EqualFold(k, "displayName") {
+			if out == nil {
+				out = maps.Clone(obj)
+			}
+			delete(out, k)
+		}
+	}
+	if out == nil {
+		return e
+	}
+	return out
 }
 
 // Finish makes a changed document whole again: it drops empty containers,
