@@ -57,6 +57,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DeleteDirectory", testDeleteDirectory},
 		{"FindEvents", testFindEvents},
 		{"RequestLog", testRequestLog},
+		{"RequestWarnings", testRequestWarnings},
+		{"DirectorySettings", testDirectorySettings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
