@@ -8,7 +8,16 @@ package scimapi_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/directories"
+	"github.com/rosterhq/roster/http/scimapi"
+	"github.com/rosterhq/roster/http/urls"
 )
 
 func TestEndpointNamesAnyCaseAndTrailingSlash(t *testing.T) {
@@ -65,4 +74,92 @@ func TestPatchMicrosoftReferenceBodies(t *testing.T) {
 	r := d.do(t, "PATCH", "/Groups/"+group, map[string]any{"id": group, "schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []any{map[string]any{"op": "add", "path": "members", "value": "string id 1"}}})
 	t.Logf("%s", r)
+}
+
+// TestUnknownAttributesDroppedWithWarning: a POST or PUT naming attributes
+// Roster does not know succeeds without them by default, and the request
+// log names each; a strict directory refuses it (400 invalidSyntax), as
+// before. Extensions Roster does not know are kept either way.
+func TestUnknownAttributesDroppedWithWarning(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	d := f.newDirectory(f.newOrg("Acme"), "Entra ID")
+	var mu sync.Mutex
+	var logged []roster.Request
+	srv := httptest.NewServer(scimapi.New(scimapi.Config{Store: f.store, PublicURL: "http://roster.test", Record: func(r roster.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, r)
+	}}))
+	t.Cleanup(srv.Close)
+	d.base = urls.DirectoryBase(srv.URL, d.dir.ID)
+	last := func() roster.Request {
+		t.Helper()
+		// The request is recorded after the answer is written.
+		for range 100 {
+			mu.Lock()
+			n := len(logged)
+			var r roster.Request
+			if n > 0 {
+				r = logged[n-1]
+			}
+			mu.Unlock()
+			if n > 0 {
+				return r
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatal("no request recorded")
+		return roster.Request{}
+	}
+	const customExt = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+	body := map[string]any{
+		"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
+		"userName": "ann@acme.test", "adreses": []any{map[string]any{"country": "Germany"}}, "costCentre": "42",
+		enterprise: map[string]any{"department": "Sales", "costCentr": "7"},
+		customExt:  map[string]any{"badge": "B-1"},
+	}
+	r := d.do(t, "POST", "/Users", body).want(t, http.StatusCreated)
+	if r.Body["adreses"] != nil || r.Body["costCentre"] != nil || get(r.Body, enterprise, "department") != "Sales" ||
+		get(r.Body, enterprise, "costCentr") != nil || get(r.Body, customExt, "badge") != "B-1" {
+		t.Errorf("created user = %s", r.Raw)
+	}
+	w := last().Warning
+	for _, name := range []string{`"adreses"`, `"costCentre"`, `"` + enterprise + `:costCentr"`} {
+		if !strings.Contains(w, name) {
+			t.Errorf("warning %q does not name %s", w, name)
+		}
+	}
+	if strings.Contains(w, "badge") || strings.Contains(w, "userName") {
+		t.Errorf("warning %q names an attribute that was kept", w)
+	}
+	id := r.id(t)
+	d.do(t, "PUT", "/Users/"+id, map[string]any{"userName": "ann@acme.test", "displayName": "Ann", "nickname2": "A"}).want(t, http.StatusOK)
+	if w := last().Warning; !strings.Contains(w, `"nickname2"`) {
+		t.Errorf("PUT warning = %q", w)
+	}
+	d.do(t, "PUT", "/Users/"+id, map[string]any{"userName": "ann@acme.test", "displayName": "Ann"}).want(t, http.StatusOK)
+	if w := last().Warning; w != "" {
+		t.Errorf("a clean PUT has the warning %q", w)
+	}
+	d.do(t, "POST", "/Groups", map[string]any{"displayName": "Sales", "owner": "ann"}).want(t, http.StatusCreated)
+	if w := last().Warning; !strings.Contains(w, `"owner"`) || !strings.Contains(w, "Group") {
+		t.Errorf("group warning = %q", w)
+	}
+
+	// Strict: today's 400, and nothing is created.
+	if _, err := (&directories.Service{Store: f.store}).SetStrict(bg, d.org.ID, d.dir.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	body["userName"] = "bob@acme.test"
+	detail := d.do(t, "POST", "/Users", body).wantError(t, http.StatusBadRequest, "invalidSyntax")
+	if !strings.Contains(detail, "unknown attribute") {
+		t.Errorf("strict detail = %q", detail)
+	}
+	d.do(t, "PUT", "/Users/"+id, map[string]any{"userName": "ann@acme.test", "nickname2": "A"}).wantError(t, http.StatusBadRequest, "invalidSyntax")
+	if got := d.do(t, "GET", "/Users"+filterQ(`userName eq "bob@acme.test"`), nil).want(t, http.StatusOK); got.total() != 0 {
+		t.Errorf("the strict directory created bob: %s", got.Raw)
+	}
+	// An extension Roster does not know still works in strict mode.
+	d.do(t, "POST", "/Users", map[string]any{"userName": "cy@acme.test", customExt: map[string]any{"badge": "C"}}).want(t, http.StatusCreated)
 }

@@ -87,7 +87,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	res, err := scim.GroupType.Normalize(body)
+	res, err := s.normalize(r, c, scim.GroupType, body)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	res, err := scim.GroupType.Normalize(body)
+	res, err := s.normalize(r, c, scim.GroupType, body)
 	if err != nil {
 		return err
 	}

@@ -7,11 +7,13 @@ package scimapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -211,6 +213,48 @@ type call struct {
 	tenant roster.DirectoryScope
 	token  roster.Token
 	enc    scim.Encoder
+	// warning says what was ignored of an accepted request; the request
+	// log shows it.
+	warning string
+}
+
+// maxWarnedAttributes bounds the attributes a warning names.
+const maxWarnedAttributes = 10
+
+// normalize reads a POST or PUT body of resource type rt. A strict
+// directory refuses attributes Roster does not know (400 invalidSyntax);
+// any other drops them and the request log names them, so that one
+// misspelt or newly mapped attribute does not stop the identity
+// provider's provisioning (the admin sees the warning on the directory
+// page). The setting is read from the directory on each POST and PUT: a
+// change applies to the next request.
+func (s *Server) normalize(r *http.Request, c *call, rt *scim.ResourceType, body map[string]any) (*scim.Resource, error) {
+	d, err := s.store.FindDirectory(r.Context(), c.tenant.DirectoryID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Strict {
+		return rt.Normalize(body)
+	}
+	res, err := rt.NormalizeLenient(body)
+	if err != nil || len(res.Ignored) == 0 {
+		return res, err
+	}
+	names := res.Ignored
+	more := ""
+	if len(names) > maxWarnedAttributes {
+		names, more = names[:maxWarnedAttributes], fmt.Sprintf(" and %d more", len(res.Ignored)-maxWarnedAttributes)
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		if len(n) > 128 { // a name is the client's to choose; the log row stays short
+			n = strings.ToValidUTF8(n[:128], "") + "…"
+		}
+		quoted[i] = strconv.Quote(n)
+	}
+	c.warning = fmt.Sprintf("ignored %s attributes Roster does not know: %s%s (strict mode would refuse them with 400; check the attribute mappings in the identity provider)",
+		rt.Name, strings.Join(quoted, ", "), more)
+	return res, nil
 }
 
 // authenticated checks the bearer token before h runs and writes h's error.
@@ -327,7 +371,7 @@ func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status
 		path = strings.ToValidUTF8(path[:maxLoggedPath], "") + "…"
 	}
 	req := roster.Request{OrgID: orgID, DirectoryID: dirID, Time: start, Method: r.Method, Path: path, Status: status,
-		Duration: s.now().Sub(start), UserAgent: r.UserAgent()}
+		Duration: s.now().Sub(start), UserAgent: r.UserAgent(), Warning: c.warning}
 	if req.Status == 0 {
 		req.Status = http.StatusOK
 	}
