@@ -26,7 +26,14 @@ const msrefMinPassed = 101
 // msrefExpectedFailures are the assertions that expect a quirk of the
 // reference server rather than SCIM, by "request / assertion"; each is
 // explained in docs/compatibility.md. A failure not listed fails the test.
-var msrefExpectedFailures = map[string]string{}
+var msrefExpectedFailures = map[string]string{
+	"Patch user omalley new username / Status code is 204":        "RFC 7644 §3.5.2 allows 200 with the resource; Roster answers a user PATCH with 200 and the user, as Entra and Okta expect",
+	"patch user omalley active with boolean / Status code is 204": "as above: 200 with the user",
+	"filter starts with / Total results":                          `userName sw O is not SCIM (strings are quoted); 400 invalidFilter, detail: did you mean userName sw "O"?`,
+	"filter eq and (val or val) / Total results":                  "unquoted values Employee, example.com, example.org: 400 invalidFilter with the quoted fix",
+	"filter greater than / Total results":                         "an unquoted dateTime: 400 invalidFilter with the quoted fix",
+	"Get group by id / Body contians user":                        `expects the client-sent member "displayName": "new User" back; Roster shows the member's own name`,
+}
 
 func newmanPath() string {
 	if home, err := os.UserHomeDir(); err == nil {

@@ -27,7 +27,7 @@ func TestEndpointNamesAnyCaseAndTrailingSlash(t *testing.T) {
 	for _, path := range []string{
 		"/users", "/USERS", "/Users/", "/users/?filter=" + pathEscape(`userName eq "ann@acme.test"`),
 		"/users/" + id, "/Users/" + id + "/",
-		"/groups", "/Groups/", "/serviceproviderconfig", "/ServiceProviderConfig/",
+		"/groups", "/Groups/", "/serviceproviderconfig", "/ServiceProviderConfig/", "/serviceConfiguration",
 		"/schemas", "/resourcetypes", "/resourceTypes/", "/ResourceTypes/User",
 	} {
 		d.do(t, "GET", path, nil).want(t, http.StatusOK)
@@ -93,24 +93,26 @@ func TestUnknownAttributesDroppedWithWarning(t *testing.T) {
 	}}))
 	t.Cleanup(srv.Close)
 	d.base = urls.DirectoryBase(srv.URL, d.dir.ID)
-	last := func() roster.Request {
+	// warned sends a request and returns the warning its request-log row
+	// carries (the row is recorded just after the answer).
+	warned := func(method, path string, body any, status int) (*response, string) {
 		t.Helper()
-		// The request is recorded after the answer is written.
-		for range 100 {
+		mu.Lock()
+		n := len(logged)
+		mu.Unlock()
+		r := d.do(t, method, path, body).want(t, status)
+		for range 200 {
 			mu.Lock()
-			n := len(logged)
-			var r roster.Request
-			if n > 0 {
-				r = logged[n-1]
+			if len(logged) > n {
+				w := logged[n].Warning
+				mu.Unlock()
+				return r, w
 			}
 			mu.Unlock()
-			if n > 0 {
-				return r
-			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		t.Fatal("no request recorded")
-		return roster.Request{}
+		t.Fatalf("%s %s was not recorded", method, path)
+		return nil, ""
 	}
 	const customExt = "urn:example:params:scim:schemas:extension:acme:2.0:User"
 	body := map[string]any{
@@ -119,12 +121,11 @@ func TestUnknownAttributesDroppedWithWarning(t *testing.T) {
 		enterprise: map[string]any{"department": "Sales", "costCentr": "7"},
 		customExt:  map[string]any{"badge": "B-1"},
 	}
-	r := d.do(t, "POST", "/Users", body).want(t, http.StatusCreated)
+	r, w := warned("POST", "/Users", body, http.StatusCreated)
 	if r.Body["adreses"] != nil || r.Body["costCentre"] != nil || get(r.Body, enterprise, "department") != "Sales" ||
 		get(r.Body, enterprise, "costCentr") != nil || get(r.Body, customExt, "badge") != "B-1" {
 		t.Errorf("created user = %s", r.Raw)
 	}
-	w := last().Warning
 	for _, name := range []string{`"adreses"`, `"costCentre"`, `"` + enterprise + `:costCentr"`} {
 		if !strings.Contains(w, name) {
 			t.Errorf("warning %q does not name %s", w, name)
@@ -134,16 +135,13 @@ func TestUnknownAttributesDroppedWithWarning(t *testing.T) {
 		t.Errorf("warning %q names an attribute that was kept", w)
 	}
 	id := r.id(t)
-	d.do(t, "PUT", "/Users/"+id, map[string]any{"userName": "ann@acme.test", "displayName": "Ann", "nickname2": "A"}).want(t, http.StatusOK)
-	if w := last().Warning; !strings.Contains(w, `"nickname2"`) {
+	if _, w := warned("PUT", "/Users/"+id, map[string]any{"userName": "ann@acme.test", "displayName": "Ann", "nickname2": "A"}, http.StatusOK); !strings.Contains(w, `"nickname2"`) {
 		t.Errorf("PUT warning = %q", w)
 	}
-	d.do(t, "PUT", "/Users/"+id, map[string]any{"userName": "ann@acme.test", "displayName": "Ann"}).want(t, http.StatusOK)
-	if w := last().Warning; w != "" {
+	if _, w := warned("PUT", "/Users/"+id, map[string]any{"userName": "ann@acme.test", "displayName": "Ann"}, http.StatusOK); w != "" {
 		t.Errorf("a clean PUT has the warning %q", w)
 	}
-	d.do(t, "POST", "/Groups", map[string]any{"displayName": "Sales", "owner": "ann"}).want(t, http.StatusCreated)
-	if w := last().Warning; !strings.Contains(w, `"owner"`) || !strings.Contains(w, "Group") {
+	if _, w := warned("POST", "/Groups", map[string]any{"displayName": "Sales", "owner": "ann"}, http.StatusCreated); !strings.Contains(w, `"owner"`) || !strings.Contains(w, "Group") {
 		t.Errorf("group warning = %q", w)
 	}
 
@@ -162,4 +160,60 @@ func TestUnknownAttributesDroppedWithWarning(t *testing.T) {
 	}
 	// An extension Roster does not know still works in strict mode.
 	d.do(t, "POST", "/Users", map[string]any{"userName": "cy@acme.test", customExt: map[string]any{"badge": "C"}}).want(t, http.StatusCreated)
+}
+
+// TestPatchUnknownMembers: a PATCH adding a member that is no user or
+// group of the directory applies without it (the rest of the PATCH
+// applies) and the request log names it; a strict directory refuses it.
+func TestPatchUnknownMembers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	d := f.newDirectory(f.newOrg("Acme"), "Entra ID")
+	var mu sync.Mutex
+	var logged []roster.Request
+	srv := httptest.NewServer(scimapi.New(scimapi.Config{Store: f.store, PublicURL: "http://roster.test", Record: func(r roster.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, r)
+	}}))
+	t.Cleanup(srv.Close)
+	d.base = urls.DirectoryBase(srv.URL, d.dir.ID)
+	lastWarning := func() string { // of the latest PATCH, recorded after it is answered
+		for range 100 {
+			mu.Lock()
+			for i := len(logged) - 1; i >= 0; i-- {
+				if logged[i].Method == "PATCH" {
+					mu.Unlock()
+					return logged[i].Warning
+				}
+			}
+			mu.Unlock()
+			time.Sleep(10 * time.Millisecond)
+		}
+		return ""
+	}
+	user := d.createUser(t, "ann@acme.test")
+	group := d.createGroup(t, "Sales")
+	mu.Lock()
+	logged = nil
+	mu.Unlock()
+	d.do(t, "PATCH", "/Groups/"+group, map[string]any{"id": group, "schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{
+			map[string]any{"op": "add", "path": "members", "value": "string id 1"},
+			map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": user}, map[string]any{"value": "string id 2"}}},
+			map[string]any{"op": "replace", "path": "displayName", "value": "Sales EMEA"},
+		}}).want(t, http.StatusNoContent)
+	if got := d.members(t, group); len(got) != 1 || got[0] != user {
+		t.Errorf("members = %v, want only %s", got, user)
+	}
+	if g := d.do(t, "GET", "/Groups/"+group, nil); g.Body["displayName"] != "Sales EMEA" {
+		t.Errorf("the rest of the PATCH did not apply: %s", g.Raw)
+	}
+	if w := lastWarning(); !strings.Contains(w, `"string id 1"`) || !strings.Contains(w, `"string id 2"`) || strings.Contains(w, user) {
+		t.Errorf("warning = %q", w)
+	}
+	if _, err := (&directories.Service{Store: f.store}).SetStrict(bg, d.org.ID, d.dir.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	d.do(t, "PATCH", "/Groups/"+group, patchOp(op("add", "members", "string id 3"))).wantError(t, http.StatusBadRequest, "invalidValue")
 }

@@ -127,6 +127,9 @@ func init() {
 	for _, e := range []string{"Users", "Groups", ".search", "Bulk", "ServiceProviderConfig", "ResourceTypes", "Schemas"} {
 		endpoints[strings.ToLower(e)] = e
 	}
+	// Microsoft's SCIM reference server serves its configuration at
+	// /ServiceConfiguration, and its tests ask for it there.
+	endpoints["serviceconfiguration"] = "ServiceProviderConfig"
 }
 
 // canonicalPath spells the endpoint of a path under a directory as the
