@@ -212,6 +212,11 @@ func TestPatchUnknownMembers(t *testing.T) {
 	if w := lastWarning(); !strings.Contains(w, `"string id 1"`) || !strings.Contains(w, `"string id 2"`) || strings.Contains(w, user) {
 		t.Errorf("warning = %q", w)
 	}
+	// Replacing the members is all or nothing: an unknown one keeps the 400.
+	d.do(t, "PATCH", "/Groups/"+group, patchOp(op("replace", "members", memberValues("string id 4")))).wantError(t, http.StatusBadRequest, "invalidValue")
+	if got := d.members(t, group); len(got) != 1 || got[0] != user {
+		t.Errorf("members after a refused replace = %v, want only %s", got, user)
+	}
 	if _, err := (&directories.Service{Store: f.store}).SetStrict(bg, d.org.ID, d.dir.ID, true); err != nil {
 		t.Fatal(err)
 	}

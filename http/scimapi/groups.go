@@ -159,6 +159,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	id := r.PathValue("id")
 	var added []string // the IDs the operations add, for a retry without the unknown ones
+	var replaces bool  // the PATCH replaces the members: all or nothing, never retried
 	patch := func(drop map[string]bool) (*roster.Group, error) {
 		return s.store.UpdateGroup(r.Context(), c.tenant, id, func(g *roster.Group) ([]roster.MemberOp, error) {
 			if err := ifMatch(r, "group", id, g.Version); err != nil {
@@ -173,8 +174,9 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, c *call) err
 				return nil, err
 			}
 			scim.GroupFromDoc(doc, g)
-			added = added[:0]
+			added, replaces = added[:0], false
 			for i, op := range memberOps {
+				replaces = replaces || op.Kind == roster.RemoveAllMembers
 				if op.Kind != roster.AddMembers {
 					continue
 				}
@@ -187,7 +189,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, c *call) err
 		})
 	}
 	g, err := patch(nil)
-	if roster.ReasonOf(err) == roster.ReasonUnknownMember {
+	if roster.ReasonOf(err) == roster.ReasonUnknownMember && !replaces {
 		g, err = s.withoutUnknownMembers(r, c, err, &added, patch)
 	}
 	if err != nil {
@@ -258,8 +260,9 @@ const maxCheckedMembers = 1000
 // members that are no user or group of the directory (Microsoft's
 // reference tests add "string id 1"), unless the directory is strict: the
 // unknown IDs are left out, the rest of the PATCH applies, and the request
-// log names what was ignored. A strict directory, or a batch too large to
-// check, keeps the 400.
+// log names what was ignored. A strict directory, a PATCH that replaces the
+// members (which would otherwise empty the group), or a batch too large to
+// check keeps the 400.
 func (s *Server) withoutUnknownMembers(r *http.Request, c *call, failed error, added *[]string,
 	patch func(drop map[string]bool) (*roster.Group, error)) (*roster.Group, error) {
 	d, err := s.store.FindDirectory(r.Context(), c.tenant.DirectoryID)
