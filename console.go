@@ -59,6 +59,9 @@ type Request struct {
 	UserAgent   string
 	Error       string // the error's detail for a failed request
 	Reason      Reason // the error's reason key (ReasonOf), what the console's advice goes by
+	// Warning says what Roster ignored of a request it accepted (the
+	// attributes it does not know, say), for the admin to see.
+	Warning string
 }
 
 // RequestCount is a directory's requests in one hour.

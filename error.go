@@ -129,6 +129,7 @@ const (
 	ReasonInvalidFilter    Reason = "invalid_filter"     // a filter Roster cannot read
 	ReasonTooMany          Reason = "too_many"           // over a size or count limit
 	ReasonInvalidValue     Reason = "invalid_value"      // a value of the wrong type or form
+	ReasonUnknownMember    Reason = "unknown_member"     // a group member that is no user or group of the directory
 	ReasonUniqueness       Reason = "uniqueness"         // another unique value clashes
 	ReasonNameTaken        Reason = "name_taken"         // a name unique in the organization is used already
 	ReasonWrongPassword    Reason = "wrong_password"     // the current password given is not the admin's
@@ -163,6 +164,7 @@ var reasons = map[Reason]struct {
 	ReasonInvalidFilter:    {EInvalid, ScimInvalidFilter},
 	ReasonTooMany:          {EInvalid, ScimTooMany},
 	ReasonInvalidValue:     {EInvalid, ScimInvalidValue},
+	ReasonUnknownMember:    {EInvalid, ScimInvalidValue},
 	ReasonUniqueness:       {EConflict, ScimUniqueness},
 	ReasonNameTaken:        {EConflict, ScimUniqueness},
 	ReasonWrongPassword:    {EForbidden, ""},

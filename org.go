@@ -21,6 +21,9 @@ type Directory struct {
 	OrgID   string
 	Name    string
 	Created time.Time
+	// Strict refuses a POST or PUT naming an attribute Roster does not
+	// know (400) instead of dropping it with a warning in the request log.
+	Strict bool
 }
 
 // DirectoryScope names the directory a SCIM request acts in. Every store method for
@@ -55,6 +58,10 @@ type Directories interface {
 	// handlers know their organization and use Directory.
 	FindDirectory(ctx context.Context, dirID string) (*Directory, error)
 	ListDirectories(ctx context.Context, orgID string) ([]Directory, error)
+	// UpdateDirectory reads the directory, lets update change its settings
+	// (not its ID, organization or creation time) and writes it back, in
+	// one transaction.
+	UpdateDirectory(ctx context.Context, orgID, dirID string, update func(*Directory) error) (*Directory, error)
 	// DeleteDirectory deletes a directory with its tokens, users and
 	// groups, and says how many users and groups went.
 	DeleteDirectory(ctx context.Context, orgID, dirID string) (users, groups int, err error)

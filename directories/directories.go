@@ -70,3 +70,16 @@ func (s *Service) Delete(ctx context.Context, d *roster.Directory, confirm strin
 	}
 	return &Deleted{Users: users, Groups: groups}, nil
 }
+
+// SetStrict makes directory dirID of organization orgID strict or lenient.
+// A strict directory refuses a POST or PUT that names an attribute Roster
+// does not know (400, as RFC 7644 allows); a lenient one, the default,
+// drops such attributes and says so in its request log, so that one
+// misspelt attribute mapping in the identity provider does not stop
+// provisioning. The change is an audited event.
+func (s *Service) SetStrict(ctx context.Context, orgID, dirID string, strict bool) (*roster.Directory, error) {
+	return s.Store.UpdateDirectory(ctx, orgID, dirID, func(d *roster.Directory) error {
+		d.Strict = strict
+		return nil
+	})
+}

@@ -60,8 +60,47 @@ func filterSyntaxError(text string, err error) error {
 			at = fmt.Sprintf(" near character %d", col)
 		}
 	}
+	if fixed, ok := quoteBareValues(text); ok {
+		return roster.Invalidf(roster.ScimInvalidFilter,
+			"the filter %q is not valid SCIM filter syntax%s: strings go in double quotes; did you mean %s?", text, at, fixed)
+	}
 	return roster.Invalidf(roster.ScimInvalidFilter,
 		"the filter %q is not valid SCIM filter syntax%s; filters look like userName eq \"alice@example.com\" or emails[type eq \"work\" and value co \"@example.com\"], with strings in double quotes", text, at)
+}
+
+// bareValue is a comparison whose value is neither quoted nor a literal
+// (userName sw O, as Microsoft's reference tests send it).
+var bareValue = regexp.MustCompile(`(?i)([A-Za-z][\w.:$-]*\s+(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+)([^\s"()\[\]]+)`)
+
+// quoteBareValues puts the unquoted values of text's comparisons in double
+// quotes and reports whether that makes a valid filter: the fix the error
+// then shows. Roster does not apply it itself: a bare word is not SCIM, and
+// guessing could match what the client did not mean (a number, a date).
+func quoteBareValues(text string) (string, bool) {
+	changed := false
+	fixed := bareValue.ReplaceAllStringFunc(text, func(m string) string {
+		sub := bareValue.FindStringSubmatch(m)
+		v := sub[2]
+		switch strings.ToLower(v) {
+		case "true", "false", "null":
+			return m
+		}
+		if isJSONNumber(v) {
+			return m
+		}
+		if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+			v = v[1 : len(v)-1] // 'x', quoted the SQL way
+		}
+		changed = true
+		return sub[1] + strconv.Quote(v)
+	})
+	if !changed {
+		return "", false
+	}
+	if _, err := filter.ParseFilterNumber([]byte(fixed)); err != nil {
+		return "", false
+	}
+	return fixed, true
 }
 
 type filterConverter struct {

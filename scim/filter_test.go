@@ -252,8 +252,14 @@ func TestParseFilterInvalid(t *testing.T) {
 		// Syntax.
 		{UserType, ``, []string{"not valid SCIM filter syntax"}},
 		{UserType, `userName eq`, []string{`"userName eq" is not valid SCIM filter syntax`}},
-		{UserType, `userName eq 'x'`, []string{"not valid SCIM filter syntax", "double quotes"}},
-		{UserType, `userName eq x`, []string{"not valid SCIM filter syntax"}},
+		{UserType, `userName eq 'x'`, []string{"not valid SCIM filter syntax", "double quotes", `did you mean userName eq "x"?`}},
+		{UserType, `userName eq x`, []string{"not valid SCIM filter syntax", `did you mean userName eq "x"?`}},
+		// The unquoted values of Microsoft's reference tests: still a 400,
+		// with the fix.
+		{UserType, `userName sw O`, []string{`did you mean userName sw "O"?`}},
+		{UserType, `name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)`,
+			[]string{`did you mean name.FamilyName eq "Employee" and (emails.Value co "example.com" or emails.Value co "example.org")?`}},
+		{UserType, `meta.Created gt 2015-10-10T14:38:21.8617979-07:00`, []string{`did you mean meta.Created gt "2015-10-10T14:38:21.8617979-07:00"?`}},
 		{UserType, `userName zz "x"`, []string{"not valid SCIM filter syntax"}},
 		{UserType, `userName eq "x" and`, []string{"not valid SCIM filter syntax"}},
 		{UserType, `emails[type eq "work"`, []string{"not valid SCIM filter syntax"}},

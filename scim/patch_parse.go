@@ -25,7 +25,10 @@ type Operation struct {
 
 // ParsePatch reads a PatchOp request body. The operation names are taken in
 // any case ("Replace", as Entra ID sends them) and the Operations key in any
-// case.
+// case. Members of the body and of an operation that RFC 7644 does not
+// define are ignored: Microsoft's own reference tests send "id" beside
+// Operations and "name": "addMember" inside one, and neither changes what
+// the operation does.
 func ParsePatch(body map[string]any) ([]Operation, error) {
 	var raw any
 	opsKey := ""
@@ -41,8 +44,6 @@ func ParsePatch(body map[string]any) ([]Operation, error) {
 			if err := requireSchema(v, PatchOpSchema, "a PATCH request"); err != nil {
 				return nil, err
 			}
-		default:
-			return nil, roster.Invalidf(roster.ScimInvalidSyntax, "a PATCH body has schemas and Operations; %q is not allowed", k)
 		}
 	}
 	list, ok := raw.([]any)
@@ -81,8 +82,6 @@ func ParsePatch(body map[string]any) ([]Operation, error) {
 				ops[i].Path = strings.TrimSpace(s)
 			case "value":
 				ops[i].Value, hasValue = v, true
-			default:
-				return nil, roster.Invalidf(roster.ScimInvalidSyntax, "Operations[%d] has an unknown member %q; an operation has op, path and value", i, k)
 			}
 		}
 		switch ops[i].Op {

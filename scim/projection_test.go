@@ -78,6 +78,19 @@ func TestProjection(t *testing.T) {
 		{"a whole extension", "$ENT", "", `{"id":"u-1",` + testSchema + `,"$ENT":{"employeeNumber":"42","department":"R&D","manager":{"value":"boss-id"}}}`},
 		{"meta", "meta", "", `{"id":"u-1",` + testSchema + `,` + testMeta + `}`},
 		{"meta.location", "meta.location", "", `{"id":"u-1",` + testSchema + `,"meta":{"location":"https://roster.test/scim/v2/directories/d1/Users/u-1"}}`},
+		// A value filter in attributes returns the elements it selects
+		// (Microsoft's reference tests); in excludedAttributes it selects
+		// nothing.
+		{"a value filter", `emails[type eq "work"]`, "", `{"id":"u-1",` + testSchema + `,"emails":[{"value":"alice@acme.test","type":"work","primary":true}]}`},
+		{"a value filter on value, any case", `Emails[VALUE eq "ALICE@HOME.TEST"]`, "", `{"id":"u-1",` + testSchema + `,"emails":[{"value":"alice@home.test","type":"home"}]}`},
+		{"a value filter and a sub-attribute", `emails[type eq "home"].value`, "", `{"id":"u-1",` + testSchema + `,"emails":[{"value":"alice@home.test"}]}`},
+		{"two value filters", `emails[type eq "home"],emails[primary eq true]`, "", `{"id":"u-1",` + testSchema + `,"emails":[{"value":"alice@acme.test","type":"work","primary":true},{"value":"alice@home.test","type":"home"}]}`},
+		{"a value filter and the whole attribute", `emails[type eq "home"],emails`, "", `{"id":"u-1",` + testSchema + `,"emails":[{"value":"alice@acme.test","type":"work","primary":true},{"value":"alice@home.test","type":"home"}]}`},
+		{"a value filter matching nothing", `emails[type eq "other"]`, "", `{"id":"u-1",` + testSchema + `}`},
+		{"a value filter beside a name", `userName,emails[type eq "work"].value`, "", `{"id":"u-1",` + testSchema + `,"userName":"alice@acme.test","emails":[{"value":"alice@acme.test"}]}`},
+		{"a broken value filter selects nothing", `emails[type eq]`, "", `{"id":"u-1",` + testSchema + `}`},
+		{"a value filter on a single-valued attribute selects nothing", `name[givenName eq "Alice"]`, "", `{"id":"u-1",` + testSchema + `}`},
+		{"exclude with a value filter has no effect", "", `emails[type eq "work"]`, fullUserOut},
 		{"attributes wins over excludedAttributes", "userName", "userName", `{"id":"u-1",` + testSchema + `,"userName":"alice@acme.test"}`},
 
 		{"exclude groups", "", "groups", without("groups")},

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,11 @@ type Resource struct {
 	// Members lists the member IDs of a Group body, in order; nil when the
 	// body has no members attribute.
 	Members []string
+	// Ignored names the attributes of the body that Roster does not know
+	// and dropped, as the client spelt them (NormalizeLenient only).
+	Ignored []string
+
+	lenient bool
 }
 
 // Decode parses a JSON request body into an object. Numbers stay
@@ -188,7 +194,20 @@ func jsonKind(v any) string {
 // under an unknown schema URN are kept as given. Anything else unknown is
 // an error, and so is an attribute given twice (in two cases).
 func (rt *ResourceType) Normalize(in map[string]any) (*Resource, error) {
-	res := &Resource{Doc: map[string]any{}}
+	return rt.normalize(&Resource{Doc: map[string]any{}}, in)
+}
+
+// NormalizeLenient is Normalize, except that an attribute of the core
+// schema or of an extension Roster knows that names nothing (a misspelling,
+// or an attribute an admin mapped in the identity provider) is dropped and
+// named in Ignored instead of failing the request. Wrong values of known
+// attributes, and unknown sub-attributes, are still errors: Roster would
+// otherwise store something other than what the client meant.
+func (rt *ResourceType) NormalizeLenient(in map[string]any) (*Resource, error) {
+	return rt.normalize(&Resource{Doc: map[string]any{}, lenient: true}, in)
+}
+
+func (rt *ResourceType) normalize(res *Resource, in map[string]any) (*Resource, error) {
 	seen := map[string]string{}
 	for _, k := range sortedKeys(in) {
 		if err := rt.normalizeTop(res, seen, k, in[k]); err != nil {
@@ -220,7 +239,7 @@ func (rt *ResourceType) normalizeTop(res *Resource, seen map[string]string, k st
 		return nil
 	}
 	if ext := rt.Extension(k); ext != nil {
-		return rt.normalizeExtension(res.Doc, seen, ext, k, v)
+		return rt.normalizeExtension(res, seen, ext, k, v)
 	}
 	uri, name := "", k
 	if isURN(k) {
@@ -235,6 +254,10 @@ func (rt *ResourceType) normalizeTop(res *Resource, seen map[string]string, k st
 	}
 	t, err := rt.resolveTop(uri, name)
 	if err != nil {
+		if res.lenient {
+			res.Ignored = append(res.Ignored, k)
+			return nil
+		}
 		return roster.Invalidf(roster.ScimInvalidSyntax, "unknown attribute: %v", err)
 	}
 	if prev, dup := seen[t.String()]; dup {
@@ -263,7 +286,8 @@ func (rt *ResourceType) normalizeTop(res *Resource, seen map[string]string, k st
 	return nil
 }
 
-func (rt *ResourceType) normalizeExtension(doc map[string]any, seen map[string]string, ext *Schema, urn string, v any) error {
+func (rt *ResourceType) normalizeExtension(res *Resource, seen map[string]string, ext *Schema, urn string, v any) error {
+	doc := res.Doc
 	if v == nil {
 		return nil
 	}
@@ -274,6 +298,10 @@ func (rt *ResourceType) normalizeExtension(doc map[string]any, seen map[string]s
 	for _, k := range sortedKeys(obj) {
 		a := ext.Attr(k)
 		if a == nil {
+			if res.lenient {
+				res.Ignored = append(res.Ignored, urn+":"+k)
+				continue
+			}
 			return roster.Invalidf(roster.ScimInvalidSyntax, "unknown attribute: schema %s has no attribute %q (it has %s)", ext.ID, k, attrNames(ext.Attributes))
 		}
 		t := target{schema: ext, ext: true, attr: a}
@@ -557,7 +585,7 @@ func memberIDs(a *Attribute, v any) ([]string, error) {
 		if e == nil {
 			continue
 		}
-		val, err := normalizeSingle(a, fmt.Sprintf("%s[%d]", a.Name, i), e)
+		val, err := normalizeSingle(a, fmt.Sprintf("%s[%d]", a.Name, i), withoutDisplayName(e))
 		if err != nil {
 			return nil, err
 		}
@@ -572,6 +600,30 @@ func memberIDs(a *Attribute, v any) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// withoutDisplayName drops "displayName" from a member object: Microsoft's
+// reference tests (and clients built from them) name the member's display
+// so. Like a client-sent "display", it is ignored: the display Roster
+// returns is the member's own.
+func withoutDisplayName(e any) any {
+	obj, ok := e.(map[string]any)
+	if !ok {
+		return e
+	}
+	var out map[string]any
+	for k := range obj {
+		if strings.EqualFold(k, "displayName") {
+			if out == nil {
+				out = maps.Clone(obj)
+			}
+			delete(out, k)
+		}
+	}
+	if out == nil {
+		return e
+	}
+	return out
 }
 
 // Finish makes a changed document whole again: it drops empty containers,

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/directories"
@@ -20,10 +21,12 @@ type directoryJSON struct {
 	Name    string    `json:"name"`
 	Created timestamp `json:"created"`
 	BaseURL string    `json:"baseUrl"`
+	// Strict: unknown attributes in a POST or PUT are refused, not dropped.
+	Strict bool `json:"strict"`
 }
 
 func (e *env) directoryView(d *roster.Directory) directoryJSON {
-	return directoryJSON{d.ID, d.OrgID, d.Name, timestamp(d.Created), urls.DirectoryBase(e.publicURL(), d.ID)}
+	return directoryJSON{d.ID, d.OrgID, d.Name, timestamp(d.Created), urls.DirectoryBase(e.publicURL(), d.ID), d.Strict}
 }
 
 // directoryCreate is `roster directory create`.
@@ -97,4 +100,42 @@ func (cmd *directoryList) run(ctx context.Context, e *env) (output, error) {
 		out.items = append(out.items, e.directoryView(&dirs[i]))
 	}
 	return out, nil
+}
+
+// directoryUpdate is `roster directory update`: a directory's settings.
+type directoryUpdate struct{ dir, strict string }
+
+func (cmd *directoryUpdate) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.dir, "directory", "", "the directory's ID")
+	fs.StringVar(&cmd.strict, "strict", "", "true: refuse a POST or PUT naming an attribute Roster does not know (400); "+
+		"false (the default of a new directory): drop such attributes and name them in the request log")
+	return []string{"directory", "strict"}
+}
+
+func (cmd *directoryUpdate) run(ctx context.Context, e *env) (output, error) {
+	strict, err := strconv.ParseBool(cmd.strict)
+	if err != nil {
+		return nil, roster.Invalidf("", "--strict is true or false, not %q", cmd.strict)
+	}
+	d, err := e.st.FindDirectory(ctx, cmd.dir)
+	if err != nil {
+		return nil, err
+	}
+	d, err = (&directories.Service{Store: e.st}).SetStrict(cliCtx(ctx), d.OrgID, d.ID, strict)
+	if err != nil {
+		return nil, err
+	}
+	return directoryUpdated{e.directoryView(d)}, nil
+}
+
+type directoryUpdated struct{ directoryJSON }
+
+func (d directoryUpdated) Text(w io.Writer) {
+	fmt.Fprintln(w, "Directory updated.")
+	fmt.Fprintln(w)
+	mode := "lenient: attributes Roster does not know are dropped and named in the request log"
+	if d.Strict {
+		mode = "strict: a POST or PUT naming an attribute Roster does not know is refused with 400"
+	}
+	labelled(w, "Name", d.Name, "ID", d.ID, "Mode", mode)
 }

@@ -60,6 +60,7 @@ var commands = []command{
 	{"directory policy", "show or set how long deletions stay restorable, and the mass-deletion threshold", func() runner { return new(directoryPolicy) }},
 	{"user restore", "restore deleted users, with their groups", func() runner { return &resourceRestore{kind: "user"} }},
 	{"group restore", "restore deleted groups, with their members and product access", func() runner { return &resourceRestore{kind: "group"} }},
+	{"directory update", "change a directory's settings (--strict)", func() runner { return new(directoryUpdate) }},
 	{"token create", "add an API token to a directory", func() runner { return new(tokenCreate) }},
 	{"token list", "list a directory's tokens", func() runner { return new(tokenList) }},
 	{"token rotate", "replace a token; the old one works for a grace period", func() runner { return new(tokenRotate) }},

@@ -110,6 +110,7 @@ func (s *Server) routes() {
 	h := func(pattern string, fn handler) { s.mux.Handle(pattern, s.authenticated(fn)) }
 	h("GET "+p+"/directories", s.listDirectories)
 	h("POST "+p+"/directories", s.createDirectory)
+	h("PATCH "+p+"/directories/{dir}", s.updateDirectory)
 	h("GET "+p+"/directories/{dir}/tokens", s.listTokens)
 	h("POST "+p+"/directories/{dir}/tokens", s.createToken)
 	h("POST "+p+"/directories/{dir}/tokens/{token}/rotate", s.rotateToken)

@@ -18,7 +18,23 @@ import (
 // directoryJSON is a directory as the API shows it.
 func (s *Server) directoryJSON(d *roster.Directory) map[string]any {
 	return map[string]any{"id": d.ID, "orgId": d.OrgID, "name": d.Name, "created": jsonTime(d.Created),
-		"baseUrl": urls.DirectoryBase(s.public, d.ID)}
+		"baseUrl": urls.DirectoryBase(s.public, d.ID), "strict": d.Strict}
+}
+
+// updateDirectory changes a directory's settings: {"strict": true|false}.
+func (s *Server) updateDirectory(w http.ResponseWriter, r *http.Request, c *call) error {
+	var body struct{ Strict *bool }
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	if body.Strict == nil {
+		return roster.Invalidf("", `give the settings to change: {"strict": true} or {"strict": false}`)
+	}
+	d, err := s.directories.SetStrict(r.Context(), c.org, r.PathValue("dir"), *body.Strict)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, s.directoryJSON(d))
 }
 
 // tokenJSON is a token without its secret.

@@ -63,3 +63,32 @@ func TestDirectoriesAndTokens(t *testing.T) {
 		t.Errorf("rotating the retiring token again: %d %v, want 409 with reason token_replaced", status, body)
 	}
 }
+
+// TestDirectoryStrictSetting: PATCH on a directory turns strict mode on and
+// off; the directory reads back with it; an unknown directory is a 404 and
+// a body without the setting (or with another) is a 400.
+func TestDirectoryStrictSetting(t *testing.T) {
+	e := newEnv(t)
+	status, d := e.call("POST", "/directories", `{"name": "Entra ID"}`)
+	if status != http.StatusCreated || d["strict"] != false {
+		t.Fatalf("create directory: %d %v, want strict false", status, d)
+	}
+	path := "/directories/" + d["id"].(string)
+	if status, body := e.call("PATCH", path, `{"strict": true}`); status != http.StatusOK || body["strict"] != true {
+		t.Fatalf("PATCH strict true: %d %v", status, body)
+	}
+	if _, list := e.call("GET", "/directories", ""); !strings.Contains(fmt.Sprint(list), "strict:true") {
+		t.Errorf("the list does not show the directory strict: %v", list)
+	}
+	for _, body := range []string{`{}`, `{"strict": "yes"}`, `{"strikt": true}`} {
+		if status, resp := e.call("PATCH", path, body); status != http.StatusBadRequest {
+			t.Errorf("PATCH %s: %d %v, want 400", body, status, resp)
+		}
+	}
+	if status, body := e.call("PATCH", "/directories/no-such-directory", `{"strict": true}`); status != http.StatusNotFound {
+		t.Errorf("PATCH of an unknown directory: %d %v, want 404", status, body)
+	}
+	if status, body := e.call("PATCH", path, `{"strict": false}`); status != http.StatusOK || body["strict"] != false {
+		t.Errorf("PATCH strict false: %d %v", status, body)
+	}
+}

@@ -399,7 +399,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 	if status != http.StatusCreated {
 		t.Fatalf("SCIM create: %d %v", status, ann)
 	}
-	status, ben := f.scim(token, "POST", base+"/Users", `{"userName":"ben@partner.test","active":false}`)
+	status, ben := f.scim(token, "POST", base+"/Users", `{"userName":"ben@partner.test","active":false,"costCentre":"42"}`)
 	if status != http.StatusCreated {
 		t.Fatalf("SCIM create: %d %v", status, ben)
 	}
@@ -414,7 +414,8 @@ func testAdminFlow(t *testing.T, f *fixture) {
 
 	wantPage(t, b.get(f.path()+"/"), http.StatusOK, "<strong>2</strong> users", "<strong>1</strong> deactivated", "<strong>1</strong> managed", "Okta", "400 failed")
 	wantPage(t, b.get(f.path("directories", dir.ID)), http.StatusOK, "Okta", "4 requests", "<strong>1</strong> error (",
-		"GET /Users?filter=userName eq", "Roster could not understand the identity provider&#39;s filter", "invalidFilter", "2 users", "1 group")
+		"GET /Users?filter=userName eq", "Roster could not understand the identity provider&#39;s filter", "invalidFilter", "2 users", "1 group",
+		"<strong>Warning:</strong> ignored User attributes Roster does not know: &#34;costCentre&#34;")
 	// One hour of the chart holds them all; failures only, on request.
 	p = b.get(f.path("directories", dir.ID))
 	if bars := regexp.MustCompile(`<title>\d\d:00 UTC: 4 requests, 1 error</title>`).FindAllString(p.body, -1); len(bars) != 1 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/scim"
 )
@@ -19,6 +20,11 @@ import (
 func TestBodyErrors(t *testing.T) {
 	t.Parallel()
 	d := newDir(t)
+	// Strict, so that unknown attributes are refused as well; a lenient
+	// directory drops them (TestUnknownAttributesDroppedWithWarning).
+	if _, err := (&directories.Service{Store: d.f.store}).SetStrict(bg, d.org.ID, d.dir.ID, true); err != nil {
+		t.Fatal(err)
+	}
 	userID := d.createUser(t, "body@example.com")
 	groupID := d.createGroup(t, "Body")
 	big := `{"schemas":["` + scim.UserSchema + `"],"userName":"` + strings.Repeat("a", scimapi.DefaultMaxBodyBytes) + `"}`

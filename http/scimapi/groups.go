@@ -2,7 +2,11 @@ package scimapi
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim"
@@ -87,7 +91,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	res, err := scim.GroupType.Normalize(body)
+	res, err := s.normalize(r, c, scim.GroupType, body)
 	if err != nil {
 		return err
 	}
@@ -119,7 +123,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	res, err := scim.GroupType.Normalize(body)
+	res, err := s.normalize(r, c, scim.GroupType, body)
 	if err != nil {
 		return err
 	}
@@ -154,21 +158,40 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	id := r.PathValue("id")
-	g, err := s.store.UpdateGroup(r.Context(), c.tenant, id, func(g *roster.Group) ([]roster.MemberOp, error) {
-		if err := ifMatch(r, "group", id, g.Version); err != nil {
-			return nil, err
-		}
-		doc, err := scim.UnmarshalDoc(g.Attributes)
-		if err != nil {
-			return nil, err
-		}
-		memberOps, err := scim.GroupType.Patch(doc, ops)
-		if err != nil {
-			return nil, err
-		}
-		scim.GroupFromDoc(doc, g)
-		return memberOps, nil
-	})
+	var added []string // the IDs the operations add, for a retry without the unknown ones
+	var replaces bool  // the PATCH replaces the members: all or nothing, never retried
+	patch := func(drop map[string]bool) (*roster.Group, error) {
+		return s.store.UpdateGroup(r.Context(), c.tenant, id, func(g *roster.Group) ([]roster.MemberOp, error) {
+			if err := ifMatch(r, "group", id, g.Version); err != nil {
+				return nil, err
+			}
+			doc, err := scim.UnmarshalDoc(g.Attributes)
+			if err != nil {
+				return nil, err
+			}
+			memberOps, err := scim.GroupType.Patch(doc, ops)
+			if err != nil {
+				return nil, err
+			}
+			scim.GroupFromDoc(doc, g)
+			added, replaces = added[:0], false
+			for i, op := range memberOps {
+				replaces = replaces || op.Kind == roster.RemoveAllMembers
+				if op.Kind != roster.AddMembers {
+					continue
+				}
+				added = append(added, op.IDs...)
+				if len(drop) > 0 {
+					memberOps[i].IDs = slices.DeleteFunc(slices.Clone(op.IDs), func(id string) bool { return drop[id] })
+				}
+			}
+			return memberOps, nil
+		})
+	}
+	g, err := patch(nil)
+	if roster.ReasonOf(err) == roster.ReasonUnknownMember && !replaces {
+		g, err = s.withoutUnknownMembers(r, c, err, &added, patch)
+	}
 	if err != nil {
 		return err
 	}
@@ -227,4 +250,87 @@ func (s *Server) writeGroupPage(bw scim.Writer, r *http.Request, c *call, req *s
 	}
 	bw.Write(scim.ListTail(nil))
 	return nil
+}
+
+// maxCheckedMembers bounds the member IDs looked up to tell which of a
+// PATCH's are unknown; a larger batch with an unknown member is refused.
+const maxCheckedMembers = 1000
+
+// withoutUnknownMembers retries a group PATCH that failed because it adds
+// members that are no user or group of the directory (Microsoft's
+// reference tests add "string id 1"), unless the directory is strict: the
+// unknown IDs are left out, the rest of the PATCH applies, and the request
+// log names what was ignored. A strict directory, a PATCH that replaces the
+// members (which would otherwise empty the group), or a batch too large to
+// check keeps the 400.
+func (s *Server) withoutUnknownMembers(r *http.Request, c *call, failed error, added *[]string,
+	patch func(drop map[string]bool) (*roster.Group, error)) (*roster.Group, error) {
+	d, err := s.store.FindDirectory(r.Context(), c.tenant.DirectoryID)
+	if err != nil || d.Strict || len(*added) > maxCheckedMembers {
+		return nil, failed
+	}
+	ids := slices.Clone(*added)
+	known := map[string]bool{}
+	const chunk = 50 // comparisons per filter; scim bounds a filter's size
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		quoted := make([]string, len(part))
+		for i, id := range part {
+			quoted[i] = "id eq " + strconv.Quote(id)
+		}
+		text := strings.Join(quoted, " or ")
+		for _, rt := range []*scim.ResourceType{scim.UserType, scim.GroupType} {
+			f, err := rt.ParseFilter(text)
+			if err != nil {
+				return nil, failed
+			}
+			q := roster.Query{Filter: f, StartIndex: 1, Count: len(part)}
+			if rt == scim.UserType {
+				p, err := s.store.ListUsers(r.Context(), c.tenant, q)
+				if err != nil {
+					return nil, err
+				}
+				for _, u := range p.Items {
+					known[u.ID] = true
+				}
+			} else {
+				p, err := s.store.ListGroups(r.Context(), c.tenant, q)
+				if err != nil {
+					return nil, err
+				}
+				for _, g := range p.Items {
+					known[g.ID] = true
+				}
+			}
+		}
+	}
+	drop := map[string]bool{}
+	var unknown []string
+	for _, id := range ids {
+		if !known[id] && !drop[id] {
+			drop[id] = true
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil, failed
+	}
+	g, err := patch(drop)
+	if err != nil {
+		return nil, err
+	}
+	shown, more := unknown, ""
+	if len(shown) > maxWarnedAttributes {
+		shown, more = shown[:maxWarnedAttributes], fmt.Sprintf(" and %d more", len(unknown)-maxWarnedAttributes)
+	}
+	quoted := make([]string, len(shown))
+	for i, id := range shown {
+		if len(id) > 128 {
+			id = strings.ToValidUTF8(id[:128], "") + "…"
+		}
+		quoted[i] = strconv.Quote(id)
+	}
+	c.warning = fmt.Sprintf("ignored members that are no user or group of this directory: %s%s (strict mode would refuse the PATCH with 400)",
+		strings.Join(quoted, ", "), more)
+	return g, nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/scim"
 )
 
@@ -176,6 +177,24 @@ func testIsolation(t *testing.T, a, v *directory) {
 		aUser := a.createUser(t, "attacker-"+randomHex(4)+"@example.com")
 		aGroup := a.createGroup(t, "Attackers "+randomHex(4), aUser)
 		groupsBefore := a.do(t, "GET", "/Groups?count=1000", nil).total()
+		// A lenient directory (the default) adds what exists of a PATCH's
+		// members and ignores the rest: the victim's IDs are ignored, as
+		// IDs of nothing are.
+		for _, body := range []any{
+			patchOp(op("add", "members", memberValues(vUser))),
+			patchOp(op("Add", "members", memberValues(aUser, vOther))),
+			patchOp(op("add", "members", memberValues(vGroup))),
+		} {
+			a.do(t, "PATCH", "/Groups/"+aGroup, body).want(t, http.StatusNoContent)
+		}
+		if got := a.members(t, aGroup); !slices.Equal(got, []string{aUser}) {
+			t.Errorf("attacker's group members %v, want only %s", got, aUser)
+		}
+		// A strict directory refuses every one.
+		if _, err := (&directories.Service{Store: a.f.store}).SetStrict(bg, a.org.ID, a.dir.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		defer (&directories.Service{Store: a.f.store}).SetStrict(bg, a.org.ID, a.dir.ID, false)
 		for _, c := range []call{
 			{"PATCH", "/Groups/" + aGroup, patchOp(op("add", "members", memberValues(vUser))), nil},
 			{"PATCH", "/Groups/" + aGroup, patchOp(op("Add", "members", memberValues(aUser, vOther))), nil},

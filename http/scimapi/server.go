@@ -14,11 +14,13 @@ package scimapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +111,59 @@ func New(c Config) *Server {
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p, changed := canonicalPath(r.URL.Path); changed {
+		u := *r.URL
+		u.Path = p
+		if u.RawPath != "" {
+			u.RawPath, _ = canonicalPath(u.RawPath)
+		}
+		r2 := *r
+		r2.URL = &u
+		r = &r2
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// endpoints are the names of the directory's SCIM endpoints as routes
+// spell them, by their lower-case form. RFC 7644 §3.2 spells them in
+// capitals; clients (Microsoft's reference tests among them) send
+// "/users" or "/serviceproviderconfig", and nothing else could be meant.
+var endpoints = map[string]string{}
+
+func init() {
+	for _, e := range []string{"Users", "Groups", ".search", "Bulk", "ServiceProviderConfig", "ResourceTypes", "Schemas"} {
+		endpoints[strings.ToLower(e)] = e
+	}
+	// Microsoft's SCIM reference server serves its configuration at
+	// /ServiceConfiguration, and its tests ask for it there.
+	endpoints["serviceconfiguration"] = "ServiceProviderConfig"
+}
+
+// canonicalPath spells the endpoint of a path under a directory as the
+// routes do, whatever its case, and drops one trailing slash
+// ("/Users/?filter=...", "/Users/{id}/"): a path that names no endpoint is
+// left as it is, to meet the router's 404.
+func canonicalPath(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, Prefix)
+	if !ok {
+		return p, false
+	}
+	seg := strings.Split(rest, "/") // dir, endpoint, id or .search, ...
+	if len(seg) > 2 && seg[len(seg)-1] == "" {
+		seg = seg[:len(seg)-1]
+	}
+	if len(seg) > 1 {
+		if e, ok := endpoints[strings.ToLower(seg[1])]; ok {
+			seg[1] = e
+		}
+	}
+	if len(seg) == 3 && (seg[1] == "Users" || seg[1] == "Groups") && strings.EqualFold(seg[2], ".search") {
+		seg[2] = ".search"
+	}
+	q := Prefix + strings.Join(seg, "/")
+	return q, q != p
+}
 
 // handler is a SCIM endpoint: it gets the authenticated call and returns
 // an error instead of writing one.
@@ -170,6 +224,48 @@ type call struct {
 	tenant roster.DirectoryScope
 	token  roster.Token
 	enc    scim.Encoder
+	// warning says what was ignored of an accepted request; the request
+	// log shows it.
+	warning string
+}
+
+// maxWarnedAttributes bounds the attributes a warning names.
+const maxWarnedAttributes = 10
+
+// normalize reads a POST or PUT body of resource type rt. A strict
+// directory refuses attributes Roster does not know (400 invalidSyntax);
+// any other drops them and the request log names them, so that one
+// misspelt or newly mapped attribute does not stop the identity
+// provider's provisioning (the admin sees the warning on the directory
+// page). The setting is read from the directory on each POST and PUT: a
+// change applies to the next request.
+func (s *Server) normalize(r *http.Request, c *call, rt *scim.ResourceType, body map[string]any) (*scim.Resource, error) {
+	d, err := s.store.FindDirectory(r.Context(), c.tenant.DirectoryID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Strict {
+		return rt.Normalize(body)
+	}
+	res, err := rt.NormalizeLenient(body)
+	if err != nil || len(res.Ignored) == 0 {
+		return res, err
+	}
+	names := res.Ignored
+	more := ""
+	if len(names) > maxWarnedAttributes {
+		names, more = names[:maxWarnedAttributes], fmt.Sprintf(" and %d more", len(res.Ignored)-maxWarnedAttributes)
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		if len(n) > 128 { // a name is the client's to choose; the log row stays short
+			n = strings.ToValidUTF8(n[:128], "") + "…"
+		}
+		quoted[i] = strconv.Quote(n)
+	}
+	c.warning = fmt.Sprintf("ignored %s attributes Roster does not know: %s%s (strict mode would refuse them with 400; check the attribute mappings in the identity provider)",
+		rt.Name, strings.Join(quoted, ", "), more)
+	return res, nil
 }
 
 // authenticated checks the bearer token before h runs and writes h's error.
@@ -263,7 +359,7 @@ func (s *Server) recordRequest(r *http.Request, c *call, start time.Time, status
 		path = strings.ToValidUTF8(path[:maxLoggedPath], "") + "…"
 	}
 	req := roster.Request{OrgID: orgID, DirectoryID: dirID, Time: start, Method: r.Method, Path: path, Status: status,
-		Duration: s.now().Sub(start), UserAgent: r.UserAgent()}
+		Duration: s.now().Sub(start), UserAgent: r.UserAgent(), Warning: c.warning}
 	if req.Status == 0 {
 		req.Status = http.StatusOK
 	}

@@ -41,7 +41,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	res, err := scim.UserType.Normalize(body)
+	res, err := s.normalize(r, c, scim.UserType, body)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	res, err := scim.UserType.Normalize(body)
+	res, err := s.normalize(r, c, scim.UserType, body)
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RequestLog", testRequestLog},
 		{"Deletion", testDeletion}, {"DeletionPolicy", testDeletionPolicy},
 		{"Webhooks", testWebhooks},
+		{"RequestWarnings", testRequestWarnings},
+		{"DirectorySettings", testDirectorySettings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

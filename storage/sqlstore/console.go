@@ -353,9 +353,9 @@ func (s *Store) AppendRequests(ctx context.Context, reqs []roster.Request) error
 	}
 	return s.inTx(ctx, func(t *tx) error {
 		for _, r := range reqs {
-			if _, err := t.exec(ctx, `INSERT INTO request_log (org_id, directory_id, time, method, path, status, duration_us, user_agent, error, reason)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.OrgID, r.DirectoryID, micros(r.Time), r.Method, r.Path, r.Status,
-				r.Duration.Microseconds(), r.UserAgent, r.Error, r.Reason); err != nil {
+			if _, err := t.exec(ctx, `INSERT INTO request_log (org_id, directory_id, time, method, path, status, duration_us, user_agent, error, reason, warning)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.OrgID, r.DirectoryID, micros(r.Time), r.Method, r.Path, r.Status,
+				r.Duration.Microseconds(), r.UserAgent, r.Error, r.Reason, r.Warning); err != nil {
 				return err
 			}
 		}
@@ -429,12 +429,12 @@ func (s *Store) PruneRequests(ctx context.Context, before time.Time, keep int) e
 	})
 }
 
-const requestColumns = `seq, org_id, directory_id, time, method, path, status, duration_us, user_agent, error, reason`
+const requestColumns = `seq, org_id, directory_id, time, method, path, status, duration_us, user_agent, error, reason, warning`
 
 func scanRequest(sc rowScanner) (roster.Request, error) {
 	var r roster.Request
 	var at, dur int64
-	err := sc.Scan(&r.Seq, &r.OrgID, &r.DirectoryID, &at, &r.Method, &r.Path, &r.Status, &dur, &r.UserAgent, &r.Error, &r.Reason)
+	err := sc.Scan(&r.Seq, &r.OrgID, &r.DirectoryID, &at, &r.Method, &r.Path, &r.Status, &dur, &r.UserAgent, &r.Error, &r.Reason, &r.Warning)
 	r.Time, r.Duration = fromMicros(at), time.Duration(dur)*time.Microsecond
 	return r, err
 }

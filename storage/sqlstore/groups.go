@@ -273,14 +273,14 @@ func without(ids []string, rows []memberRow) []string {
 func checkMembers(missing []string) error {
 	switch {
 	case len(missing) == 1:
-		return roster.Invalidf(roster.ScimInvalidValue, "member %q is not a user or group of this directory; create it first", missing[0])
+		return roster.E(roster.ReasonUnknownMember, "member %q is not a user or group of this directory; create it first", missing[0])
 	case len(missing) > 1:
 		shown := head(missing, 5)
 		more := ""
 		if len(missing) > len(shown) {
 			more = ", …"
 		}
-		return roster.Invalidf(roster.ScimInvalidValue, "%d members are not users or groups of this directory (%s%s); create them first",
+		return roster.E(roster.ReasonUnknownMember, "%d members are not users or groups of this directory (%s%s); create them first",
 			len(missing), strings.Join(shown, ", "), more)
 	}
 	return nil

@@ -67,8 +67,8 @@ func (s *Store) CreateDirectory(ctx context.Context, d *roster.Directory, first 
 		if n == 0 {
 			return roster.NotFoundf("no organization %q", d.OrgID)
 		}
-		if _, err := t.exec(ctx, `INSERT INTO directories (id, org_id, name, created) VALUES (?, ?, ?, ?)`,
-			d.ID, d.OrgID, d.Name, micros(d.Created)); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO directories (id, org_id, name, created, strict) VALUES (?, ?, ?, ?, ?)`,
+			d.ID, d.OrgID, d.Name, micros(d.Created), d.Strict); err != nil {
 			return err
 		}
 		if err := s.appendEvent(ctx, t, roster.Event{OrgID: d.OrgID, DirectoryID: d.ID, Action: "directory.created",
@@ -84,8 +84,8 @@ func (s *Store) CreateDirectory(ctx context.Context, d *roster.Directory, first 
 func (s *Store) GetDirectory(ctx context.Context, orgID, dirID string) (*roster.Directory, error) {
 	var d roster.Directory
 	var created int64
-	err := s.readRow(ctx, `SELECT id, org_id, name, created FROM directories WHERE org_id = ? AND id = ?`, orgID, dirID).
-		Scan(&d.ID, &d.OrgID, &d.Name, &created)
+	err := s.readRow(ctx, `SELECT id, org_id, name, created, strict FROM directories WHERE org_id = ? AND id = ?`, orgID, dirID).
+		Scan(&d.ID, &d.OrgID, &d.Name, &created, &d.Strict)
 	if err != nil {
 		return nil, notFound(err, "no directory %q in organization %q", dirID, orgID)
 	}
@@ -97,7 +97,7 @@ func (s *Store) GetDirectory(ctx context.Context, orgID, dirID string) (*roster.
 func (s *Store) FindDirectory(ctx context.Context, dirID string) (*roster.Directory, error) {
 	var d roster.Directory
 	var created int64
-	err := s.readRow(ctx, `SELECT id, org_id, name, created FROM directories WHERE id = ?`, dirID).Scan(&d.ID, &d.OrgID, &d.Name, &created)
+	err := s.readRow(ctx, `SELECT id, org_id, name, created, strict FROM directories WHERE id = ?`, dirID).Scan(&d.ID, &d.OrgID, &d.Name, &created, &d.Strict)
 	if err != nil {
 		return nil, notFound(err, "no directory %q", dirID)
 	}
@@ -109,7 +109,7 @@ func (s *Store) FindDirectory(ctx context.Context, dirID string) (*roster.Direct
 func (s *Store) ListDirectories(ctx context.Context, orgID string) ([]roster.Directory, error) {
 	var out []roster.Directory
 	err := s.inRead(ctx, func(t *tx) error {
-		rows, err := t.query(ctx, `SELECT id, org_id, name, created FROM directories WHERE org_id = ? ORDER BY created, id`, orgID)
+		rows, err := t.query(ctx, `SELECT id, org_id, name, created, strict FROM directories WHERE org_id = ? ORDER BY created, id`, orgID)
 		if err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func (s *Store) ListDirectories(ctx context.Context, orgID string) ([]roster.Dir
 		for rows.Next() {
 			var d roster.Directory
 			var created int64
-			if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &created); err != nil {
+			if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &created, &d.Strict); err != nil {
 				return err
 			}
 			d.Created = fromMicros(created)
@@ -126,6 +126,34 @@ func (s *Store) ListDirectories(ctx context.Context, orgID string) ([]roster.Dir
 		return rows.Err()
 	})
 	return out, err
+}
+
+// UpdateDirectory implements roster.Store. The change is an audited event
+// (directory.updated) in the same transaction.
+func (s *Store) UpdateDirectory(ctx context.Context, orgID, dirID string, update func(*roster.Directory) error) (*roster.Directory, error) {
+	var d roster.Directory
+	err := s.inTx(ctx, func(t *tx) error {
+		var created int64
+		err := t.queryRow(ctx, `SELECT id, org_id, name, created, strict FROM directories WHERE org_id = ? AND id = ?`+s.d.ForUpdate, orgID, dirID).
+			Scan(&d.ID, &d.OrgID, &d.Name, &created, &d.Strict)
+		if err != nil {
+			return notFound(err, "no directory %q in organization %q", dirID, orgID)
+		}
+		d.Created = fromMicros(created)
+		if err := update(&d); err != nil {
+			return err
+		}
+		d.ID, d.OrgID, d.Created = dirID, orgID, fromMicros(created)
+		if _, err := t.exec(ctx, `UPDATE directories SET name = ?, strict = ? WHERE org_id = ? AND id = ?`, d.Name, d.Strict, orgID, dirID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "directory.updated",
+			ResourceType: "Directory", ResourceID: dirID, Detail: detail("strict", d.Strict)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 // CreateToken implements roster.Store.
