@@ -22,6 +22,7 @@ type Store interface {
 	Audit
 	RequestLog
 	Reports
+	Keys
 
 	Close() error
 }

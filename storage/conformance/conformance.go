@@ -51,6 +51,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentPatchesOfOneUser", testConcurrentPatchesOfOneUser},
 		{"Domains", testDomains},
 		{"Admins", testAdmins},
+		{"AdminRoles", testAdminRoles},
+		{"Keys", testKeys},
 		{"Products", testProducts},
 		{"Conflicts", testConflicts},
 		{"OrgLists", testOrgLists},

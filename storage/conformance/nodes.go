@@ -20,6 +20,7 @@ func RunNodes(t *testing.T, newNodes NewNodes) {
 	}{
 		{"MemberAddWhileUserDeleted", testMemberAddWhileUserDeleted},
 		{"DeleteDirectoryWhileProvisioning", testDeleteDirectoryWhileProvisioning},
+		{"LastOwnerRace", testLastOwnerRace},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := newNodes(t)
