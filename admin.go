@@ -102,6 +102,9 @@ type Admins interface {
 	SetAdminPassword(ctx context.Context, orgID, adminID, hash string) error
 	// RecordAdminSignIn records a successful sign-in.
 	RecordAdminSignIn(ctx context.Context, orgID, adminID string, at time.Time) error
+	// RecordAdminSignInFailure records, in the audit trail, a sign-in to
+	// the admin's account that failed (never what was typed).
+	RecordAdminSignInFailure(ctx context.Context, orgID, adminID string, at time.Time) error
 	// CreateAdminToken stores an admin token (t.OrgID and t.AdminID set).
 	CreateAdminToken(ctx context.Context, t *AdminToken) error
 	// ListAdminTokensByPrefix returns the organization's admin tokens with a

@@ -75,6 +75,7 @@ type Console struct {
 	groupService     *groups.Service
 	pages            map[string]*template.Template
 	throttle         *throttle
+	presession       serverKey // signs what browsers get before a session (presession.go)
 	// setupToken opens the first-run page; setupMu serializes setups.
 	setupToken string
 	setupMu    sync.Mutex
@@ -153,6 +154,9 @@ func (s *Console) routes() {
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /setup/{token}", s.setupForm)
 	s.mux.HandleFunc("POST /setup/{token}", s.setup)
+	s.mux.HandleFunc("POST /signin", s.signIn)
+	s.mux.HandleFunc("GET /signin/choose", s.chooseForm)
+	s.mux.HandleFunc("POST /signin/choose", s.choose)
 
 	o := "/orgs/{org}"
 	s.mux.HandleFunc("GET "+o+"/signin", s.signInForm)

@@ -225,9 +225,10 @@ func TestSignInAndSessions(t *testing.T) {
 		t.Errorf("an outside next survived")
 	}
 
-	// Signed out, "/" asks for the organization, and goes to its sign-in.
+	// Signed out, "/" asks for an address and a password; ?org= (old
+	// links) still goes to the organization's sign-in.
 	stranger := f.browser()
-	wantPage(t, stranger.get("/"), http.StatusOK, `<form method="get" action="/">`, "Organization ID")
+	wantPage(t, stranger.get("/"), http.StatusOK, `action="/signin"`, `autocomplete="current-password"`)
 	if p := stranger.get("/?org=" + f.org.ID); p.status != http.StatusSeeOther || p.location() != f.path("signin") {
 		t.Errorf("/?org=: %d to %q", p.status, p.location())
 	}

@@ -253,6 +253,19 @@ func (s *Store) RecordAdminSignIn(ctx context.Context, orgID, adminID string, at
 	})
 }
 
+// RecordAdminSignInFailure implements roster.Store.
+func (s *Store) RecordAdminSignInFailure(ctx context.Context, orgID, adminID string, at time.Time) error {
+	at = at.UTC().Truncate(time.Microsecond)
+	return s.inTx(ctx, func(t *tx) error {
+		var email string
+		if err := t.queryRow(ctx, `SELECT email FROM admins WHERE org_id = ? AND id = ?`, orgID, adminID).Scan(&email); err != nil {
+			return notFound(err, "no admin %q in organization %q", adminID, orgID)
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "admin.sign_in_failed", ResourceType: "Admin", ResourceID: adminID,
+			Detail: detail("email", email, "at", at.Format(time.RFC3339Nano))})
+	})
+}
+
 const adminTokenColumns = `id, org_id, admin_id, kind, name, prefix, hash, created, expires, revoked, last_used`
 
 func scanAdminToken(sc rowScanner) (roster.AdminToken, error) {
