@@ -122,11 +122,51 @@ type newTokenPage struct {
 	Token     roster.Token
 	Created   bool          // a new directory, not a new token
 	Replaced  *roster.Token // the rotated token, with its new expiry
+	// Shown: the secret was shown already (a reload, or another tab);
+	// the page says so and shows no secret.
+	Shown bool
 }
 
-func (s *Console) showNewToken(w http.ResponseWriter, r *http.Request, a *session, p newTokenPage) error {
-	// The page holds a secret: no cache may keep it, and the browser is
-	// not to offer it again from its history.
+// tokenShown is where a new token's secret is shown, once.
+func tokenShown(orgID, dirID, tokenID string) string {
+	return orgPath(orgID, "directories", dirID, "tokens", tokenID, "new")
+}
+
+// showToken ends a POST that made a token: the secret goes to the
+// session's one-time slot, the browser to the page that shows it.
+func (s *Console) showToken(w http.ResponseWriter, r *http.Request, a *session, tok roster.Token, secret string, created bool, replaced string) error {
+	s.putReveal(w, r, a, reveal{Kind: "token", ID: tok.ID, Secret: secret, Created: created, Replaced: replaced})
+	http.Redirect(w, r, tokenShown(a.org.ID, tok.DirectoryID, tok.ID), http.StatusSeeOther)
+	return nil
+}
+
+// newToken shows a new token's secret from the slot, or that it was shown.
+func (s *Console) newToken(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return err
+	}
+	tok, err := s.token(r, d)
+	if err != nil {
+		return err
+	}
+	p := newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Token: *tok, Shown: true}
+	if v := s.takeReveal(w, r, a, "token", tok.ID); v != nil {
+		p.Secret, p.Created, p.Shown = v.Secret, v.Created, false
+		if v.Replaced != "" {
+			list, err := s.store.ListTokens(r.Context(), a.org.ID, d.ID)
+			if err != nil {
+				return err
+			}
+			for _, t := range list {
+				if t.ID == v.Replaced {
+					p.Replaced = &t
+				}
+			}
+		}
+	}
+	// The page may hold a secret: no cache may keep it, and the browser
+	// is not to offer it again from its history.
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, a, http.StatusOK, "token", view{Title: "Token for " + p.Directory.Name, Section: "directories", Page: p})
 }
@@ -140,7 +180,7 @@ func (s *Console) createDirectory(w http.ResponseWriter, r *http.Request, a *ses
 	if err != nil {
 		return err
 	}
-	return s.showNewToken(w, r, a, newTokenPage{Directory: c.Directory, BaseURL: s.baseURL(c.Directory.ID), Secret: c.Secret, Token: c.Token, Created: true})
+	return s.showToken(w, r, a, c.Token, c.Secret, true, "")
 }
 
 // directoryPage is a directory's health, tokens and request log.
@@ -259,7 +299,7 @@ func (s *Console) createToken(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: c.Secret, Token: c.Token})
+	return s.showToken(w, r, a, c.Token, c.Secret, false, "")
 }
 
 func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session) error {
@@ -287,8 +327,7 @@ func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	replaced := rotated.Replaced
-	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: rotated.Secret, Token: rotated.Token, Replaced: &replaced})
+	return s.showToken(w, r, a, rotated.Token, rotated.Secret, false, rotated.Replaced.ID)
 }
 
 // token finds the token in the path among the directory's.
