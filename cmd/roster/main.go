@@ -63,6 +63,8 @@ var commands = []command{
 	{"admin signin-link", "make a new one-time sign-in link for an admin", func() runner { return new(adminSignInLink) }},
 	{"admin password", "set (from stdin) or --remove an admin's password", func() runner { return new(adminPassword) }},
 	{"admin list", "list an organization's admins", func() runner { return new(adminList) }},
+	{"admin role", "make an admin an owner (manages admins) or an admin", func() runner { return new(adminRole) }},
+	{"admin remove", "remove an admin, ending their sessions and tokens", func() runner { return new(adminRemove) }},
 	{"admin token create", "add an admin API token, for scripts and applications", func() runner { return new(adminTokenCreate) }},
 	{"admin token list", "list admin tokens: API tokens, sign-in links, sessions", func() runner { return new(adminTokenList) }},
 	{"admin token revoke", "end an admin token at once", func() runner { return new(adminTokenRevoke) }},
