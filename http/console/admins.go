@@ -202,7 +202,7 @@ func (s *Console) removeAdmin(w http.ResponseWriter, r *http.Request, a *session
 func (s *Console) changePassword(w http.ResponseWriter, r *http.Request, a *session) error {
 	plain := r.PostForm.Get("password")
 	if plain != r.PostForm.Get("confirm") {
-		return roster.Invalidf("", "the two new passwords differ; the password is unchanged")
+		return inField("confirm", roster.Invalidf("", "the two new passwords differ; the password is unchanged"))
 	}
 	if plain == "" {
 		return roster.Invalidf("", "type the new password twice; the password is unchanged")

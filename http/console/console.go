@@ -168,11 +168,11 @@ func (s *Console) routes() {
 	h("POST "+o+"/signout", s.signOut)
 	h("GET "+o+"/{$}", s.overview)
 	h("GET "+o+"/domains", s.domains)
-	h("POST "+o+"/domains", s.addDomain)
+	h("POST "+o+"/domains", s.form("add-domain", "domain", nil, s.domains, s.addDomain))
 	h("POST "+o+"/domains/{domain}/verify", s.verifyDomain)
 	h("POST "+o+"/domains/{domain}/remove", s.removeDomain)
 	h("GET "+o+"/directories", s.directories)
-	h("POST "+o+"/directories", s.createDirectory)
+	h("POST "+o+"/directories", s.form("create-directory", "name", nil, s.directories, s.createDirectory))
 	h("GET "+o+"/directories/{dir}", s.directory)
 	h("POST "+o+"/directories/{dir}/tokens", s.createToken)
 	h("GET "+o+"/directories/{dir}/tokens/{token}/new", s.newToken)
@@ -187,7 +187,7 @@ func (s *Console) routes() {
 	h("GET "+o+"/groups/{group}", s.group)
 	h("POST "+o+"/groups/{group}/unlink", s.unlinkGroup)
 	h("POST "+o+"/groups/{group}/grants", s.grantToGroup)
-	h("POST "+o+"/groups", s.createLocalGroup)
+	h("POST "+o+"/groups", s.form("create-group", "name", nil, s.groups, s.createLocalGroup))
 	h("POST "+o+"/groups/{group}/members", s.addLocalMembers)
 	h("POST "+o+"/groups/{group}/members/{member}/remove", s.removeLocalMember)
 	h("POST "+o+"/products/{product}/defaults", s.setDefaultGroup)
@@ -195,18 +195,18 @@ func (s *Console) routes() {
 	h("GET "+o+"/groups/{group}/link", s.linkPreview)
 	h("POST "+o+"/groups/{group}/link", s.linkGroup)
 	h("GET "+o+"/products", s.products)
-	h("POST "+o+"/products", s.createProduct)
+	h("POST "+o+"/products", s.form("create-product", "key", nil, s.products, s.createProduct))
 	h("GET "+o+"/products/{product}", s.product)
 	h("POST "+o+"/products/{product}/grants", s.grant)
 	h("POST "+o+"/products/{product}/grants/{group}/revoke", s.revoke)
 	h("GET "+o+"/admins", s.admins)
-	h("POST "+o+"/admins", s.addAdmin)
+	h("POST "+o+"/admins", s.form("add-admin", "email", nil, s.admins, s.addAdmin))
 	h("POST "+o+"/admins/{admin}/signin-link", s.newSignInLink)
 	h("GET "+o+"/admins/{admin}/link", s.signInLinkShown)
 	h("POST "+o+"/admins/{admin}/signout", s.signOutAdmin)
 	h("POST "+o+"/admins/{admin}/role", s.setRole)
 	h("POST "+o+"/admins/{admin}/remove", s.removeAdmin)
-	h("POST "+o+"/password", s.changePassword)
+	h("POST "+o+"/password", s.form("password", "password", passwordField, s.admins, s.changePassword))
 	h("GET "+o+"/activity", s.activity)
 	h("GET "+o+"/activity/export", s.exportActivity)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -270,6 +270,8 @@ type view struct {
 	Flash   string
 	Error   string
 	Page    any
+	// Form is the form that failed, drawn again (forms.go); nil when none.
+	Form *formState
 }
 
 // render writes a page with the layout. v.Org, Admin and CSRF come from a.
@@ -280,6 +282,9 @@ func (s *Console) render(w http.ResponseWriter, r *http.Request, a *session, sta
 	}
 	if a != nil {
 		v.Org, v.Admin, v.CSRF = a.org, a.admin, a.csrf()
+	}
+	if f := formOf(r.Context()); f != nil && name != "error" {
+		v.Form, status = f, f.Status
 	}
 	if v.Flash == "" && r.Method == http.MethodGet {
 		v.Flash = takeFlash(w, r)

@@ -174,7 +174,7 @@ func (s *Console) newToken(w http.ResponseWriter, r *http.Request, a *session) e
 func (s *Console) createDirectory(w http.ResponseWriter, r *http.Request, a *session) error {
 	lifetime, err := tokens.ParseLifetime(r.PostForm.Get("expires"))
 	if err != nil {
-		return err
+		return inField("expires", err)
 	}
 	c, err := s.directoryService.Create(r.Context(), a.org.ID, r.PostForm.Get("name"), lifetime)
 	if err != nil {
