@@ -192,6 +192,8 @@ type directoryPage struct {
 	Users      int
 	Groups     int
 	Domains    []string
+	// NextTokenName is the name a new token gets when none is typed.
+	NextTokenName string
 }
 
 // hourBar is one hour of the health chart, scaled to chartHeight.
@@ -252,7 +254,7 @@ func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, er
 	if err != nil {
 		return nil, err
 	}
-	p := &directoryPage{directoryHealth: h, FailedOnly: r.URL.Query().Get("failed") == "1"}
+	p := &directoryPage{directoryHealth: h, FailedOnly: r.URL.Query().Get("failed") == "1", NextTokenName: tokens.DefaultName(d.Name, len(h.Tokens))}
 	counts, err := s.store.ListRequestCounts(ctx, a.org.ID, d.ID, s.now().Add(-23*time.Hour))
 	if err != nil {
 		return nil, err
