@@ -52,6 +52,10 @@ type Directories interface {
 	// handlers know their organization and use Directory.
 	FindDirectory(ctx context.Context, dirID string) (*Directory, error)
 	ListDirectories(ctx context.Context, orgID string) ([]Directory, error)
+	// RenameDirectory renames a directory. Directory names are unique in
+	// the organization by NameKey: CreateDirectory and RenameDirectory
+	// refuse a name taken with ReasonNameTaken.
+	RenameDirectory(ctx context.Context, orgID, dirID, name string) error
 	// DeleteDirectory deletes a directory with its tokens, users and
 	// groups, and says how many users and groups went.
 	DeleteDirectory(ctx context.Context, orgID, dirID string) (users, groups int, err error)

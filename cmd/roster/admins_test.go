@@ -360,3 +360,25 @@ func TestAdminRoleAndRemove(t *testing.T) {
 		t.Errorf("a removed admin's API token: %v, want unauthorized", err)
 	}
 }
+
+// TestDirectoryRename: the CLI renames through the same rule as the
+// console: a name taken in the organization (any case) is refused.
+func TestDirectoryRename(t *testing.T) {
+	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
+	var org struct{ ID string }
+	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	var okta, entra struct{ ID, Name string }
+	rosterJSON(t, env, &okta, "directory", "create", "--org", org.ID, "--name", "Okta")
+	rosterJSON(t, env, &entra, "directory", "create", "--org", org.ID, "--name", "Entra ID")
+	if _, errOut, code := runCLI(t, env, "directory", "create", "--org", org.ID, "--name", "okta"); code == 0 || !strings.Contains(errOut, "already") {
+		t.Errorf("a second okta: exit %d, %q", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, env, "directory", "rename", "--directory", entra.ID, "--name", "OKTA"); code == 0 || !strings.Contains(errOut, "already") {
+		t.Errorf("renaming onto Okta: exit %d, %q", code, errOut)
+	}
+	var renamed struct{ ID, Name string }
+	rosterJSON(t, env, &renamed, "directory", "rename", "--directory", entra.ID, "--name", "Microsoft Entra ID")
+	if renamed.ID != entra.ID || renamed.Name != "Microsoft Entra ID" {
+		t.Errorf("directory rename = %+v", renamed)
+	}
+}

@@ -55,6 +55,7 @@ var commands = []command{
 	{"org list", "list organizations", func() runner { return new(orgList) }},
 	{"directory create", "create a directory and its first API token", func() runner { return new(directoryCreate) }},
 	{"directory list", "list an organization's directories", func() runner { return new(directoryList) }},
+	{"directory rename", "rename a directory (names are unique in the organization)", func() runner { return new(directoryRename) }},
 	{"token create", "add an API token to a directory", func() runner { return new(tokenCreate) }},
 	{"token list", "list a directory's tokens", func() runner { return new(tokenList) }},
 	{"token rotate", "replace a token; the old one works for a grace period", func() runner { return new(tokenRotate) }},

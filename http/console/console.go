@@ -178,6 +178,7 @@ func (s *Console) routes() {
 	h("GET "+o+"/directories/{dir}/tokens/{token}/new", s.newToken)
 	h("POST "+o+"/directories/{dir}/tokens/{token}/rotate", s.rotateToken)
 	h("POST "+o+"/directories/{dir}/tokens/{token}/revoke", s.revokeToken)
+	h("POST "+o+"/directories/{dir}/rename", s.form("rename-directory", "name", nil, s.directory, s.renameDirectory))
 	h("GET "+o+"/directories/{dir}/delete", s.deleteDirectoryForm)
 	h("POST "+o+"/directories/{dir}/delete", s.deleteDirectory)
 	h("GET "+o+"/users", s.users)

@@ -362,6 +362,20 @@ func (s *Console) revokeToken(w http.ResponseWriter, r *http.Request, a *session
 		"Token "+tok.Prefix+"… is revoked: requests with it are refused from now on.")
 }
 
+// renameDirectory renames a directory; names are unique in the
+// organization (a clash is drawn beside the field, 409).
+func (s *Console) renameDirectory(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return err
+	}
+	was := d.Name
+	if err := s.directoryService.Rename(r.Context(), d, r.PostForm.Get("name")); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "directories", d.ID), was+" is called "+d.Name+" now.")
+}
+
 func (s *Console) deleteDirectoryForm(w http.ResponseWriter, r *http.Request, a *session) error {
 	p, err := s.directoryPage(r, a)
 	if err != nil {

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,4 +50,24 @@ func testFormMistakesStayOnTheForm(t *testing.T, f *fixture) {
 	}
 	// Not a form mistake: still the error page.
 	wantPage(t, b.post(f.path("products", "nope", "grants"), url.Values{"csrf": {csrf}, "group": {"x"}}), http.StatusNotFound)
+}
+
+// TestDirectoryNamesUnique: a directory name taken (in any case) is
+// refused beside the field with 409, on creation and on rename; a rename
+// works.
+func TestDirectoryNamesUnique(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	csrf := b.signIn()
+	okta, _, _ := f.addDirectory(f.org.ID, "Okta")
+	entra, _, _ := f.addDirectory(f.org.ID, "Entra ID")
+	wantPage(t, b.post(f.path("directories"), url.Values{"csrf": {csrf}, "name": {"OKTA"}}), http.StatusConflict,
+		"<h1>Directories</h1>", `id="name-error"`, `value="OKTA"`)
+	wantPage(t, b.post(f.path("directories", entra.ID, "rename"), url.Values{"csrf": {csrf}, "name": {" okta "}}), http.StatusConflict,
+		"<h1>Entra ID</h1>", `id="rename-name-error"`, "a directory called Okta already")
+	p, _ := b.postSeeOther(f.path("directories", okta.ID, "rename"), url.Values{"csrf": {csrf}, "name": {"Okta Production"}})
+	wantPage(t, p, http.StatusOK, "<h1>Okta Production</h1>", "Okta is called Okta Production now.")
+	if dirs, _ := f.store.ListDirectories(context.Background(), f.org.ID); len(dirs) != 2 {
+		t.Errorf("%d directories, want 2", len(dirs))
+	}
 }

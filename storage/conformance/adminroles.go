@@ -166,3 +166,49 @@ func testLastOwnerRace(t *testing.T, a, b roster.Store) {
 		}
 	}
 }
+
+// testDirectoryNames: directory names are unique in an organization by
+// roster.NameKey (any case, spaces trimmed), not across organizations;
+// renames are checked the same way and audited.
+func testDirectoryNames(t *testing.T, s roster.Store) {
+	f := newFixture(t, s, "Names") // has "Names directory"
+	other := newFixture(t, s, "Other")
+	actx := roster.WithActor(ctx, "cli")
+	create := func(orgID, name string) (roster.Directory, error) {
+		d := roster.Directory{OrgID: orgID, Name: name}
+		_, tok := roster.NewTokenSecret()
+		return d, s.CreateDirectory(actx, &d, &tok)
+	}
+	okta, err := create(f.org.ID, "Okta")
+	must(t, err)
+	for _, clash := range []string{"okta", "OKTA", "Okta"} {
+		_, err := create(f.org.ID, clash)
+		if e := wantCode(t, err, roster.EConflict); e.Reason != roster.ReasonNameTaken {
+			t.Errorf("creating %q beside Okta: reason %q, want %q", clash, e.Reason, roster.ReasonNameTaken)
+		}
+	}
+	if _, err := create(other.org.ID, "okta"); err != nil {
+		t.Errorf("another organization's okta: %v", err)
+	}
+	entra, err := create(f.org.ID, "Entra ID")
+	must(t, err)
+	if e := wantCode(t, s.RenameDirectory(actx, f.org.ID, entra.ID, "OKTA"), roster.EConflict); e.Reason != roster.ReasonNameTaken {
+		t.Errorf("renaming onto Okta: reason %q", e.Reason)
+	}
+	must(t, s.RenameDirectory(actx, f.org.ID, okta.ID, "okta")) // its own name in another case
+	must(t, s.RenameDirectory(actx, f.org.ID, entra.ID, "Microsoft Entra ID"))
+	wantCode(t, s.RenameDirectory(actx, other.org.ID, entra.ID, "x"), roster.ENotFound)
+	got, err := s.GetDirectory(ctx, f.org.ID, entra.ID)
+	must(t, err)
+	if got.Name != "Microsoft Entra ID" {
+		t.Errorf("renamed directory = %q", got.Name)
+	}
+	if _, err := create(f.org.ID, "Entra ID"); err != nil {
+		t.Errorf("the old name after a rename: %v", err)
+	}
+	events, err := s.SearchEvents(ctx, f.org.ID, roster.EventFilter{Action: "directory.renamed"}, 10)
+	must(t, err)
+	if len(events) != 2 {
+		t.Errorf("%d directory.renamed events, want 2", len(events))
+	}
+}

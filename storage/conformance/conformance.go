@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Admins", testAdmins},
 		{"AdminRoles", testAdminRoles},
 		{"Keys", testKeys},
+		{"DirectoryNames", testDirectoryNames},
 		{"Products", testProducts},
 		{"Conflicts", testConflicts},
 		{"OrgLists", testOrgLists},
