@@ -138,6 +138,9 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if h := b.text("main h1"); h != "Directory Entra ID created" {
 		t.Errorf("after creating a directory the heading is %q, want Directory Entra ID created", h)
 	}
+	if steps := b.text("#steps-entra"); !strings.Contains(steps, "Non-gallery") {
+		t.Errorf("the Entra steps read %q, want those for a custom non-gallery app", steps)
+	}
 	if warn := b.text(`main p.warning[role=alert]`); !strings.Contains(warn, "shown only this once") {
 		t.Errorf("the token page warns %q, want it to say the token is shown only this once", warn)
 	}
@@ -241,6 +244,12 @@ func TestConsoleEndToEnd(t *testing.T) {
 		})
 	if idp := b.text(`//dt[.="Identity provider"]/following-sibling::dd[1]`); idp != "Microsoft Entra ID" {
 		t.Errorf("the directory's identity provider is %q, want Microsoft Entra ID", idp)
+	}
+	if conn := b.text("#connection"); !strings.HasPrefix(conn, "connected last sync") {
+		t.Errorf("after Entra's requests the connection reads %q, want connected with the last sync", conn)
+	}
+	if reach := b.text("#reach-problem"); !strings.Contains(reach, "need a public HTTPS URL") || !strings.Contains(reach, "--base-url") {
+		t.Errorf("on a plain-http loopback base URL the directory page warns %q, want that cloud identity providers need a public HTTPS URL and how to set --base-url", reach)
 	}
 	if synced := b.text(`//dt[.="Synced"]/following-sibling::dd[1]`); synced != "2 users, 1 group" {
 		t.Errorf("the directory says it synced %q, want 2 users, 1 group", synced)

@@ -194,6 +194,9 @@ type directoryPage struct {
 	Domains    []string
 	// NextTokenName is the name a new token gets when none is typed.
 	NextTokenName string
+	// ReachProblem says why cloud identity providers cannot reach the
+	// base URL ("" when they can, as far as the URL shows).
+	ReachProblem string
 }
 
 // hourBar is one hour of the health chart, scaled to chartHeight.
@@ -254,7 +257,8 @@ func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, er
 	if err != nil {
 		return nil, err
 	}
-	p := &directoryPage{directoryHealth: h, FailedOnly: r.URL.Query().Get("failed") == "1", NextTokenName: tokens.DefaultName(d.Name, len(h.Tokens))}
+	p := &directoryPage{directoryHealth: h, FailedOnly: r.URL.Query().Get("failed") == "1", NextTokenName: tokens.DefaultName(d.Name, len(h.Tokens)),
+		ReachProblem: reachProblem(s.public)}
 	counts, err := s.store.ListRequestCounts(ctx, a.org.ID, d.ID, s.now().Add(-23*time.Hour))
 	if err != nil {
 		return nil, err

@@ -71,3 +71,16 @@ func TestDirectoryNamesUnique(t *testing.T) {
 		t.Errorf("%d directories, want 2", len(dirs))
 	}
 }
+
+// TestReachWarning: with a base URL on plain http and a loopback address
+// (as the fixture's is), the directory page says cloud identity providers
+// cannot reach it and how to fix it; the connection reads "not connected
+// yet" until a request with a valid token arrives.
+func TestReachWarning(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	b.signIn()
+	dir, _, _ := f.addDirectory(f.org.ID, "Okta")
+	wantPage(t, b.get(f.path("directories", dir.ID)), http.StatusOK, `id="reach-problem"`, "need a public HTTPS URL",
+		"plain http://", "loopback", "--base-url https://", "--tls-cert", "not connected yet")
+}
