@@ -577,10 +577,35 @@ func TestConsoleEndToEnd(t *testing.T) {
 	b.submit(`main form[action="/signin"] button[type=submit]`)
 	b.click(`//button[normalize-space()="Acme"]`)
 
+	// Layout: a favicon; a focus ring of at least 3:1 against the page;
+	// a 300-character display name wraps instead of widening the page.
+	icon, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('link[rel=icon]').href).then(r => r.status + " " + r.headers.get("Content-Type"))`, chromedp.EvalAwaitPromise))
+	if err != nil || icon != "200 image/svg+xml" {
+		t.Errorf("the favicon answers %q (%v), want 200 image/svg+xml", icon, err)
+	}
+	b.open(orgURL + "/users")
+	ratio, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`(() => {
+		const el = document.querySelector("main input"); el.focus({focusVisible: true});
+		const rgb = s => s.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+		const lum = c => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+		const ring = lum(rgb(getComputedStyle(el).outlineColor)), page = lum(rgb(getComputedStyle(document.body).backgroundColor || "rgb(255,255,255)"));
+		return (Math.max(ring, page) + 0.05) / (Math.min(ring, page) + 0.05);
+	})()`))
+	if err != nil || ratio < 3 {
+		t.Errorf("the focus ring's contrast against the page is %.2f:1 (%v), want at least 3:1", ratio, err)
+	}
+	longName := strings.Repeat("W", 300)
+	var fresh struct{ Token string }
+	rosterJSON(t, env, &fresh, "token", "create", "--directory", dirID, "--name", "layout")
+	if status, body := (entraClient{t: t, base: baseURL, token: fresh.Token}).do("PATCH", "/Users/"+bobID, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations": [{"op": "replace", "path": "displayName", "value": "`+longName+`"}]}`); status != http.StatusOK {
+		t.Fatalf("a 300-character display name: %d %v", status, body)
+	}
+
 	// 9. On a phone: every page fits the screen's width; wide tables
 	// scroll within themselves, not the page.
 	b.do("emulating a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
-	for _, path := range []string{"/", "/domains", "/directories", "/directories/" + dirID, "/users", "/users/" + aliceID,
+	for _, path := range []string{"/", "/domains", "/directories", "/directories/" + dirID, "/users", "/users/" + aliceID, "/users/" + bobID,
 		"/groups", "/groups/" + fmt.Sprint(group["id"]), "/products", "/products/jira", "/activity", "/admins"} {
 		b.open(orgURL + path)
 		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))

@@ -151,6 +151,7 @@ type page func(w http.ResponseWriter, r *http.Request, a *session) error
 func (s *Console) routes() {
 	static, _ := fs.Sub(files, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(http.FileServerFS(static))))
+	s.mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /setup/{token}", s.setupForm)
 	s.mux.HandleFunc("POST /setup/{token}", s.setup)
