@@ -133,6 +133,8 @@ const (
 	ReasonUniqueness       Reason = "uniqueness"         // another unique value clashes
 	ReasonNameTaken        Reason = "name_taken"         // a name unique in the organization is used already
 	ReasonWrongPassword    Reason = "wrong_password"     // the current password given is not the admin's
+	ReasonLastOwner        Reason = "last_owner"         // the change would leave the organization without an owner
+	ReasonNotOwner         Reason = "not_owner"          // only an owner of the organization may do this
 	ReasonUnavailable      Reason = "unavailable"        // the database cannot be reached; try again
 	ReasonInsufficientDisk Reason = "insufficient_space" // the database's disk is full
 	// ReasonRestoreClash: a deleted user or group cannot be restored because
@@ -168,6 +170,8 @@ var reasons = map[Reason]struct {
 	ReasonUniqueness:       {EConflict, ScimUniqueness},
 	ReasonNameTaken:        {EConflict, ScimUniqueness},
 	ReasonWrongPassword:    {EForbidden, ""},
+	ReasonLastOwner:        {EConflict, ""},
+	ReasonNotOwner:         {EForbidden, ""},
 	ReasonUnavailable:      {EUnavailable, ""},
 	ReasonInsufficientDisk: {EInsufficientStorage, ""},
 	ReasonRestoreClash:     {EConflict, ""},

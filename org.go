@@ -62,6 +62,10 @@ type Directories interface {
 	// (not its ID, organization or creation time) and writes it back, in
 	// one transaction.
 	UpdateDirectory(ctx context.Context, orgID, dirID string, update func(*Directory) error) (*Directory, error)
+	// RenameDirectory renames a directory. Directory names are unique in
+	// the organization by NameKey: CreateDirectory and RenameDirectory
+	// refuse a name taken with ReasonNameTaken.
+	RenameDirectory(ctx context.Context, orgID, dirID, name string) error
 	// DeleteDirectory deletes a directory with its tokens, users and
 	// groups, and says how many users and groups went.
 	DeleteDirectory(ctx context.Context, orgID, dirID string) (users, groups int, err error)

@@ -197,3 +197,81 @@ func (s *Service) CreateAPIToken(ctx context.Context, a *roster.Admin, name stri
 	}
 	return &APIToken{Secret: secret, Token: tok}, nil
 }
+
+// Roles. An owner manages the organization's admins: adds and removes
+// them, sets their roles, and makes sign-in links for other admins (a link
+// for someone is a way to be them). Any admin makes links for themself and
+// signs themself out. The command line is the operator's, trusted with the
+// database, and passes no acting admin (by nil).
+
+func requireOwner(by *roster.Admin, what string) error {
+	if by != nil && !by.IsOwner() {
+		return roster.E(roster.ReasonNotOwner, "only an owner of the organization can %s; ask one of its owners", what)
+	}
+	return nil
+}
+
+// CreateBy adds an admin (without a password: it gets a sign-in link) on
+// behalf of admin by (not nil; the operator calls Create), who must be an
+// owner of the organization the admin joins.
+func (s *Service) CreateBy(ctx context.Context, by *roster.Admin, email string) (*Created, error) {
+	if err := requireOwner(by, "add admins"); err != nil {
+		return nil, err
+	}
+	return s.Create(ctx, by.OrgID, email, "")
+}
+
+// SignInLinkBy makes a sign-in link for admin a on behalf of admin by: for
+// themself any admin may, for another admin only an owner.
+func (s *Service) SignInLinkBy(ctx context.Context, by, a *roster.Admin) (*Link, error) {
+	if by != nil && by.ID != a.ID {
+		if err := requireOwner(by, "make a sign-in link for another admin"); err != nil {
+			return nil, err
+		}
+	}
+	return s.NewSignInLink(ctx, a)
+}
+
+// SignOutBy ends admin a's console sessions on behalf of admin by: their
+// own any admin may, another's only an owner.
+func (s *Service) SignOutBy(ctx context.Context, by, a *roster.Admin) (int, error) {
+	if by != nil && by.ID != a.ID {
+		if err := requireOwner(by, "sign another admin out"); err != nil {
+			return 0, err
+		}
+	}
+	return s.SignOutEverywhere(ctx, a)
+}
+
+// Remove removes admin a on behalf of by (nil: the operator), who must be
+// an owner. Every token of a's (console sessions, sign-in links, API
+// tokens) stops working at once, on every node. The organization keeps at
+// least one owner (roster.ReasonLastOwner).
+func (s *Service) Remove(ctx context.Context, by, a *roster.Admin) error {
+	if err := requireOwner(by, "remove admins"); err != nil {
+		return err
+	}
+	return s.Store.DeleteAdmin(ctx, a.OrgID, a.ID)
+}
+
+// ParseRole reads a role as people type it.
+func ParseRole(s string) (roster.AdminRole, error) {
+	switch r := roster.AdminRole(strings.ToLower(strings.TrimSpace(s))); r {
+	case roster.AdminRoleOwner, roster.AdminRoleAdmin:
+		return r, nil
+	}
+	return "", roster.Invalidf("", "the role %q is neither owner nor admin", s)
+}
+
+// SetRole sets admin a's role on behalf of by (nil: the operator), who
+// must be an owner. The organization keeps at least one owner.
+func (s *Service) SetRole(ctx context.Context, by, a *roster.Admin, role roster.AdminRole) error {
+	if err := requireOwner(by, "change roles"); err != nil {
+		return err
+	}
+	if err := s.Store.UpdateAdminRole(ctx, a.OrgID, a.ID, role); err != nil {
+		return err
+	}
+	a.Role = role
+	return nil
+}

@@ -36,9 +36,9 @@ type Created struct {
 // with its first token of the given lifetime (0: never expires), in one
 // transaction: a directory is never left without a way in.
 func (s *Service) Create(ctx context.Context, orgID, name string, lifetime time.Duration) (*Created, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > MaxNameLen || !roster.IsText(name) {
-		return nil, roster.Invalidf("", "give the directory a name of 1 to %d characters, such as the identity provider's (Entra ID, Okta)", MaxNameLen)
+	name, err := Name(name)
+	if err != nil {
+		return nil, err
 	}
 	d := roster.Directory{OrgID: orgID, Name: name}
 	ts := tokens.Service{Store: s.Store, Now: s.Now}
@@ -50,6 +50,30 @@ func (s *Service) Create(ctx context.Context, orgID, name string, lifetime time.
 		return nil, err
 	}
 	return &Created{Directory: d, Created: *first}, nil
+}
+
+// Name checks a directory's name and returns it trimmed. Names are unique
+// in the organization, compared by roster.NameKey (the store checks).
+func Name(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > MaxNameLen || !roster.IsText(name) {
+		return "", roster.Invalidf("", "give the directory a name of 1 to %d characters, such as the identity provider's (Entra ID, Okta)", MaxNameLen)
+	}
+	return name, nil
+}
+
+// Rename renames directory d; a name another directory of the
+// organization has (in any case) is roster.ReasonNameTaken.
+func (s *Service) Rename(ctx context.Context, d *roster.Directory, name string) error {
+	name, err := Name(name)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.RenameDirectory(ctx, d.OrgID, d.ID, name); err != nil {
+		return err
+	}
+	d.Name = name
+	return nil
 }
 
 // Deleted says what deleting a directory took with it.

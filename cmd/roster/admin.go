@@ -133,12 +133,17 @@ type adminJSON struct {
 	OrgID      string    `json:"orgId"`
 	Email      string    `json:"email"`
 	Password   bool      `json:"password"`
+	Role       string    `json:"role"`
 	Created    timestamp `json:"created"`
 	LastSignIn timestamp `json:"lastSignIn"`
 }
 
 func adminView(a *roster.Admin) adminJSON {
-	return adminJSON{a.ID, a.OrgID, a.Email, a.PasswordHash != "", timestamp(a.Created), timestamp(a.LastSignIn)}
+	role := a.Role
+	if role == "" {
+		role = roster.AdminRoleAdmin
+	}
+	return adminJSON{a.ID, a.OrgID, a.Email, a.PasswordHash != "", string(role), timestamp(a.Created), timestamp(a.LastSignIn)}
 }
 
 type adminCreated struct {
@@ -269,13 +274,13 @@ func (cmd *adminList) run(ctx context.Context, e *env) (output, error) {
 		return nil, err
 	}
 	out := list[adminJSON]{
-		header: []string{"EMAIL", "ID", "PASSWORD", "CREATED", "LAST SIGN-IN"},
+		header: []string{"EMAIL", "ID", "ROLE", "PASSWORD", "CREATED", "LAST SIGN-IN"},
 		row: func(a adminJSON) []string {
 			pw := "no"
 			if a.Password {
 				pw = "yes"
 			}
-			return []string{a.Email, a.ID, pw, a.Created.String(), a.LastSignIn.String()}
+			return []string{a.Email, a.ID, a.Role, pw, a.Created.String(), a.LastSignIn.String()}
 		},
 		empty: fmt.Sprintf("No admins yet. Add one with: roster admin create --org %s --email EMAIL", cmd.org),
 	}
@@ -283,4 +288,66 @@ func (cmd *adminList) run(ctx context.Context, e *env) (output, error) {
 		out.items = append(out.items, adminView(&admins[i]))
 	}
 	return out, nil
+}
+
+// adminRole is `roster admin role`: the operator sets an admin's role
+// (owner or admin); the organization keeps at least one owner.
+type adminRole struct {
+	adminFlags
+	role string
+}
+
+func (cmd *adminRole) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.role, "role", "", "owner (also manages admins and roles) or admin")
+	return append(cmd.define(fs, "the admin's email address"), "role")
+}
+
+func (cmd *adminRole) run(ctx context.Context, e *env) (output, error) {
+	role, err := admins.ParseRole(cmd.role)
+	if err != nil {
+		return nil, err
+	}
+	a, err := e.admin(ctx, cmd.org, cmd.email)
+	if err != nil {
+		return nil, err
+	}
+	if err := (&admins.Service{Store: e.st}).SetRole(cliCtx(ctx), nil, a, role); err != nil {
+		return nil, err
+	}
+	return adminRoleSet{adminView(a)}, nil
+}
+
+type adminRoleSet struct{ adminJSON }
+
+func (a adminRoleSet) Text(w io.Writer) {
+	fmt.Fprintf(w, "%s is an %s of the organization now.\n", a.Email, a.Role)
+}
+
+// adminRemove is `roster admin remove`: the admin's sessions, sign-in
+// links and API tokens stop working at once. The last owner stays.
+type adminRemove struct{ adminFlags }
+
+func (cmd *adminRemove) flags(fs *flag.FlagSet) []string {
+	return cmd.define(fs, "the admin's email address")
+}
+
+func (cmd *adminRemove) run(ctx context.Context, e *env) (output, error) {
+	a, err := e.admin(ctx, cmd.org, cmd.email)
+	if err != nil {
+		return nil, err
+	}
+	if err := (&admins.Service{Store: e.st}).Remove(cliCtx(ctx), nil, a); err != nil {
+		return nil, err
+	}
+	return adminRemoved{ID: a.ID, OrgID: a.OrgID, Email: a.Email}, nil
+}
+
+type adminRemoved struct {
+	ID    string `json:"id"`
+	OrgID string `json:"orgId"`
+	Email string `json:"email"`
+}
+
+func (a adminRemoved) Text(w io.Writer) {
+	fmt.Fprintf(w, "%s is no longer an admin; their sessions, sign-in links and API tokens stopped working.\n", a.Email)
 }

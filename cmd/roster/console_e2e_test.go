@@ -83,18 +83,20 @@ func TestConsoleEndToEnd(t *testing.T) {
 
 	b := newConsoleBrowser(t, chromium, shots)
 
-	// 1. Signing in: the console sends a stranger to the sign-in form,
-	// and back to the page asked for once signed in.
+	// 1. Signing in: the console sends a stranger to the sign-in form
+	// (today's bookmarked URL); "/" asks for an address and a password
+	// and, the address administering one organization, goes straight in.
 	b.open(orgURL + "/")
 	if loc := b.location(); !strings.HasPrefix(loc, orgURL+"/signin") {
 		t.Fatalf("opening the console signed out landed on %s, want the sign-in form %s/signin", loc, orgURL)
 	}
-	b.do("signing in",
+	b.open(base + "/")
+	b.do("signing in from /",
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), password))
-	b.submit(`main form[action$="/signin"] button[type=submit]`)
+	b.submit(`main form[action="/signin"] button[type=submit]`)
 	if loc := b.location(); loc != orgURL+"/" {
-		t.Errorf("signing in led to %s, want back to the page asked for, %s/", loc, orgURL)
+		t.Errorf("signing in from / led to %s, want the organization's overview %s/", loc, orgURL)
 	}
 	if h := b.text("main h1"); h != "Overview" {
 		t.Fatalf("after signing in the page's heading is %q, want Overview (on %s)", h, b.location())
@@ -136,6 +138,9 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if h := b.text("main h1"); h != "Directory Entra ID created" {
 		t.Errorf("after creating a directory the heading is %q, want Directory Entra ID created", h)
 	}
+	if steps := b.text("#steps-entra"); !strings.Contains(steps, "Non-gallery") {
+		t.Errorf("the Entra steps read %q, want those for a custom non-gallery app", steps)
+	}
 	if warn := b.text(`main p.warning[role=alert]`); !strings.Contains(warn, "shown only this once") {
 		t.Errorf("the token page warns %q, want it to say the token is shown only this once", warn)
 	}
@@ -150,6 +155,44 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	b.screenshot("token")
 	dirURL := orgURL + "/directories/" + dirID
+
+	// Reloading the page that showed the token creates nothing and shows
+	// no secret: the POST redirected (303) to it, and the secret came
+	// from a one-time slot.
+	st := openTestStore(t, env)
+	countRows := func() (dirs, tokens int) {
+		t.Helper()
+		list, err := st.ListDirectories(context.Background(), org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range list {
+			toks, err := st.ListTokens(context.Background(), org.ID, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens += len(toks)
+		}
+		return len(list), tokens
+	}
+	reloadShowsNothingNew := func(what string) {
+		t.Helper()
+		dirs, tokens := countRows()
+		b.open(b.location())
+		if shown := b.text("#already-shown"); !strings.Contains(shown, "shown already") {
+			t.Errorf("reloading the page of %s says %q, want that it was shown already", what, shown)
+		}
+		if n := b.count("#token"); n != 0 {
+			t.Errorf("reloading the page of %s shows the token again", what)
+		}
+		if d, tok := countRows(); d != dirs || tok != tokens {
+			t.Errorf("reloading the page of %s: %d directories and %d tokens before, %d and %d after", what, dirs, tokens, d, tok)
+		}
+	}
+	if loc := b.location(); !strings.HasSuffix(loc, "/new") {
+		t.Errorf("creating a directory landed on %s, want the GET page of its new token", loc)
+	}
+	reloadShowsNothingNew("a new directory")
 
 	// 4. Provisioning, as Microsoft Entra ID does it.
 	entra := entraClient{t: t, base: baseURL, token: firstToken}
@@ -201,6 +244,12 @@ func TestConsoleEndToEnd(t *testing.T) {
 		})
 	if idp := b.text(`//dt[.="Identity provider"]/following-sibling::dd[1]`); idp != "Microsoft Entra ID" {
 		t.Errorf("the directory's identity provider is %q, want Microsoft Entra ID", idp)
+	}
+	if conn := b.text("#connection"); !strings.HasPrefix(conn, "connected last sync") {
+		t.Errorf("after Entra's requests the connection reads %q, want connected with the last sync", conn)
+	}
+	if reach := b.text("#reach-problem"); !strings.Contains(reach, "need a public HTTPS URL") || !strings.Contains(reach, "--base-url") {
+		t.Errorf("on a plain-http loopback base URL the directory page warns %q, want that cloud identity providers need a public HTTPS URL and how to set --base-url", reach)
 	}
 	if synced := b.text(`//dt[.="Synced"]/following-sibling::dd[1]`); synced != "2 users, 1 group" {
 		t.Errorf("the directory says it synced %q, want 2 users, 1 group", synced)
@@ -311,6 +360,38 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	b.screenshot("directories")
 
+	// A wrong token, sent as Okta sends: the directory's identity
+	// provider, its last request and its error count stay as they were;
+	// only the rejected figure goes up by one.
+	b.open(dirURL)
+	healthBefore := b.text(`#health ~ ul.tiles`)
+	rowsBefore := b.count(`table.log tbody tr`)
+	wrong, _ := http.NewRequest("GET", baseURL+"/Users", nil)
+	wrong.Header.Set("Authorization", "Bearer "+roster.TokenSecretPrefix+"not-a-real-token-0000000000")
+	wrong.Header.Set("User-Agent", "Okta SCIM Client 1.0.0")
+	if resp, err := http.DefaultClient.Do(wrong); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a wrong token: %v %v, want 401", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	b.eventually(dirURL, "#health ~ ul.tiles", "the rejected figure at 1",
+		func(s string) bool { return strings.Contains(s, "1 rejected: wrong or expired token") })
+	if idp := b.text(`//dt[.="Identity provider"]/following-sibling::dd[1]`); idp != "Microsoft Entra ID" {
+		t.Errorf("after a wrong token from Okta the identity provider reads %q, want still Microsoft Entra ID", idp)
+	}
+	healthAfter := b.text(`#health ~ ul.tiles`)
+	for _, want := range []string{"6 requests", "1 error (17%)", "the last request failed"} {
+		if !strings.Contains(healthBefore, want) || !strings.Contains(healthAfter, want) {
+			t.Errorf("the health tiles before %q and after %q a wrong token should both say %q", healthBefore, healthAfter, want)
+		}
+	}
+	if strings.Contains(healthBefore, "rejected") {
+		t.Errorf("before the wrong token the tiles already count rejections: %q", healthBefore)
+	}
+	if rows := b.count(`table.log tbody tr`); rows != rowsBefore {
+		t.Errorf("a wrong token changed the request log: %d rows, want %d", rows, rowsBefore)
+	}
+
 	// 7. Rotate the token with an hour's grace: both work. Revoke the old
 	// one (confirming the dialog): only the new one works. Revoke that.
 	b.open(dirURL)
@@ -327,6 +408,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if p := b.text(`main section.card > p`); !strings.Contains(p, "The old token "+oldPrefix+"… keeps working until") || !strings.Contains(p, "in 1 hour") && !strings.Contains(p, "59 minutes") {
 		t.Errorf("the rotation page says %q, want that the old token keeps working for an hour", p)
 	}
+	reloadShowsNothingNew("a rotation")
 	oldEntra, newEntra := entra, entraClient{t: t, base: baseURL, token: secondToken}
 	wantStatus := func(when string, c entraClient, name string, want int) {
 		t.Helper()
@@ -400,10 +482,130 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	b.screenshot("admins")
 
+	// Roles. The owner adds ops; the link is shown once (a reload shows
+	// it was shown already and makes no other).
+	admins := func() (n, links int) {
+		t.Helper()
+		list, err := st.ListAdmins(context.Background(), org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range list {
+			toks, err := st.ListAdminTokens(context.Background(), org.ID, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			links += len(toks)
+		}
+		return len(list), links
+	}
+	b.do("adding ops", chromedp.SendKeys(chromedp.ID("email"), "ops@acme.test"))
+	b.submit(`main form[action$="/admins"] button[type=submit]`)
+	opsLink := b.text("#signin-link")
+	nAdmins, nTokens := admins()
+	b.open(b.location())
+	if shown := b.text("#already-shown"); !strings.Contains(shown, "shown already") || b.count("#signin-link") != 0 {
+		t.Errorf("reloading the new admin's link page says %q, want shown already and no link", shown)
+	}
+	if n, tok := admins(); n != nAdmins || tok != nTokens {
+		t.Errorf("reloading the link page: %d admins and %d admin tokens before, %d and %d after", nAdmins, nTokens, n, tok)
+	}
+	signOut := func() {
+		t.Helper()
+		b.submit(`header form.signout button`)
+	}
+	signInWithLink := func(link string) {
+		t.Helper()
+		b.open(link)
+		b.submit(`main form button[type=submit]`)
+	}
+	// ops is no owner: offered no link for root, and refused (403) when
+	// posting one anyway.
+	signOut()
+	signInWithLink(opsLink)
+	b.open(orgURL + "/admins")
+	if n := b.count(`form[action$="/admins/` + admin.ID + `/signin-link"]`); n != 0 {
+		t.Errorf("an admin who is no owner is offered a sign-in link for the owner")
+	}
+	csrfValue := b.attribute(`header form.signout input[name=csrf]`, "value")
+	refused, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`fetch(`+jsString(orgURL+"/admins/"+admin.ID+"/signin-link")+`, {method: "POST",
+		credentials: "same-origin", redirect: "manual", headers: {"Content-Type": "application/x-www-form-urlencoded"},
+		body: "csrf=" + encodeURIComponent(`+jsString(csrfValue)+`)}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || refused != http.StatusForbidden {
+		t.Errorf("a non-owner posting a sign-in link for the owner: %v %v, want 403", refused, err)
+	}
+	signOut()
+
+	// A second organization where root has the same password: "/" asks
+	// which, by name.
+	var beta struct{ ID, Name string }
+	rosterJSON(t, env, &beta, "org", "create", "--name", "Beta Works")
+	withStdin(t, password+"\n")
+	rosterJSON(t, env, &adminResult{}, "admin", "create", "--org", beta.ID, "--email", email, "--password-stdin")
+	b.open(base + "/")
+	b.do("signing in from / again",
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password))
+	b.submit(`main form[action="/signin"] button[type=submit]`)
+	if h := b.text("main h1"); h != "Choose an organization" {
+		t.Fatalf("signing in with two organizations shows %q, want the choice", h)
+	}
+	if choices := b.texts("button.org-choice"); strings.Join(choices, "|") != "Acme|Beta Works" {
+		t.Errorf("the choice offers %q, want Acme and Beta Works", choices)
+	}
+	b.screenshot("signin-choose")
+	b.click(`//button[normalize-space()="Acme"]`)
+	if loc := b.location(); loc != orgURL+"/" {
+		t.Errorf("choosing Acme led to %s, want %s/", loc, orgURL)
+	}
+	// The owner makes ops a link; ops sees it on their own Admins page.
+	b.open(orgURL + "/admins")
+	b.submit(`//tr[th[contains(., "ops@acme.test")]]//form[contains(@action, "/signin-link")]//button`)
+	<-b.dialogs
+	opsLink = b.text("#signin-link")
+	signOut()
+	signInWithLink(opsLink)
+	b.open(orgURL + "/admins")
+	if yours := b.text(`section[aria-labelledby=yours]`); !strings.Contains(yours, "admin_token.created") || !strings.Contains(yours, "by admin:"+email) {
+		t.Errorf("ops's Admins page shows %q, want the link the owner made", yours)
+	}
+	signOut()
+	b.open(base + "/")
+	b.do("signing in as the owner",
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password))
+	b.submit(`main form[action="/signin"] button[type=submit]`)
+	b.click(`//button[normalize-space()="Acme"]`)
+
+	// Layout: a favicon; a focus ring of at least 3:1 against the page;
+	// a 300-character display name wraps instead of widening the page.
+	icon, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('link[rel=icon]').href).then(r => r.status + " " + r.headers.get("Content-Type"))`, chromedp.EvalAwaitPromise))
+	if err != nil || icon != "200 image/svg+xml" {
+		t.Errorf("the favicon answers %q (%v), want 200 image/svg+xml", icon, err)
+	}
+	b.open(orgURL + "/users")
+	ratio, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`(() => {
+		const el = document.querySelector("main input"); el.focus({focusVisible: true});
+		const rgb = s => s.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+		const lum = c => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+		const ring = lum(rgb(getComputedStyle(el).outlineColor)), page = lum(rgb(getComputedStyle(document.body).backgroundColor || "rgb(255,255,255)"));
+		return (Math.max(ring, page) + 0.05) / (Math.min(ring, page) + 0.05);
+	})()`))
+	if err != nil || ratio < 3 {
+		t.Errorf("the focus ring's contrast against the page is %.2f:1 (%v), want at least 3:1", ratio, err)
+	}
+	longName := strings.Repeat("W", 300)
+	var fresh struct{ Token string }
+	rosterJSON(t, env, &fresh, "token", "create", "--directory", dirID, "--name", "layout")
+	if status, body := (entraClient{t: t, base: baseURL, token: fresh.Token}).do("PATCH", "/Users/"+bobID, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations": [{"op": "replace", "path": "displayName", "value": "`+longName+`"}]}`); status != http.StatusOK {
+		t.Fatalf("a 300-character display name: %d %v", status, body)
+	}
+
 	// 9. On a phone: every page fits the screen's width; wide tables
 	// scroll within themselves, not the page.
 	b.do("emulating a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
-	for _, path := range []string{"/", "/domains", "/directories", "/directories/" + dirID, "/users", "/users/" + aliceID,
+	for _, path := range []string{"/", "/domains", "/directories", "/directories/" + dirID, "/users", "/users/" + aliceID, "/users/" + bobID,
 		"/groups", "/groups/" + fmt.Sprint(group["id"]), "/products", "/products/jira", "/activity", "/admins"} {
 		b.open(orgURL + path)
 		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))

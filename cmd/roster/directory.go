@@ -139,3 +139,30 @@ func (d directoryUpdated) Text(w io.Writer) {
 	}
 	labelled(w, "Name", d.Name, "ID", d.ID, "Mode", mode)
 }
+
+// directoryRename is `roster directory rename`: names are unique in the
+// organization, in any case.
+type directoryRename struct{ dir, name string }
+
+func (cmd *directoryRename) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.dir, "directory", "", "the directory's ID")
+	fs.StringVar(&cmd.name, "name", "", "the new name, unique in the organization")
+	return []string{"directory", "name"}
+}
+
+func (cmd *directoryRename) run(ctx context.Context, e *env) (output, error) {
+	d, err := e.st.FindDirectory(ctx, cmd.dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := (&directories.Service{Store: e.st}).Rename(cliCtx(ctx), d, cmd.name); err != nil {
+		return nil, err
+	}
+	return directoryRenamed{e.directoryView(d)}, nil
+}
+
+type directoryRenamed struct{ directoryJSON }
+
+func (d directoryRenamed) Text(w io.Writer) {
+	fmt.Fprintf(w, "Directory %s is called %s now.\n", d.ID, d.Name)
+}

@@ -69,7 +69,7 @@ func TestDirectoriesAndTokens(t *testing.T) {
 // a body without the setting (or with another) is a 400.
 func TestDirectoryStrictSetting(t *testing.T) {
 	e := newEnv(t)
-	status, d := e.call("POST", "/directories", `{"name": "Entra ID"}`)
+	status, d := e.call("POST", "/directories", `{"name": "Okta"}`)
 	if status != http.StatusCreated || d["strict"] != false {
 		t.Fatalf("create directory: %d %v, want strict false", status, d)
 	}

@@ -81,6 +81,7 @@ type Console struct {
 	groupService     *groups.Service
 	pages            map[string]*template.Template
 	throttle         *throttle
+	presession       serverKey // signs what browsers get before a session (presession.go)
 	// setupToken opens the first-run page; setupMu serializes setups.
 	setupToken string
 	setupMu    sync.Mutex
@@ -156,9 +157,13 @@ type page func(w http.ResponseWriter, r *http.Request, a *session) error
 func (s *Console) routes() {
 	static, _ := fs.Sub(files, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(http.FileServerFS(static))))
+	s.mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /setup/{token}", s.setupForm)
 	s.mux.HandleFunc("POST /setup/{token}", s.setup)
+	s.mux.HandleFunc("POST /signin", s.signIn)
+	s.mux.HandleFunc("GET /signin/choose", s.chooseForm)
+	s.mux.HandleFunc("POST /signin/choose", s.choose)
 
 	o := "/orgs/{org}"
 	s.mux.HandleFunc("GET "+o+"/signin", s.signInForm)
@@ -170,15 +175,17 @@ func (s *Console) routes() {
 	h("POST "+o+"/signout", s.signOut)
 	h("GET "+o+"/{$}", s.overview)
 	h("GET "+o+"/domains", s.domains)
-	h("POST "+o+"/domains", s.addDomain)
+	h("POST "+o+"/domains", s.form("add-domain", "domain", nil, s.domains, s.addDomain))
 	h("POST "+o+"/domains/{domain}/verify", s.verifyDomain)
 	h("POST "+o+"/domains/{domain}/remove", s.removeDomain)
 	h("GET "+o+"/directories", s.directories)
-	h("POST "+o+"/directories", s.createDirectory)
+	h("POST "+o+"/directories", s.form("create-directory", "name", nil, s.directories, s.createDirectory))
 	h("GET "+o+"/directories/{dir}", s.directory)
 	h("POST "+o+"/directories/{dir}/tokens", s.createToken)
+	h("GET "+o+"/directories/{dir}/tokens/{token}/new", s.newToken)
 	h("POST "+o+"/directories/{dir}/tokens/{token}/rotate", s.rotateToken)
 	h("POST "+o+"/directories/{dir}/tokens/{token}/revoke", s.revokeToken)
+	h("POST "+o+"/directories/{dir}/rename", s.form("rename-directory", "name", nil, s.directory, s.renameDirectory))
 	h("GET "+o+"/directories/{dir}/delete", s.deleteDirectoryForm)
 	h("POST "+o+"/directories/{dir}/delete", s.deleteDirectory)
 	s.deletedRoutes(h, o) // deleted users and groups, restore, deletion policy (deleted.go)
@@ -189,7 +196,7 @@ func (s *Console) routes() {
 	h("GET "+o+"/groups/{group}", s.group)
 	h("POST "+o+"/groups/{group}/unlink", s.unlinkGroup)
 	h("POST "+o+"/groups/{group}/grants", s.grantToGroup)
-	h("POST "+o+"/groups", s.createLocalGroup)
+	h("POST "+o+"/groups", s.form("create-group", "name", nil, s.groups, s.createLocalGroup))
 	h("POST "+o+"/groups/{group}/members", s.addLocalMembers)
 	h("POST "+o+"/groups/{group}/members/{member}/remove", s.removeLocalMember)
 	h("POST "+o+"/products/{product}/defaults", s.setDefaultGroup)
@@ -197,15 +204,18 @@ func (s *Console) routes() {
 	h("GET "+o+"/groups/{group}/link", s.linkPreview)
 	h("POST "+o+"/groups/{group}/link", s.linkGroup)
 	h("GET "+o+"/products", s.products)
-	h("POST "+o+"/products", s.createProduct)
+	h("POST "+o+"/products", s.form("create-product", "key", nil, s.products, s.createProduct))
 	h("GET "+o+"/products/{product}", s.product)
 	h("POST "+o+"/products/{product}/grants", s.grant)
 	h("POST "+o+"/products/{product}/grants/{group}/revoke", s.revoke)
 	h("GET "+o+"/admins", s.admins)
-	h("POST "+o+"/admins", s.addAdmin)
+	h("POST "+o+"/admins", s.form("add-admin", "email", nil, s.admins, s.addAdmin))
 	h("POST "+o+"/admins/{admin}/signin-link", s.newSignInLink)
+	h("GET "+o+"/admins/{admin}/link", s.signInLinkShown)
 	h("POST "+o+"/admins/{admin}/signout", s.signOutAdmin)
-	h("POST "+o+"/password", s.changePassword)
+	h("POST "+o+"/admins/{admin}/role", s.setRole)
+	h("POST "+o+"/admins/{admin}/remove", s.removeAdmin)
+	h("POST "+o+"/password", s.form("password", "password", passwordField, s.admins, s.changePassword))
 	h("GET "+o+"/activity", s.activity)
 	h("GET "+o+"/activity/export", s.exportActivity)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -269,6 +279,8 @@ type view struct {
 	Flash   string
 	Error   string
 	Page    any
+	// Form is the form that failed, drawn again (forms.go); nil when none.
+	Form *formState
 }
 
 // render writes a page with the layout. v.Org, Admin and CSRF come from a.
@@ -279,6 +291,9 @@ func (s *Console) render(w http.ResponseWriter, r *http.Request, a *session, sta
 	}
 	if a != nil {
 		v.Org, v.Admin, v.CSRF = a.org, a.admin, a.csrf()
+	}
+	if f := formOf(r.Context()); f != nil && name != "error" {
+		v.Form, status = f, f.Status
 	}
 	if v.Flash == "" && r.Method == http.MethodGet {
 		v.Flash = takeFlash(w, r)

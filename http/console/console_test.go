@@ -147,6 +147,17 @@ func (b *browser) post(path string, form url.Values) page {
 	return b.do(req)
 }
 
+// postSeeOther submits a form that must answer 303, and follows it: the
+// page the browser lands on, with the address it was sent to.
+func (b *browser) postSeeOther(path string, form url.Values) (page, string) {
+	b.t.Helper()
+	p := b.post(path, form)
+	if p.status != http.StatusSeeOther {
+		b.t.Fatalf("POST %s: %d, want 303\n%s", path, p.status, p.body)
+	}
+	return b.get(p.location()), p.location()
+}
+
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf reads the CSRF token from a page's first form.
@@ -225,9 +236,10 @@ func TestSignInAndSessions(t *testing.T) {
 		t.Errorf("an outside next survived")
 	}
 
-	// Signed out, "/" asks for the organization, and goes to its sign-in.
+	// Signed out, "/" asks for an address and a password; ?org= (old
+	// links) still goes to the organization's sign-in.
 	stranger := f.browser()
-	wantPage(t, stranger.get("/"), http.StatusOK, `<form method="get" action="/">`, "Organization ID")
+	wantPage(t, stranger.get("/"), http.StatusOK, `action="/signin"`, `autocomplete="current-password"`)
 	if p := stranger.get("/?org=" + f.org.ID); p.status != http.StatusSeeOther || p.location() != f.path("signin") {
 		t.Errorf("/?org=: %d to %q", p.status, p.location())
 	}
@@ -382,7 +394,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 	wantPage(t, b.get(f.path("domains")), http.StatusOK, "acme.test is verified", `badge verified`)
 
 	// Directories: the token page shows the secret once, uncached.
-	p = b.post(f.path("directories"), url.Values{"csrf": {csrf}, "name": {"Okta"}, "expires": {"30"}})
+	p, _ = b.postSeeOther(f.path("directories"), url.Values{"csrf": {csrf}, "name": {"Okta"}, "expires": {"30"}})
 	wantPage(t, p, http.StatusOK, "shown only this once", "Directory Okta created")
 	if cc := p.header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("token page Cache-Control = %q", cc)
@@ -461,7 +473,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 
 	// Tokens: rotated with a grace period, then revoked.
 	toks, _ := f.store.ListTokens(ctx, f.org.ID, dir.ID)
-	p = b.post(f.path("directories", dir.ID, "tokens", toks[0].ID, "rotate"), url.Values{"csrf": {csrf}, "grace": {"1h"}})
+	p, _ = b.postSeeOther(f.path("directories", dir.ID, "tokens", toks[0].ID, "rotate"), url.Values{"csrf": {csrf}, "grace": {"1h"}})
 	wantPage(t, p, http.StatusOK, "New token for Okta", "keeps working until")
 	next := tokenField.FindStringSubmatch(p.body)[1]
 	for _, tok := range []string{token, next} {
@@ -664,7 +676,7 @@ func testConflictsAndUnlinking(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	b := f.browser()
 	csrf := b.signIn()
-	p := b.post(f.path("directories"), url.Values{"csrf": {csrf}, "name": {"Okta"}})
+	p, _ := b.postSeeOther(f.path("directories"), url.Values{"csrf": {csrf}, "name": {"Okta"}})
 	base, token := baseURLField.FindStringSubmatch(p.body)[1], tokenField.FindStringSubmatch(p.body)[1]
 
 	local := roster.Group{DisplayName: "Design", Attributes: []byte(`{}`)}
@@ -777,7 +789,7 @@ func TestAdmins(t *testing.T) {
 	csrf := root.signIn()
 
 	wantPage(t, root.post(f.path("admins"), url.Values{"csrf": {csrf}, "email": {"not an address"}}), http.StatusBadRequest)
-	p := root.post(f.path("admins"), url.Values{"csrf": {csrf}, "email": {"ops@acme.test"}})
+	p, _ := root.postSeeOther(f.path("admins"), url.Values{"csrf": {csrf}, "email": {"ops@acme.test"}})
 	wantPage(t, p, http.StatusOK, "ops@acme.test is an admin", "shown only this once")
 	link := signInLinkField.FindStringSubmatch(p.body)[1]
 	if !strings.HasPrefix(link, f.srv.URL+f.path("signin", roster.AdminSecretPrefix)) {
@@ -788,7 +800,7 @@ func TestAdmins(t *testing.T) {
 	// A new link replaces the unused one.
 	ops, err := f.store.GetAdminByEmail(context.Background(), f.org.ID, "ops@acme.test")
 	must(t, err)
-	p = root.post(f.path("admins", ops.ID, "signin-link"), url.Values{"csrf": {csrf}})
+	p, _ = root.postSeeOther(f.path("admins", ops.ID, "signin-link"), url.Values{"csrf": {csrf}})
 	wantPage(t, p, http.StatusOK, "New sign-in link for ops@acme.test", "earlier unused links (1) no longer work")
 	stale, link := link, signInLinkField.FindStringSubmatch(p.body)[1]
 	opsBrowser := f.browser()
@@ -841,7 +853,7 @@ func TestLocalGroupsDefaultsAndDomainLinks(t *testing.T) {
 	b := f.browser()
 	csrf := b.signIn()
 	newDirectory := func(name string) (base, token string) {
-		p := b.post(f.path("directories"), url.Values{"csrf": {csrf}, "name": {name}})
+		p, _ := b.postSeeOther(f.path("directories"), url.Values{"csrf": {csrf}, "name": {name}})
 		return baseURLField.FindStringSubmatch(p.body)[1], tokenField.FindStringSubmatch(p.body)[1]
 	}
 	okta, oktaToken := newDirectory("Okta")

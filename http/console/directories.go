@@ -121,11 +121,51 @@ type newTokenPage struct {
 	Token     roster.Token
 	Created   bool          // a new directory, not a new token
 	Replaced  *roster.Token // the rotated token, with its new expiry
+	// Shown: the secret was shown already (a reload, or another tab);
+	// the page says so and shows no secret.
+	Shown bool
 }
 
-func (s *Console) showNewToken(w http.ResponseWriter, r *http.Request, a *session, p newTokenPage) error {
-	// The page holds a secret: no cache may keep it, and the browser is
-	// not to offer it again from its history.
+// tokenShown is where a new token's secret is shown, once.
+func tokenShown(orgID, dirID, tokenID string) string {
+	return orgPath(orgID, "directories", dirID, "tokens", tokenID, "new")
+}
+
+// showToken ends a POST that made a token: the secret goes to the
+// session's one-time slot, the browser to the page that shows it.
+func (s *Console) showToken(w http.ResponseWriter, r *http.Request, a *session, tok roster.Token, secret string, created bool, replaced string) error {
+	s.putReveal(w, r, a, reveal{Kind: "token", ID: tok.ID, Secret: secret, Created: created, Replaced: replaced})
+	http.Redirect(w, r, tokenShown(a.org.ID, tok.DirectoryID, tok.ID), http.StatusSeeOther)
+	return nil
+}
+
+// newToken shows a new token's secret from the slot, or that it was shown.
+func (s *Console) newToken(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return err
+	}
+	tok, err := s.token(r, d)
+	if err != nil {
+		return err
+	}
+	p := newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Token: *tok, Shown: true}
+	if v := s.takeReveal(w, r, a, "token", tok.ID); v != nil {
+		p.Secret, p.Created, p.Shown = v.Secret, v.Created, false
+		if v.Replaced != "" {
+			list, err := s.store.ListTokens(r.Context(), a.org.ID, d.ID)
+			if err != nil {
+				return err
+			}
+			for _, t := range list {
+				if t.ID == v.Replaced {
+					p.Replaced = &t
+				}
+			}
+		}
+	}
+	// The page may hold a secret: no cache may keep it, and the browser
+	// is not to offer it again from its history.
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, a, http.StatusOK, "token", view{Title: "Token for " + p.Directory.Name, Section: "directories", Page: p})
 }
@@ -133,13 +173,13 @@ func (s *Console) showNewToken(w http.ResponseWriter, r *http.Request, a *sessio
 func (s *Console) createDirectory(w http.ResponseWriter, r *http.Request, a *session) error {
 	lifetime, err := tokens.ParseLifetime(r.PostForm.Get("expires"))
 	if err != nil {
-		return err
+		return inField("expires", err)
 	}
 	c, err := s.directoryService.Create(r.Context(), a.org.ID, r.PostForm.Get("name"), lifetime)
 	if err != nil {
 		return err
 	}
-	return s.showNewToken(w, r, a, newTokenPage{Directory: c.Directory, BaseURL: s.baseURL(c.Directory.ID), Secret: c.Secret, Token: c.Token, Created: true})
+	return s.showToken(w, r, a, c.Token, c.Secret, true, "")
 }
 
 // directoryPage is a directory's health, tokens and request log.
@@ -151,6 +191,11 @@ type directoryPage struct {
 	Users      int
 	Groups     int
 	Domains    []string
+	// NextTokenName is the name a new token gets when none is typed.
+	NextTokenName string
+	// ReachProblem says why cloud identity providers cannot reach the
+	// base URL ("" when they can, as far as the URL shows).
+	ReachProblem string
 }
 
 // hourBar is one hour of the health chart, scaled to chartHeight.
@@ -211,7 +256,8 @@ func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, er
 	if err != nil {
 		return nil, err
 	}
-	p := &directoryPage{directoryHealth: h, FailedOnly: r.URL.Query().Get("failed") == "1"}
+	p := &directoryPage{directoryHealth: h, FailedOnly: r.URL.Query().Get("failed") == "1", NextTokenName: tokens.DefaultName(d.Name, len(h.Tokens)),
+		ReachProblem: reachProblem(s.public)}
 	counts, err := s.store.ListRequestCounts(ctx, a.org.ID, d.ID, s.now().Add(-23*time.Hour))
 	if err != nil {
 		return nil, err
@@ -258,7 +304,7 @@ func (s *Console) createToken(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: c.Secret, Token: c.Token})
+	return s.showToken(w, r, a, c.Token, c.Secret, false, "")
 }
 
 func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session) error {
@@ -286,8 +332,7 @@ func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	replaced := rotated.Replaced
-	return s.showNewToken(w, r, a, newTokenPage{Directory: *d, BaseURL: s.baseURL(d.ID), Secret: rotated.Secret, Token: rotated.Token, Replaced: &replaced})
+	return s.showToken(w, r, a, rotated.Token, rotated.Secret, false, rotated.Replaced.ID)
 }
 
 // token finds the token in the path among the directory's.
@@ -318,6 +363,20 @@ func (s *Console) revokeToken(w http.ResponseWriter, r *http.Request, a *session
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "directories", d.ID),
 		"Token "+tok.Prefix+"… is revoked: requests with it are refused from now on.")
+}
+
+// renameDirectory renames a directory; names are unique in the
+// organization (a clash is drawn beside the field, 409).
+func (s *Console) renameDirectory(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return err
+	}
+	was := d.Name
+	if err := s.directoryService.Rename(r.Context(), d, r.PostForm.Get("name")); err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "directories", d.ID), was+" is called "+d.Name+" now.")
 }
 
 func (s *Console) deleteDirectoryForm(w http.ResponseWriter, r *http.Request, a *session) error {

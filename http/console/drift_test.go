@@ -40,7 +40,7 @@ func TestConsoleRotationIsSingleUse(t *testing.T) {
 	csrf := b.signIn()
 	dir, tok, _ := f.addDirectory(f.org.ID, "Okta")
 	rotate := f.path("directories", dir.ID, "tokens", tok.ID, "rotate")
-	if p := b.post(rotate, url.Values{"csrf": {csrf}, "grace": {"24h"}}); p.status != http.StatusOK || !strings.Contains(p.body, "roster_") {
+	if p, _ := b.postSeeOther(rotate, url.Values{"csrf": {csrf}, "grace": {"24h"}}); p.status != http.StatusOK || !strings.Contains(p.body, "roster_") {
 		t.Fatalf("first rotation: %d\n%s", p.status, p.body)
 	}
 	p := b.post(rotate, url.Values{"csrf": {csrf}, "grace": {"24h"}})

@@ -48,7 +48,8 @@ func (s *Console) health(r *http.Request, d roster.Directory) (directoryHealth, 
 	}
 	now := s.now()
 	for _, t := range h.Tokens {
-		if t.Status(now) == roster.TokenActive && !t.Expires.IsZero() && t.Expires.Sub(now) < expiryWarning {
+		// A token retiring after a rotation expires on purpose: no warning.
+		if t.Status(now) == roster.TokenActive && !t.Retiring(now) && !t.Expires.IsZero() && t.Expires.Sub(now) < expiryWarning {
 			h.Expiring = append(h.Expiring, t)
 		}
 	}

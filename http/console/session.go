@@ -2,13 +2,13 @@ package console
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -100,8 +100,9 @@ func (s *Console) startSession(w http.ResponseWriter, r *http.Request, admin *ro
 	return nil
 }
 
-// home sends a signed-in admin to their organization, anyone else to a
-// form asking which organization to sign in to.
+// home sends a signed-in admin to their organization; anyone else gets
+// the sign-in form, which starts from an email address. With no
+// organization yet (a fresh install) it says where setup begins.
 func (s *Console) home(w http.ResponseWriter, r *http.Request) {
 	if org := strings.TrimSpace(r.URL.Query().Get("org")); org != "" {
 		http.Redirect(w, r, orgPath(org, "signin"), http.StatusSeeOther)
@@ -111,15 +112,27 @@ func (s *Console) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, orgPath(orgID)+"/", http.StatusSeeOther)
 		return
 	}
-	if err := s.render(w, r, nil, http.StatusOK, "home", view{Title: "Sign in"}); err != nil {
+	orgs, err := s.store.ListOrgs(r.Context())
+	if err != nil {
 		s.renderError(w, r, nil, err)
+		return
 	}
+	if len(orgs) == 0 {
+		if err := s.render(w, r, nil, http.StatusOK, "home", view{Title: "Set up Roster"}); err != nil {
+			s.renderError(w, r, nil, err)
+		}
+		return
+	}
+	s.showSignIn(w, r, http.StatusOK, "", "", "")
 }
 
 // signInPage is the sign-in form's data.
 type signInPage struct {
+	// OrgID is the organization of /orgs/{org}/signin, "" on the form at
+	// /, which finds the organizations from the address.
 	OrgID, Email, Next string
 	CSRF               string // the pre-session CSRF token
+	Orgs               []roster.Org
 }
 
 func (s *Console) signInForm(w http.ResponseWriter, r *http.Request) {
@@ -131,29 +144,18 @@ func (s *Console) signInForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Console) showSignIn(w http.ResponseWriter, r *http.Request, status int, email, next, problem string) {
-	p := signInPage{OrgID: r.PathValue("org"), Email: email, Next: safeNext(r.PathValue("org"), next), CSRF: s.preCSRF(w, r)}
+	csrf, err := s.preCSRF(w, r)
+	if err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	p := signInPage{OrgID: r.PathValue("org"), Email: email, CSRF: csrf}
+	if p.OrgID != "" {
+		p.Next = safeNext(p.OrgID, next)
+	}
 	if err := s.render(w, r, nil, status, "signin", view{Title: "Sign in", Error: problem, Page: p}); err != nil {
 		s.renderError(w, r, nil, err)
 	}
-}
-
-// preCSRF returns the pre-session CSRF token, setting its cookie when the
-// browser has none.
-func (s *Console) preCSRF(w http.ResponseWriter, r *http.Request) string {
-	// rand.Text is 26 characters, 130 random bits.
-	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) >= 26 {
-		return c.Value
-	}
-	token := rand.Text()
-	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure || r.TLS != nil,
-		SameSite: http.SameSiteStrictMode})
-	return token
-}
-
-// checkPreCSRF checks that a pre-session form echoes its cookie.
-func checkPreCSRF(r *http.Request) bool {
-	c, err := r.Cookie(preCSRFCookie)
-	return err == nil && c.Value != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) == 1
 }
 
 // safeNext keeps a ?next= only when it is a page of the same organization,
@@ -168,50 +170,224 @@ func safeNext(orgID, next string) string {
 
 const wrongCredentials = "The email address or the password is wrong."
 
+// signIn signs in from an address and a password: at / (OrgID "") in
+// whichever organizations the address administers, at
+// /orgs/{org}/signin in that one.
 func (s *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	orgID := r.PathValue("org")
 	if err := parseForm(w, r); err != nil {
 		s.renderError(w, r, nil, err)
 		return
 	}
-	if !checkPreCSRF(r) {
+	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
 		s.showSignIn(w, r, http.StatusForbidden, "", "", "The sign-in form had expired. Please try again.")
 		return
 	}
 	email, plain, next := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password"), r.PostForm.Get("next")
-	key := orgID + "\x00" + strings.ToLower(email)
+	// Throttled by address alone, whichever form it comes from, so that
+	// the two forms do not give a guesser twice the attempts.
+	key := strings.ToLower(email)
 	if wait := s.throttle.wait(key, s.now()); wait > 0 {
 		s.showSignIn(w, r, http.StatusTooManyRequests, email, next,
 			"Too many failed attempts for this address. Try again in "+roundUp(wait)+", or ask another admin for a sign-in link.")
 		return
 	}
-	admin, err := s.store.GetAdminByEmail(r.Context(), orgID, email)
-	var hash string
-	switch {
-	case err == nil:
-		hash = admin.PasswordHash
-	case roster.ErrorCodeOf(err) != roster.ENotFound:
-		s.renderError(w, r, nil, err)
-		return
+	var candidates []roster.Admin
+	if orgID == "" {
+		list, err := s.store.ListAdminsByEmail(r.Context(), email)
+		if err != nil {
+			s.renderError(w, r, nil, err)
+			return
+		}
+		candidates = list
+	} else {
+		a, err := s.store.GetAdminByEmail(r.Context(), orgID, email)
+		switch {
+		case err == nil:
+			candidates = []roster.Admin{*a}
+		case roster.ErrorCodeOf(err) != roster.ENotFound:
+			s.renderError(w, r, nil, err)
+			return
+		}
 	}
-	// Checked even when there is no such admin or no password, so that
-	// the answer takes as long either way.
-	ok, err := password.Check(plain, hash)
+	admins, err := checkPasswords(candidates, plain)
 	if err != nil {
 		s.renderError(w, r, nil, err)
 		return
 	}
-	if !ok || admin == nil {
+	if len(admins) == 0 {
 		s.throttle.fail(key, s.now())
+		s.recordFailedSignIn(r, candidates, email)
 		s.showSignIn(w, r, http.StatusUnauthorized, email, next, wrongCredentials)
 		return
 	}
 	s.throttle.reset(key)
-	if err := s.startSession(w, r, admin); err != nil {
+	if len(admins) > 1 {
+		// Several organizations: the browser gets a short-lived, signed
+		// note of the admins the password opened, and a page to choose.
+		if err := s.setChoice(w, r, admins); err != nil {
+			s.renderError(w, r, nil, err)
+			return
+		}
+		http.Redirect(w, r, "/signin/choose", http.StatusSeeOther)
+		return
+	}
+	if err := s.startSession(w, r, &admins[0]); err != nil {
 		s.renderError(w, r, nil, err)
 		return
 	}
-	http.Redirect(w, r, safeNext(orgID, next), http.StatusSeeOther)
+	http.Redirect(w, r, safeNext(admins[0].OrgID, next), http.StatusSeeOther)
+}
+
+// checkPasswords returns the candidates whose password is plain. Each
+// candidate with a password costs one Argon2id check, and when there is
+// none (an unknown address, or one without a password) one check runs on
+// a dummy hash, so that an unknown address answers as slowly as a known one.
+func checkPasswords(candidates []roster.Admin, plain string) ([]roster.Admin, error) {
+	var out []roster.Admin
+	checked := false
+	for _, a := range candidates {
+		if a.PasswordHash == "" {
+			continue
+		}
+		checked = true
+		ok, err := password.Check(plain, a.PasswordHash)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, a)
+		}
+	}
+	if !checked {
+		password.Check(plain, "")
+	}
+	return out, nil
+}
+
+// The choice of organization, after a password opened several. The cookie
+// holds "<payload>.<mac>": the payload the admins' "org/admin" pairs and an
+// expiry, signed with the shared key, so any node accepts it and nobody
+// can write one.
+
+const (
+	choiceCookie   = "roster_choose"
+	choiceLifetime = 5 * time.Minute
+)
+
+func (s *Console) setChoice(w http.ResponseWriter, r *http.Request, admins []roster.Admin) error {
+	key, err := s.key(r.Context())
+	if err != nil {
+		return err
+	}
+	parts := []string{strconv.FormatInt(s.now().Add(choiceLifetime).Unix(), 10)}
+	for _, a := range admins {
+		parts = append(parts, a.OrgID+"/"+a.ID)
+	}
+	payload := base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, " ")))
+	http.SetCookie(w, &http.Cookie{Name: choiceCookie, Value: payload + "." + sign(key, "choose", payload), Path: "/signin",
+		HttpOnly: true, Secure: s.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: int(choiceLifetime / time.Second)})
+	return nil
+}
+
+// choice returns the admins the browser's choice cookie names, nil when
+// it has none that is valid.
+func (s *Console) choice(r *http.Request) ([]roster.Admin, error) {
+	c, err := r.Cookie(choiceCookie)
+	if err != nil {
+		return nil, nil
+	}
+	key, err := s.key(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	payload, mac, _ := strings.Cut(c.Value, ".")
+	if subtle.ConstantTimeCompare([]byte(mac), []byte(sign(key, "choose", payload))) != 1 {
+		return nil, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return nil, nil
+	}
+	parts := strings.Fields(string(raw))
+	if len(parts) < 2 {
+		return nil, nil
+	}
+	if exp, err := strconv.ParseInt(parts[0], 10, 64); err != nil || s.now().Unix() > exp {
+		return nil, nil
+	}
+	var out []roster.Admin
+	for _, p := range parts[1:] {
+		orgID, adminID, _ := strings.Cut(p, "/")
+		a, err := s.store.GetAdmin(r.Context(), orgID, adminID)
+		if roster.ErrorCodeOf(err) == roster.ENotFound {
+			continue // removed since
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *a)
+	}
+	return out, nil
+}
+
+func (s *Console) chooseForm(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	admins, err := s.choice(r)
+	if err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	if len(admins) == 0 {
+		s.showSignIn(w, r, http.StatusOK, "", "", "The sign-in had expired. Please sign in again.")
+		return
+	}
+	csrf, err := s.preCSRF(w, r)
+	if err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	p := signInPage{Email: admins[0].Email, CSRF: csrf}
+	for _, a := range admins {
+		o, err := s.store.GetOrg(r.Context(), a.OrgID)
+		if err != nil {
+			s.renderError(w, r, nil, err)
+			return
+		}
+		p.Orgs = append(p.Orgs, *o)
+	}
+	if err := s.render(w, r, nil, http.StatusOK, "signin-choose", view{Title: "Choose an organization", Page: p}); err != nil {
+		s.renderError(w, r, nil, err)
+	}
+}
+
+func (s *Console) choose(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
+		s.showSignIn(w, r, http.StatusForbidden, "", "", "The sign-in form had expired. Please try again.")
+		return
+	}
+	admins, err := s.choice(r)
+	if err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	for _, a := range admins {
+		if a.OrgID != r.PostForm.Get("org") {
+			continue
+		}
+		if err := s.startSession(w, r, &a); err != nil {
+			s.renderError(w, r, nil, err)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: choiceCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: s.secure || r.TLS != nil})
+		http.Redirect(w, r, orgPath(a.OrgID)+"/", http.StatusSeeOther)
+		return
+	}
+	s.showSignIn(w, r, http.StatusUnauthorized, "", "", "The sign-in had expired. Please sign in again.")
 }
 
 // A sign-in link is opened with GET, which only shows a button: mail
@@ -219,7 +395,12 @@ func (s *Console) signIn(w http.ResponseWriter, r *http.Request) {
 // button's POST does.
 func (s *Console) signInLinkForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	p := signInPage{OrgID: r.PathValue("org"), CSRF: s.preCSRF(w, r)}
+	csrf, err := s.preCSRF(w, r)
+	if err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	p := signInPage{OrgID: r.PathValue("org"), CSRF: csrf}
 	if err := s.render(w, r, nil, http.StatusOK, "signin-link", view{Title: "Sign in", Page: p}); err != nil {
 		s.renderError(w, r, nil, err)
 	}
@@ -227,7 +408,11 @@ func (s *Console) signInLinkForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Console) signInLink(w http.ResponseWriter, r *http.Request) {
 	orgID, secret := r.PathValue("org"), r.PathValue("secret")
-	if err := parseForm(w, r); err != nil || !checkPreCSRF(r) {
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
 		s.renderError(w, r, nil, roster.Errorf(roster.EForbidden, "", "the sign-in page had expired; open the link again"))
 		return
 	}
@@ -322,4 +507,20 @@ func roundUp(d time.Duration) string {
 		return "a minute"
 	}
 	return fmt.Sprintf("%d minutes", m)
+}
+
+// recordFailedSignIn puts a failed sign-in into the audit trail of every
+// organization where the address is an admin: the address and the time,
+// never the password. An unknown address belongs to no organization; it
+// is only logged.
+func (s *Console) recordFailedSignIn(r *http.Request, candidates []roster.Admin, email string) {
+	ctx := roster.WithActor(r.Context(), "signin:"+email)
+	for _, a := range candidates {
+		if err := s.store.RecordAdminSignInFailure(ctx, a.OrgID, a.ID, s.now()); err != nil {
+			s.log.WarnContext(r.Context(), "console: recording a failed sign-in", "err", err)
+		}
+	}
+	if len(candidates) == 0 {
+		s.log.InfoContext(r.Context(), "console: sign-in for an unknown address", "email", email)
+	}
 }

@@ -47,7 +47,12 @@ func (s *Console) setupForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Console) showSetup(w http.ResponseWriter, r *http.Request, status int, p setupPage, problem string) {
-	p.Token, p.MinPassword, p.CSRF = r.PathValue("token"), password.MinLength, s.preCSRF(w, r)
+	csrf, err := s.preCSRF(w, r)
+	if err != nil {
+		s.renderError(w, r, nil, err)
+		return
+	}
+	p.Token, p.MinPassword, p.CSRF = r.PathValue("token"), password.MinLength, csrf
 	if err := s.render(w, r, nil, status, "setup", view{Title: "Set up Roster", Error: problem, Page: p}); err != nil {
 		s.renderError(w, r, nil, err)
 	}
@@ -67,7 +72,7 @@ func (s *Console) setup(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, err)
 		return
 	}
-	if !checkPreCSRF(r) {
+	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
 		s.showSetup(w, r, http.StatusForbidden, setupPage{}, "The setup form had expired. Please try again.")
 		return
 	}

@@ -41,6 +41,15 @@ var funcs = template.FuncMap{
 	"status": func(t roster.Token) roster.TokenStatus {
 		return t.Status(time.Now())
 	},
+	// state is a token's status as the console shows it: "retiring" for
+	// a rotated token in its grace period, which still works until it
+	// expires but is not the one to keep.
+	"state": func(t roster.Token) string {
+		if t.Retiring(time.Now()) {
+			return "retiring"
+		}
+		return string(t.Status(time.Now()))
+	},
 	"ms": func(d time.Duration) string {
 		if d < 10*time.Millisecond {
 			return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)

@@ -22,6 +22,7 @@ func RunNodes(t *testing.T, newNodes NewNodes) {
 		{"DeleteDirectoryWhileProvisioning", testDeleteDirectoryWhileProvisioning},
 		{"RotationOnTwoNodes", testRotationOnTwoNodes},
 		{"ConcurrentPurge", testConcurrentPurge},
+		{"LastOwnerRace", testLastOwnerRace},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := newNodes(t)

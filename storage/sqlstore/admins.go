@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -11,13 +13,14 @@ import (
 // Admins and their tokens. Every query names the organization: an admin or
 // a token of another organization is not found, never seen.
 
-const adminColumns = `id, org_id, email, password_hash, created, last_sign_in`
+const adminColumns = `id, org_id, email, password_hash, role, created, last_sign_in`
 
 func scanAdmin(sc rowScanner) (roster.Admin, error) {
 	var a roster.Admin
 	var created, lastSignIn int64
-	err := sc.Scan(&a.ID, &a.OrgID, &a.Email, &a.PasswordHash, &created, &lastSignIn)
-	a.Created, a.LastSignIn = fromMicros(created), fromMicros(lastSignIn)
+	var role string
+	err := sc.Scan(&a.ID, &a.OrgID, &a.Email, &a.PasswordHash, &role, &created, &lastSignIn)
+	a.Role, a.Created, a.LastSignIn = roster.AdminRole(role), fromMicros(created), fromMicros(lastSignIn)
 	return a, err
 }
 
@@ -50,17 +53,23 @@ func (s *Store) CreateAdmin(ctx context.Context, a *roster.Admin) error {
 	if err := checkPasswordHash(a.PasswordHash); err != nil {
 		return err
 	}
+	if err := checkRole(&a.Role); err != nil {
+		return err
+	}
 	a.ID, a.Created, a.LastSignIn = newID(), s.clock(), time.Time{}
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockOrgAdmins(ctx, t, a.OrgID); err != nil {
+			return err
+		}
 		var n int
-		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE id = ?`, a.OrgID).Scan(&n); err != nil {
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM admins WHERE org_id = ?`, a.OrgID).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
-			return roster.NotFoundf("no organization %q", a.OrgID)
+			a.Role = roster.AdminRoleOwner
 		}
-		_, err := t.exec(ctx, `INSERT INTO admins (id, org_id, email, email_fold, password_hash, created, last_sign_in)
-			VALUES (?, ?, ?, ?, ?, ?, 0)`, a.ID, a.OrgID, a.Email, fold(a.Email), a.PasswordHash, micros(a.Created))
+		_, err := t.exec(ctx, `INSERT INTO admins (id, org_id, email, email_fold, password_hash, role, created, last_sign_in)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 0)`, a.ID, a.OrgID, a.Email, fold(a.Email), a.PasswordHash, string(a.Role), micros(a.Created))
 		if s.d.IsUniqueViolation(err) {
 			return roster.E(roster.ReasonNameTaken, "the organization has an admin with the email %s already", a.Email)
 		}
@@ -68,7 +77,111 @@ func (s *Store) CreateAdmin(ctx context.Context, a *roster.Admin) error {
 			return err
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: a.OrgID, Action: "admin.created", ResourceType: "Admin", ResourceID: a.ID,
-			Detail: detail("email", a.Email, "password", a.PasswordHash != "")})
+			Detail: detail("email", a.Email, "password", a.PasswordHash != "", "role", a.Role)})
+	})
+}
+
+func checkRole(r *roster.AdminRole) error {
+	switch *r {
+	case "":
+		*r = roster.AdminRoleAdmin
+	case roster.AdminRoleOwner, roster.AdminRoleAdmin:
+	default:
+		return roster.Invalidf("", "admin role %q is neither owner nor admin", *r)
+	}
+	return nil
+}
+
+// lockOrgAdmins serializes the changes to an organization's admins that
+// count its owners: it locks the organization's row (FOR UPDATE; SQLite
+// has one writer anyway), so that two transactions each demoting or
+// removing one of two owners cannot both see the other still an owner.
+func (s *Store) lockOrgAdmins(ctx context.Context, t *tx, orgID string) error {
+	var one int
+	err := t.queryRow(ctx, `SELECT 1 FROM orgs WHERE id = ?`+s.d.ForUpdate, orgID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return roster.NotFoundf("no organization %q", orgID)
+	}
+	return err
+}
+
+// checkOwnerRemains fails the transaction when the organization has no
+// owner left; lockOrgAdmins was called first.
+func checkOwnerRemains(ctx context.Context, t *tx, orgID string) error {
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM admins WHERE org_id = ? AND role = 'owner'`, orgID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return roster.E(roster.ReasonLastOwner, "the organization must keep at least one owner: make another admin an owner first")
+	}
+	return nil
+}
+
+// ListAdminsByEmail implements roster.Store.
+func (s *Store) ListAdminsByEmail(ctx context.Context, email string) ([]roster.Admin, error) {
+	var out []roster.Admin
+	_, err := s.readRows(ctx, `SELECT a.id, a.org_id, a.email, a.password_hash, a.role, a.created, a.last_sign_in
+		FROM admins a JOIN orgs o ON o.id = a.org_id WHERE a.email_fold = ? ORDER BY o.name, o.id`, []any{fold(strings.TrimSpace(email))},
+		func(sc rowScanner) (int64, error) {
+			a, err := scanAdmin(sc)
+			out = append(out, a)
+			return 0, err
+		})
+	return out, err
+}
+
+// UpdateAdminRole implements roster.Store.
+func (s *Store) UpdateAdminRole(ctx context.Context, orgID, adminID string, role roster.AdminRole) error {
+	if err := checkRole(&role); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockOrgAdmins(ctx, t, orgID); err != nil {
+			return err
+		}
+		var email, was string
+		err := t.queryRow(ctx, `SELECT email, role FROM admins WHERE org_id = ? AND id = ?`, orgID, adminID).Scan(&email, &was)
+		if err != nil {
+			return notFound(err, "no admin %q in organization %q", adminID, orgID)
+		}
+		if was == string(role) {
+			return nil
+		}
+		if _, err := t.exec(ctx, `UPDATE admins SET role = ? WHERE org_id = ? AND id = ?`, string(role), orgID, adminID); err != nil {
+			return err
+		}
+		if err := checkOwnerRemains(ctx, t, orgID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "admin.role_changed", ResourceType: "Admin", ResourceID: adminID,
+			Detail: detail("email", email, "from", was, "to", role)})
+	})
+}
+
+// DeleteAdmin implements roster.Store.
+func (s *Store) DeleteAdmin(ctx context.Context, orgID, adminID string) error {
+	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockOrgAdmins(ctx, t, orgID); err != nil {
+			return err
+		}
+		var email string
+		if err := t.queryRow(ctx, `SELECT email FROM admins WHERE org_id = ? AND id = ?`, orgID, adminID).Scan(&email); err != nil {
+			return notFound(err, "no admin %q in organization %q", adminID, orgID)
+		}
+		res, err := t.exec(ctx, `DELETE FROM admin_tokens WHERE org_id = ? AND admin_id = ?`, orgID, adminID)
+		if err != nil {
+			return err
+		}
+		tokens, _ := res.RowsAffected()
+		if _, err := t.exec(ctx, `DELETE FROM admins WHERE org_id = ? AND id = ?`, orgID, adminID); err != nil {
+			return err
+		}
+		if err := checkOwnerRemains(ctx, t, orgID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "admin.removed", ResourceType: "Admin", ResourceID: adminID,
+			Detail: detail("email", email, "tokens", tokens)})
 	})
 }
 
@@ -137,6 +250,19 @@ func (s *Store) RecordAdminSignIn(ctx context.Context, orgID, adminID string, at
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "admin.signed_in", ResourceType: "Admin", ResourceID: adminID,
 			Detail: detail("at", at.Format(time.RFC3339Nano))})
+	})
+}
+
+// RecordAdminSignInFailure implements roster.Store.
+func (s *Store) RecordAdminSignInFailure(ctx context.Context, orgID, adminID string, at time.Time) error {
+	at = at.UTC().Truncate(time.Microsecond)
+	return s.inTx(ctx, func(t *tx) error {
+		var email string
+		if err := t.queryRow(ctx, `SELECT email FROM admins WHERE org_id = ? AND id = ?`, orgID, adminID).Scan(&email); err != nil {
+			return notFound(err, "no admin %q in organization %q", adminID, orgID)
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "admin.sign_in_failed", ResourceType: "Admin", ResourceID: adminID,
+			Detail: detail("email", email, "at", at.Format(time.RFC3339Nano))})
 	})
 }
 
@@ -269,4 +395,18 @@ func (s *Store) TouchAdminToken(ctx context.Context, orgID, tokenID string, at t
 			micros(at), orgID, tokenID, micros(at))
 		return err
 	})
+}
+
+// GetOrCreateKey implements roster.Keys. Of nodes racing to create a key,
+// the first insert wins (ON CONFLICT DO NOTHING) and all read its value.
+func (s *Store) GetOrCreateKey(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	var key []byte
+	err := s.inTx(ctx, func(t *tx) error {
+		if _, err := t.exec(ctx, `INSERT INTO server_keys (name, secret, created) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			name, fresh, micros(s.clock())); err != nil {
+			return err
+		}
+		return t.queryRow(ctx, `SELECT secret FROM server_keys WHERE name = ?`, name).Scan(&key)
+	})
+	return key, err
 }

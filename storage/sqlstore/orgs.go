@@ -60,12 +60,8 @@ func (s *Store) ListOrgs(ctx context.Context) ([]roster.Org, error) {
 func (s *Store) CreateDirectory(ctx context.Context, d *roster.Directory, first *roster.Token) error {
 	d.ID, d.Created = newID(), s.clock()
 	return s.inTx(ctx, func(t *tx) error {
-		var n int
-		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE id = ?`, d.OrgID).Scan(&n); err != nil {
+		if err := s.checkDirectoryName(ctx, t, d.OrgID, "", d.Name); err != nil {
 			return err
-		}
-		if n == 0 {
-			return roster.NotFoundf("no organization %q", d.OrgID)
 		}
 		if _, err := t.exec(ctx, `INSERT INTO directories (id, org_id, name, created, strict) VALUES (?, ?, ?, ?, ?)`,
 			d.ID, d.OrgID, d.Name, micros(d.Created), d.Strict); err != nil {
