@@ -30,3 +30,12 @@ type Audit interface {
 	// first.
 	ListEvents(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)
 }
+
+// EventFilter selects events of the audit trail, newest first.
+type EventFilter struct {
+	DirectoryID string
+	ResourceID  string
+	Action      string // a prefix: "user." or "user.created"
+	Actor       string // a prefix: "admin:" or "directory:ID"
+	Before      int64  // only events with a smaller seq (paging); 0: from the newest
+}

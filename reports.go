@@ -4,6 +4,38 @@ import (
 	"context"
 )
 
+// UserFilter selects an organization's users for an admin's list. The
+// zero value selects everyone.
+type UserFilter struct {
+	DirectoryID string // only this directory's users
+	Local       bool   // only local users (no directory)
+	Active      *bool
+	Managed     *bool
+	// Search matches userName, displayName or email, case-insensitively.
+	Search string
+}
+
+// UserCounts is how many users an organization has, for its overview.
+type UserCounts struct {
+	Total, Active, Managed int
+}
+
+// GroupFilter selects an organization's groups.
+type GroupFilter struct {
+	DirectoryID string
+	Local       bool
+	Conflicts   bool // only groups in conflict with a local group
+	Search      string
+}
+
+// OrgGroup is a group as an admin lists it.
+type OrgGroup struct {
+	Group
+	DirectoryID  string // "" for a local group
+	ConflictWith string // the local group it is in conflict with, or ""
+	Members      int
+}
+
 // MemberQuery asks for a page of a group's members: those after a member
 // ID (keyset paging: any page costs the same), optionally matching Search.
 type MemberQuery struct {

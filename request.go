@@ -29,3 +29,41 @@ type RequestLog interface {
 	GetRequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*RequestStats, error)
 	ListRequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]RequestCount, error)
 }
+
+// Request is one request a directory's identity provider made, as the
+// console's health page shows it. Never a token or a body.
+type Request struct {
+	Seq         int64
+	OrgID       string
+	DirectoryID string
+	Time        time.Time
+	Method      string
+	Path        string
+	Status      int
+	Duration    time.Duration
+	UserAgent   string
+	Error       string // the error's detail for a failed request
+	Reason      Reason // the error's reason key (ReasonOf), what the console's advice goes by
+	// Warning says what Roster ignored of a request it accepted (the
+	// attributes it does not know, say), for the admin to see.
+	Warning string
+}
+
+// RequestCount is a directory's requests in one hour.
+type RequestCount struct {
+	Hour     time.Time // the hour's start, UTC
+	Requests int
+	Errors   int
+	Rejected int // not authenticated: a wrong, expired or missing token
+}
+
+// RequestStats sums a directory's requests since a time. Total, Errors and
+// Last are the authenticated requests only: a client without the token
+// must not change what the directory's health says. Rejected counts the
+// others ("rejected: wrong or expired token").
+type RequestStats struct {
+	Total    int
+	Errors   int // 4xx and 5xx
+	Last     *Request
+	Rejected int
+}
