@@ -339,3 +339,68 @@ func timeOrNever(t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339)
 }
+
+// DeleteDirectory implements roster.Store. The directory's users and
+// groups go with it; local groups that had them as members are recounted.
+func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, int, error) {
+	var users, groups int
+	err := s.inTx(ctx, func(t *tx) error {
+		// The directory's row first, FOR UPDATE: provisioning writes lock
+		// it (FOR KEY SHARE) before anything else, so the deletion waits
+		// for those under way, and later ones find no directory; locks
+		// are taken in one order, so the two cannot deadlock (see
+		// checkDirectory). One transaction rather than batches: an
+		// acknowledged deletion must leave nothing of the directory.
+		var one int
+		err := t.queryRow(ctx, `SELECT 1 FROM directories WHERE org_id = ? AND id = ?`+s.d.ForUpdate, orgID, dirID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.NotFoundf("no directory %q in organization %q", dirID, orgID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND directory_id = ?`, orgID, dirID).Scan(&users); err != nil {
+			return err
+		}
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE org_id = ? AND directory_id = ?`, orgID, dirID).Scan(&groups); err != nil {
+			return err
+		}
+		// Local groups lose the directory's members: bump their version so
+		// cached ETags go stale, then drop the rows.
+		members := `SELECT id FROM users WHERE org_id = ? AND directory_id = ? UNION ALL SELECT id FROM groups WHERE org_id = ? AND directory_id = ?`
+		if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ? WHERE org_id = ? AND directory_id IS NULL AND id IN
+			(SELECT m.group_id FROM group_members m WHERE m.member_id IN (`+members+`))`,
+			micros(s.clock()), orgID, orgID, dirID, orgID, dirID); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM group_members WHERE member_id IN (`+members+`)`, orgID, dirID, orgID, dirID); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
+			`DELETE FROM grants WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
+			`DELETE FROM default_groups WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
+			`DELETE FROM users WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM groups WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM tokens WHERE org_id = ? AND directory_id = ?`,
+			`UPDATE domains SET directory_id = NULL WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM directory_counts WHERE directory_id IN (SELECT id FROM directories WHERE org_id = ? AND id = ?)`,
+			`DELETE FROM request_log WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM request_counts WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM deleted_resources WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM deletion_policies WHERE org_id = ? AND directory_id = ?`,
+			`DELETE FROM directories WHERE org_id = ? AND id = ?`,
+		} {
+			if _, err := t.exec(ctx, q, orgID, dirID); err != nil {
+				return err
+			}
+		}
+		if _, err := t.exec(ctx, `UPDATE groups SET member_count = (SELECT COUNT(*) FROM group_members m WHERE m.group_id = groups.id)
+			WHERE org_id = ? AND directory_id IS NULL`, orgID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "directory.deleted", ResourceType: "Directory", ResourceID: dirID,
+			Detail: detail("users", users, "groups", groups)})
+	})
+	return users, groups, err
+}

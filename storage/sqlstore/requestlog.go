@@ -1,0 +1,174 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// The request log of identity providers' requests, and its hourly counts.
+
+// AppendRequests implements roster.Store. The request log is written in
+// batches, off the request's path (see http/server), so it costs identity
+// providers nothing.
+func (s *Store) AppendRequests(ctx context.Context, reqs []roster.Request) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	type key struct {
+		dir  string
+		hour int64
+	}
+	counts := map[key]*roster.RequestCount{}
+	orgs := map[string]string{}
+	var keys []key
+	for _, r := range reqs {
+		k := key{r.DirectoryID, hourOf(r.Time)}
+		c, ok := counts[k]
+		if !ok {
+			c = &roster.RequestCount{}
+			counts[k], orgs[r.DirectoryID] = c, r.OrgID
+			keys = append(keys, k)
+		}
+		c.Requests++
+		if r.Status >= 400 {
+			c.Errors++
+		}
+	}
+	return s.inTx(ctx, func(t *tx) error {
+		for _, r := range reqs {
+			if _, err := t.exec(ctx, `INSERT INTO request_log (org_id, directory_id, time, method, path, status, duration_us, user_agent, error, reason, warning)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.OrgID, r.DirectoryID, micros(r.Time), r.Method, r.Path, r.Status,
+				r.Duration.Microseconds(), r.UserAgent, r.Error, r.Reason, r.Warning); err != nil {
+				return err
+			}
+		}
+		for _, k := range keys {
+			c := counts[k]
+			if _, err := t.exec(ctx, `INSERT INTO request_counts (directory_id, org_id, hour, requests, errors) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (directory_id, hour) DO UPDATE SET requests = request_counts.requests + excluded.requests,
+					errors = request_counts.errors + excluded.errors`, k.dir, orgs[k.dir], k.hour, c.Requests, c.Errors); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CountRejected implements roster.Store. The organization comes from the
+// directory's row in the same statement, so that a made-up directory ID
+// costs one indexed read and writes nothing.
+func (s *Store) CountRejected(ctx context.Context, dirID string, at time.Time, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.exec(ctx, `INSERT INTO request_counts (directory_id, org_id, hour, requests, errors, rejected)
+			SELECT id, org_id, ?, 0, 0, ? FROM directories WHERE id = ?
+			ON CONFLICT (directory_id, hour) DO UPDATE SET rejected = request_counts.rejected + excluded.rejected`, hourOf(at), n, dirID)
+		return err
+	})
+}
+
+const microsPerHour = int64(time.Hour / time.Microsecond)
+
+// hourOf is the hour a time falls in, counted from the Unix epoch.
+func hourOf(t time.Time) int64 {
+	m := micros(t)
+	if m < 0 {
+		return (m - microsPerHour + 1) / microsPerHour
+	}
+	return m / microsPerHour
+}
+
+// PruneRequests implements roster.Store.
+func (s *Store) PruneRequests(ctx context.Context, before time.Time, keep int) error {
+	var dirs []string
+	_, err := s.readRows(ctx, `SELECT DISTINCT directory_id FROM request_counts`, nil, func(sc rowScanner) (int64, error) {
+		var d string
+		err := sc.Scan(&d)
+		dirs = append(dirs, d)
+		return 0, err
+	})
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(t *tx) error {
+		if _, err := t.exec(ctx, `DELETE FROM request_log WHERE time < ?`, micros(before)); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM request_counts WHERE hour < ?`, hourOf(before)); err != nil {
+			return err
+		}
+		// Beyond the latest keep of each kind, a directory's requests go.
+		for _, d := range dirs {
+			for _, kind := range []string{"status < 400", "status >= 400"} {
+				if _, err := t.exec(ctx, `DELETE FROM request_log WHERE directory_id = ? AND `+kind+` AND seq <=
+					(SELECT seq FROM request_log WHERE directory_id = ? AND `+kind+` ORDER BY seq DESC LIMIT 1 OFFSET ?)`, d, d, keep); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+const requestColumns = `seq, org_id, directory_id, time, method, path, status, duration_us, user_agent, error, reason, warning`
+
+func scanRequest(sc rowScanner) (roster.Request, error) {
+	var r roster.Request
+	var at, dur int64
+	err := sc.Scan(&r.Seq, &r.OrgID, &r.DirectoryID, &at, &r.Method, &r.Path, &r.Status, &dur, &r.UserAgent, &r.Error, &r.Reason, &r.Warning)
+	r.Time, r.Duration = fromMicros(at), time.Duration(dur)*time.Microsecond
+	return r, err
+}
+
+// ListRequests implements roster.Store.
+func (s *Store) ListRequests(ctx context.Context, orgID, dirID string, failedOnly bool, limit int) ([]roster.Request, error) {
+	failed := ""
+	if failedOnly {
+		failed = " AND status >= 400"
+	}
+	var out []roster.Request
+	_, err := s.readRows(ctx, `SELECT `+requestColumns+` FROM request_log WHERE directory_id = ? AND org_id = ?`+failed+` ORDER BY seq DESC LIMIT ?`,
+		[]any{dirID, orgID, limit}, func(sc rowScanner) (int64, error) {
+			r, err := scanRequest(sc)
+			out = append(out, r)
+			return r.Seq, err
+		})
+	return out, err
+}
+
+// GetRequestStats implements roster.Store.
+func (s *Store) GetRequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*roster.RequestStats, error) {
+	st := &roster.RequestStats{}
+	err := s.readRow(ctx, `SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(errors), 0), COALESCE(SUM(rejected), 0) FROM request_counts
+		WHERE directory_id = ? AND org_id = ? AND hour >= ?`, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors, &st.Rejected)
+	if err != nil {
+		return nil, err
+	}
+	last, err := s.ListRequests(ctx, orgID, dirID, false, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(last) == 1 {
+		st.Last = &last[0]
+	}
+	return st, nil
+}
+
+// ListRequestCounts implements roster.Store.
+func (s *Store) ListRequestCounts(ctx context.Context, orgID, dirID string, since time.Time) ([]roster.RequestCount, error) {
+	var out []roster.RequestCount
+	_, err := s.readRows(ctx, `SELECT hour, requests, errors, rejected FROM request_counts WHERE directory_id = ? AND org_id = ? AND hour >= ? ORDER BY hour`,
+		[]any{dirID, orgID, hourOf(since)}, func(sc rowScanner) (int64, error) {
+			var c roster.RequestCount
+			var hour int64
+			err := sc.Scan(&hour, &c.Requests, &c.Errors, &c.Rejected)
+			c.Hour = fromMicros(hour * microsPerHour)
+			out = append(out, c)
+			return 0, err
+		})
+	return out, err
+}
