@@ -39,6 +39,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/outbound"
 	"github.com/rosterhq/roster/webhooks"
 )
 
@@ -120,7 +121,7 @@ func refuseNonPublic(_, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return err
 	}
-	if ip := net.ParseIP(host); ip == nil || !webhooks.IsPublicIP(ip) {
+	if ip := net.ParseIP(host); ip == nil || !outbound.IsPublicIP(ip) {
 		return fmt.Errorf("refusing to connect to %s: not a public address", host)
 	}
 	return nil

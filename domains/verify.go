@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/outbound"
 )
 
 // Methods accepted by Verifier.Check.
@@ -96,24 +97,10 @@ func refuseNonPublic(network, address string, _ syscall.RawConn) error {
 	if ip == nil {
 		return fmt.Errorf("refusing to connect to %s: not an IP address", address)
 	}
-	if !isPublicIP(ip) {
+	if !outbound.IsPublicIP(ip) {
 		return fmt.Errorf("refusing to connect to %s: not a public address", host)
 	}
 	return nil
-}
-
-func isPublicIP(ip net.IP) bool {
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() || ip.IsLinkLocalUnicast() ||
-		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() {
-		return false
-	}
-	if ip4 := ip.To4(); ip4 != nil {
-		// 100.64.0.0/10 (carrier-grade NAT) and 0.0.0.0/8 are not public either.
-		if ip4[0] == 100 && ip4[1]&0xc0 == 64 || ip4[0] == 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // redirectError is what checkRedirect returns for a redirect it refuses.

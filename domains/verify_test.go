@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/domains/domainstest"
+	"github.com/rosterhq/roster/outbound"
 )
 
 var tok = NewToken()
@@ -282,8 +283,8 @@ func TestIsPublicIP(t *testing.T) {
 		{"0.1.2.3", false}, {"::1", false}, {"::", false}, {"fe80::1", false}, {"fd00::1", false},
 		{"224.0.0.1", false}, {"::ffff:127.0.0.1", false}, {"100.128.0.1", true},
 	} {
-		if got := isPublicIP(net.ParseIP(tt.ip)); got != tt.want {
-			t.Errorf("isPublicIP(%s) = %v, want %v", tt.ip, got, tt.want)
+		if got := outbound.IsPublicIP(net.ParseIP(tt.ip)); got != tt.want {
+			t.Errorf("outbound.IsPublicIP(%s) = %v, want %v", tt.ip, got, tt.want)
 		}
 	}
 }

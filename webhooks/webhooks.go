@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/outbound"
 )
 
 // Service holds the rules; Keys nil means the server has no secret key,
@@ -129,25 +130,11 @@ func (s *Service) CheckURL(ctx context.Context, raw string) (string, error) {
 		}
 	}
 	for _, ip := range ips {
-		if !IsPublicIP(ip) {
+		if !outbound.IsPublicIP(ip) {
 			return "", roster.E(roster.ReasonPrivateTarget, "the webhook host %q is %s, not a public address; an operator can allow such targets with roster serve --allow-private-targets", host, ip)
 		}
 	}
 	return u.String(), nil
-}
-
-// IsPublicIP reports whether ip is a public unicast address. (The same
-// rule as the domain checks' in package domains, which keeps it
-// unexported; kept here rather than imported across use cases.)
-func IsPublicIP(ip net.IP) bool {
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() || ip.IsLinkLocalUnicast() ||
-		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() {
-		return false
-	}
-	if ip4 := ip.To4(); ip4 != nil && (ip4[0] == 100 && ip4[1]&0xc0 == 64 || ip4[0] == 0) {
-		return false
-	}
-	return true
 }
 
 // CreateRequest is what creating a webhook takes.
