@@ -18,7 +18,7 @@ import (
 // down. Every hour it prunes entries older than the retention, and all but
 // the latest keepRequests successes and failures of each directory.
 type RequestLog struct {
-	store     roster.Store
+	store     roster.RequestLog
 	log       *slog.Logger
 	retention time.Duration
 	queue     chan roster.Request
@@ -60,7 +60,7 @@ const (
 )
 
 // NewRequestLog starts a request log writing to st. Close stops it.
-func NewRequestLog(st roster.Store, log *slog.Logger, retention time.Duration) *RequestLog {
+func NewRequestLog(st roster.RequestLog, log *slog.Logger, retention time.Duration) *RequestLog {
 	if retention <= 0 {
 		retention = DefaultRetention
 	}
