@@ -54,12 +54,7 @@ func (r *runner) entra(ctx context.Context) {
 		})
 		return f
 	})
-	needUser := func(name string) bool {
-		if uid == "" {
-			r.skip(name, true, "needs the user that Create user did not make")
-		}
-		return uid != ""
-	}
+	needUser := func(name string) bool { return r.needs(name, made{"user", uid, "Create user"}) }
 
 	if needUser("Look up the user by userName") {
 		r.step("Look up the user by userName", true, "Entra does not find the user it created: it tries to create it again, gets a conflict, and the user stays failed; with a filter that matches others, it updates or disables the wrong user.", func(s *Step) *finding {
@@ -134,13 +129,11 @@ func (r *runner) entra(ctx context.Context) {
 		return f
 	})
 	needGroup := func(name string, user bool) bool {
-		switch {
-		case gid == "":
-			r.skip(name, true, "needs the group that Create group did not make")
-		case user && uid == "":
-			r.skip(name, true, "needs the user that Create user did not make")
+		deps := []made{{"group", gid, "Create group"}}
+		if user {
+			deps = append(deps, made{"user", uid, "Create user"})
 		}
-		return gid != "" && (!user || uid != "")
+		return r.needs(name, deps...)
 	}
 
 	if needGroup("Add a member (PATCH Add members)", true) {

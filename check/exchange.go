@@ -198,6 +198,23 @@ func (r *runner) step(name string, needed bool, consequence string, do func(s *S
 	return f == nil || s.Status == Warn
 }
 
+// made is a resource an earlier step of the sequence made: what it is,
+// its ID ("" when the step failed) and the step that makes it.
+type made struct{ what, id, by string }
+
+// needs reports whether step name can run, that is whether every resource
+// it needs was made; when one was not, it records the step as skipped,
+// saying which.
+func (r *runner) needs(name string, deps ...made) bool {
+	for _, d := range deps {
+		if d.id == "" {
+			r.skip(name, true, "needs the "+d.what+" that "+d.by+" did not make")
+			return false
+		}
+	}
+	return true
+}
+
 // skip records a step not run, and why.
 func (r *runner) skip(name string, needed bool, why string) {
 	r.rep.Steps = append(r.rep.Steps, Step{Sequence: r.seq, Name: name, Needed: needed, Status: Skip, Exchanges: []Exchange{}, Problem: why})

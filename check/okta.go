@@ -57,12 +57,7 @@ func (r *runner) okta(ctx context.Context) {
 		uid, f = r.create(ctx, s, "Users", userName, user)
 		return f
 	})
-	needUser := func(name string) bool {
-		if uid == "" {
-			r.skip(name, true, "needs the user that Create user did not make")
-		}
-		return uid != ""
-	}
+	needUser := func(name string) bool { return r.needs(name, made{"user", uid, "Create user"}) }
 
 	if needUser("Look up the user by userName") {
 		r.step("Look up the user by userName", true, "Okta does not find the user it created and tries to create it again; with a filter that matches others, it updates the wrong account. "+oktaTask, func(s *Step) *finding {
@@ -141,13 +136,11 @@ func (r *runner) okta(ctx context.Context) {
 		return f
 	})
 	needGroup := func(name string, user bool) bool {
-		switch {
-		case gid == "":
-			r.skip(name, true, "needs the group that Push a group did not make")
-		case user && uid == "":
-			r.skip(name, true, "needs the user that Create user did not make")
+		deps := []made{{"group", gid, "Push a group"}}
+		if user {
+			deps = append(deps, made{"user", uid, "Create user"})
 		}
-		return gid != "" && (!user || uid != "")
+		return r.needs(name, deps...)
 	}
 
 	if needGroup("Add a member (PATCH add members)", true) {
