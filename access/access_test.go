@@ -2,13 +2,12 @@ package access_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/groups"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
 var ctx = context.Background()
@@ -16,15 +15,7 @@ var ctx = context.Background()
 // TestProductsAndGrants: the product key's form, the name defaulting to
 // the key, a taken key, and the two roles a grant can give.
 func TestProductsAndGrants(t *testing.T) {
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	org := roster.Org{Name: "Acme"}
-	if err := s.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
+	s, org := sqlitetest.New(t)
 	svc := access.Service{Store: s}
 	for _, bad := range []string{"", "Jira", "jira!", "-jira", "a very long key that goes on and on and on past sixty-three characters"} {
 		if _, err := svc.CreateProduct(ctx, org.ID, bad, "Jira"); roster.ErrorCodeOf(err) != roster.EInvalid {

@@ -2,14 +2,13 @@ package admins_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/admins"
 	"github.com/rosterhq/roster/password"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 	"github.com/rosterhq/roster/storage/sqlstore"
 )
 
@@ -17,15 +16,7 @@ var ctx = context.Background()
 
 func newService(t *testing.T) (*admins.Service, *sqlstore.Store, roster.Org) {
 	t.Helper()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	org := roster.Org{Name: "Acme"}
-	if err := s.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
+	s, org := sqlitetest.New(t)
 	return &admins.Service{Store: s}, s, org
 }
 

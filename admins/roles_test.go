@@ -1,25 +1,18 @@
 package admins_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/admins"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
 // TestOwnerRules: only an owner adds admins, sets roles, removes admins
 // and makes links for another admin; any admin makes their own link; the
 // operator (by nil) may do all; the last owner stays.
 func TestOwnerRules(t *testing.T) {
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	org := roster.Org{Name: "Acme"}
-	must(t, s.CreateOrg(ctx, &org))
+	s, org := sqlitetest.New(t)
 	svc := &admins.Service{Store: s}
 	first, err := svc.Create(ctx, org.ID, "owner@acme.test", "")
 	must(t, err)

@@ -2,38 +2,22 @@ package auth_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/auth"
-	"github.com/rosterhq/roster/storage/sqlite"
-	"github.com/rosterhq/roster/storage/sqlstore"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
 var ctx = context.Background()
-
-func open(t *testing.T) (*sqlstore.Store, roster.Org) {
-	t.Helper()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	org := roster.Org{Name: "Acme"}
-	if err := s.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
-	return s, org
-}
 
 // TestDirectoryTokens: every way a bearer token can fail has its reason
 // (the console explains each), and use is recorded at most once per
 // TouchInterval.
 func TestDirectoryTokens(t *testing.T) {
-	s, org := open(t)
+	s, org := sqlitetest.New(t)
 	secret, tok := roster.NewTokenSecret()
 	dir := roster.Directory{OrgID: org.ID, Name: "Okta"}
 	if err := s.CreateDirectory(ctx, &dir, &tok); err != nil {
@@ -103,7 +87,7 @@ func secretOf[T any](secret string, _ T) string { return secret }
 // TestAdminTokens: a token opens only its kind; a sign-in link works once,
 // even when spent twice at the same moment.
 func TestAdminTokens(t *testing.T) {
-	s, org := open(t)
+	s, org := sqlitetest.New(t)
 	admin := roster.Admin{OrgID: org.ID, Email: "ann@acme.test"}
 	if err := s.CreateAdmin(ctx, &admin); err != nil {
 		t.Fatal(err)

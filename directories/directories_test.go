@@ -2,14 +2,13 @@ package directories_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/directories"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
 var ctx = context.Background()
@@ -17,15 +16,7 @@ var ctx = context.Background()
 // TestDirectories: a directory is born with its first token, named after
 // it and of the lifetime asked for; deleting one needs its name typed.
 func TestDirectories(t *testing.T) {
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	org := roster.Org{Name: "Acme"}
-	if err := s.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
+	s, org := sqlitetest.New(t)
 	svc := directories.Service{Store: s}
 	for _, bad := range []string{"", "   ", strings.Repeat("x", directories.MaxNameLen+1), "a\x00b"} {
 		if _, err := svc.Create(ctx, org.ID, bad, 0); roster.ErrorCodeOf(err) != roster.EInvalid {

@@ -2,13 +2,12 @@ package groups_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/groups"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 	"github.com/rosterhq/roster/storage/sqlstore"
 	"github.com/rosterhq/roster/users"
 )
@@ -17,15 +16,7 @@ var ctx = context.Background()
 
 func setup(t *testing.T) (*sqlstore.Store, roster.Org, roster.DirectoryScope) {
 	t.Helper()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	org := roster.Org{Name: "Acme"}
-	if err := s.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
+	s, org := sqlitetest.New(t)
 	_, tok := roster.NewTokenSecret()
 	dir := roster.Directory{OrgID: org.ID, Name: "Okta"}
 	if err := s.CreateDirectory(ctx, &dir, &tok); err != nil {

@@ -2,13 +2,12 @@ package tokens_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/directories"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 	"github.com/rosterhq/roster/tokens"
 )
 
@@ -16,15 +15,7 @@ var ctx = context.Background()
 
 func newDirectory(t *testing.T, lifetime time.Duration) (roster.Store, *directories.Created) {
 	t.Helper()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	org := roster.Org{Name: "Acme"}
-	if err := s.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
+	s, org := sqlitetest.New(t)
 	d, err := (&directories.Service{Store: s}).Create(ctx, org.ID, "Okta", lifetime)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,32 @@
+// Package sqlitetest gives tests a real store: a fresh SQLite database in
+// the test's temporary directory, with one organization, closed when the
+// test ends. It is for the use-case packages' tests, which need a store
+// but test no backend; the backends' own behaviour is the conformance
+// suite's.
+package sqlitetest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlstore"
+)
+
+// New opens a fresh store with an organization named Acme.
+func New(t testing.TB) (*sqlstore.Store, roster.Org) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	org := roster.Org{Name: "Acme"}
+	if err := s.CreateOrg(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	return s, org
+}
