@@ -324,39 +324,38 @@ func testAdminAccounts(t *testing.T, env map[string]string) (secrets []string) {
 // stops working at once.
 func TestAdminRoleAndRemove(t *testing.T) {
 	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db"), "ROSTER_BASE_URL": "https://roster.example.test/"}
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	withStdin(t, "")
 	var first, second adminResult
-	rosterJSON(t, env, &first, "admin", "create", "--org", org.ID, "--email", "first@acme.test")
-	rosterJSON(t, env, &second, "admin", "create", "--org", org.ID, "--email", "second@acme.test")
+	rosterJSON(t, env, &first, "admin", "create", "--org", orgID, "--email", "first@acme.test")
+	rosterJSON(t, env, &second, "admin", "create", "--org", orgID, "--email", "second@acme.test")
 	var list []struct{ Email, Role string }
-	rosterJSON(t, env, &list, "admin", "list", "--org", org.ID)
+	rosterJSON(t, env, &list, "admin", "list", "--org", orgID)
 	if len(list) != 2 || list[0].Role != "owner" || list[1].Role != "admin" {
 		t.Fatalf("admin list = %+v, want first the owner, second an admin", list)
 	}
-	if _, errOut, code := runCLI(t, env, "admin", "remove", "--org", org.ID, "--email", "first@acme.test"); code == 0 || !strings.Contains(errOut, "at least one owner") {
+	if _, errOut, code := runCLI(t, env, "admin", "remove", "--org", orgID, "--email", "first@acme.test"); code == 0 || !strings.Contains(errOut, "at least one owner") {
 		t.Errorf("removing the last owner: exit %d, %q", code, errOut)
 	}
-	if _, errOut, code := runCLI(t, env, "admin", "role", "--org", org.ID, "--email", "second@acme.test", "--role", "boss"); code == 0 || !strings.Contains(errOut, "neither owner nor admin") {
+	if _, errOut, code := runCLI(t, env, "admin", "role", "--org", orgID, "--email", "second@acme.test", "--role", "boss"); code == 0 || !strings.Contains(errOut, "neither owner nor admin") {
 		t.Errorf("an unknown role: exit %d, %q", code, errOut)
 	}
 	var set struct{ Email, Role string }
-	rosterJSON(t, env, &set, "admin", "role", "--org", org.ID, "--email", "second@acme.test", "--role", "Owner")
+	rosterJSON(t, env, &set, "admin", "role", "--org", orgID, "--email", "second@acme.test", "--role", "Owner")
 	if set.Role != "owner" {
 		t.Errorf("admin role = %+v", set)
 	}
 	var tok adminTokenResult
-	rosterJSON(t, env, &tok, "admin", "token", "create", "--org", org.ID, "--email", "first@acme.test", "--name", "script")
+	rosterJSON(t, env, &tok, "admin", "token", "create", "--org", orgID, "--email", "first@acme.test", "--name", "script")
 	st := openTestStore(t, env)
-	if _, _, err := (&auth.Admins{Store: st}).Authenticate(context.Background(), org.ID, tok.Token, roster.AdminAPI); err != nil {
+	if _, _, err := (&auth.Admins{Store: st}).Authenticate(context.Background(), orgID, tok.Token, roster.AdminAPI); err != nil {
 		t.Fatalf("the token before removal: %v", err)
 	}
-	out, errOut, code := runCLI(t, env, "admin", "remove", "--org", org.ID, "--email", "first@acme.test")
+	out, errOut, code := runCLI(t, env, "admin", "remove", "--org", orgID, "--email", "first@acme.test")
 	if code != 0 || !strings.Contains(out, "no longer an admin") {
 		t.Fatalf("admin remove: exit %d, %q %q", code, out, errOut)
 	}
-	if _, _, err := (&auth.Admins{Store: st}).Authenticate(context.Background(), org.ID, tok.Token, roster.AdminAPI); roster.ErrorCodeOf(err) != roster.EUnauthorized {
+	if _, _, err := (&auth.Admins{Store: st}).Authenticate(context.Background(), orgID, tok.Token, roster.AdminAPI); roster.ErrorCodeOf(err) != roster.EUnauthorized {
 		t.Errorf("a removed admin's API token: %v, want unauthorized", err)
 	}
 }
@@ -365,12 +364,11 @@ func TestAdminRoleAndRemove(t *testing.T) {
 // console: a name taken in the organization (any case) is refused.
 func TestDirectoryRename(t *testing.T) {
 	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	var okta, entra struct{ ID, Name string }
-	rosterJSON(t, env, &okta, "directory", "create", "--org", org.ID, "--name", "Okta")
-	rosterJSON(t, env, &entra, "directory", "create", "--org", org.ID, "--name", "Entra ID")
-	if _, errOut, code := runCLI(t, env, "directory", "create", "--org", org.ID, "--name", "okta"); code == 0 || !strings.Contains(errOut, "already") {
+	rosterJSON(t, env, &okta, "directory", "create", "--org", orgID, "--name", "Okta")
+	rosterJSON(t, env, &entra, "directory", "create", "--org", orgID, "--name", "Entra ID")
+	if _, errOut, code := runCLI(t, env, "directory", "create", "--org", orgID, "--name", "okta"); code == 0 || !strings.Contains(errOut, "already") {
 		t.Errorf("a second okta: exit %d, %q", code, errOut)
 	}
 	if _, errOut, code := runCLI(t, env, "directory", "rename", "--directory", entra.ID, "--name", "OKTA"); code == 0 || !strings.Contains(errOut, "already") {

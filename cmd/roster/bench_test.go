@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,19 +11,15 @@ import (
 // looks for the directory's token in everything it prints, JSON and text:
 // a report is kept and shared, a token must not be in it.
 func TestBenchPrintsNoSecret(t *testing.T) {
-	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	url := serve(t, env, "--rate-limit", "0")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	var dir struct{ BaseURL, Token string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Entra ID", "--base-url", url)
-	args := []string{"bench", "--url", dir.BaseURL, "--token", dir.Token, "--users", "3", "--requests", "3", "--concurrency", "2", "--phases", "create,lookup"}
+	fx := serveDirectory(t, "Entra ID", "--rate-limit", "0")
+	env := fx.env
+	args := []string{"bench", "--url", fx.dir.BaseURL, "--token", fx.dir.Token, "--users", "3", "--requests", "3", "--concurrency", "2", "--phases", "create,lookup"}
 	for i, format := range [][]string{{"--json"}, nil} {
 		out, errOut, code := runCLI(t, env, append(args, append(format, "--prefix", fmt.Sprint("run", i))...)...)
 		if code != 0 {
 			t.Fatalf("bench %v: exit %d\n%s", format, code, errOut)
 		}
-		if strings.Contains(out, dir.Token) || strings.Contains(errOut, dir.Token) {
+		if strings.Contains(out, fx.dir.Token) || strings.Contains(errOut, fx.dir.Token) {
 			t.Errorf("bench %v prints the directory's token:\n%s\n%s", format, out, errOut)
 		}
 		if format != nil {
@@ -32,7 +27,7 @@ func TestBenchPrintsNoSecret(t *testing.T) {
 				Config  map[string]any
 				Results []struct{ Phase string }
 			}
-			if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Results) < 2 || rep.Results[0].Phase != "create" || rep.Config["BaseURL"] != dir.BaseURL {
+			if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Results) < 2 || rep.Results[0].Phase != "create" || rep.Config["BaseURL"] != fx.dir.BaseURL {
 				t.Errorf("bench --json = %v %+v\n%s", err, rep, out)
 			}
 		} else if !strings.Contains(out, "lookup") {

@@ -21,14 +21,10 @@ import (
 // passes, the exit code is 0, the directory is empty afterwards, and the
 // token is in none of the output, text or JSON.
 func TestCheckAgainstRoster(t *testing.T) {
-	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	url := serve(t, env, "--rate-limit", "0")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	var dir struct{ BaseURL, Token string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Entra ID", "--base-url", url)
+	fx := serveDirectory(t, "Entra ID", "--rate-limit", "0")
+	env := fx.env
 
-	out, errOut, code := runCLI(t, env, "check", dir.BaseURL, dir.Token, "--json")
+	out, errOut, code := runCLI(t, env, "check", fx.dir.BaseURL, fx.dir.Token, "--json")
 	if code != 0 {
 		t.Errorf("check --json: exit %d\n%s\n%s", code, errOut, out)
 	}
@@ -63,19 +59,19 @@ func TestCheckAgainstRoster(t *testing.T) {
 		t.Errorf("leftovers %v, failed %d", rep.Leftovers, rep.Failed)
 	}
 	// Everything the checks created is gone.
-	c := scimClient{t, dir.BaseURL, dir.Token}
+	c := scimClient{t, fx.dir.BaseURL, fx.dir.Token}
 	for _, path := range []string{"/Users", "/Groups"} {
 		if status, body := c.do("GET", path, ""); status != 200 || body["totalResults"] != float64(0) {
 			t.Errorf("GET %s after check: %d %v; want an empty directory", path, status, body)
 		}
 	}
 
-	text, errOut, code := runCLI(t, env, "check", "--only", "okta", dir.BaseURL, dir.Token)
+	text, errOut, code := runCLI(t, env, "check", "--only", "okta", fx.dir.BaseURL, fx.dir.Token)
 	if code != 0 || !strings.Contains(text, "Okta") || strings.Contains(text, "Microsoft Entra ID") || !strings.Contains(text, "Every step the identity providers need passed") {
 		t.Errorf("check --only okta: exit %d\n%s\n%s", code, text, errOut)
 	}
 	for _, s := range []string{out, text, errOut} {
-		if strings.Contains(s, dir.Token) {
+		if strings.Contains(s, fx.dir.Token) {
 			t.Errorf("check prints the token:\n%s", s)
 		}
 	}
@@ -111,8 +107,7 @@ func TestCheckArguments(t *testing.T) {
 func TestCheckReportsFaults(t *testing.T) {
 	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
 	url := serve(t, env, "--rate-limit", "0")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 
 	scimError := func(w http.ResponseWriter, status int, detail string) {
 		w.Header().Set("Content-Type", "application/scim+json")
@@ -209,7 +204,7 @@ func TestCheckReportsFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var dir struct{ ID, BaseURL, Token string }
-			rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", tc.name, "--base-url", url)
+			rosterJSON(t, env, &dir, "directory", "create", "--org", orgID, "--name", tc.name, "--base-url", url)
 			if tc.seed {
 				c := scimClient{t, dir.BaseURL, dir.Token}
 				if status, _ := c.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"seed@example.com"}`); status != 201 {

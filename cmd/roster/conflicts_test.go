@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -11,22 +10,18 @@ import (
 // preview says who gains and loses, and linking hands over the access.
 // Then a user is unlinked: the identity provider no longer sees it.
 func TestGroupConflictAndUnlink(t *testing.T) {
-	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	url := serve(t, env, "--domain-recheck", "0")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	var dir struct{ ID, Token, BaseURL string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Okta", "--base-url", url)
-	okta := scimClient{t, dir.BaseURL, dir.Token}
+	fx := serveDirectory(t, "Okta", "--domain-recheck", "0")
+	env := fx.env
+	okta := fx.scim
 	_, ann := okta.do("POST", "/Users", `{"userName":"ann@acme.test"}`)
 	_, bob := okta.do("POST", "/Users", `{"userName":"bob@acme.test"}`)
 	annID, bobID := ann["id"].(string), bob["id"].(string)
 
-	rosterJSON(t, env, &struct{}{}, "product", "create", "--org", org.ID, "--key", "wiki", "--name", "Wiki")
+	rosterJSON(t, env, &struct{}{}, "product", "create", "--org", fx.org, "--key", "wiki", "--name", "Wiki")
 	var local struct{ ID string }
-	rosterJSON(t, env, &local, "group", "create", "--org", org.ID, "--name", "Editors")
-	rosterJSON(t, env, &struct{}{}, "group", "add-member", "--org", org.ID, "--group", local.ID, "--user", "ann@acme.test")
-	rosterJSON(t, env, &struct{}{}, "access", "grant", "--org", org.ID, "--product", "wiki", "--group", local.ID)
+	rosterJSON(t, env, &local, "group", "create", "--org", fx.org, "--name", "Editors")
+	rosterJSON(t, env, &struct{}{}, "group", "add-member", "--org", fx.org, "--group", local.ID, "--user", "ann@acme.test")
+	rosterJSON(t, env, &struct{}{}, "access", "grant", "--org", fx.org, "--product", "wiki", "--group", local.ID)
 
 	status, synced := okta.do("POST", "/Groups", `{"displayName":"editors","members":[{"value":"`+bobID+`"}]}`)
 	if status != 201 {
@@ -36,8 +31,8 @@ func TestGroupConflictAndUnlink(t *testing.T) {
 		Synced struct{ ID, DisplayName, DirectoryID string }
 		Local  struct{ ID string }
 	}
-	rosterJSON(t, env, &conflicts, "group", "conflicts", "--org", org.ID)
-	if len(conflicts) != 1 || conflicts[0].Synced.ID != synced["id"] || conflicts[0].Local.ID != local.ID || conflicts[0].Synced.DirectoryID != dir.ID {
+	rosterJSON(t, env, &conflicts, "group", "conflicts", "--org", fx.org)
+	if len(conflicts) != 1 || conflicts[0].Synced.ID != synced["id"] || conflicts[0].Local.ID != local.ID || conflicts[0].Synced.DirectoryID != fx.dir.ID {
 		t.Fatalf("conflicts = %+v", conflicts)
 	}
 	out, _, _ := runCLI(t, env, "group", "link", "--group", conflicts[0].Synced.ID) // as the README has it: the group names its organization
@@ -48,26 +43,26 @@ func TestGroupConflictAndUnlink(t *testing.T) {
 		Linked     bool
 		Gain, Lose []struct{ ID, UserName string }
 	}
-	rosterJSON(t, env, &linked, "group", "link", "--org", org.ID, "--group", conflicts[0].Synced.ID, "--yes")
+	rosterJSON(t, env, &linked, "group", "link", "--org", fx.org, "--group", conflicts[0].Synced.ID, "--yes")
 	if !linked.Linked || len(linked.Gain) != 1 || linked.Gain[0].UserName != "bob@acme.test" || linked.Gain[0].ID != bobID {
 		t.Errorf("link = %+v", linked)
 	}
 	var a struct{ Allowed bool }
-	rosterJSON(t, env, &a, "access", "check", "--org", org.ID, "--product", "wiki", "--user", bobID)
+	rosterJSON(t, env, &a, "access", "check", "--org", fx.org, "--product", "wiki", "--user", bobID)
 	if !a.Allowed {
 		t.Error("bob has no access after the link")
 	}
 
-	rosterJSON(t, env, &struct{}{}, "user", "unlink", "--org", org.ID, "--user", annID)
+	rosterJSON(t, env, &struct{}{}, "user", "unlink", "--org", fx.org, "--user", annID)
 	if status, _ := okta.do("GET", "/Users/"+annID, ""); status != 404 {
 		t.Errorf("the identity provider still sees an unlinked user: %d", status)
 	}
 	var shown struct{ DirectoryID string }
-	rosterJSON(t, env, &shown, "user", "show", "--org", org.ID, "--user", annID)
+	rosterJSON(t, env, &shown, "user", "show", "--org", fx.org, "--user", annID)
 	if shown.DirectoryID != "" {
 		t.Errorf("the unlinked user still has directory %q", shown.DirectoryID)
 	}
-	if _, errOut, code := runCLI(t, env, "user", "unlink", "--org", org.ID, "--user", annID); code == 0 || !strings.Contains(errOut, "local already") {
+	if _, errOut, code := runCLI(t, env, "user", "unlink", "--org", fx.org, "--user", annID); code == 0 || !strings.Contains(errOut, "local already") {
 		t.Errorf("unlinking twice: exit %d %q", code, errOut)
 	}
 }

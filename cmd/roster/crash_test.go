@@ -64,10 +64,9 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "roster.db")
 	env := map[string]string{"ROSTER_DB": db}
 	addr := freeAddr(t)
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	var dir struct{ ID, Token string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Entra ID")
+	rosterJSON(t, env, &dir, "directory", "create", "--org", orgID, "--name", "Entra ID")
 	base := "http://" + addr + "/scim/v2/directories/" + dir.ID
 
 	server := startProcess(t, db, addr)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,13 +11,9 @@ import (
 // a userName provisioned again fails with restore_clash; `roster directory
 // policy` shows and sets the policy.
 func TestDeletedAndRestore(t *testing.T) {
-	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	url := serve(t, env, "--domain-recheck", "0")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	var dir struct{ ID, Token, BaseURL string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Okta", "--base-url", url)
-	okta := scimClient{t, dir.BaseURL, dir.Token}
+	fx := serveDirectory(t, "Okta", "--domain-recheck", "0")
+	env := fx.env
+	okta := fx.scim
 	_, dana := okta.do("POST", "/Users", `{"userName":"dana@acme.test"}`)
 	_, eve := okta.do("POST", "/Users", `{"userName":"eve@acme.test"}`)
 	danaID, eveID := dana["id"].(string), eve["id"].(string)
@@ -34,15 +29,15 @@ func TestDeletedAndRestore(t *testing.T) {
 	}
 
 	var listed []struct{ ID, Type, Name string }
-	rosterJSON(t, env, &listed, "directory", "deleted", "--directory", dir.ID)
+	rosterJSON(t, env, &listed, "directory", "deleted", "--directory", fx.dir.ID)
 	if len(listed) != 3 {
 		t.Fatalf("directory deleted listed %v, want 3", listed)
 	}
-	rosterJSON(t, env, &listed, "directory", "deleted", "--directory", dir.ID, "--type", "groups")
+	rosterJSON(t, env, &listed, "directory", "deleted", "--directory", fx.dir.ID, "--type", "groups")
 	if len(listed) != 1 || listed[0].ID != grpID || listed[0].Name != "Design" {
 		t.Errorf("deleted groups = %v", listed)
 	}
-	out, _, code := runCLI(t, env, "directory", "deleted", "--directory", dir.ID)
+	out, _, code := runCLI(t, env, "directory", "deleted", "--directory", fx.dir.ID)
 	if code != 0 || !strings.Contains(out, "dana@acme.test") || !strings.Contains(out, "RESTORABLE UNTIL") {
 		t.Errorf("directory deleted text: exit %d\n%s", code, out)
 	}
@@ -51,7 +46,7 @@ func TestDeletedAndRestore(t *testing.T) {
 	if status, _ := okta.do("POST", "/Users", `{"userName":"dana@acme.test"}`); status != 201 {
 		t.Fatalf("re-provision dana: %d", status)
 	}
-	_, errOut, code := runCLI(t, env, "user", "restore", "--directory", dir.ID, "--user", danaID)
+	_, errOut, code := runCLI(t, env, "user", "restore", "--directory", fx.dir.ID, "--user", danaID)
 	if code == 0 || !strings.Contains(errOut, "cannot be restored") {
 		t.Errorf("restore over a re-provisioned userName: exit %d %q", code, errOut)
 	}
@@ -59,8 +54,8 @@ func TestDeletedAndRestore(t *testing.T) {
 		Restored int
 		Outcomes []struct{ ID, Reason string }
 	}
-	rosterJSON(t, env, &res, "group", "restore", "--directory", dir.ID, "--group", grpID)
-	rosterJSON(t, env, &res, "user", "restore", "--directory", dir.ID, "--user", eveID)
+	rosterJSON(t, env, &res, "group", "restore", "--directory", fx.dir.ID, "--group", grpID)
+	rosterJSON(t, env, &res, "user", "restore", "--directory", fx.dir.ID, "--user", eveID)
 	if res.Restored != 1 {
 		t.Fatalf("user restore = %+v", res)
 	}
@@ -70,7 +65,7 @@ func TestDeletedAndRestore(t *testing.T) {
 		t.Errorf("restored Design over SCIM: %d %v; want eve as its only member", status, g)
 	}
 	// Several at once, one failing: each is reported, the exit is not 0.
-	out, _, code = runCLI(t, env, "user", "restore", "--directory", dir.ID, "--user", danaID+",nope")
+	out, _, code = runCLI(t, env, "user", "restore", "--directory", fx.dir.ID, "--user", danaID+",nope")
 	if code == 0 || !strings.Contains(out, "restore_clash") || !strings.Contains(out, "not_found") {
 		t.Errorf("restore of two failing: exit %d\n%s", code, out)
 	}
@@ -80,20 +75,20 @@ func TestDeletedAndRestore(t *testing.T) {
 		MassPercent int
 		MassMinimum int
 	}
-	rosterJSON(t, env, &p, "directory", "policy", "--directory", dir.ID)
+	rosterJSON(t, env, &p, "directory", "policy", "--directory", fx.dir.ID)
 	if p.Retention != "30d" || p.MassPercent != 10 || p.MassMinimum != 10 {
 		t.Errorf("default policy = %+v", p)
 	}
-	rosterJSON(t, env, &p, "directory", "policy", "--directory", dir.ID, "--retention", "0", "--mass-threshold", "25%", "--mass-minimum", "3")
+	rosterJSON(t, env, &p, "directory", "policy", "--directory", fx.dir.ID, "--retention", "0", "--mass-threshold", "25%", "--mass-minimum", "3")
 	if p.Retention != "0" || p.MassPercent != 25 || p.MassMinimum != 3 {
 		t.Errorf("set policy = %+v", p)
 	}
-	if _, _, code := runCLI(t, env, "directory", "policy", "--directory", dir.ID, "--retention", "forever"); code == 0 {
+	if _, _, code := runCLI(t, env, "directory", "policy", "--directory", fx.dir.ID, "--retention", "forever"); code == 0 {
 		t.Error("--retention forever accepted")
 	}
 	// Retention 0: a deletion is not kept.
 	okta.do("DELETE", "/Users/"+eveID, "")
-	rosterJSON(t, env, &listed, "directory", "deleted", "--directory", dir.ID, "--type", "users")
+	rosterJSON(t, env, &listed, "directory", "deleted", "--directory", fx.dir.ID, "--type", "users")
 	for _, l := range listed {
 		if l.ID == eveID {
 			t.Errorf("with retention 0, eve is still listed as restorable")

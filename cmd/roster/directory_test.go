@@ -10,13 +10,12 @@ import (
 // directory's strict mode on and off, and the list shows it.
 func TestDirectoryUpdateStrict(t *testing.T) {
 	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	var d struct {
 		ID     string
 		Strict bool
 	}
-	rosterJSON(t, env, &d, "directory", "create", "--org", org.ID, "--name", "Entra ID")
+	rosterJSON(t, env, &d, "directory", "create", "--org", orgID, "--name", "Entra ID")
 	if d.Strict {
 		t.Fatal("a new directory is strict")
 	}
@@ -25,7 +24,7 @@ func TestDirectoryUpdateStrict(t *testing.T) {
 		t.Fatalf("after --strict=true: %+v", d)
 	}
 	var list []struct{ Strict bool }
-	rosterJSON(t, env, &list, "directory", "list", "--org", org.ID)
+	rosterJSON(t, env, &list, "directory", "list", "--org", orgID)
 	if len(list) != 1 || !list[0].Strict {
 		t.Errorf("directory list = %+v, want it strict", list)
 	}

@@ -18,13 +18,12 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "roster.db")
 	env := map[string]string{"ROSTER_DB": db}
 	url := serve(t, env, "--domain-recheck", "0")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	var entra, okta struct{ ID, Token, BaseURL string }
-	rosterJSON(t, env, &entra, "directory", "create", "--org", org.ID, "--name", "Entra ID", "--base-url", url)
-	rosterJSON(t, env, &okta, "directory", "create", "--org", org.ID, "--name", "Okta", "--base-url", url)
+	rosterJSON(t, env, &entra, "directory", "create", "--org", orgID, "--name", "Entra ID", "--base-url", url)
+	rosterJSON(t, env, &okta, "directory", "create", "--org", orgID, "--name", "Okta", "--base-url", url)
 
-	if _, errOut, code := runCLI(t, env, "domain", "add", "--org", org.ID, "--domain", "gmail.com"); code == 0 || !strings.Contains(errOut, "public mail") {
+	if _, errOut, code := runCLI(t, env, "domain", "add", "--org", orgID, "--domain", "gmail.com"); code == 0 || !strings.Contains(errOut, "public mail") {
 		t.Errorf("adding gmail.com: exit %d, %q", code, errOut)
 	}
 	var added struct {
@@ -32,12 +31,12 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 		DNS                   struct{ Type, Name, Value string }
 		HTTPS                 struct{ URL, Body string }
 	}
-	rosterJSON(t, env, &added, "domain", "add", "--org", org.ID, "--domain", "Acme.Test.")
+	rosterJSON(t, env, &added, "domain", "add", "--org", orgID, "--domain", "Acme.Test.")
 	if added.Domain != "acme.test" || added.Status != "pending" || added.DNS.Value != "roster-verification="+added.Token ||
 		added.HTTPS.URL != "https://acme.test/.well-known/roster-verification.txt" {
 		t.Fatalf("domain add = %+v", added)
 	}
-	out, _, _ := runCLI(t, env, "domain", "add", "--org", org.ID, "--domain", "other.test")
+	out, _, _ := runCLI(t, env, "domain", "add", "--org", orgID, "--domain", "other.test")
 	if !strings.Contains(out, "TXT record on other.test") || !strings.Contains(out, "roster domain verify") {
 		t.Errorf("domain add, for people:\n%s", out)
 	}
@@ -59,7 +58,7 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 	proof.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	proof.StartTLS()
 	defer proof.Close()
-	verify := []string{"domain", "verify", "--org", org.ID, "--domain", "acme.test", "--method", "https",
+	verify := []string{"domain", "verify", "--org", orgID, "--domain", "acme.test", "--method", "https",
 		"--https-ca", certFile, "--https-connect", proof.Listener.Addr().String()}
 
 	_, errOut, code := runCLI(t, env, verify...)
@@ -70,7 +69,7 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 	_, alice := entraClient.do("POST", "/Users", `{"userName":"alice@acme.test"}`)
 	account := func(id string) string {
 		var u struct{ Account string }
-		rosterJSON(t, env, &u, "user", "show", "--org", org.ID, "--user", id)
+		rosterJSON(t, env, &u, "user", "show", "--org", orgID, "--user", id)
 		return u.Account
 	}
 	if got := account(alice["id"].(string)); got != "external" {
@@ -87,7 +86,7 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 	}
 
 	// Linked to Entra, acme.test refuses Okta's users.
-	if _, errOut, code := runCLI(t, env, "domain", "link", "--org", org.ID, "--domain", "acme.test", "--directory", entra.ID); code != 0 {
+	if _, errOut, code := runCLI(t, env, "domain", "link", "--org", orgID, "--domain", "acme.test", "--directory", entra.ID); code != 0 {
 		t.Fatal(errOut)
 	}
 	oktaClient := scimClient{t, okta.BaseURL, okta.Token}
@@ -100,16 +99,16 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 	}
 
 	// Manual verification is an audited override.
-	if _, errOut, code := runCLI(t, env, "domain", "verify", "--org", org.ID, "--domain", "other.test", "--method", "manual"); code != 0 {
+	if _, errOut, code := runCLI(t, env, "domain", "verify", "--org", orgID, "--domain", "other.test", "--method", "manual"); code != 0 {
 		t.Fatal(errOut)
 	}
 	var list []struct{ Domain, Status, Method, DirectoryID string }
-	out, _, _ = runCLI(t, env, "domain", "list", "--org", org.ID, "--json")
+	out, _, _ = runCLI(t, env, "domain", "list", "--org", orgID, "--json")
 	json.Unmarshal([]byte(out), &list)
 	if len(list) != 2 || list[0].Domain != "acme.test" || list[0].DirectoryID != entra.ID || list[1].Method != "manual" || list[1].Status != "verified" {
 		t.Errorf("domain list = %+v", list)
 	}
-	if _, errOut, code := runCLI(t, env, "domain", "remove", "--org", org.ID, "--domain", "acme.test"); code != 0 {
+	if _, errOut, code := runCLI(t, env, "domain", "remove", "--org", orgID, "--domain", "acme.test"); code != 0 {
 		t.Fatal(errOut)
 	}
 	if got := account(alice["id"].(string)); got != "external" {
@@ -121,12 +120,11 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 // not verified once, whichever methods were tried.
 func TestDomainVerifyFailureSaidOnce(t *testing.T) {
 	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	rosterJSON(t, env, &struct{}{}, "domain", "add", "--org", org.ID, "--domain", "acme.test")
+	orgID := createOrg(t, env, "Acme")
+	rosterJSON(t, env, &struct{}{}, "domain", "add", "--org", orgID, "--domain", "acme.test")
 	nowhere := []string{"--dns-server", "127.0.0.1:1", "--https-connect", "127.0.0.1:1"}
 	for _, method := range []string{"", "dns", "https"} {
-		args := append([]string{"domain", "verify", "--org", org.ID, "--domain", "acme.test", "--method", method}, nowhere...)
+		args := append([]string{"domain", "verify", "--org", orgID, "--domain", "acme.test", "--method", method}, nowhere...)
 		out, errOut, code := runCLI(t, env, args...)
 		if code != 1 || strings.Count(out+errOut, "acme.test is not verified") != 1 {
 			t.Errorf("domain verify --method %q: exit %d, want 1 and the failure said once:\n%s%s", method, code, out, errOut)

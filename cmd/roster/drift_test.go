@@ -17,10 +17,9 @@ import (
 // again, and the grace period is capped at 30 days.
 func TestTokenRulesFromTheCommandLine(t *testing.T) {
 	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	var dir struct{ ID, TokenID string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Okta", "--expires", "90d")
+	rosterJSON(t, env, &dir, "directory", "create", "--org", orgID, "--name", "Okta", "--expires", "90d")
 
 	if _, errOut, code := runCLI(t, env, "token", "rotate", "--directory", dir.ID, "--grace", "31d"); code == 0 || !strings.Contains(errOut, "30 days") {
 		t.Errorf("a 31-day grace: exit %d %q", code, errOut)
@@ -54,22 +53,21 @@ func TestTokenRulesFromTheCommandLine(t *testing.T) {
 func TestPasswordFromTheCommandLineEndsSessions(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "roster.db")
 	env := map[string]string{"ROSTER_DB": db}
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	rosterJSON(t, env, &struct{}{}, "admin", "create", "--org", org.ID, "--email", "ann@acme.test")
+	orgID := createOrg(t, env, "Acme")
+	rosterJSON(t, env, &struct{}{}, "admin", "create", "--org", orgID, "--email", "ann@acme.test")
 
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := st.GetAdminByEmail(ctx, org.ID, "ann@acme.test")
+	a, err := st.GetAdminByEmail(ctx, orgID, "ann@acme.test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
 		_, tok := roster.NewAdminTokenSecret()
-		tok.OrgID, tok.AdminID, tok.Kind, tok.Name = org.ID, a.ID, roster.AdminSession, "session"
+		tok.OrgID, tok.AdminID, tok.Kind, tok.Name = orgID, a.ID, roster.AdminSession, "session"
 		tok.Expires = time.Now().Add(time.Hour)
 		if err := st.CreateAdminToken(ctx, &tok); err != nil {
 			t.Fatal(err)
@@ -79,7 +77,7 @@ func TestPasswordFromTheCommandLineEndsSessions(t *testing.T) {
 
 	withStdin(t, "a long enough passphrase\n")
 	var set struct{ SessionsEnded int }
-	rosterJSON(t, env, &set, "admin", "password", "--org", org.ID, "--email", "ann@acme.test")
+	rosterJSON(t, env, &set, "admin", "password", "--org", orgID, "--email", "ann@acme.test")
 	if set.SessionsEnded != 2 {
 		t.Errorf("admin password ended %d sessions, want 2", set.SessionsEnded)
 	}

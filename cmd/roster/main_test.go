@@ -251,16 +251,15 @@ func TestBackup(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "roster.db")
 	env := map[string]string{"ROSTER_DB": db}
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	copyPath := filepath.Join(dir, "copy.db")
 	if _, errOut, code := runCLI(t, env, "backup", "--out", copyPath); code != 0 {
 		t.Fatalf("backup: %s", errOut)
 	}
 	var orgs []struct{ ID string }
 	rosterJSON(t, map[string]string{"ROSTER_DB": copyPath}, &orgs, "org", "list")
-	if len(orgs) != 1 || orgs[0].ID != org.ID {
-		t.Errorf("the copy has orgs %v, want [%s]", orgs, org.ID)
+	if len(orgs) != 1 || orgs[0].ID != orgID {
+		t.Errorf("the copy has orgs %v, want [%s]", orgs, orgID)
 	}
 	if _, _, code := runCLI(t, env, "backup", "--out", copyPath); code == 0 {
 		t.Error("backup overwrote an existing file")
@@ -308,4 +307,35 @@ func TestServeReportsEveryConfigurationProblem(t *testing.T) {
 			t.Errorf("the error does not mention %s:\n%s", want, errOut)
 		}
 	}
+}
+
+// servedDirectory is where most command-line tests start: `roster serve` on
+// a fresh SQLite database, an organization "Acme", one directory of it and
+// a SCIM client holding the directory's token.
+type servedDirectory struct {
+	env  map[string]string
+	url  string // the server's public URL
+	org  string // the organization's ID
+	dir  struct{ ID, Token, TokenID, BaseURL string }
+	scim scimClient
+}
+
+// serveDirectory starts the server (serveArgs are added to `roster
+// serve`'s flags) and creates the organization and a directory named name.
+func serveDirectory(t *testing.T, name string, serveArgs ...string) *servedDirectory {
+	t.Helper()
+	s := &servedDirectory{env: map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}}
+	s.url = serve(t, s.env, serveArgs...)
+	s.org = createOrg(t, s.env, "Acme")
+	rosterJSON(t, s.env, &s.dir, "directory", "create", "--org", s.org, "--name", name, "--base-url", s.url)
+	s.scim = scimClient{t, s.dir.BaseURL, s.dir.Token}
+	return s
+}
+
+// createOrg creates an organization with the command line and returns its ID.
+func createOrg(t *testing.T, env map[string]string, name string) string {
+	t.Helper()
+	var org struct{ ID string }
+	rosterJSON(t, env, &org, "org", "create", "--name", name)
+	return org.ID
 }

@@ -79,10 +79,9 @@ func TestMicrosoftReferenceCollection(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"ROSTER_DB": filepath.Join(dir, "roster.db")}
 	base := serve(t, env)
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Contoso")
+	orgID := createOrg(t, env, "Contoso")
 	var d struct{ ID, Token string }
-	rosterJSON(t, env, &d, "directory", "create", "--org", org.ID, "--name", "Microsoft reference tests", "--base-url", base)
+	rosterJSON(t, env, &d, "directory", "create", "--org", orgID, "--name", "Microsoft reference tests", "--base-url", base)
 
 	// The collection's first request, "Get Token", asks the reference
 	// server's development endpoint /Token for a bearer token and stores

@@ -39,10 +39,9 @@ func (c scimClient) doWith(method, path, body string, header map[string]string) 
 func TestTwoNodesOnePostgres(t *testing.T) {
 	env := map[string]string{"ROSTER_DB": pgtest.DSN(t)}
 	urls := []string{serve(t, env), serve(t, env)}
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	var dir struct{ ID, Token string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Okta")
+	rosterJSON(t, env, &dir, "directory", "create", "--org", orgID, "--name", "Okta")
 	nodes := make([]scimClient, 2)
 	for i, u := range urls {
 		nodes[i] = scimClient{t, u + "/scim/v2/directories/" + dir.ID, dir.Token}

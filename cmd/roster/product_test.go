@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,29 +11,25 @@ import (
 // membership for new managed accounts, access checks as applications
 // would make them, and counts.
 func TestProductAccess(t *testing.T) {
-	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	url := serve(t, env, "--domain-recheck", "0")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	var dir struct{ ID, Token, BaseURL string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Entra ID", "--base-url", url)
-	entra := scimClient{t, dir.BaseURL, dir.Token}
-	rosterJSON(t, env, &struct{}{}, "domain", "add", "--org", org.ID, "--domain", "acme.test")
-	rosterJSON(t, env, &struct{}{}, "domain", "verify", "--org", org.ID, "--domain", "acme.test", "--method", "manual")
+	fx := serveDirectory(t, "Entra ID", "--domain-recheck", "0")
+	env := fx.env
+	entra := fx.scim
+	rosterJSON(t, env, &struct{}{}, "domain", "add", "--org", fx.org, "--domain", "acme.test")
+	rosterJSON(t, env, &struct{}{}, "domain", "verify", "--org", fx.org, "--domain", "acme.test", "--method", "manual")
 
 	_, ann := entra.do("POST", "/Users", `{"userName":"ann@acme.test"}`)
 	_, ext := entra.do("POST", "/Users", `{"userName":"pat@partner.test"}`)
 	_, eng := entra.do("POST", "/Groups", `{"displayName":"Engineering","members":[{"value":"`+ann["id"].(string)+`"},{"value":"`+ext["id"].(string)+`"}]}`)
 
-	if _, errOut, code := runCLI(t, env, "product", "create", "--org", org.ID, "--key", "Jira!", "--name", "Jira"); code == 0 || !strings.Contains(errOut, "product key") || !strings.Contains(errOut, "Jira!") {
+	if _, errOut, code := runCLI(t, env, "product", "create", "--org", fx.org, "--key", "Jira!", "--name", "Jira"); code == 0 || !strings.Contains(errOut, "product key") || !strings.Contains(errOut, "Jira!") {
 		t.Errorf("a bad key: exit %d %q", code, errOut)
 	}
-	rosterJSON(t, env, &struct{}{}, "product", "create", "--org", org.ID, "--key", "jira", "--name", "Jira")
-	rosterJSON(t, env, &struct{}{}, "access", "grant", "--org", org.ID, "--product", "jira", "--group", eng["id"].(string))
+	rosterJSON(t, env, &struct{}{}, "product", "create", "--org", fx.org, "--key", "jira", "--name", "Jira")
+	rosterJSON(t, env, &struct{}{}, "access", "grant", "--org", fx.org, "--product", "jira", "--group", eng["id"].(string))
 	var local struct{ ID string }
-	rosterJSON(t, env, &local, "group", "create", "--org", org.ID, "--name", "Jira admins")
-	rosterJSON(t, env, &struct{}{}, "access", "grant", "--org", org.ID, "--product", "jira", "--group", local.ID, "--role", "admin")
-	rosterJSON(t, env, &struct{}{}, "product", "default", "--org", org.ID, "--product", "jira", "--group", local.ID)
+	rosterJSON(t, env, &local, "group", "create", "--org", fx.org, "--name", "Jira admins")
+	rosterJSON(t, env, &struct{}{}, "access", "grant", "--org", fx.org, "--product", "jira", "--group", local.ID, "--role", "admin")
+	rosterJSON(t, env, &struct{}{}, "product", "default", "--org", fx.org, "--product", "jira", "--group", local.ID)
 
 	type access struct {
 		Allowed bool
@@ -45,7 +40,7 @@ func TestProductAccess(t *testing.T) {
 	check := func(user string) access {
 		t.Helper()
 		var a access
-		rosterJSON(t, env, &a, "access", "check", "--org", org.ID, "--product", "jira", "--user", user)
+		rosterJSON(t, env, &a, "access", "check", "--org", fx.org, "--product", "jira", "--user", user)
 		return a
 	}
 	// ann was provisioned before the default group existed: Engineering only.
@@ -69,7 +64,7 @@ func TestProductAccess(t *testing.T) {
 		Grants                   []struct{ Group, GroupName, Role string }
 		Users, Managed, External int
 	}
-	rosterJSON(t, env, &list, "access", "list", "--org", org.ID, "--product", "jira")
+	rosterJSON(t, env, &list, "access", "list", "--org", fx.org, "--product", "jira")
 	var names []string
 	for _, g := range list.Grants {
 		names = append(names, g.GroupName+":"+g.Role)
@@ -77,11 +72,11 @@ func TestProductAccess(t *testing.T) {
 	if !slices.Equal(names, []string{"Engineering:user", "Jira admins:admin"}) || list.Users != 2 || list.Managed != 1 || list.External != 1 {
 		t.Errorf("access list = %+v (%v)", list, names)
 	}
-	out, _, _ := runCLI(t, env, "product", "list", "--org", org.ID)
+	out, _, _ := runCLI(t, env, "product", "list", "--org", fx.org)
 	if !strings.Contains(out, "jira") || !strings.Contains(out, "MANAGED") {
 		t.Errorf("product list:\n%s", out)
 	}
-	if _, errOut, code := runCLI(t, env, "product", "default", "--org", org.ID, "--product", "jira", "--group", eng["id"].(string)); code == 0 || !strings.Contains(errOut, "local group") {
+	if _, errOut, code := runCLI(t, env, "product", "default", "--org", fx.org, "--product", "jira", "--group", eng["id"].(string)); code == 0 || !strings.Contains(errOut, "local group") {
 		t.Errorf("a synced group as default: exit %d %q", code, errOut)
 	}
 }

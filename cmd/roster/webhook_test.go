@@ -36,23 +36,22 @@ func TestWebhookCLI(t *testing.T) {
 	defer recv.Close()
 
 	url := serve(t, env, "--domain-recheck", "0", "--secret-key-file", key, "--allow-private-targets")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	orgID := createOrg(t, env, "Acme")
 	var dir struct{ ID, Token, BaseURL string }
-	rosterJSON(t, env, &dir, "directory", "create", "--org", org.ID, "--name", "Entra ID", "--base-url", url)
+	rosterJSON(t, env, &dir, "directory", "create", "--org", orgID, "--name", "Entra ID", "--base-url", url)
 
-	if _, errOut, code := runCLI(t, env, "webhook", "create", "--org", org.ID, "--url", recv.URL); code == 0 || !strings.Contains(errOut, "roster keygen") {
+	if _, errOut, code := runCLI(t, env, "webhook", "create", "--org", orgID, "--url", recv.URL); code == 0 || !strings.Contains(errOut, "roster keygen") {
 		t.Errorf("create without a key: exit %d %q, want advice to run roster keygen", code, errOut)
 	}
-	if _, errOut, code := runCLI(t, env, "webhook", "create", "--org", org.ID, "--url", recv.URL, "--secret-key-file", key); code == 0 || !strings.Contains(errOut, "https://") {
+	if _, errOut, code := runCLI(t, env, "webhook", "create", "--org", orgID, "--url", recv.URL, "--secret-key-file", key); code == 0 || !strings.Contains(errOut, "https://") {
 		t.Errorf("create of an http:// loopback URL without --allow-private-targets: exit %d %q", code, errOut)
 	}
 	var hook struct{ ID, Secret string }
-	rosterJSON(t, env, &hook, "webhook", "create", "--org", org.ID, "--url", recv.URL, "--events", "user.*", "--secret-key-file", key, "--allow-private-targets")
+	rosterJSON(t, env, &hook, "webhook", "create", "--org", orgID, "--url", recv.URL, "--events", "user.*", "--secret-key-file", key, "--allow-private-targets")
 	if hook.ID == "" || !strings.HasPrefix(hook.Secret, webhooks.SecretPrefix) {
 		t.Fatalf("webhook create printed %+v", hook)
 	}
-	out, _, _ := runCLI(t, env, "webhook", "list", "--org", org.ID, "--json")
+	out, _, _ := runCLI(t, env, "webhook", "list", "--org", orgID, "--json")
 	if !strings.Contains(out, hook.ID) || strings.Contains(out, hook.Secret) || strings.Contains(out, "whsec_") {
 		t.Errorf("webhook list --json: %s (want the webhook, never its secret)", out)
 	}
@@ -81,11 +80,11 @@ func TestWebhookCLI(t *testing.T) {
 	}
 
 	var rotated struct{ Secret string }
-	rosterJSON(t, env, &rotated, "webhook", "rotate-secret", "--org", org.ID, "--webhook", hook.ID, "--secret-key-file", key)
+	rosterJSON(t, env, &rotated, "webhook", "rotate-secret", "--org", orgID, "--webhook", hook.ID, "--secret-key-file", key)
 	if rotated.Secret == hook.Secret || !strings.HasPrefix(rotated.Secret, webhooks.SecretPrefix) {
 		t.Errorf("rotate-secret printed %q", rotated.Secret)
 	}
-	rosterJSON(t, env, &struct{}{}, "webhook", "send-test", "--org", org.ID, "--webhook", hook.ID)
+	rosterJSON(t, env, &struct{}{}, "webhook", "send-test", "--org", orgID, "--webhook", hook.ID)
 	deadline = time.Now().Add(15 * time.Second)
 	for {
 		mu.Lock()
@@ -111,10 +110,10 @@ func TestWebhookCLI(t *testing.T) {
 		ID, State, Type string
 		Status          int
 	}
-	rosterJSON(t, env, &log, "webhook", "deliveries", "--org", org.ID, "--webhook", hook.ID)
+	rosterJSON(t, env, &log, "webhook", "deliveries", "--org", orgID, "--webhook", hook.ID)
 	if len(log) != 2 || log[0].Type != "webhook.test" || log[1].State != "delivered" || log[1].Status != 200 {
 		t.Errorf("delivery log %+v", log)
 	}
-	rosterJSON(t, env, &struct{}{}, "webhook", "resend", "--org", org.ID, "--webhook", hook.ID, "--delivery", log[1].ID)
-	rosterJSON(t, env, &struct{}{}, "webhook", "delete", "--org", org.ID, "--webhook", hook.ID)
+	rosterJSON(t, env, &struct{}{}, "webhook", "resend", "--org", orgID, "--webhook", hook.ID, "--delivery", log[1].ID)
+	rosterJSON(t, env, &struct{}{}, "webhook", "delete", "--org", orgID, "--webhook", hook.ID)
 }
