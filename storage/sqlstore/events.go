@@ -29,6 +29,17 @@ func (s *Store) SearchEvents(ctx context.Context, orgID string, f roster.EventFi
 	if f.Before > 0 {
 		where, args = append(where, "seq < ?"), append(args, f.Before)
 	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "time >= ?"), append(args, micros(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "time < ?"), append(args, micros(f.Until))
+	}
+	if in := f.Involving; in != nil {
+		// Someone with no IDs and no actors is involved in nothing.
+		where = append(where, "("+s.d.InJSON("resource_id")+" OR "+s.d.InJSON("actor")+")")
+		args = append(args, jsonList(in.ResourceIDs), jsonList(in.Actors))
+	}
 	var out []roster.Event
 	_, err := s.readRows(ctx, `SELECT seq, org_id, directory_id, time, actor, action, resource_type, resource_id, detail FROM events
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY seq DESC LIMIT ?`, append(args, limit), func(sc rowScanner) (int64, error) {
