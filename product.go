@@ -67,6 +67,7 @@ type ProductUser struct {
 type AccessThrough struct {
 	Product Product
 	Direct  bool // the group is granted the product itself, not through a parent group
+	Default bool // the group is one of the product's default groups
 	Lose    int  // active users with no other way in
 }
 
@@ -94,9 +95,10 @@ type Access interface {
 	// the groups stay.
 	DeleteProduct(ctx context.Context, p ProductScope) error
 	// ListAccessThrough says, for every product whose grants reach
-	// group groupID (granted to it, or to a group it is nested in), how
-	// many active users would lose that product if the group were gone:
-	// those it is the only way in for. What deleting a group takes away.
+	// group groupID (granted to it, or to a group it is nested in) or
+	// that has it as a default group, how many active users would lose
+	// that product if the group were gone: those it is the only way in
+	// for. What deleting a group takes away.
 	ListAccessThrough(ctx context.Context, orgID, groupID string) ([]AccessThrough, error)
 	// GrantAccess gives a group of the organization access to a product,
 	// or changes the role of an existing grant.

@@ -143,7 +143,7 @@ func testDeleteProductAndAccessThrough(t *testing.T, s roster.Store) {
 		must(t, err)
 		var got []string
 		for _, a := range list {
-			got = append(got, a.Product.Key+":"+map[bool]string{true: "direct", false: "nested"}[a.Direct]+":"+itoa(int64(a.Lose)))
+			got = append(got, a.Product.Key+":"+map[bool]string{true: "direct", false: "nested"}[a.Direct]+":"+itoa(int64(a.Lose))+map[bool]string{true: ":default"}[a.Default])
 		}
 		return got
 	}
@@ -165,6 +165,10 @@ func testDeleteProductAndAccessThrough(t *testing.T, s roster.Store) {
 		t.Errorf("ListAccessThrough(Devs) = %v, want %v", got, want)
 	}
 	must(t, s.SetDefaultGroup(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, devs.ID, true))
+	must(t, s.SetDefaultGroup(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "crm"}, devs.ID, true))
+	if got, want := through(devs.ID), []string{"crm:nested:0:default", "jira:direct:1:default"}; !slices.Equal(got, want) {
+		t.Errorf("ListAccessThrough(Devs, a default group) = %v, want %v", got, want)
+	}
 	must(t, s.DeleteLocalGroup(ctx, f.org.ID, devs.ID))
 	for _, c := range []struct {
 		product, user string

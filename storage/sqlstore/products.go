@@ -140,19 +140,20 @@ func (s *Store) DeleteProduct(ctx context.Context, ps roster.ProductScope) error
 func (s *Store) ListAccessThrough(ctx context.Context, orgID, groupID string) ([]roster.AccessThrough, error) {
 	var out []roster.AccessThrough
 	_, err := s.readRows(ctx, accessWalks+`,
-	through(product) AS (SELECT DISTINCT product FROM before_ WHERE group_id = ?)
+	through(product) AS (SELECT product FROM before_ WHERE group_id = ? UNION SELECT product FROM default_groups WHERE org_id = ? AND group_id = ?)
 	SELECT p.key, p.name, p.created,
 		(SELECT COUNT(*) FROM grants g WHERE g.org_id = p.org_id AND g.product = p.key AND g.group_id = ?),
+		(SELECT COUNT(*) FROM default_groups dg WHERE dg.org_id = p.org_id AND dg.product = p.key AND dg.group_id = ?),
 		(SELECT COUNT(DISTINCT bu.user_id) FROM before_users bu WHERE bu.product = p.key
 			AND NOT EXISTS (SELECT 1 FROM after_users au WHERE au.product = bu.product AND au.user_id = bu.user_id))
 	FROM through t JOIN products p ON p.org_id = ? AND p.key = t.product ORDER BY p.key`,
-		[]any{orgID, orgID, groupID, "", orgID, groupID, groupID, orgID, orgID, groupID, groupID, orgID},
+		[]any{orgID, orgID, groupID, "", orgID, groupID, groupID, orgID, orgID, groupID, orgID, groupID, groupID, groupID, orgID},
 		func(sc rowScanner) (int64, error) {
 			a := roster.AccessThrough{Product: roster.Product{OrgID: orgID}}
 			var created int64
-			var direct int
-			err := sc.Scan(&a.Product.Key, &a.Product.Name, &created, &direct, &a.Lose)
-			a.Product.Created, a.Direct = fromMicros(created), direct > 0
+			var direct, isDefault int
+			err := sc.Scan(&a.Product.Key, &a.Product.Name, &created, &direct, &isDefault, &a.Lose)
+			a.Product.Created, a.Direct, a.Default = fromMicros(created), direct > 0, isDefault > 0
 			out = append(out, a)
 			return 0, err
 		})
