@@ -477,7 +477,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Fatalf("downloading the CSV export %s: %v", csvHref, err)
 	}
 	head, csvBody, _ := strings.Cut(export, "\n")
-	if head != "200 text/csv; charset=utf-8" || !strings.HasPrefix(csvBody, "seq,time,actor,action,resource_type,resource_id,directory_id,detail,resource_name,directory_name,who\n") ||
+	if head != "200 text/csv; charset=utf-8" || !strings.HasPrefix(csvBody, "seq,time,actor,action,resource_type,resource_id,directory_id,detail,resource_name,directory_name,who,group_name\n") ||
 		!strings.Contains(csvBody, "token.revoked") {
 		t.Errorf("the CSV export %s answered %q:\n%.300s\nwant 200 text/csv with a header row and the events", csvHref, head, csvBody)
 	}

@@ -127,6 +127,18 @@ type eventRow struct {
 	Who           string
 	ResourceName  string // "" when the resource is gone or has no name
 	DirectoryName string
+	GroupName     string // the name of the group the detail names (a grant's), if any
+}
+
+// detailGroup is the group ID an event's detail names ({"group": ID}, as
+// grants and default groups record it); "" when none.
+func detailGroup(e roster.Event) string {
+	var d struct {
+		Group any `json:"group"`
+	}
+	json.Unmarshal([]byte(e.Detail), &d)
+	id, _ := d.Group.(string)
+	return id
 }
 
 // eventRows says who acted in each event (a directory by its name, an
@@ -139,7 +151,8 @@ func (s *Console) eventRows(r *http.Request, a *session, events []roster.Event, 
 	}
 	rows := make([]eventRow, len(events))
 	for i, e := range events {
-		rows[i] = eventRow{Event: e, Who: who(e.Actor, dirNames), ResourceName: names[e.ResourceID], DirectoryName: dirNames[e.DirectoryID]}
+		rows[i] = eventRow{Event: e, Who: who(e.Actor, dirNames), ResourceName: names[e.ResourceID], DirectoryName: dirNames[e.DirectoryID],
+			GroupName: names[detailGroup(e)]}
 		if rows[i].ResourceName == e.ResourceID { // a product's key is its ID: no need to say it twice
 			rows[i].ResourceName = ""
 		}
@@ -147,11 +160,15 @@ func (s *Console) eventRows(r *http.Request, a *session, events []roster.Event, 
 	return rows, nil
 }
 
-// eventIDs are the resource IDs events name.
+// eventIDs are the IDs events name: their resources, and the groups
+// their details name.
 func eventIDs(events []roster.Event) []string {
 	ids := make([]string, 0, len(events))
 	for _, e := range events {
 		ids = append(ids, e.ResourceID)
+		if g := detailGroup(e); g != "" {
+			ids = append(ids, g)
+		}
 	}
 	return ids
 }
@@ -184,7 +201,8 @@ const exportBatch = 1000
 // exportActivity writes the events the filter selects, newest first, as
 // CSV (?format=csv) or as JSON lines of one array (?format=json), with
 // the names of what they name by ID (one ListNames query a batch). The
-// CSV's name columns come last, so that scripts reading the columns
+// CSV's name columns (resource_name, directory_name, who, group_name)
+// come last, so that scripts reading the columns
 // before them by position keep working.
 func (s *Console) exportActivity(w http.ResponseWriter, r *http.Request, a *session) error {
 	f, _, err := s.eventFilter(r, a)
@@ -204,10 +222,10 @@ func (s *Console) exportActivity(w http.ResponseWriter, r *http.Request, a *sess
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="roster-activity-`+stamp+`.csv"`)
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"seq", "time", "actor", "action", "resource_type", "resource_id", "directory_id", "detail", "resource_name", "directory_name", "who"})
+		cw.Write([]string{"seq", "time", "actor", "action", "resource_type", "resource_id", "directory_id", "detail", "resource_name", "directory_name", "who", "group_name"})
 		write = func(e eventRow) error {
 			return cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.Time.UTC().Format(time.RFC3339Nano), e.Actor, e.Action,
-				e.ResourceType, e.ResourceID, e.DirectoryID, e.Detail, e.ResourceName, e.DirectoryName, e.Who})
+				e.ResourceType, e.ResourceID, e.DirectoryID, e.Detail, e.ResourceName, e.DirectoryName, e.Who, e.GroupName})
 		}
 		finish = func() error { cw.Flush(); return cw.Error() }
 	case "json":
@@ -261,6 +279,9 @@ func eventJSON(e eventRow) map[string]any {
 		"resourceType": e.ResourceType, "resourceId": e.ResourceID}
 	if e.ResourceName != "" {
 		out["resourceName"] = e.ResourceName
+	}
+	if e.GroupName != "" {
+		out["groupName"] = e.GroupName
 	}
 	if e.DirectoryID != "" {
 		out["directoryId"], out["directoryName"] = e.DirectoryID, e.DirectoryName

@@ -122,6 +122,9 @@ func testActivityNamesAndFilters(t *testing.T, f *fixture) {
 	annID := ann["id"].(string)
 	f.scim(token, "GET", base+"/Users/"+annID, "")
 	b.postSeeOther(f.path("products"), url.Values{"csrf": {csrf}, "key": {"jira"}, "name": {"Jira"}})
+	g := roster.Group{DisplayName: "Editors", Attributes: []byte(`{}`)}
+	must(t, f.store.CreateLocalGroup(ctx, f.org.ID, &g))
+	b.postSeeOther(f.path("products", "jira", "grants"), url.Values{"csrf": {csrf}, "group": {g.ID}, "role": {"user"}})
 	f.log.Close() // writes the request log now
 
 	dirURL := dirPage[:strings.Index(dirPage, "/tokens/")]
@@ -135,7 +138,8 @@ func testActivityNamesAndFilters(t *testing.T, f *fixture) {
 		"1 user and 0 groups synced so far", `<span class="muted name">ann@acme.test</span>`)
 
 	all := b.get(f.path("activity"))
-	wantPage(t, all, http.StatusOK, `<a href="users/`+annID+`">ann@acme.test</a>`, `Product <strong>Jira</strong>`, `Directory <strong>Okta</strong>`)
+	wantPage(t, all, http.StatusOK, `<a href="users/`+annID+`">ann@acme.test</a>`, `Product <strong>Jira</strong>`, `Directory <strong>Okta</strong>`,
+		`group <strong>Editors</strong>`)
 	// By someone: ann (the events about her), the admin (those they made).
 	wantPage(t, b.get(f.path("activity")+"?user=ann@acme.test"), http.StatusOK, "Events about or by user ann@acme.test.", "user.created")
 	if about := b.get(f.path("activity") + "?user=ann@acme.test"); strings.Contains(about.body, "product.created") {
@@ -160,7 +164,7 @@ func testActivityNamesAndFilters(t *testing.T, f *fixture) {
 	if err != nil || len(rows) < 2 {
 		t.Fatalf("the CSV export: %v\n%s", err, export.body)
 	}
-	if got := strings.Join(rows[0], ","); got != "seq,time,actor,action,resource_type,resource_id,directory_id,detail,resource_name,directory_name,who" {
+	if got := strings.Join(rows[0], ","); got != "seq,time,actor,action,resource_type,resource_id,directory_id,detail,resource_name,directory_name,who,group_name" {
 		t.Errorf("the CSV header is %s", got)
 	}
 	for _, r := range rows[1:] {
@@ -168,7 +172,7 @@ func testActivityNamesAndFilters(t *testing.T, f *fixture) {
 			t.Errorf("a CSV row about ann: %q", r)
 		}
 	}
-	json := b.get(f.path("activity", "export") + "?format=json&action=product.")
-	wantPage(t, json, http.StatusOK, `"resourceName":"Jira"`, `"who":"root@acme.test"`)
+	json := b.get(f.path("activity", "export") + "?format=json&action=access.")
+	wantPage(t, json, http.StatusOK, `"resourceName":"Jira"`, `"who":"root@acme.test"`, `"groupName":"Editors"`)
 	wantPage(t, b.get(f.path("activity", "export")+"?format=csv&to=01/02/2026"), http.StatusBadRequest)
 }

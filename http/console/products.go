@@ -40,6 +40,12 @@ func (s *Console) products(w http.ResponseWriter, r *http.Request, a *session) e
 
 func (s *Console) createProduct(w http.ResponseWriter, r *http.Request, a *session) error {
 	p, err := s.accessService.CreateProduct(r.Context(), a.org.ID, r.PostForm.Get("key"), r.PostForm.Get("name"))
+	if roster.ReasonOf(err) == roster.ReasonNameTaken {
+		// A key or a name is taken: the message goes beside the one that is.
+		if _, kerr := s.store.GetProduct(r.Context(), a.org.ID, strings.TrimSpace(r.PostForm.Get("key"))); isNotFound(kerr) {
+			return inField("name", err)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -311,6 +311,12 @@ func testEventFiltersAndNames(t *testing.T, s roster.Store) {
 	if len(names) != len(want) {
 		t.Errorf("ListNames = %v: another organization's or unknown IDs were named", names)
 	}
+	// A deleted user keeps its name while it can be restored.
+	gone := createUser(t, s, f.tenant, "gone@acme.test")
+	must(t, s.DeleteUser(ctx, f.tenant, gone.ID, 0))
+	if names, err := s.ListNames(ctx, f.org.ID, []string{gone.ID}); err != nil || names[gone.ID] != "gone@acme.test" {
+		t.Errorf("the name of a deleted user = %v, %v", names, err)
+	}
 	if names, err := s.ListNames(ctx, f.org.ID, nil); err != nil || len(names) != 0 {
 		t.Errorf("ListNames(nothing) = %v, %v", names, err)
 	}

@@ -156,7 +156,8 @@ func fillNameKeys(ctx context.Context, tx *sql.Tx, d Dialect) error {
 }
 
 // ListNames implements roster.Store: one query over the tables whose rows
-// the audit trail and the request log name by ID.
+// the audit trail and the request log name by ID, deleted users and
+// groups included while they can be restored.
 func (s *Store) ListNames(ctx context.Context, orgID string, ids []string) (map[string]string, error) {
 	out := map[string]string{}
 	ids = dedupe(ids)
@@ -173,6 +174,7 @@ func (s *Store) ListNames(ctx context.Context, orgID string, ids []string) (map[
 		{"directories", "id", "name"},
 		{"admins", "id", "email"},
 		{"tokens", "id", "name"},
+		{"deleted_resources", "id", "name"}, // a deleted user or group, while it can be restored
 	} {
 		if i > 0 {
 			q += ` UNION ALL `
