@@ -23,5 +23,7 @@ ALTER TABLE directories ADD COLUMN first_request {{int64}};
 UPDATE directories SET first_request =
     (SELECT MIN(l.time) FROM request_log l WHERE l.directory_id = directories.id AND l.status < 400);
 
--- Activity filters by date range.
+-- Activity filters by date range, and by someone: the events about them
+-- (events_resource) and those they made.
 CREATE INDEX events_time ON events (org_id, time);
+CREATE INDEX events_actor ON events (org_id, actor, seq);
