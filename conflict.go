@@ -20,9 +20,21 @@ type Conflict struct {
 type LinkPreview struct {
 	Conflict Conflict
 	Products []string // the products the local group grants
-	Gain     []User   // users who would gain access through the link
-	Lose     []User   // users who would lose it
+	// Gain and Lose are users whose access to one of Products would
+	// change: effective access (nested groups, active users only, the
+	// rule of CheckAccess) before and after the link. They list at most
+	// PreviewUsers users each; Gained and Lost count them all.
+	Gain         []User
+	Lose         []User
+	Gained, Lost int
+	// Defaults are the products the local group is a default group of:
+	// default groups are local, so linking ends those roles, and new
+	// managed accounts no longer join a group for those products.
+	Defaults []string
 }
+
+// PreviewUsers bounds the users a LinkPreview lists.
+const PreviewUsers = 100
 
 // Conflicts resolves synced groups named like a local group, and lets an
 // admin take a synced user or group over from its directory.

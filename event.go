@@ -38,4 +38,17 @@ type EventFilter struct {
 	Action      string // a prefix: "user." or "user.created"
 	Actor       string // a prefix: "admin:" or "directory:ID"
 	Before      int64  // only events with a smaller seq (paging); 0: from the newest
+	// Since and Until keep the events at or after Since and before Until
+	// (zero: no bound).
+	Since, Until time.Time
+	// Involving keeps the events about or by someone; nil: anyone.
+	Involving *Involvement
+}
+
+// Involvement is someone as the audit trail names them: the events about
+// them have one of ResourceIDs as their resource, those they made one of
+// Actors as their actor ("admin:ann@acme.test").
+type Involvement struct {
+	ResourceIDs []string
+	Actors      []string
 }

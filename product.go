@@ -62,6 +62,15 @@ type ProductUser struct {
 	Role string // RoleAdmin or RoleUser
 }
 
+// AccessThrough is a product a group's members have access through, and
+// how many of them would lose it without the group.
+type AccessThrough struct {
+	Product Product
+	Direct  bool // the group is granted the product itself, not through a parent group
+	Default bool // the group is one of the product's default groups
+	Lose    int  // active users with no other way in
+}
+
 // ProductScope names a product of an organization: what access is
 // granted to, checked against and revoked from. A struct rather than two
 // strings so that a product key cannot be passed where a group ID belongs.
@@ -78,6 +87,19 @@ type Access interface {
 	CreateProduct(ctx context.Context, p *Product) error
 	GetProduct(ctx context.Context, orgID, key string) (*Product, error)
 	ListProducts(ctx context.Context, orgID string) ([]Product, error)
+	// UpdateProduct changes a product with update (only its name may
+	// change; the key is what applications ask by). A name another product
+	// of the organization has, compared by NameKey, is ReasonNameTaken.
+	UpdateProduct(ctx context.Context, p ProductScope, update func(*Product) error) (*Product, error)
+	// DeleteProduct deletes a product with its grants and default groups;
+	// the groups stay.
+	DeleteProduct(ctx context.Context, p ProductScope) error
+	// ListAccessThrough says, for every product whose grants reach
+	// group groupID (granted to it, or to a group it is nested in) or
+	// that has it as a default group, how many active users would lose
+	// that product if the group were gone: those it is the only way in
+	// for. What deleting a group takes away.
+	ListAccessThrough(ctx context.Context, orgID, groupID string) ([]AccessThrough, error)
 	// GrantAccess gives a group of the organization access to a product,
 	// or changes the role of an existing grant.
 	GrantAccess(ctx context.Context, g *Grant) error

@@ -67,4 +67,11 @@ type Reports interface {
 	// ListMembersPage reads a page of a group's members, after a member ID
 	// (keyset: any page costs the same), optionally matching search.
 	ListMembersPage(ctx context.Context, orgID, groupID string, q MemberQuery) ([]Member, error)
+	// ListNames names what ids identify in the organization, in one
+	// query: a user by userName, a group by displayName, a product (by
+	// key) by name, a directory by name, an admin by email address, a
+	// token by name; a deleted user or group by its name while it can be
+	// restored. IDs that name nothing are left out of the map. For the
+	// pages and exports that would otherwise speak in IDs.
+	ListNames(ctx context.Context, orgID string, ids []string) (map[string]string, error)
 }

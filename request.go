@@ -66,4 +66,7 @@ type RequestStats struct {
 	Errors   int // 4xx and 5xx
 	Last     *Request
 	Rejected int
+	// First is when the directory's first successful authenticated request
+	// came (zero before any): kept apart from the log, which is pruned.
+	First time.Time
 }

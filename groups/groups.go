@@ -28,6 +28,8 @@ type Store interface {
 	roster.LocalGroups
 	roster.Conflicts
 	users.Finder
+	// ListAccessThrough is roster.Access's: what deleting a group takes.
+	ListAccessThrough(ctx context.Context, orgID, groupID string) ([]roster.AccessThrough, error)
 }
 
 // Service applies the rules; its field is its dependency.
@@ -37,15 +39,70 @@ type Service struct {
 
 // CreateLocal makes a local group of organization orgID named name.
 func (s *Service) CreateLocal(ctx context.Context, orgID, name string) (*roster.Group, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > MaxNameLen || !roster.IsText(name) {
-		return nil, roster.Invalidf(roster.ScimInvalidValue, "give the group a name of 1 to %d characters", MaxNameLen)
+	name, err := Name(name)
+	if err != nil {
+		return nil, err
 	}
 	g := roster.Group{DisplayName: name, Attributes: []byte(`{}`)}
 	if err := s.Store.CreateLocalGroup(ctx, orgID, &g); err != nil {
 		return nil, err
 	}
 	return &g, nil
+}
+
+// Name checks a local group's name and returns it trimmed. Names are
+// unique among the organization's local groups, compared by
+// roster.NameKey (the store checks).
+func Name(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > MaxNameLen || !roster.IsText(name) {
+		return "", roster.Invalidf(roster.ScimInvalidValue, "give the group a name of 1 to %d characters", MaxNameLen)
+	}
+	return name, nil
+}
+
+// RenameLocal renames local group groupID; a name another local group of
+// the organization has (in any case) is roster.ReasonNameTaken, and a
+// synced group's name is its identity provider's (EInvalid).
+func (s *Service) RenameLocal(ctx context.Context, orgID, groupID, name string) (*roster.Group, error) {
+	name, err := Name(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.UpdateLocalGroup(ctx, orgID, groupID, func(g *roster.Group) error {
+		g.DisplayName = name
+		return nil
+	})
+}
+
+// Deletion is what deleting a local group takes away: for each product
+// its members reach through it (or that has it as a default group), how
+// many active users lose the product, those with no other way in.
+type Deletion struct {
+	Access []roster.AccessThrough
+}
+
+// Deletion says what deleting local group groupID would take away, for
+// the confirmation every surface shows or asks for first.
+func (s *Service) Deletion(ctx context.Context, orgID, groupID string) (*Deletion, error) {
+	through, err := s.Store.ListAccessThrough(ctx, orgID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	return &Deletion{Access: through}, nil
+}
+
+// DeleteLocal deletes local group groupID with its memberships, grants and
+// default-group roles, and returns what went (taken just before).
+func (s *Service) DeleteLocal(ctx context.Context, orgID, groupID string) (*Deletion, error) {
+	d, err := s.Deletion(ctx, orgID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.DeleteLocalGroup(ctx, orgID, groupID); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // AddMembers adds the users refs name (IDs, userNames or email addresses;

@@ -113,3 +113,51 @@ func TestFindUser(t *testing.T) {
 		t.Errorf("Unlink = %+v, %v; want a local user", u, err)
 	}
 }
+
+// TestRenameAndDeleteLocal: a rename is checked like a new name and is
+// unique in any case; the deletion says which products go for how many
+// users, and then they are gone.
+func TestRenameAndDeleteLocal(t *testing.T) {
+	s, org, d := setup(t)
+	svc := groups.Service{Store: s}
+	ann := addUser(t, s, d, "ann", "ann@acme.test")
+	eng, err := svc.CreateLocal(ctx, org.ID, "Engineering")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := svc.CreateLocal(ctx, org.ID, "Ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RenameLocal(ctx, org.ID, ops.ID, "  "); roster.ErrorCodeOf(err) != roster.EInvalid {
+		t.Errorf("renaming to blanks: %v, want EInvalid", err)
+	}
+	if _, err := svc.RenameLocal(ctx, org.ID, ops.ID, "engineering"); roster.ReasonOf(err) != roster.ReasonNameTaken {
+		t.Errorf("renaming to engineering: %v, want %s", err, roster.ReasonNameTaken)
+	}
+	if g, err := svc.RenameLocal(ctx, org.ID, ops.ID, " Operations "); err != nil || g.DisplayName != "Operations" {
+		t.Errorf("renaming Ops = %+v, %v; want Operations", g, err)
+	}
+	if _, err := svc.AddMembers(ctx, org.ID, eng.ID, []string{"ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateProduct(ctx, &roster.Product{OrgID: org.ID, Key: "jira", Name: "Jira"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GrantAccess(ctx, &roster.Grant{OrgID: org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}); err != nil {
+		t.Fatal(err)
+	}
+	preview, err := svc.Deletion(ctx, org.ID, eng.ID)
+	if err != nil || len(preview.Access) != 1 || preview.Access[0].Product.Name != "Jira" || preview.Access[0].Lose != 1 || !preview.Access[0].Direct {
+		t.Fatalf("Deletion(Engineering) = %+v, %v; want Jira lost by one user", preview, err)
+	}
+	if _, err := svc.DeleteLocal(ctx, org.ID, eng.ID); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := s.CheckAccess(ctx, roster.ProductScope{OrgID: org.ID, Product: "jira"}, ann.ID); a.Allowed {
+		t.Errorf("after deleting Engineering ann still has Jira: %+v", a)
+	}
+	if _, err := svc.DeleteLocal(ctx, org.ID, eng.ID); roster.ErrorCodeOf(err) != roster.ENotFound {
+		t.Errorf("deleting it twice: %v, want ENotFound", err)
+	}
+}

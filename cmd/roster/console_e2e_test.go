@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -245,8 +246,9 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if idp := b.text(`//dt[.="Identity provider"]/following-sibling::dd[1]`); idp != "Microsoft Entra ID" {
 		t.Errorf("the directory's identity provider is %q, want Microsoft Entra ID", idp)
 	}
-	if conn := b.text("#connection"); !strings.HasPrefix(conn, "connected last sync") {
-		t.Errorf("after Entra's requests the connection reads %q, want connected with the last sync", conn)
+	if conn := b.text("#connection"); !strings.HasPrefix(conn, "connected first sync 20") || !strings.Contains(conn, "last sync") ||
+		!strings.Contains(conn, "2 users and 1 group synced so far") {
+		t.Errorf("after Entra's requests the connection reads %q, want connected with the first and last sync and what synced so far", conn)
 	}
 	if reach := b.text("#reach-problem"); !strings.Contains(reach, "need a public HTTPS URL") || !strings.Contains(reach, "--base-url") {
 		t.Errorf("on a plain-http loopback base URL the directory page warns %q, want that cloud identity providers need a public HTTPS URL and how to set --base-url", reach)
@@ -313,8 +315,13 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if loc := b.location(); loc != orgURL+"/products/jira" {
 		t.Fatalf("adding a product landed on %s, want its page %s/products/jira", loc, orgURL)
 	}
+	// The picker names each group's directory: synced groups of two
+	// directories may share a name.
+	if opts := b.texts("#group option"); !slices.Contains(opts, "Engineering (Entra ID)") {
+		t.Errorf("the grant picker offers %q, want Engineering (Entra ID)", opts)
+	}
 	b.do("granting the product to Engineering",
-		chromedp.SendKeys(chromedp.ID("group"), "Engineering"),
+		chromedp.SetValue(chromedp.ID("group"), fmt.Sprint(group["id"])),
 		chromedp.SetValue(chromedp.ID("role"), "user"))
 	b.submit(`main form[action$="/products/jira/grants"] button[type=submit]`)
 	if flash := b.text("main .flash"); !strings.Contains(flash, "Members of Engineering have Jira access as user") {
@@ -470,7 +477,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Fatalf("downloading the CSV export %s: %v", csvHref, err)
 	}
 	head, csvBody, _ := strings.Cut(export, "\n")
-	if head != "200 text/csv; charset=utf-8" || !strings.HasPrefix(csvBody, "seq,time,actor,action,resource_type,resource_id,directory_id,detail\n") ||
+	if head != "200 text/csv; charset=utf-8" || !strings.HasPrefix(csvBody, "seq,time,actor,action,resource_type,resource_id,directory_id,detail,resource_name,directory_name,who,group_name\n") ||
 		!strings.Contains(csvBody, "token.revoked") {
 		t.Errorf("the CSV export %s answered %q:\n%.300s\nwant 200 text/csv with a header row and the events", csvHref, head, csvBody)
 	}
@@ -577,6 +584,122 @@ func TestConsoleEndToEnd(t *testing.T) {
 	b.submit(`main form[action="/signin"] button[type=submit]`)
 	b.click(`//button[normalize-space()="Acme"]`)
 
+	// Names, renaming and deleting (issue 14, items 6, 8 and 9), with a
+	// token of its own: the flow revoked Entra's.
+	var namesTok struct{ Token string }
+	rosterJSON(t, env, &namesTok, "token", "create", "--directory", dirID, "--name", "names")
+	idp := entraClient{t: t, base: baseURL, token: namesTok.Token}
+	// The request log names the user a request's path names.
+	if status, _ := idp.do("GET", "/Users/"+aliceID, ""); status != http.StatusOK {
+		t.Fatalf("reading alice: %d", status)
+	}
+	b.eventually(dirURL, "table.log", "the request log naming alice beside her ID",
+		func(s string) bool { return strings.Contains(s, "GET /Users/"+aliceID+" alice@acme.test") })
+
+	// A product renamed: its key stays.
+	b.open(orgURL + "/products/jira")
+	b.do("renaming Jira", chromedp.SetValue(chromedp.ID("rename"), "Jira Cloud"))
+	b.submit(`form[action$="/products/jira/rename"] button[type=submit]`)
+	if flash, h := b.text("main .flash"), b.text("main h1"); flash != "Jira is called Jira Cloud now." || h != "Jira Cloud" {
+		t.Errorf("after renaming, the message is %q and the heading %q", flash, h)
+	}
+	// Local groups: Platform, in conflict with a synced Platform; Scratch,
+	// renamed and then deleted after a page that says whose access goes.
+	localGroup := func(name string) string {
+		t.Helper()
+		b.open(orgURL + "/groups")
+		b.do("naming a local group", chromedp.SendKeys(chromedp.ID("name"), name))
+		b.submit(`main form[action$="/groups"] button[type=submit]`)
+		id, ok := strings.CutPrefix(b.location(), orgURL+"/groups/")
+		if !ok {
+			t.Fatalf("creating %s landed on %s", name, b.location())
+		}
+		return id
+	}
+	groupsNow := func() int {
+		t.Helper()
+		list, err := st.ListOrgGroups(context.Background(), org.ID, roster.GroupFilter{}, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list.Total
+	}
+	platform := localGroup("Platform")
+	before := groupsNow()
+	b.open(b.location())
+	if after := groupsNow(); after != before {
+		t.Errorf("reloading the new group's page: %d groups before, %d after", before, after)
+	}
+	b.do("adding bob to Platform", chromedp.SendKeys(chromedp.ID("users"), "bob@partner.test"))
+	b.submit(`form[action$="/members"] button[type=submit]`)
+	b.open(orgURL + "/products/jira")
+	b.do("granting Jira to Platform", chromedp.SetValue(chromedp.ID("group"), platform))
+	b.submit(`main form[action$="/products/jira/grants"] button[type=submit]`)
+	b.do("making Platform a default group", chromedp.SetValue(chromedp.ID("default-group"), platform))
+	b.submit(`main form[action$="/products/jira/defaults"] button[type=submit]`)
+	status, synced := idp.do("POST", "/Groups", `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Platform",
+		"members": [{"value": "`+aliceID+`"}]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("pushing Platform: %d %v", status, synced)
+	}
+	// By direct membership alice would gain and bob lose Jira; both have
+	// it through Engineering, so by effective access nobody does.
+	b.open(orgURL + "/groups/" + fmt.Sprint(synced["id"]) + "/link")
+	if gain, lose := b.text("#gain"), b.text("#lose"); gain != "Would gain access (0)" || lose != "Would lose access (0)" {
+		t.Errorf("the link preview says %q and %q, want nobody gaining or losing by effective access", gain, lose)
+	}
+	if d := b.text("#defaults"); !strings.Contains(d, "default group of jira") || !strings.Contains(d, "no longer join") {
+		t.Errorf("the link preview says of default groups %q", d)
+	}
+	b.screenshot("link")
+	scratch := localGroup("Scratch")
+	b.do("renaming Scratch", chromedp.SetValue(chromedp.ID("rename"), "Release team"))
+	b.submit(`form[action$="/rename"] button[type=submit]`)
+	if flash := b.text("main .flash"); flash != "Scratch is called Release team now." {
+		t.Errorf("after renaming the group the message is %q", flash)
+	}
+	b.do("adding alice and bob", chromedp.SendKeys(chromedp.ID("users"), "alice@acme.test\nbob@partner.test"))
+	b.submit(`form[action$="/members"] button[type=submit]`)
+	b.open(orgURL + "/products")
+	b.do("adding the wiki", chromedp.SendKeys(chromedp.ID("key"), "wiki"), chromedp.SendKeys(chromedp.ID("name"), "Wiki"))
+	b.submit(`main form[action$="/products"] button[type=submit]`)
+	b.do("granting the wiki to the release team", chromedp.SetValue(chromedp.ID("group"), scratch))
+	b.submit(`main form[action$="/products/wiki/grants"] button[type=submit]`)
+	b.click(`//a[normalize-space()="Release team"]`)
+	b.click(`//a[contains(@class, "danger-link")]`)
+	if what := b.text("#deletion ul.losses"); what != "Wiki: 2 users lose access (no other group gives it to them)" {
+		t.Errorf("the group's deletion page says %q, want that 2 users lose the wiki", what)
+	}
+	b.screenshot("group-delete")
+	b.submit(`#deletion button[type=submit]`)
+	if flash := b.text("main .flash"); flash != "Release team is deleted. Access went: Wiki (2 users)." {
+		t.Errorf("after deleting the group the message is %q", flash)
+	}
+	b.open(orgURL + "/products/wiki/delete")
+	if losing := b.text("#losing"); losing != "0 users" {
+		t.Errorf("the wiki's deletion page counts %q losing it, want 0 users", losing)
+	}
+
+	// Activity names what it shows and filters by someone and by date.
+	b.open(orgURL + "/activity?user=alice@acme.test")
+	if person := b.text("#person"); person != "Events about or by user alice@acme.test." {
+		t.Errorf("filtering by alice says %q", person)
+	}
+	for _, cell := range b.texts("table.log td.resource") {
+		if !strings.HasPrefix(cell, "alice@acme.test "+aliceID) {
+			t.Errorf("an event about alice names its resource %q, want alice@acme.test beside her ID", cell)
+		}
+	}
+	today := time.Now().UTC().Format("2006-01-02")
+	b.open(orgURL + "/activity?from=" + today + "&to=" + today + "&action=product.")
+	if got := b.texts("table.log td.resource"); len(got) == 0 || !slices.Contains(got, "Product Jira Cloud jira") {
+		t.Errorf("today's product events name %q, want Product Jira Cloud jira among them", got)
+	}
+	b.open(orgURL + "/activity?from=" + time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02"))
+	if none := b.text("main p.muted:last-of-type"); none != "No activity matches." {
+		t.Errorf("tomorrow's activity reads %q", none)
+	}
+
 	// Layout: a favicon; a focus ring of at least 3:1 against the page;
 	// a 300-character display name wraps instead of widening the page.
 	icon, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('link[rel=icon]').href).then(r => r.status + " " + r.headers.get("Content-Type"))`, chromedp.EvalAwaitPromise))
@@ -602,11 +725,13 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Fatalf("a 300-character display name: %d %v", status, body)
 	}
 
-	// 9. On a phone: every page fits the screen's width; wide tables
-	// scroll within themselves, not the page.
+	// 9. On a phone: no page scrolls sideways, and tables stack, so that
+	// the column that matters (a token's status and actions, a request's
+	// status and what went wrong, an event's action: td.key) is on screen.
 	b.do("emulating a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	for _, path := range []string{"/", "/domains", "/directories", "/directories/" + dirID, "/users", "/users/" + aliceID, "/users/" + bobID,
-		"/groups", "/groups/" + fmt.Sprint(group["id"]), "/products", "/products/jira", "/activity", "/admins"} {
+		"/groups", "/groups/" + fmt.Sprint(group["id"]), "/groups/" + platform, "/groups/" + fmt.Sprint(synced["id"]) + "/link", "/groups/" + platform + "/delete",
+		"/products", "/products/jira", "/products/jira/delete", "/activity", "/admins", "/directories/" + dirID + "/delete"} {
 		b.open(orgURL + path)
 		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))
 		if err != nil {
@@ -615,8 +740,20 @@ func TestConsoleEndToEnd(t *testing.T) {
 		if wide > 0 {
 			t.Errorf("on a 390-pixel-wide phone %s is %v pixels too wide: the page scrolls sideways", path, wide)
 		}
-		if path == "/" {
+		off, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("td.key"))
+			.filter(td => { const r = td.getBoundingClientRect(); return r.width > 0 && (r.left < 0 || r.right > window.innerWidth + 0.5); })
+			.map(td => td.innerText.trim().slice(0, 60))`))
+		if err != nil || len(off) > 0 {
+			t.Errorf("on a 390-pixel-wide phone %s has key cells outside the screen: %q (%v)", path, off, err)
+		}
+		if keys := b.count("td.key"); keys == 0 && (path == "/directories/"+dirID || path == "/activity") {
+			t.Errorf("%s marks no key cells", path)
+		}
+		switch path {
+		case "/":
 			b.screenshot("overview-phone")
+		case "/directories/" + dirID:
+			b.screenshot("directory-phone")
 		}
 	}
 }
@@ -641,7 +778,7 @@ func findChromium(t *testing.T) string {
 // browserTimeout bounds the whole browser session, so that a hung
 // browser cannot hang CI; stepTimeout bounds one wait for an element.
 const (
-	browserTimeout = 2 * time.Minute
+	browserTimeout = 4 * time.Minute
 	stepTimeout    = 15 * time.Second
 )
 

@@ -191,6 +191,9 @@ type previewJSON struct {
 	Products []string      `json:"products"`
 	Gain     []userRefJSON `json:"gain"`
 	Lose     []userRefJSON `json:"lose"`
+	Gained   int           `json:"gained"`
+	Lost     int           `json:"lost"`
+	Defaults []string      `json:"defaults"` // products the local group is a default group of
 	Linked   bool          `json:"linked"`
 }
 
@@ -207,23 +210,33 @@ func previewView(p *roster.LinkPreview, linked bool) previewJSON {
 		}
 		return out
 	}
-	products := p.Products
-	if products == nil {
-		products = []string{}
+	orEmpty := func(list []string) []string {
+		if list == nil {
+			return []string{}
+		}
+		return list
 	}
-	return previewJSON{conflictView(&p.Conflict), products, refs(p.Gain), refs(p.Lose), linked}
+	return previewJSON{conflictView(&p.Conflict), orEmpty(p.Products), refs(p.Gain), refs(p.Lose), p.Gained, p.Lost, orEmpty(p.Defaults), linked}
 }
 
 func (p previewJSON) Text(w io.Writer) {
-	names := func(us []userRefJSON) string {
+	names := func(n int, us []userRefJSON) string {
 		var out []string
 		for _, u := range us {
 			out = append(out, u.UserName)
 		}
-		return fmt.Sprintf("%d: %s", len(us), strings.Join(out, ", "))
+		if n > len(us) {
+			out = append(out, fmt.Sprintf("and %d more", n-len(us)))
+		}
+		return fmt.Sprintf("%d: %s", n, strings.Join(out, ", "))
 	}
-	fmt.Fprintf(w, "Linking %q (from directory %s) with the local group %q:\n", p.Synced.DisplayName, p.Synced.DirectoryID, p.Local.DisplayName)
-	labelled(w, "Products", strings.Join(p.Products, ", "), "Would gain access", names(p.Gain), "Would lose it", names(p.Lose))
+	defaults := "none"
+	if len(p.Defaults) > 0 {
+		defaults = strings.Join(p.Defaults, ", ") + " (default groups are local: new managed accounts no longer join one for these)"
+	}
+	fmt.Fprintf(w, "Linking %q (from directory %s) with the local group %q, by effective access (nested groups, active users):\n", p.Synced.DisplayName, p.Synced.DirectoryID, p.Local.DisplayName)
+	labelled(w, "Products", strings.Join(p.Products, ", "), "Would gain access", names(p.Gained, p.Gain), "Would lose it", names(p.Lost, p.Lose),
+		"Default group of", defaults)
 	if p.Linked {
 		fmt.Fprintln(w, "\nLinked: the synced group has the local group's access, and the local group is gone.")
 	} else {
@@ -250,4 +263,113 @@ type groupUnlinked struct {
 
 func (g groupUnlinked) Text(w io.Writer) {
 	fmt.Fprintf(w, "The group %s is local now: its identity provider no longer sees or changes it.\n", g.Group)
+}
+
+// groupRename is `roster group rename`: a local group's name, unique among
+// the organization's local groups in any case.
+type groupRename struct {
+	groupFlags
+	name string
+}
+
+func (cmd *groupRename) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.name, "name", "", "the new name")
+	return append(cmd.define(fs, "a local group's ID"), "name")
+}
+
+func (cmd *groupRename) run(ctx context.Context, e *env) (output, error) {
+	g, err := (&groups.Service{Store: e.st}).RenameLocal(cliCtx(ctx), cmd.org, cmd.group, cmd.name)
+	if err != nil {
+		return nil, err
+	}
+	return groupRenamed{g.ID, g.DisplayName}, nil
+}
+
+type groupRenamed struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+}
+
+func (g groupRenamed) Text(w io.Writer) {
+	fmt.Fprintf(w, "Group %s is called %s now.\n", g.ID, g.DisplayName)
+}
+
+// groupDelete is `roster group delete`: without --yes it only says what
+// access would go.
+type groupDelete struct {
+	groupFlags
+	yes bool
+}
+
+func (cmd *groupDelete) flags(fs *flag.FlagSet) []string {
+	fs.BoolVar(&cmd.yes, "yes", false, "delete now; without it, only show what access would go")
+	return cmd.define(fs, "a local group's ID")
+}
+
+func (cmd *groupDelete) run(ctx context.Context, e *env) (output, error) {
+	svc := &groups.Service{Store: e.st}
+	g, err := e.st.GetOrgGroup(ctx, cmd.org, cmd.group)
+	if err != nil {
+		return nil, err
+	}
+	if g.DirectoryID != "" {
+		return nil, roster.Invalidf("", "group %s is provisioned by directory %s: its identity provider deletes it, or unlink it first (roster group unlink)", g.ID, g.DirectoryID)
+	}
+	d, err := svc.Deletion(ctx, cmd.org, cmd.group)
+	if cmd.yes && err == nil {
+		d, err = svc.DeleteLocal(cliCtx(ctx), cmd.org, cmd.group)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := groupDeletion{ID: g.ID, DisplayName: g.DisplayName, Access: []accessLossJSON{}, Deleted: cmd.yes}
+	for _, a := range d.Access {
+		out.Access = append(out.Access, accessLossJSON{a.Product.Key, a.Product.Name, a.Lose, a.Direct, a.Default})
+	}
+	return out, nil
+}
+
+// accessLossJSON is a product a deletion takes from users.
+type accessLossJSON struct {
+	Product string `json:"product"`
+	Name    string `json:"name"`
+	Lose    int    `json:"usersLosingAccess"`
+	Direct  bool   `json:"granted"`      // granted to the group itself
+	Default bool   `json:"defaultGroup"` // the group is one of the product's default groups
+}
+
+type groupDeletion struct {
+	ID          string           `json:"id"`
+	DisplayName string           `json:"displayName"`
+	Access      []accessLossJSON `json:"access"`
+	Deleted     bool             `json:"deleted"`
+}
+
+func (g groupDeletion) Text(w io.Writer) {
+	verb := "Deleting"
+	if g.Deleted {
+		verb = "Deleted"
+	}
+	fmt.Fprintf(w, "%s the local group %s (%s):\n", verb, g.DisplayName, g.ID)
+	if len(g.Access) == 0 {
+		fmt.Fprintln(w, "  nobody loses access to any product.")
+	}
+	for _, a := range g.Access {
+		line := fmt.Sprintf("%s: %s", a.Name, losing(a.Lose))
+		if a.Default {
+			line += "; new managed accounts no longer join it"
+		}
+		fmt.Fprintln(w, "  "+line)
+	}
+	if !g.Deleted {
+		fmt.Fprintf(w, "\nNothing changed yet. To delete: roster group delete --org ORG --group %s --yes\n", g.ID)
+	}
+}
+
+// losing says how many users lose access: "1 user loses access".
+func losing(n int) string {
+	if n == 1 {
+		return "1 user loses access"
+	}
+	return fmt.Sprintf("%d users lose access", n)
 }

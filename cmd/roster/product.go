@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
@@ -125,5 +126,89 @@ func (d defaultGroup) Text(w io.Writer) {
 		fmt.Fprintf(w, "Every new managed account joins group %s from now on.\n", d.Group)
 	} else {
 		fmt.Fprintf(w, "New managed accounts no longer join group %s.\n", d.Group)
+	}
+}
+
+// productRename is `roster product rename`: names are unique in the
+// organization, in any case; the key stays (applications ask by it).
+type productRename struct {
+	org, product, name string
+}
+
+func (cmd *productRename) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	fs.StringVar(&cmd.product, "product", "", "the product's key")
+	fs.StringVar(&cmd.name, "name", "", "the new name, unique in the organization")
+	return []string{"org", "product", "name"}
+}
+
+func (cmd *productRename) run(ctx context.Context, e *env) (output, error) {
+	p, err := (&access.Service{Store: e.st}).RenameProduct(cliCtx(ctx), cmd.org, cmd.product, cmd.name)
+	if err != nil {
+		return nil, err
+	}
+	return productRenamed{p.Key, p.Name}, nil
+}
+
+type productRenamed struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+func (p productRenamed) Text(w io.Writer) {
+	fmt.Fprintf(w, "Product %s is called %s now.\n", p.Key, p.Name)
+}
+
+// productDelete is `roster product delete`: without --yes it only says
+// what access would go.
+type productDelete struct {
+	org, product string
+	yes          bool
+}
+
+func (cmd *productDelete) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.org, "org", "", "the organization's ID")
+	fs.StringVar(&cmd.product, "product", "", "the product's key")
+	fs.BoolVar(&cmd.yes, "yes", false, "delete now; without it, only show what access would go")
+	return []string{"org", "product"}
+}
+
+func (cmd *productDelete) run(ctx context.Context, e *env) (output, error) {
+	svc := &access.Service{Store: e.st}
+	d, err := svc.ProductDeletion(ctx, cmd.org, cmd.product)
+	if cmd.yes && err == nil {
+		d, err = svc.DeleteProduct(cliCtx(ctx), cmd.org, cmd.product)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := productDeletion{Key: d.Product.Key, Name: d.Product.Name, Users: countsView(&d.Counts), Grants: []string{}, Defaults: []string{}, Deleted: cmd.yes}
+	for _, g := range d.Grants {
+		out.Grants = append(out.Grants, g.GroupName)
+	}
+	for _, g := range d.Defaults {
+		out.Defaults = append(out.Defaults, g.DisplayName)
+	}
+	return out, nil
+}
+
+type productDeletion struct {
+	Key      string     `json:"key"`
+	Name     string     `json:"name"`
+	Users    countsJSON `json:"usersLosingAccess"`
+	Grants   []string   `json:"grantsTo"`      // the groups whose grant goes
+	Defaults []string   `json:"defaultGroups"` // the groups that stop being default groups
+	Deleted  bool       `json:"deleted"`
+}
+
+func (p productDeletion) Text(w io.Writer) {
+	verb := "Deleting"
+	if p.Deleted {
+		verb = "Deleted"
+	}
+	fmt.Fprintf(w, "%s the product %s (%s): %d users lose access (%d managed, %d external).\n", verb, p.Name, p.Key, p.Users.Users, p.Users.Managed, p.Users.External)
+	labelled(w, "Grants to", orNone(strings.Join(p.Grants, ", ")), "Default groups", orNone(strings.Join(p.Defaults, ", ")))
+	if !p.Deleted {
+		fmt.Fprintf(w, "\nNothing changed yet. To delete: roster product delete --org ORG --product %s --yes\n", p.Key)
 	}
 }

@@ -80,3 +80,75 @@ func TestProductAccess(t *testing.T) {
 		t.Errorf("a synced group as default: exit %d %q", code, errOut)
 	}
 }
+
+// TestRenameAndDeleteFromCLI: products and local groups are renamed
+// (names unique in any case) and deleted, --yes after a look at what
+// access goes.
+func TestRenameAndDeleteFromCLI(t *testing.T) {
+	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
+	var org struct{ ID string }
+	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	rosterJSON(t, env, &struct{}{}, "product", "create", "--org", org.ID, "--key", "jira", "--name", "Jira")
+	rosterJSON(t, env, &struct{}{}, "product", "create", "--org", org.ID, "--key", "wiki", "--name", "Wiki")
+	if _, errOut, code := runCLI(t, env, "product", "rename", "--org", org.ID, "--product", "wiki", "--name", "JIRA"); code != 1 || !strings.Contains(errOut, "called Jira already") {
+		t.Errorf("renaming wiki to JIRA: exit %d %q, want a refusal naming Jira", code, errOut)
+	}
+	var renamed struct{ Key, Name string }
+	rosterJSON(t, env, &renamed, "product", "rename", "--org", org.ID, "--product", "wiki", "--name", "Confluence")
+	if renamed.Key != "wiki" || renamed.Name != "Confluence" {
+		t.Errorf("product rename = %+v", renamed)
+	}
+	var g struct{ ID string }
+	rosterJSON(t, env, &g, "group", "create", "--org", org.ID, "--name", "Editors")
+	rosterJSON(t, env, &struct{}{}, "group", "create", "--org", org.ID, "--name", "Readers")
+	if _, errOut, code := runCLI(t, env, "group", "rename", "--org", org.ID, "--group", g.ID, "--name", "readers"); code != 1 || !strings.Contains(errOut, "Readers") {
+		t.Errorf("renaming Editors to readers: exit %d %q", code, errOut)
+	}
+	var gr struct{ DisplayName string }
+	rosterJSON(t, env, &gr, "group", "rename", "--org", org.ID, "--group", g.ID, "--name", "Wiki editors")
+	if gr.DisplayName != "Wiki editors" {
+		t.Errorf("group rename = %+v", gr)
+	}
+	rosterJSON(t, env, &struct{}{}, "access", "grant", "--org", org.ID, "--product", "wiki", "--group", g.ID)
+	rosterJSON(t, env, &struct{}{}, "product", "default", "--org", org.ID, "--product", "wiki", "--group", g.ID)
+
+	var look struct {
+		Access []struct {
+			Product               string
+			UsersLosingAccess     int
+			Granted, DefaultGroup bool
+		}
+		Deleted bool
+	}
+	rosterJSON(t, env, &look, "group", "delete", "--org", org.ID, "--group", g.ID)
+	if look.Deleted || len(look.Access) != 1 || look.Access[0].Product != "wiki" || !look.Access[0].Granted || !look.Access[0].DefaultGroup {
+		t.Errorf("group delete without --yes = %+v, want wiki's grant and default role, nothing deleted", look)
+	}
+	out, _, _ := runCLI(t, env, "group", "delete", "--org", org.ID, "--group", g.ID)
+	if !strings.Contains(out, "Confluence: 0 users lose access; new managed accounts no longer join it") || !strings.Contains(out, "Nothing changed yet") {
+		t.Errorf("group delete's text:\n%s", out)
+	}
+	rosterJSON(t, env, &look, "group", "delete", "--org", org.ID, "--group", g.ID, "--yes")
+	if !look.Deleted {
+		t.Errorf("group delete --yes = %+v", look)
+	}
+	if _, errOut, code := runCLI(t, env, "group", "delete", "--org", org.ID, "--group", g.ID); code != 1 || !strings.Contains(errOut, g.ID) {
+		t.Errorf("deleting the group again: exit %d %q", code, errOut)
+	}
+
+	var pd struct {
+		Key, Name string
+		GrantsTo  []string
+		Deleted   bool
+	}
+	rosterJSON(t, env, &pd, "product", "delete", "--org", org.ID, "--product", "jira")
+	if pd.Deleted || pd.Name != "Jira" {
+		t.Errorf("product delete without --yes = %+v", pd)
+	}
+	rosterJSON(t, env, &pd, "product", "delete", "--org", org.ID, "--product", "jira", "--yes")
+	var products []struct{ Key string }
+	rosterJSON(t, env, &products, "product", "list", "--org", org.ID)
+	if !pd.Deleted || len(products) != 1 || products[0].Key != "wiki" {
+		t.Errorf("after product delete --yes (%+v) the products are %+v, want wiki only", pd, products)
+	}
+}

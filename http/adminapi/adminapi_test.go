@@ -274,3 +274,50 @@ func get(v any, path ...string) any {
 	}
 	return v
 }
+
+// TestRenameAndDelete: products and local groups renamed (a taken name
+// is 409 name_taken, a synced group's name 400) and deleted, with what
+// access went.
+func TestRenameAndDelete(t *testing.T) {
+	e := newEnv(t)
+	ann := e.user("ann@acme.test")
+	for _, key := range []string{"jira", "wiki"} {
+		if status, body := e.call("POST", "/products", `{"key":"`+key+`"}`); status != 201 {
+			t.Fatalf("creating %s: %d %v", key, status, body)
+		}
+	}
+	if status, body := e.call("PATCH", "/products/wiki", `{"name":"JIRA"}`); status != 409 || get(body, "error", "reason") != "name_taken" && errCode(body) == "" {
+		t.Errorf("renaming wiki to JIRA: %d %v, want 409", status, body)
+	}
+	if status, body := e.call("PATCH", "/products/wiki", `{"name":"Confluence"}`); status != 200 || body["name"] != "Confluence" || body["key"] != "wiki" {
+		t.Errorf("renaming wiki: %d %v", status, body)
+	}
+	if status, _ := e.call("PATCH", "/products/nope", `{"name":"X"}`); status != 404 {
+		t.Errorf("renaming an unknown product: %d, want 404", status)
+	}
+	local := roster.Group{DisplayName: "Editors", Attributes: []byte(`{}`)}
+	must(t, e.st.CreateLocalGroup(ctx, e.org.ID, &local))
+	must(t, e.st.AddLocalMembers(ctx, e.org.ID, local.ID, []string{ann}))
+	must(t, e.st.GrantAccess(ctx, &roster.Grant{OrgID: e.org.ID, Product: "wiki", GroupID: local.ID, Role: roster.RoleUser}))
+	synced := e.group("Sales", ann)
+	if status, body := e.call("PATCH", "/groups/"+synced, `{"displayName":"Sales EU"}`); status != 400 {
+		t.Errorf("renaming a synced group: %d %v, want 400", status, body)
+	}
+	if status, body := e.call("PATCH", "/groups/"+local.ID, `{"displayName":"Wiki editors"}`); status != 200 || body["displayName"] != "Wiki editors" {
+		t.Errorf("renaming the local group: %d %v", status, body)
+	}
+	status, body := e.call("DELETE", "/groups/"+local.ID, "")
+	access, _ := body["access"].([]any)
+	if status != 200 || len(access) != 1 || get(access[0], "product") != "wiki" || get(access[0], "usersLosingAccess") != 1.0 {
+		t.Errorf("deleting the local group: %d %v, want wiki lost by one user", status, body)
+	}
+	if _, body := e.call("GET", "/products/wiki/access/"+ann, ""); body["allowed"] != false {
+		t.Errorf("after deleting the group ann's access: %v", body)
+	}
+	if status, body := e.call("DELETE", "/products/jira", ""); status != 200 || body["deleted"] != true || body["usersLosingAccess"] != 0.0 {
+		t.Errorf("deleting jira: %d %v", status, body)
+	}
+	if status, _ := e.call("DELETE", "/products/jira", ""); status != 404 {
+		t.Errorf("deleting jira twice: %d, want 404", status)
+	}
+}

@@ -73,12 +73,15 @@ func PreviewJSON(p *roster.LinkPreview) map[string]any {
 		}
 		return out
 	}
-	products := p.Products
-	if products == nil {
-		products = []string{}
+	orEmpty := func(list []string) []string {
+		if list == nil {
+			return []string{}
+		}
+		return list
 	}
 	out := ConflictJSON(&p.Conflict)
-	out["products"], out["gain"], out["lose"] = products, users(p.Gain), users(p.Lose)
+	out["products"], out["gain"], out["lose"] = orEmpty(p.Products), users(p.Gain), users(p.Lose)
+	out["gained"], out["lost"], out["defaults"] = p.Gained, p.Lost, orEmpty(p.Defaults)
 	return out
 }
 
@@ -121,6 +124,68 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	return write(w, http.StatusCreated, out)
+}
+
+// renameProduct renames a product: {"name": "..."}; the key stays.
+func (s *Server) renameProduct(w http.ResponseWriter, r *http.Request, c *call) error {
+	var body struct{ Name string }
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	p, err := s.access.RenameProduct(r.Context(), c.org, r.PathValue("product"), body.Name)
+	if err != nil {
+		return err
+	}
+	out, err := s.productJSON(r, c, p)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, out)
+}
+
+// deleteProduct deletes a product and says what access went.
+func (s *Server) deleteProduct(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.access.DeleteProduct(r.Context(), c.org, r.PathValue("product"))
+	if err != nil {
+		return err
+	}
+	grants := []string{}
+	for _, g := range d.Grants {
+		grants = append(grants, g.GroupID)
+	}
+	defaults := []string{}
+	for _, g := range d.Defaults {
+		defaults = append(defaults, g.ID)
+	}
+	return write(w, http.StatusOK, map[string]any{"key": d.Product.Key, "name": d.Product.Name, "deleted": true,
+		"usersLosingAccess": d.Counts.Users, "grantsTo": grants, "defaultGroups": defaults})
+}
+
+// renameGroup renames a local group: {"displayName": "..."}.
+func (s *Server) renameGroup(w http.ResponseWriter, r *http.Request, c *call) error {
+	var body struct{ DisplayName string }
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	g, err := s.groups.RenameLocal(r.Context(), c.org, r.PathValue("group"), body.DisplayName)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, map[string]any{"id": g.ID, "displayName": g.DisplayName, "local": true})
+}
+
+// deleteGroup deletes a local group and says what access went.
+func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.groups.DeleteLocal(r.Context(), c.org, r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	access := []map[string]any{}
+	for _, a := range d.Access {
+		access = append(access, map[string]any{"product": a.Product.Key, "name": a.Product.Name, "usersLosingAccess": a.Lose,
+			"granted": a.Direct, "defaultGroup": a.Default})
+	}
+	return write(w, http.StatusOK, map[string]any{"id": r.PathValue("group"), "deleted": true, "access": access})
 }
 
 // checkAccess is what an application asks before letting a user in: by the

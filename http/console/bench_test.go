@@ -104,6 +104,7 @@ func (o *benchOrg) get(b *testing.B, path string) {
 // group holding them all. docs/benchmarks.md has the figures.
 func BenchmarkConsolePages(b *testing.B) {
 	o := newBenchOrg(b)
+	today := time.Now().UTC().Format("2006-01-02")
 	for _, p := range []struct{ name, path string }{
 		{"GroupFirstPage", "/groups/" + o.group},
 		{"GroupDeepPage", "/groups/" + o.group + "?after=" + o.middle},
@@ -115,6 +116,10 @@ func BenchmarkConsolePages(b *testing.B) {
 		{"UsersManagedActive", "/users?managed=managed&active=active"},
 		{"Groups", "/groups"},
 		{"Activity", "/activity"},
+		{"ActivityByUser", "/activity?user=user0054321@acme.test"},
+		{"ActivityToday", "/activity?from=" + today + "&to=" + today},
+		{"ActivityDayWithout", "/activity?from=2020-01-01&to=2020-01-01"},
+		{"ActivityExportCSV", "/activity/export?format=csv&user=user0054321@acme.test"},
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			for b.Loop() {

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -147,6 +148,22 @@ func hourBars(counts []roster.RequestCount, now time.Time) []hourBar {
 type requestRow struct {
 	roster.Request
 	Explanation *Explanation
+	// Name is the name of the user or group the request's path names
+	// (/Users/{id}, /Groups/{id}); "" when there is none, or it is gone.
+	Name string
+}
+
+// pathResource is the ID a SCIM request's path names after /Users/ or
+// /Groups/ (in any case), "" when it names none.
+func pathResource(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if strings.EqualFold(parts[i], "Users") || strings.EqualFold(parts[i], "Groups") {
+			return parts[i+1]
+		}
+	}
+	return ""
 }
 
 // requestLogRows is how many of the last requests the page shows.
@@ -181,8 +198,18 @@ func (s *Console) directoryPage(r *http.Request, a *session) (*directoryPage, er
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, 0, len(reqs))
 	for _, req := range reqs {
-		p.Requests = append(p.Requests, requestRow{Request: req, Explanation: Explain(req)})
+		if id := pathResource(req.Path); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	names, err := s.store.ListNames(ctx, a.org.ID, ids) // one query for the page
+	if err != nil {
+		return nil, err
+	}
+	for _, req := range reqs {
+		p.Requests = append(p.Requests, requestRow{Request: req, Explanation: Explain(req), Name: names[pathResource(req.Path)]})
 	}
 	users, err := s.store.ListOrgUsers(ctx, a.org.ID, roster.UserFilter{DirectoryID: d.ID}, 0, 0)
 	if err != nil {

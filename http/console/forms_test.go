@@ -31,6 +31,7 @@ func testFormMistakesStayOnTheForm(t *testing.T, f *fixture) {
 		{"a bad token lifetime", "directories", url.Values{"name": {"Okta"}, "expires": {"forever and ever"}}, http.StatusBadRequest, "Directories", "expires-error", `value="Okta"`},
 		{"a bad product key", "products", url.Values{"key": {"Bad Key"}, "name": {"Confluence"}}, http.StatusBadRequest, "Products", "key-error", `value="Confluence"`},
 		{"a product key taken", "products", url.Values{"key": {"jira"}, "name": {"Jira again"}}, http.StatusConflict, "Products", "key-error", `value="Jira again"`},
+		{"a product name taken", "products", url.Values{"key": {"jira2"}, "name": {"JIRA"}}, http.StatusConflict, "Products", "name-error", `value="jira2"`},
 		{"an admin address taken", "admins", url.Values{"email": {"ROOT@acme.test"}}, http.StatusConflict, "Admins", "email-error", `value="ROOT@acme.test"`},
 		{"a short password", "password", url.Values{"current": {adminPassword}, "password": {typedPassword}, "confirm": {typedPassword}}, http.StatusBadRequest, "Admins", "new-password-error", ""},
 		{"passwords that differ", "password", url.Values{"current": {adminPassword}, "password": {"a long new passphrase"}, "confirm": {"another long passphrase"}}, http.StatusBadRequest, "Admins", "confirm-error", ""},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -93,7 +94,10 @@ func (s *Console) history(r *http.Request, a *session, resourceID string) ([]eve
 		return nil, err
 	}
 	_, names, err := s.directoryNames(r, a)
-	return eventRows(events, names), err
+	if err != nil {
+		return nil, err
+	}
+	return s.eventRows(r, a, events, names)
 }
 
 func (s *Console) user(w http.ResponseWriter, r *http.Request, a *session) error {
@@ -350,4 +354,62 @@ func (s *Console) removeLocalMember(w http.ResponseWriter, r *http.Request, a *s
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "groups", r.PathValue("group")), "Removed from the group.")
+}
+
+// renameLocalGroup renames a local group; names are unique among the
+// organization's local groups (a clash is drawn beside the field, 409).
+func (s *Console) renameLocalGroup(w http.ResponseWriter, r *http.Request, a *session) error {
+	was, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	g, err := s.groupService.RenameLocal(r.Context(), a.org.ID, was.ID, r.PostForm.Get("name"))
+	if err != nil {
+		return inField("name", err)
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "groups", g.ID), was.DisplayName+" is called "+g.DisplayName+" now.")
+}
+
+// groupDeletePage is what deleting a local group takes away.
+type groupDeletePage struct {
+	Group *roster.OrgGroup
+	*groups.Deletion
+}
+
+// deleteGroupForm says what deleting the local group takes away, and asks.
+func (s *Console) deleteGroupForm(w http.ResponseWriter, r *http.Request, a *session) error {
+	g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	if g.DirectoryID != "" {
+		return roster.Invalidf("", "%s is provisioned by a directory: its identity provider deletes it, or unlink it first", g.DisplayName)
+	}
+	d, err := s.groupService.Deletion(r.Context(), a.org.ID, g.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, a, http.StatusOK, "group-delete", view{Title: "Delete " + g.DisplayName, Section: "groups", Page: groupDeletePage{g, d}})
+}
+
+func (s *Console) deleteLocalGroup(w http.ResponseWriter, r *http.Request, a *session) error {
+	g, err := s.store.GetOrgGroup(r.Context(), a.org.ID, r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	d, err := s.groupService.DeleteLocal(r.Context(), a.org.ID, g.ID)
+	if err != nil {
+		return err
+	}
+	msg := g.DisplayName + " is deleted."
+	var lost []string
+	for _, x := range d.Access {
+		if x.Lose > 0 {
+			lost = append(lost, x.Product.Name+" ("+plural(x.Lose, "user")+")")
+		}
+	}
+	if len(lost) > 0 {
+		msg += " Access went: " + strings.Join(lost, ", ") + "."
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "groups"), msg)
 }

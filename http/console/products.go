@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -39,6 +40,12 @@ func (s *Console) products(w http.ResponseWriter, r *http.Request, a *session) e
 
 func (s *Console) createProduct(w http.ResponseWriter, r *http.Request, a *session) error {
 	p, err := s.accessService.CreateProduct(r.Context(), a.org.ID, r.PostForm.Get("key"), r.PostForm.Get("name"))
+	if roster.ReasonOf(err) == roster.ReasonNameTaken {
+		// A key or a name is taken: the message goes beside the one that is.
+		if _, kerr := s.store.GetProduct(r.Context(), a.org.ID, strings.TrimSpace(r.PostForm.Get("key"))); isNotFound(kerr) {
+			return inField("name", err)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -46,14 +53,42 @@ func (s *Console) createProduct(w http.ResponseWriter, r *http.Request, a *sessi
 }
 
 type productPage struct {
-	Product  roster.Product
-	Counts   *roster.ProductCounts
-	Grants   []roster.Grant
-	Users    []roster.ProductUser
-	Pager    pager
-	Groups   []roster.OrgGroup // groups to pick from for a new grant
+	Product roster.Product
+	Counts  *roster.ProductCounts
+	Grants  []roster.Grant
+	Users   []roster.ProductUser
+	Pager   pager
+	// Choices are the groups to pick from for a new grant, by directory
+	// (synced groups of two directories may share a name); More says
+	// there are more than the picker offers.
+	Choices  []groupChoices
+	More     bool
 	Defaults []roster.Group    // local groups new managed accounts join
 	Local    []roster.OrgGroup // local groups to pick a default from
+}
+
+// groupChoices are the groups of one directory ("" for local groups) as
+// the grant picker offers them.
+type groupChoices struct {
+	Directory string // the directory's name; "" for local groups
+	Groups    []roster.OrgGroup
+}
+
+// choices sorts groups into the picker's sections: local groups first,
+// then each directory's, by the directory's name.
+func choices(groups []roster.OrgGroup, dirs []roster.Directory) []groupChoices {
+	out := []groupChoices{{}}
+	at := map[string]int{"": 0}
+	for _, d := range dirs { // ListDirectories is in name order
+		at[d.ID] = len(out)
+		out = append(out, groupChoices{Directory: d.Name})
+	}
+	for _, g := range groups {
+		if i, ok := at[g.DirectoryID]; ok {
+			out[i].Groups = append(out[i].Groups, g)
+		}
+	}
+	return slices.DeleteFunc(out, func(c groupChoices) bool { return len(c.Groups) == 0 })
 }
 
 // grantChoices is how many groups the grant form offers as suggestions;
@@ -83,7 +118,11 @@ func (s *Console) product(w http.ResponseWriter, r *http.Request, a *session) er
 	if err != nil {
 		return err
 	}
-	p.Groups = groups.Items
+	dirs, err := s.store.ListDirectories(ctx, a.org.ID)
+	if err != nil {
+		return err
+	}
+	p.Choices, p.More = choices(groups.Items, dirs), groups.Total > len(groups.Items)
 	if p.Defaults, err = s.store.ListDefaultGroups(ctx, a.org.ID, pr.Key); err != nil {
 		return err
 	}
@@ -95,8 +134,9 @@ func (s *Console) product(w http.ResponseWriter, r *http.Request, a *session) er
 	return s.render(w, r, a, http.StatusOK, "product", view{Title: pr.Name, Section: "products", Page: p})
 }
 
-// grant gives a group access from the product's page: the form names
-// the group by its name, which must be unambiguous in the organization.
+// grant gives a group access from the product's page: the picker sends
+// the group's ID; a name typed instead must be unambiguous in the
+// organization.
 func (s *Console) grant(w http.ResponseWriter, r *http.Request, a *session) error {
 	g, err := s.findGroup(r, a, strings.TrimSpace(r.PostForm.Get("group")))
 	if err != nil {
@@ -194,4 +234,36 @@ func (s *Console) setDefaultGroup(w http.ResponseWriter, r *http.Request, a *ses
 		msg = "New managed accounts no longer join " + g.DisplayName + "."
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "products", pr.Key), msg)
+}
+
+// renameProduct renames a product; names are unique in the organization
+// (a clash is drawn beside the field, 409).
+func (s *Console) renameProduct(w http.ResponseWriter, r *http.Request, a *session) error {
+	was, err := s.store.GetProduct(r.Context(), a.org.ID, r.PathValue("product"))
+	if err != nil {
+		return err
+	}
+	p, err := s.accessService.RenameProduct(r.Context(), a.org.ID, was.Key, r.PostForm.Get("name"))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "products", p.Key), was.Name+" is called "+p.Name+" now.")
+}
+
+// deleteProductForm says what deleting the product takes away, and asks.
+func (s *Console) deleteProductForm(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.accessService.ProductDeletion(r.Context(), a.org.ID, r.PathValue("product"))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, a, http.StatusOK, "product-delete", view{Title: "Delete " + d.Product.Name, Section: "products", Page: d})
+}
+
+func (s *Console) deleteProduct(w http.ResponseWriter, r *http.Request, a *session) error {
+	d, err := s.accessService.DeleteProduct(r.Context(), a.org.ID, r.PathValue("product"))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, orgPath(a.org.ID, "products"),
+		d.Product.Name+" is deleted: "+plural(d.Counts.Users, "user")+" lost access, and "+plural(len(d.Grants), "grant")+" went with it.")
 }

@@ -67,6 +67,11 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Webhooks", testWebhooks},
 		{"RequestWarnings", testRequestWarnings},
 		{"DirectorySettings", testDirectorySettings},
+		{"ProductAndGroupNames", testProductAndGroupNames},
+		{"DeleteProductAndAccessThrough", testDeleteProductAndAccessThrough},
+		{"EffectiveLinkPreview", testEffectiveLinkPreview},
+		{"EventFiltersAndNames", testEventFiltersAndNames},
+		{"FirstSync", testFirstSync},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

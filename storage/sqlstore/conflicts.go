@@ -72,43 +72,65 @@ func (s *Store) conflict(ctx context.Context, q func(context.Context, string, ..
 	return c, nil
 }
 
-// PreviewLink implements roster.Store. It compares the two groups' direct
-// members: those only in the synced group gain what the local group
-// grants, those only in the local group lose it (unless another group
-// gives it to them).
+// PreviewLink implements roster.Store. It compares effective access, by
+// the rule of CheckAccess (nested groups at any depth, active users only),
+// as it is and as it would be once the synced group took over the local
+// group's grants and the local group were gone (its place in other groups
+// too): the users a product's grants would reach only afterwards gain
+// access, those they would reach only before lose it.
 func (s *Store) PreviewLink(ctx context.Context, orgID, syncedGroupID string) (*roster.LinkPreview, error) {
 	c, err := s.conflict(ctx, s.readRow, orgID, syncedGroupID)
 	if err != nil {
 		return nil, err
 	}
 	p := &roster.LinkPreview{Conflict: c}
-	_, err = s.readRows(ctx, `SELECT product FROM grants WHERE org_id = ? AND group_id = ? ORDER BY product`, []any{orgID, c.Local.ID},
-		func(sc rowScanner) (int64, error) {
+	keys := func(q string, dest *[]string) error {
+		_, err := s.readRows(ctx, q, []any{orgID, c.Local.ID}, func(sc rowScanner) (int64, error) {
 			var key string
 			err := sc.Scan(&key)
-			p.Products = append(p.Products, key)
+			*dest = append(*dest, key)
 			return 0, err
 		})
+		return err
+	}
+	if err := keys(`SELECT product FROM grants WHERE org_id = ? AND group_id = ? ORDER BY product`, &p.Products); err != nil {
+		return nil, err
+	}
+	if err := keys(`SELECT product FROM default_groups WHERE org_id = ? AND group_id = ? ORDER BY product`, &p.Defaults); err != nil {
+		return nil, err
+	}
+	walks := []any{orgID, orgID, c.Local.ID, c.Synced.ID, orgID, c.Local.ID, c.Local.ID, orgID, orgID}
+	const changes = `,
+	changes(user_id, gain) AS (
+		SELECT a.user_id, 1 FROM after_users a
+			WHERE NOT EXISTS (SELECT 1 FROM before_users b WHERE b.product = a.product AND b.user_id = a.user_id)
+		UNION
+		SELECT b.user_id, 0 FROM before_users b
+			WHERE NOT EXISTS (SELECT 1 FROM after_users a WHERE a.product = b.product AND a.user_id = b.user_id)
+	)`
+	_, err = s.readRows(ctx, accessWalks+changes+` SELECT gain, COUNT(*) FROM changes GROUP BY gain`, walks, func(sc rowScanner) (int64, error) {
+		var gain, n int
+		err := sc.Scan(&gain, &n)
+		if gain == 1 {
+			p.Gained = n
+		} else {
+			p.Lost = n
+		}
+		return 0, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	onlyIn := func(in, notIn string) ([]roster.User, error) {
-		var users []roster.User
-		_, err := s.readRows(ctx, `SELECT `+userColumns+` FROM group_members m JOIN users r ON r.id = m.member_id
-			WHERE m.group_id = ? AND m.member_type = 'User' AND r.org_id = ?
-			AND NOT EXISTS (SELECT 1 FROM group_members x WHERE x.group_id = ? AND x.member_id = m.member_id)
-			ORDER BY r.user_name_fold`, []any{in, orgID, notIn}, func(sc rowScanner) (int64, error) {
+	for gain, list := range map[int]*[]roster.User{1: &p.Gain, 0: &p.Lose} {
+		_, err := s.readRows(ctx, accessWalks+changes+` SELECT `+userColumns+` FROM changes c JOIN users r ON r.id = c.user_id
+			WHERE c.gain = ? ORDER BY r.user_name_fold, r.seq LIMIT ?`, append(walks, gain, roster.PreviewUsers), func(sc rowScanner) (int64, error) {
 			u, seq, err := scanUser(sc)
-			users = append(users, u)
+			*list = append(*list, u)
 			return seq, err
 		})
-		return users, err
-	}
-	if p.Gain, err = onlyIn(c.Synced.ID, c.Local.ID); err != nil {
-		return nil, err
-	}
-	if p.Lose, err = onlyIn(c.Local.ID, c.Synced.ID); err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -144,7 +166,7 @@ func (s *Store) LinkGroup(ctx context.Context, orgID, syncedGroupID string) erro
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: c.DirectoryID, Action: "group.linked", ResourceType: "Group", ResourceID: c.Synced.ID,
 			Detail: detail("local", c.Local.ID, "displayName", c.Local.DisplayName, "products", preview.Products,
-				"gained", len(preview.Gain), "lost", len(preview.Lose), "defaultGroupRolesDropped", defaults)})
+				"gained", preview.Gained, "lost", preview.Lost, "defaultGroupRolesDropped", defaults)})
 	})
 }
 
@@ -186,12 +208,26 @@ func (s *Store) unlink(ctx context.Context, table, kind, orgID, id string) error
 		if !dir.Valid {
 			return roster.Errorf(roster.EConflict, "", "%s %q is local already", kind, id)
 		}
-		set := `directory_id = NULL`
+		set, args := `directory_id = NULL`, []any{}
 		if table == "groups" {
-			set += `, conflict_with = NULL`
+			// A local group's name is unique among the organization's
+			// local groups.
+			var name string
+			if err := t.queryRow(ctx, `SELECT display_name FROM groups WHERE org_id = ? AND id = ?`, orgID, id).Scan(&name); err != nil {
+				return err
+			}
+			key := roster.StoredNameKey(name) // a synced name may hold what NameKey refuses
+			err := s.checkNameKey(ctx, t, groupNames, orgID, id, key)
+			if roster.ReasonOf(err) == roster.ReasonNameTaken {
+				return roster.E(roster.ReasonNameTaken, "a local group is called %s already: link the two instead (roster group link), or rename the local group first", name)
+			}
+			if err != nil {
+				return err
+			}
+			set, args = set+`, conflict_with = NULL, local_name_key = ?`, append(args, key)
 		}
 		if _, err := t.exec(ctx, `UPDATE `+table+` SET `+set+`, version = version + 1, modified = ? WHERE org_id = ? AND id = ?`,
-			micros(s.clock()), orgID, id); err != nil {
+			append(args, micros(s.clock()), orgID, id)...); err != nil {
 			return err
 		}
 		if err := s.count(ctx, t, dir.String, kind, -1); err != nil {

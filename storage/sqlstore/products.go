@@ -20,9 +20,19 @@ func (s *Store) CreateProduct(ctx context.Context, p *roster.Product) error {
 		if n == 0 {
 			return roster.NotFoundf("no organization %q", p.OrgID)
 		}
-		_, err := t.exec(ctx, `INSERT INTO products (org_id, key, name, created) VALUES (?, ?, ?, ?)`, p.OrgID, p.Key, p.Name, micros(p.Created))
-		if s.d.IsUniqueViolation(err) {
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM products WHERE org_id = ? AND key = ?`, p.OrgID, p.Key).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
 			return roster.E(roster.ReasonNameTaken, "the organization has a product %q already", p.Key)
+		}
+		key, err := s.checkName(ctx, t, productNames, p.OrgID, p.Key, p.Name)
+		if err != nil {
+			return err
+		}
+		_, err = t.exec(ctx, `INSERT INTO products (org_id, key, name, name_key, created) VALUES (?, ?, ?, ?, ?)`, p.OrgID, p.Key, p.Name, key, micros(p.Created))
+		if s.d.IsUniqueViolation(err) {
+			return roster.E(roster.ReasonNameTaken, "the organization has a product %q or one called %s already", p.Key, p.Name)
 		}
 		if err != nil {
 			return err
@@ -56,6 +66,134 @@ func (s *Store) ListProducts(ctx context.Context, orgID string) ([]roster.Produc
 	})
 	return out, err
 }
+
+// UpdateProduct implements roster.Store.
+func (s *Store) UpdateProduct(ctx context.Context, ps roster.ProductScope, update func(*roster.Product) error) (*roster.Product, error) {
+	var out *roster.Product
+	err := s.inTx(ctx, func(t *tx) error {
+		p := roster.Product{OrgID: ps.OrgID}
+		var created int64
+		if err := t.queryRow(ctx, `SELECT key, name, created FROM products WHERE org_id = ? AND key = ?`+s.d.ForUpdate, ps.OrgID, ps.Product).
+			Scan(&p.Key, &p.Name, &created); err != nil {
+			return notFound(err, "the organization has no product %q", ps.Product)
+		}
+		p.Created = fromMicros(created)
+		was := p
+		if err := update(&p); err != nil {
+			return err
+		}
+		if p.Key != was.Key || p.OrgID != was.OrgID {
+			return roster.Invalidf("", "a product's key cannot change: applications ask by it")
+		}
+		out = &p
+		if p.Name == was.Name {
+			return nil
+		}
+		key, err := s.checkName(ctx, t, productNames, p.OrgID, p.Key, p.Name)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `UPDATE products SET name = ?, name_key = ? WHERE org_id = ? AND key = ?`, p.Name, key, p.OrgID, p.Key); err != nil {
+			return s.nameTaken(err, productNames, p.Name)
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: p.OrgID, Action: "product.renamed", ResourceType: "Product", ResourceID: p.Key,
+			Detail: detail("from", was.Name, "to", p.Name)})
+	})
+	return out, err
+}
+
+// DeleteProduct implements roster.Store.
+func (s *Store) DeleteProduct(ctx context.Context, ps roster.ProductScope) error {
+	return s.inTx(ctx, func(t *tx) error {
+		var name string
+		if err := t.queryRow(ctx, `SELECT name FROM products WHERE org_id = ? AND key = ?`+s.d.ForUpdate, ps.OrgID, ps.Product).Scan(&name); err != nil {
+			return notFound(err, "the organization has no product %q", ps.Product)
+		}
+		var grants, defaults int64
+		for _, q := range []struct {
+			sql string
+			n   *int64
+		}{
+			{`DELETE FROM grants WHERE org_id = ? AND product = ?`, &grants},
+			{`DELETE FROM default_groups WHERE org_id = ? AND product = ?`, &defaults},
+			{`DELETE FROM products WHERE org_id = ? AND key = ?`, nil},
+		} {
+			res, err := t.exec(ctx, q.sql, ps.OrgID, ps.Product)
+			if err != nil {
+				return err
+			}
+			if q.n != nil {
+				*q.n, _ = res.RowsAffected()
+			}
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: ps.OrgID, Action: "product.deleted", ResourceType: "Product", ResourceID: ps.Product,
+			Detail: detail("name", name, "grants", grants, "defaultGroups", defaults)})
+	})
+}
+
+// ListAccessThrough implements roster.Store. Two walks down the grants
+// of every product of the organization: one as things are, one without
+// the group (its grants, and its place in other groups, gone); the users
+// the first reaches and the second does not are those who would lose
+// the product. Active users only, nested groups at any depth: the rule
+// of CheckAccess.
+func (s *Store) ListAccessThrough(ctx context.Context, orgID, groupID string) ([]roster.AccessThrough, error) {
+	var out []roster.AccessThrough
+	_, err := s.readRows(ctx, accessWalks+`,
+	through(product) AS (SELECT product FROM before_ WHERE group_id = ? UNION SELECT product FROM default_groups WHERE org_id = ? AND group_id = ?)
+	SELECT p.key, p.name, p.created,
+		(SELECT COUNT(*) FROM grants g WHERE g.org_id = p.org_id AND g.product = p.key AND g.group_id = ?),
+		(SELECT COUNT(*) FROM default_groups dg WHERE dg.org_id = p.org_id AND dg.product = p.key AND dg.group_id = ?),
+		(SELECT COUNT(DISTINCT bu.user_id) FROM before_users bu WHERE bu.product = p.key
+			AND NOT EXISTS (SELECT 1 FROM after_users au WHERE au.product = bu.product AND au.user_id = bu.user_id))
+	FROM through t JOIN products p ON p.org_id = ? AND p.key = t.product ORDER BY p.key`,
+		[]any{orgID, orgID, groupID, "", orgID, groupID, groupID, orgID, orgID, groupID, orgID, groupID, groupID, groupID, orgID},
+		func(sc rowScanner) (int64, error) {
+			a := roster.AccessThrough{Product: roster.Product{OrgID: orgID}}
+			var created int64
+			var direct, isDefault int
+			err := sc.Scan(&a.Product.Key, &a.Product.Name, &created, &direct, &isDefault, &a.Lose)
+			a.Product.Created, a.Direct, a.Default = fromMicros(created), direct > 0, isDefault > 0
+			out = append(out, a)
+			return 0, err
+		})
+	return out, err
+}
+
+// accessWalks are the recursive walks ListAccessThrough and PreviewLink
+// compare: before_(product, group_id) reaches every group the grants of
+// the organization's products reach, through nested groups; after_ does
+// the same with one group gone (its grants dropped, its place in other
+// groups skipped) and, optionally, another group granted what the gone
+// one was granted (a link: the synced group takes over). before_users
+// and after_users are the active users of the organization each reaches.
+//
+// Parameters, in order: the organization (before_), the organization and
+// the gone group (after_'s grants), the group taking over ("" for none),
+// the organization and the gone group (its grants, taken over), the gone
+// group (the recursion), the organization (before_users), the
+// organization (after_users).
+const accessWalks = `WITH RECURSIVE
+	before_(product, group_id) AS (
+		SELECT product, group_id FROM grants WHERE org_id = ?
+		UNION
+		SELECT b.product, m.member_id FROM before_ b JOIN group_members m ON m.group_id = b.group_id AND m.member_type = 'Group'
+	),
+	after_(product, group_id) AS (
+		SELECT product, group_id FROM grants WHERE org_id = ? AND group_id <> ?
+		UNION
+		SELECT product, CAST(? AS TEXT) FROM grants WHERE org_id = ? AND group_id = ?
+		UNION
+		SELECT a.product, m.member_id FROM after_ a JOIN group_members m ON m.group_id = a.group_id AND m.member_type = 'Group' AND m.member_id <> ?
+	),
+	before_users(product, user_id) AS (
+		SELECT DISTINCT b.product, u.id FROM before_ b JOIN group_members m ON m.group_id = b.group_id AND m.member_type = 'User'
+		JOIN users u ON u.id = m.member_id AND u.org_id = ? AND u.active
+	),
+	after_users(product, user_id) AS (
+		SELECT DISTINCT a.product, u.id FROM after_ a JOIN group_members m ON m.group_id = a.group_id AND m.member_type = 'User'
+		JOIN users u ON u.id = m.member_id AND u.org_id = ? AND u.active
+	)`
 
 // checkProductGroup checks, inside t, that the product and the group both
 // belong to the organization, and returns the group's directory ("" for a
@@ -305,12 +443,75 @@ func (s *Store) CreateLocalGroup(ctx context.Context, orgID string, g *roster.Gr
 		if n == 0 {
 			return roster.NotFoundf("no organization %q", orgID)
 		}
-		if _, err := t.exec(ctx, `INSERT INTO groups (id, org_id, directory_id, display_name, display_name_fold, external_id, attributes, version, created, modified)
-			VALUES (?, ?, NULL, ?, ?, NULL, ?, 1, ?, ?)`, g.ID, orgID, g.DisplayName, fold(g.DisplayName), string(g.Attributes), micros(now), micros(now)); err != nil {
+		key, err := s.checkName(ctx, t, groupNames, orgID, g.ID, g.DisplayName)
+		if err != nil {
 			return err
+		}
+		if _, err := t.exec(ctx, `INSERT INTO groups (id, org_id, directory_id, display_name, display_name_fold, local_name_key, external_id, attributes, version, created, modified)
+			VALUES (?, ?, NULL, ?, ?, ?, NULL, ?, 1, ?, ?)`, g.ID, orgID, g.DisplayName, fold(g.DisplayName), key, string(g.Attributes), micros(now), micros(now)); err != nil {
+			return s.nameTaken(err, groupNames, g.DisplayName)
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.created", ResourceType: "Group", ResourceID: g.ID,
 			Detail: detail("displayName", g.DisplayName, "local", true)})
+	})
+}
+
+// UpdateLocalGroup implements roster.Store.
+func (s *Store) UpdateLocalGroup(ctx context.Context, orgID, groupID string, update func(*roster.Group) error) (*roster.Group, error) {
+	var out *roster.Group
+	err := s.inTx(ctx, func(t *tx) error {
+		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
+			return err
+		}
+		g, _, err := scanGroup(t.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.org_id = ? AND r.id = ?`, orgID, groupID))
+		if err != nil {
+			return err
+		}
+		was := g.DisplayName
+		if err := update(&g); err != nil {
+			return err
+		}
+		if g.ID != groupID {
+			return roster.Invalidf("", "a group's ID cannot change")
+		}
+		out = &g
+		if g.DisplayName == was {
+			return nil
+		}
+		key, err := s.checkName(ctx, t, groupNames, orgID, groupID, g.DisplayName)
+		if err != nil {
+			return err
+		}
+		g.Version, g.LastModified = g.Version+1, s.clock()
+		if _, err := t.exec(ctx, `UPDATE groups SET display_name = ?, display_name_fold = ?, local_name_key = ?, version = ?, modified = ? WHERE org_id = ? AND id = ?`,
+			g.DisplayName, fold(g.DisplayName), key, g.Version, micros(g.LastModified), orgID, groupID); err != nil {
+			return s.nameTaken(err, groupNames, g.DisplayName)
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.renamed", ResourceType: "Group", ResourceID: groupID,
+			Detail: detail("from", was, "to", g.DisplayName, "local", true)})
+	})
+	return out, err
+}
+
+// DeleteLocalGroup implements roster.Store.
+func (s *Store) DeleteLocalGroup(ctx context.Context, orgID, groupID string) error {
+	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
+			return err
+		}
+		var name string
+		if err := t.queryRow(ctx, `SELECT display_name FROM groups WHERE org_id = ? AND id = ?`, orgID, groupID).Scan(&name); err != nil {
+			return err
+		}
+		// Synced groups in conflict with it are in conflict no more.
+		if _, err := t.exec(ctx, `UPDATE groups SET conflict_with = NULL WHERE org_id = ? AND conflict_with = ?`, orgID, groupID); err != nil {
+			return err
+		}
+		if err := s.deleteLocalGroup(ctx, t, orgID, groupID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.deleted", ResourceType: "Group", ResourceID: groupID,
+			Detail: detail("displayName", name, "local", true)})
 	})
 }
 

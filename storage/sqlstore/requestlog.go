@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -23,7 +24,11 @@ func (s *Store) AppendRequests(ctx context.Context, reqs []roster.Request) error
 	counts := map[key]*roster.RequestCount{}
 	orgs := map[string]string{}
 	var keys []key
+	first := map[string]int64{} // each directory's earliest successful request of the batch
 	for _, r := range reqs {
+		if at, seen := first[r.DirectoryID]; r.Status < 400 && (!seen || micros(r.Time) < at) {
+			first[r.DirectoryID] = micros(r.Time)
+		}
 		k := key{r.DirectoryID, hourOf(r.Time)}
 		c, ok := counts[k]
 		if !ok {
@@ -49,6 +54,12 @@ func (s *Store) AppendRequests(ctx context.Context, reqs []roster.Request) error
 			if _, err := t.exec(ctx, `INSERT INTO request_counts (directory_id, org_id, hour, requests, errors) VALUES (?, ?, ?, ?, ?)
 				ON CONFLICT (directory_id, hour) DO UPDATE SET requests = request_counts.requests + excluded.requests,
 					errors = request_counts.errors + excluded.errors`, k.dir, orgs[k.dir], k.hour, c.Requests, c.Errors); err != nil {
+				return err
+			}
+		}
+		// The first sync is set once, and kept when the log is pruned.
+		for dir, at := range first {
+			if _, err := t.exec(ctx, `UPDATE directories SET first_request = ? WHERE id = ? AND first_request IS NULL`, at, dir); err != nil {
 				return err
 			}
 		}
@@ -143,10 +154,15 @@ func (s *Store) ListRequests(ctx context.Context, orgID, dirID string, failedOnl
 // GetRequestStats implements roster.Store.
 func (s *Store) GetRequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*roster.RequestStats, error) {
 	st := &roster.RequestStats{}
-	err := s.readRow(ctx, `SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(errors), 0), COALESCE(SUM(rejected), 0) FROM request_counts
-		WHERE directory_id = ? AND org_id = ? AND hour >= ?`, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors, &st.Rejected)
+	var first sql.NullInt64
+	err := s.readRow(ctx, `SELECT COALESCE(SUM(c.requests), 0), COALESCE(SUM(c.errors), 0), COALESCE(SUM(c.rejected), 0),
+		(SELECT d.first_request FROM directories d WHERE d.id = ? AND d.org_id = ?) FROM request_counts c
+		WHERE c.directory_id = ? AND c.org_id = ? AND c.hour >= ?`, dirID, orgID, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors, &st.Rejected, &first)
 	if err != nil {
 		return nil, err
+	}
+	if first.Valid {
+		st.First = fromMicros(first.Int64)
 	}
 	last, err := s.ListRequests(ctx, orgID, dirID, false, 1)
 	if err != nil {

@@ -38,3 +38,17 @@ document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-confirm]");
   if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
 });
+
+// On a phone, tables stack (roster.css): each cell is labelled with its
+// column's name, copied here from the header once the page is read.
+function labelCells() {
+  for (const table of document.querySelectorAll("main table")) {
+    const heads = Array.from(table.querySelectorAll("thead th"), th => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      Array.from(row.children).forEach((cell, i) => {
+        if (cell.tagName === "TD" && heads[i] && !cell.dataset.label) cell.dataset.label = heads[i];
+      });
+    }
+  }
+}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", labelCells); else labelCells();
