@@ -21,6 +21,7 @@ type Store interface {
 	LocalGroups
 	Admins
 	Audit
+	ChangeFeed
 	RequestLog
 	Reports
 	Webhooks
