@@ -22,9 +22,9 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/deletions"
-	"github.com/rosterhq/roster/feed"
 	"github.com/rosterhq/roster/delivery"
 	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/feed"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/http/urls"
