@@ -65,6 +65,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RequestLog", testRequestLog},
 		{"Deletion", testDeletion}, {"DeletionPolicy", testDeletionPolicy},
 		{"Webhooks", testWebhooks},
+		{"EventData", testEventData},
+		{"ChangeFeed", testChangeFeed},
+		{"SnapshotWhileWriting", testSnapshotWhileWriting},
 		{"RequestWarnings", testRequestWarnings},
 		{"DirectorySettings", testDirectorySettings},
 	}
