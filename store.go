@@ -13,6 +13,7 @@ type Store interface {
 	Orgs
 	Directories
 	DirectoryAuth
+	TokenExpiry
 	Provisioning
 	Deletions
 	Domains

@@ -29,6 +29,7 @@ import (
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/storage/sqlstore"
+	"github.com/rosterhq/roster/tokens"
 	"github.com/rosterhq/roster/webhooks"
 )
 
@@ -193,6 +194,9 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	if cmd.recheck > 0 {
 		go domains.Recheck(ctx, st, ver, cmd.recheck, log)
 	}
+	// directory.token_expiring, 14 and 3 days ahead, once per token
+	// whichever node writes it (see tokens.WarnExpiringDue).
+	go tokens.WarnExpiring(ctx, st, time.Hour, log)
 	if cmd.purge > 0 {
 		go deletions.Purge(ctx, st, cmd.purge, log) // safe on every node at once (see deletions.PurgeDue)
 		// Events past their retention go on the same schedule, on every

@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"EventData", testEventData},
 		{"ChangeFeed", testChangeFeed},
 		{"SnapshotWhileWriting", testSnapshotWhileWriting},
+		{"TokenExpiry", testTokenExpiry},
 		{"RequestWarnings", testRequestWarnings},
 		{"DirectorySettings", testDirectorySettings},
 	}

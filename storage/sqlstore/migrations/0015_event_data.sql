@@ -17,3 +17,9 @@ INSERT INTO event_retention (id, purged_through) VALUES (1, 0);
 -- order (keyset on seq), which these indexes serve without a sort.
 CREATE INDEX users_org_seq ON users (org_id, seq);
 CREATE INDEX groups_org_seq ON groups (org_id, seq);
+
+-- directory.token_expiring is written once per token and warning (14 and
+-- 3 days ahead): expiry_warned is the days of the last warning written,
+-- 0 for none. The conditional UPDATE that sets it is what keeps several
+-- nodes from warning twice.
+ALTER TABLE tokens ADD COLUMN expiry_warned {{int64}} NOT NULL DEFAULT 0;
