@@ -133,22 +133,37 @@ func (s *Store) appendMemberEvents(ctx context.Context, t *tx, orgID, dirID stri
 			names[m.memberID] = ""
 		}
 	}
+	// By ID alone, the organization checked here: with org_id in the
+	// WHERE clause SQLite's planner walks one of the organization's
+	// indexes (every user of it) instead of looking up the few IDs, which
+	// made one member add cost a scan of the directory.
 	for _, q := range []struct {
 		ids   []string
 		query string
 	}{
-		{users, `SELECT id, COALESCE(display_name, user_name) FROM users WHERE org_id = ? AND ` + s.d.InJSON("id")},
-		{groups, `SELECT id, display_name FROM groups WHERE org_id = ? AND ` + s.d.InJSON("id")},
+		{users, `SELECT id, org_id, COALESCE(display_name, user_name) FROM users WHERE ` + s.d.InJSON("id")},
+		{groups, `SELECT id, org_id, display_name FROM groups WHERE ` + s.d.InJSON("id")},
 	} {
 		if len(q.ids) == 0 {
 			continue
 		}
-		rows, err := returning(ctx, t, q.query, orgID, jsonList(q.ids))
+		rows, err := t.query(ctx, q.query, jsonList(q.ids))
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			names[r.id] = r.kind // returning's second column: here the name
+		for rows.Next() {
+			var id, org, name string
+			if err := rows.Scan(&id, &org, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			if org == orgID {
+				names[id] = name
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
 		}
 	}
 	events := make([]roster.Event, len(ms))

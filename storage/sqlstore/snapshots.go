@@ -11,7 +11,7 @@ import (
 
 // Snapshots page through an organization's users, groups and memberships
 // by keyset (users and groups by seq, on the (org_id, seq) indexes of
-// migration 0015; memberships by (group_id, member_id), the primary key),
+// migration 0015; memberships by their group's seq and member ID),
 // so that a page costs the same however far in it is and nothing holds
 // the directory in memory. Each page is its own read: package feed pairs
 // the pages with the feed position taken before the first, and the feed's
@@ -68,18 +68,33 @@ func (s *Store) ListSnapshot(ctx context.Context, orgID string, resource roster.
 			})
 		return page, err
 	case roster.SnapshotMemberships:
-		afterGroup, afterMember, _ := strings.Cut(after, "/")
-		_, err := s.readRows(ctx, `SELECT m.group_id, g.display_name, m.member_type, m.member_id, COALESCE(u.display_name, u.user_name, mg.display_name, '')
-			FROM group_members m JOIN groups g ON g.id = m.group_id
+		// By group (in seq order, on groups_org_seq) and within a group by
+		// member (the primary key's order): the nested loops give the
+		// order, so no page sorts the organization's memberships.
+		// CROSS JOIN fixes that join order on SQLite; PostgreSQL takes it
+		// as the inner join it is.
+		var afterSeq int64
+		afterMember := ""
+		if after != "" {
+			seq, member, ok := strings.Cut(after, "/")
+			n, err := strconv.ParseInt(seq, 10, 64)
+			if !ok || err != nil {
+				return nil, roster.E(roster.ReasonInvalidCursor, "%q is no snapshot position", after)
+			}
+			afterSeq, afterMember = n, member
+		}
+		_, err := s.readRows(ctx, `SELECT g.seq, g.id, g.display_name, m.member_type, m.member_id, COALESCE(u.display_name, u.user_name, mg.display_name, '')
+			FROM groups g CROSS JOIN group_members m
 			LEFT JOIN users u ON m.member_type = 'User' AND u.id = m.member_id
 			LEFT JOIN groups mg ON m.member_type = 'Group' AND mg.id = m.member_id
-			WHERE g.org_id = ? AND (m.group_id > ? OR (m.group_id = ? AND m.member_id > ?))
-			ORDER BY m.group_id, m.member_id LIMIT ?`,
-			[]any{orgID, afterGroup, afterGroup, afterMember, limit}, func(sc rowScanner) (int64, error) {
+			WHERE g.org_id = ? AND m.group_id = g.id AND (g.seq > ? OR (g.seq = ? AND m.member_id > ?))
+			ORDER BY g.seq, m.member_id LIMIT ?`,
+			[]any{orgID, afterSeq, afterSeq, afterMember, limit}, func(sc rowScanner) (int64, error) {
 				var d roster.MembershipData
-				err := sc.Scan(&d.Group.ID, &d.Group.DisplayName, &d.Member.Type, &d.Member.ID, &d.Member.Display)
+				var seq int64
+				err := sc.Scan(&seq, &d.Group.ID, &d.Group.DisplayName, &d.Member.Type, &d.Member.ID, &d.Member.Display)
 				if err == nil {
-					add(d, d.Group.ID+"/"+d.Member.ID)
+					add(d, strconv.FormatInt(seq, 10)+"/"+d.Member.ID)
 				}
 				return 0, err
 			})
