@@ -23,6 +23,7 @@ const (
 	ETooManyRequests     ErrorCode = "too_many_requests"    // rate limited
 	ENotImplemented      ErrorCode = "not_implemented"      // a valid request Roster does not serve
 	EUnavailable         ErrorCode = "unavailable"          // a dependency (the database) is down; retry later
+	EGone                ErrorCode = "gone"                 // what was asked for existed but is kept no longer
 	EInsufficientStorage ErrorCode = "insufficient_storage" // the disk is full; nothing was written
 	EInternal            ErrorCode = "internal"             // a bug or an outage; detail is not shown to clients
 )
@@ -145,6 +146,11 @@ const (
 	ReasonNoSecretKey   Reason = "no_secret_key"  // the server has no key to seal webhook secrets with
 	ReasonPrivateTarget Reason = "private_target" // the webhook URL resolves to a non-public address
 	ReasonUnknownEvent  Reason = "unknown_event"  // an event filter names no event type
+	// ReasonCursorExpired: a change-feed cursor points before events that
+	// retention has purged; the client takes a snapshot and follows on.
+	ReasonCursorExpired Reason = "cursor_expired"
+	// ReasonInvalidCursor: a snapshot cursor that Roster did not hand out.
+	ReasonInvalidCursor Reason = "invalid_cursor"
 )
 
 // reasons fixes the code and SCIM type of each Reason.
@@ -178,6 +184,8 @@ var reasons = map[Reason]struct {
 	ReasonNoSecretKey:      {EInvalid, ""},
 	ReasonPrivateTarget:    {EInvalid, ""},
 	ReasonUnknownEvent:     {EInvalid, ""},
+	ReasonCursorExpired:    {EGone, ""},
+	ReasonInvalidCursor:    {EInvalid, ScimInvalidCursor},
 }
 
 // scimReasons names the reason of an error that carries only a SCIM type.

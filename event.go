@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -14,10 +15,16 @@ type Event struct {
 	DirectoryID  string // "" for organization-level events
 	Time         time.Time
 	Actor        string // see WithActor
-	Action       string // "user.created", "group.members_changed", ...
+	Action       string // "user.created", "group.member_added", ...
 	ResourceType string // "User", "Group", "Directory", "Token", ...
 	ResourceID   string
-	Detail       string // a JSON object with what changed; never a secret
+	Detail       string // a JSON object with what changed, for the audit trail; never a secret
+	// Data is the event's normalized payload (see eventdata.go): the
+	// resource as Roster holds it after the change, and for updates its
+	// previous values. It is what webhooks deliver and the change feed
+	// returns. Empty for events that have none (administrative ones, and
+	// events written before migration 0015).
+	Data json.RawMessage
 }
 
 // Audit reads the audit trail that every change appends to in its own
@@ -51,4 +58,52 @@ type EventFilter struct {
 type Involvement struct {
 	ResourceIDs []string
 	Actors      []string
+}
+
+// ChangeFeed is what the change feed, its retention and snapshots need of
+// the events (package feed holds their rules).
+type ChangeFeed interface {
+	// ListFeedEvents returns up to limit of the organization's events after
+	// afterSeq for which match is true, oldest first, and the cursor to go
+	// on from. It returns only events below the safe horizon (see
+	// GetFeedHorizon), so a cursor never passes an event that has yet to
+	// commit. A cursor below the purge watermark is ReasonCursorExpired.
+	ListFeedEvents(ctx context.Context, orgID string, afterSeq int64, match func(action string) bool, limit int) (*FeedPage, error)
+	// GetFeedHorizon is the newest sequence number up to which every event
+	// has committed (or rolled back for good): the position a snapshot
+	// started now follows the feed from.
+	GetFeedHorizon(ctx context.Context) (int64, error)
+	// DeleteEvents deletes up to limit events (of every organization) older
+	// than before, oldest first, raising the purge watermark; it returns
+	// how many it deleted.
+	DeleteEvents(ctx context.Context, before time.Time, limit int) (int, error)
+	// ListSnapshot returns up to limit of the organization's resources of
+	// one kind after the keyset position after ("" for the first page), in
+	// the normalized shapes of eventdata.go, and the position of the last.
+	ListSnapshot(ctx context.Context, orgID string, resource SnapshotResource, after string, limit int) (*SnapshotPage, error)
+}
+
+// FeedPage is one page of the change feed.
+type FeedPage struct {
+	Events []Event
+	// Next is the cursor of the next page: past every event returned and
+	// every event this page looked at and did not match.
+	Next int64
+}
+
+// SnapshotResource is a kind of resource a snapshot pages through.
+type SnapshotResource string
+
+// Snapshot resources. Access (effective access per user and product) will
+// be one once its table exists.
+const (
+	SnapshotUsers       SnapshotResource = "users"
+	SnapshotGroups      SnapshotResource = "groups"
+	SnapshotMemberships SnapshotResource = "memberships"
+)
+
+// SnapshotPage is one page of a snapshot's resources.
+type SnapshotPage struct {
+	Items []json.RawMessage // UserData, GroupData or MembershipData
+	Last  string            // the keyset position of the last item; "" when there were none
 }

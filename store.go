@@ -13,6 +13,7 @@ type Store interface {
 	Orgs
 	Directories
 	DirectoryAuth
+	TokenExpiry
 	Provisioning
 	Deletions
 	Domains
@@ -21,6 +22,7 @@ type Store interface {
 	LocalGroups
 	Admins
 	Audit
+	ChangeFeed
 	RequestLog
 	Reports
 	Webhooks

@@ -188,3 +188,13 @@ type DirectoryAuth interface {
 	// TouchToken records that the token was used at time at.
 	TouchToken(ctx context.Context, dirID, tokenID string, at time.Time) error
 }
+
+// TokenExpiry is what the expiry warnings need of the tokens.
+type TokenExpiry interface {
+	// CreateTokenExpiryEvents appends a directory.token_expiring event
+	// (TokenExpiringData) for each token that is neither revoked nor
+	// replaced by a rotation, expires after now and within days, and has
+	// had no warning at that many days or fewer: once per token and
+	// warning, whichever node asks. At most limit; it returns how many.
+	CreateTokenExpiryEvents(ctx context.Context, now time.Time, days, limit int) (int, error)
+}

@@ -64,8 +64,12 @@ type received struct {
 	msg         struct {
 		Type string `json:"type"`
 		Data struct {
-			Seq      int64 `json:"seq"`
-			Resource struct{ Type, ID string }
+			Seq          int64          `json:"seq"`
+			Organization string         `json:"organization"`
+			Directory    string         `json:"directory"`
+			ID           string         `json:"id"`
+			DisplayName  string         `json:"displayName"`
+			Previous     map[string]any `json:"previous"`
 		} `json:"data"`
 	}
 }
@@ -198,7 +202,7 @@ func TestDeliversSignedEvents(t *testing.T) {
 		u := createUser(t, s, x.tenant, "ada@acme.test")
 		waitFor(t, "the delivery", func() bool { return len(r.delivered()) == 1 })
 		got := r.delivered()[0]
-		if got.msg.Type != "user.created" || got.msg.Data.Resource.ID != u.ID {
+		if got.msg.Type != "user.created" || got.msg.Data.ID != u.ID {
 			t.Errorf("delivered %s", got.body)
 		}
 		if !webhooks.Verify(x.secret, got.id, got.ts, got.body, got.sig) {
@@ -255,6 +259,50 @@ func TestRetriesUntilDelivered(t *testing.T) {
 	})
 }
 
+// TestUpdateCarriesPreviousValues: a user.updated delivery carries the
+// user as it is now and, in previous, what the update replaced, in the
+// normalized shape, with its organization and directory.
+func TestUpdateCarriesPreviousValues(t *testing.T) {
+	backends(t, func(t *testing.T, s, _ roster.Store) {
+		r := newReceiver(t, func(int32) int { return 200 })
+		x := newSetup(t, s, r.URL)
+		startWorker(t, s, x.keys, 0)
+		u := &roster.User{UserName: "ada@acme.test", DisplayName: "Ada", Active: true, Attributes: []byte(`{"userName":"ada@acme.test","displayName":"Ada"}`)}
+		if err := s.CreateUser(ctx, x.tenant, u); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateUser(ctx, x.tenant, u.ID, func(u *roster.User) error {
+			u.DisplayName = "Ada Lovelace"
+			u.Attributes = []byte(`{"userName":"ada@acme.test","displayName":"Ada Lovelace","title":"Countess"}`)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "both deliveries", func() bool { return len(r.delivered()) == 2 })
+		var got *received
+		for _, g := range r.delivered() {
+			if g.msg.Type == roster.EventUserUpdated {
+				got = &g
+			}
+		}
+		if got == nil {
+			t.Fatalf("no user.updated among %v", r.delivered())
+		}
+		d := got.msg.Data
+		scim, _ := d.Previous["scim"].(map[string]any)
+		if d.ID != u.ID || d.DisplayName != "Ada Lovelace" || d.Organization != x.org.ID || d.Directory != x.tenant.DirectoryID ||
+			d.Previous["displayName"] != "Ada" || scim["displayName"] != "Ada" || scim["title"] != nil || len(scim) != 2 {
+			t.Errorf("user.updated delivered %s", got.body)
+		}
+		if _, ok := scim["title"]; !ok {
+			t.Errorf("previous.scim does not say title was absent: %s", got.body)
+		}
+		if !webhooks.Verify(x.secret, got.id, got.ts, got.body, got.sig) {
+			t.Errorf("the signature does not verify")
+		}
+	})
+}
+
 // TestReceiverDownThenBack: while the receiver is down, changes pile up;
 // when it returns it gets all of them, each user's events in order.
 func TestReceiverDownThenBack(t *testing.T) {
@@ -291,7 +339,7 @@ func TestReceiverDownThenBack(t *testing.T) {
 		waitFor(t, "every event", func() bool { return len(r.delivered()) == 3*users })
 		last := map[string]int64{}
 		for _, g := range r.delivered() {
-			id := g.msg.Data.Resource.ID
+			id := g.msg.Data.ID
 			if g.msg.Data.Seq <= last[id] {
 				t.Errorf("user %s: event %d delivered after %d", id, g.msg.Data.Seq, last[id])
 			}

@@ -2,6 +2,7 @@ package domains_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -72,6 +73,15 @@ func TestRecheckDue(t *testing.T) {
 	last := events[len(events)-1]
 	if last.Action != "domain.failing" || last.Actor != "system:domain-recheck" {
 		t.Errorf("last event = %+v, want domain.failing by the re-check", last)
+	}
+	var data roster.DomainFailingData
+	if err := json.Unmarshal(last.Data, &data); err != nil || data.Domain != "acme.test" || data.Error != d.LastError || data.CheckedAt.IsZero() {
+		t.Errorf("domain.failing data = %s (%v)", last.Data, err)
+	}
+	// A re-check that fails again is no new event.
+	domains.RecheckDue(ctx, st, v, time.Now().Add(time.Minute), log)
+	if again, _ := st.ListEvents(ctx, org.ID, last.Seq, 100); len(again) != 0 {
+		t.Errorf("a domain failing again wrote %+v", again)
 	}
 
 	records["acme.test"] = []string{domains.TXTValue("tok-acme.test")}

@@ -4,13 +4,17 @@
 // the command line call it, so that a token made or rotated on one surface
 // obeys exactly the rules of the others.
 //
+// It also writes the directory.token_expiring warnings that roster serve
+// runs periodically (WarnExpiring).
+//
 // It depends on the root package roster only, and takes the narrow store
-// interface roster.Directories.
+// interfaces roster.Directories and roster.TokenExpiry.
 package tokens
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -236,4 +240,44 @@ func Find(tokens []roster.Token, ref string, now time.Time) (roster.Token, error
 		return roster.Token{}, roster.NotFoundf("the directory has no active token; create one")
 	}
 	return roster.Token{}, roster.Errorf(roster.EInvalid, "", "the directory has %d active tokens; say which one (by ID or prefix)", len(active))
+}
+
+// ExpiryWarnings are the days ahead of a token's expiry at which a
+// directory.token_expiring event tells applications and admins: two
+// weeks, then three days.
+var ExpiryWarnings = []int{14, 3}
+
+// WarnExpiringDue writes the expiry warnings due at now, once per token
+// and warning, and returns how many. The nearest warning goes first, so a
+// token that is already within three days gets that one only, not both.
+func WarnExpiringDue(ctx context.Context, st roster.TokenExpiry, now time.Time) (int, error) {
+	total := 0
+	for i := len(ExpiryWarnings) - 1; i >= 0; i-- {
+		for {
+			n, err := st.CreateTokenExpiryEvents(roster.WithActor(ctx, "system:token-expiry"), now, ExpiryWarnings[i], 500)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if n < 500 {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// WarnExpiring runs WarnExpiringDue every interval until ctx ends, on
+// every node of roster serve (the store writes each warning once).
+func WarnExpiring(ctx context.Context, st roster.TokenExpiry, interval time.Duration, log *slog.Logger) {
+	for {
+		if _, err := WarnExpiringDue(ctx, st, time.Now()); err != nil && ctx.Err() == nil {
+			log.WarnContext(ctx, "token expiry warnings", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }

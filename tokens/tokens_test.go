@@ -135,3 +135,20 @@ func TestDefaultNames(t *testing.T) {
 		t.Errorf("second token named %q, want %q", c.Token.Name, "Okta token 2")
 	}
 }
+
+// TestWarnExpiring: a token two days from its expiry gets one warning,
+// the three-day one, not the two-week one as well; the system is its actor.
+func TestWarnExpiring(t *testing.T) {
+	s, d := newDirectory(t, 2*24*time.Hour)
+	now := time.Now()
+	if n, err := tokens.WarnExpiringDue(ctx, s, now); err != nil || n != 1 {
+		t.Fatalf("warnings: %d %v", n, err)
+	}
+	if n, err := tokens.WarnExpiringDue(ctx, s, now.Add(time.Hour)); err != nil || n != 0 {
+		t.Errorf("an hour later: %d more warnings, %v", n, err)
+	}
+	events, err := s.SearchEvents(ctx, d.Directory.OrgID, roster.EventFilter{Action: roster.EventTokenExpiring}, 10)
+	if err != nil || len(events) != 1 || events[0].ResourceID != d.Token.ID || events[0].Actor != "system:token-expiry" {
+		t.Fatalf("events %+v %v", events, err)
+	}
+}

@@ -280,21 +280,40 @@ type message struct {
 
 // Message is what event e becomes for webhook w: its type, the key that
 // orders it among w's deliveries (its resource), and the JSON body; ok is
-// false when w does not take it. The data is the audit event as Roster
-// holds it (normalized payloads are a later step).
+// false when w does not take it. The body's data is EventData: the
+// event's organization, directory, seq and actor with its normalized
+// payload.
 func Message(w *roster.Webhook, e *roster.Event) (typ, resourceKey, payload string, ok bool) {
 	if !Matches(w.Events, e.Action) || w.DirectoryID != "" && e.DirectoryID != w.DirectoryID {
 		return "", "", "", false
 	}
-	var det json.RawMessage = []byte(e.Detail)
-	if !json.Valid(det) {
-		det, _ = json.Marshal(e.Detail)
-	}
-	body, _ := json.Marshal(message{Type: e.Action, Timestamp: e.Time.UTC().Format(time.RFC3339Nano), Data: map[string]any{
-		"seq": e.Seq, "organization": e.OrgID, "directory": e.DirectoryID, "actor": e.Actor,
-		"resource": map[string]string{"type": e.ResourceType, "id": e.ResourceID}, "detail": det,
-	}})
+	body, _ := json.Marshal(message{Type: e.Action, Timestamp: e.Time.UTC().Format(time.RFC3339Nano), Data: EventData(e)})
 	return e.Action, e.ResourceType + ":" + e.ResourceID, string(body), true
+}
+
+// EventData is the data object of an event as webhooks deliver it and the
+// change feed returns it: organization, directory, seq and actor, and
+// beside them the fields of the normalized payload (e.Data). An event
+// without one (written before payloads were normalized, or an
+// administrative event) carries its resource and audit detail instead.
+func EventData(e *roster.Event) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	if len(e.Data) > 0 && json.Unmarshal(e.Data, &out) != nil {
+		out = map[string]json.RawMessage{}
+	}
+	if len(out) == 0 {
+		var det json.RawMessage = []byte(e.Detail)
+		if !json.Valid(det) {
+			det, _ = json.Marshal(e.Detail)
+		}
+		out["resource"], _ = json.Marshal(map[string]string{"type": e.ResourceType, "id": e.ResourceID})
+		out["detail"] = det
+	}
+	out["seq"], _ = json.Marshal(e.Seq)
+	out["organization"], _ = json.Marshal(e.OrgID)
+	out["directory"], _ = json.Marshal(e.DirectoryID)
+	out["actor"], _ = json.Marshal(e.Actor)
+	return out
 }
 
 // Secrets returns the secrets that sign for w at time now: the current

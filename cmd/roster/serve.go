@@ -24,10 +24,12 @@ import (
 	"github.com/rosterhq/roster/deletions"
 	"github.com/rosterhq/roster/delivery"
 	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/feed"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/storage/sqlstore"
+	"github.com/rosterhq/roster/tokens"
 	"github.com/rosterhq/roster/webhooks"
 )
 
@@ -43,6 +45,8 @@ type serveCmd struct {
 	rateBurst                  int
 	recheck                    time.Duration
 	purge                      time.Duration
+	eventRetention             string // "90d", "0": keep forever
+	retention                  time.Duration
 	vf                         verifierFlags
 	tlsCert, tlsKey            string
 	durable                    *bool
@@ -60,6 +64,7 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 	cmd.durable = fs.Bool("sqlite-durable", false, "SQLite: fsync every commit (synchronous=FULL), so that commits survive power loss, not only process crashes")
 	fs.DurationVar(&cmd.recheck, "domain-recheck", 24*time.Hour, "how often verified domains are checked again (0: never)")
 	fs.DurationVar(&cmd.purge, "purge-interval", 10*time.Minute, "how often deleted users and groups past their retention are purged (0: never, on this node)")
+	fs.StringVar(&cmd.eventRetention, "event-retention", "90d", "how long events stay in the change feed: a duration such as 90d or 720h (0: forever); older ones are purged, and a feed cursor older than that is told to take a snapshot")
 	cmd.vf.define(fs)
 	fs.StringVar(&cmd.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
 	fs.StringVar(&cmd.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
@@ -74,6 +79,14 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 func (cmd *serveCmd) prepare(c *cli) error {
 	c.durable = *cmd.durable
 	var problems []error
+	// deletions.ParseRetention reads the same forms; its message speaks of
+	// deleted users, for whom 0 means purging at once, so this one says
+	// its own.
+	if d, err := deletions.ParseRetention(cmd.eventRetention); err == nil {
+		cmd.retention = d
+	} else {
+		problems = append(problems, fmt.Errorf("--event-retention %q: give a duration such as 90d or 720h (at least a minute), or 0 to keep events forever", cmd.eventRetention))
+	}
 	if cmd.keyFile != "" {
 		k, err := webhooks.LoadKey(cmd.keyFile)
 		if err != nil {
@@ -181,8 +194,14 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	if cmd.recheck > 0 {
 		go domains.Recheck(ctx, st, ver, cmd.recheck, log)
 	}
+	// directory.token_expiring, 14 and 3 days ahead, once per token
+	// whichever node writes it (see tokens.WarnExpiringDue).
+	go tokens.WarnExpiring(ctx, st, time.Hour, log)
 	if cmd.purge > 0 {
 		go deletions.Purge(ctx, st, cmd.purge, log) // safe on every node at once (see deletions.PurgeDue)
+		// Events past their retention go on the same schedule, on every
+		// node (see roster.ChangeFeed.DeleteEvents); 0 keeps them.
+		go feed.Purge(ctx, st, cmd.retention, cmd.purge, log)
 	}
 	if cmd.keys != nil {
 		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate}

@@ -1,13 +1,14 @@
 // Package adminapi is Roster's JSON API for an organization's admins and
 // applications, under /api/v1/orgs/{org}/: product access checks (what an
 // application asks before letting a user in), products and grants,
-// domains, users, group conflicts and unlinking, and the audit trail. It
+// domains, users, group conflicts and unlinking, webhooks, and the change
+// feed (the audit trail with normalized payloads) and snapshots. It
 // is authenticated with admin API tokens (`roster admin token create`);
 // every change is recorded under the admin who made it. docs/api.md
 // documents it.
 //
 // It owns the JSON surface only: handlers parse, call a use case (tokens,
-// directories, access, groups, users, domains, auth) and render. It may
+// directories, access, groups, users, domains, auth, webhooks, feed) and render. It may
 // depend on those, the root package, http/httperr and http/urls; never on
 // storage, the console or the SCIM API.
 package adminapi
@@ -29,6 +30,7 @@ import (
 	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
+	"github.com/rosterhq/roster/feed"
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/urls"
@@ -67,6 +69,7 @@ type Server struct {
 	tokens      *tokens.Service
 	groups      *groups.Service
 	webhooks    *webhooks.Service
+	feed        *feed.Service
 }
 
 // New returns the API for c.
@@ -91,6 +94,7 @@ func New(c Config) *Server {
 		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
 	}
 	s.auth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
+	s.feed = &feed.Service{Store: s.store}
 	s.routes()
 	return s
 }
@@ -139,6 +143,7 @@ func (s *Server) routes() {
 	h("POST "+p+"/groups/{group}/link", s.link)
 	h("POST "+p+"/groups/{group}/unlink", s.unlinkGroup)
 	h("GET "+p+"/events", s.listEvents)
+	h("GET "+p+"/snapshot", s.snapshot)
 	h("GET "+p+"/webhooks", s.listWebhooks)
 	h("POST "+p+"/webhooks", s.createWebhook)
 	h("GET "+p+"/webhooks/{webhook}", s.getWebhook)

@@ -1,7 +1,6 @@
 package adminapi
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/rosterhq/roster"
@@ -341,28 +340,4 @@ func (s *Server) unlinkGroup(w http.ResponseWriter, r *http.Request, c *call) er
 		return err
 	}
 	return write(w, http.StatusOK, map[string]any{"id": g.ID, "displayName": g.DisplayName, "directoryId": g.DirectoryID, "local": g.DirectoryID == ""})
-}
-
-// listEvents pages through the audit trail: ?after=<seq>&limit=<n>.
-func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, c *call) error {
-	after, err := intParam(r, "after", 0, 1<<62)
-	if err != nil {
-		return err
-	}
-	limit, err := intParam(r, "limit", 100, 1000)
-	if err != nil {
-		return err
-	}
-	events, err := s.store.ListEvents(r.Context(), c.org, int64(after), limit)
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	next := after
-	for _, e := range events {
-		out = append(out, map[string]any{"seq": e.Seq, "time": jsonTime(e.Time), "actor": e.Actor, "action": e.Action,
-			"resourceType": e.ResourceType, "resourceId": e.ResourceID, "directoryId": e.DirectoryID, "detail": json.RawMessage(e.Detail)})
-		next = int(e.Seq)
-	}
-	return write(w, http.StatusOK, map[string]any{"events": out, "next": next})
 }

@@ -32,6 +32,7 @@ var statuses = map[roster.ErrorCode]int{
 	roster.ETooManyRequests:     http.StatusTooManyRequests,
 	roster.ENotImplemented:      http.StatusNotImplemented,
 	roster.EUnavailable:         http.StatusServiceUnavailable,
+	roster.EGone:                http.StatusGone,
 	roster.EInsufficientStorage: http.StatusInsufficientStorage,
 	roster.EInternal:            http.StatusInternalServerError,
 }

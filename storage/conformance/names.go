@@ -79,7 +79,7 @@ func testProductAndGroupNames(t *testing.T, s roster.Store) {
 	if og, _ := s.GetOrgGroup(ctx, f.org.ID, ops.ID); og.DisplayName != "Operations" {
 		t.Errorf("after renaming, the group reads %q", og.DisplayName)
 	}
-	lastEvent(t, s, f.org.ID, "group.renamed")
+	lastEvent(t, s, f.org.ID, roster.EventGroupUpdated)
 	sales := createGroup(t, s, f.tenant, "Marketing")
 	if _, err := renameGroup(sales.ID, "Sales and marketing"); roster.ErrorCodeOf(err) != roster.EInvalid {
 		t.Errorf("renaming a synced group as a local one: %v, want EInvalid", err)

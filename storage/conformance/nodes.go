@@ -21,6 +21,7 @@ func RunNodes(t *testing.T, newNodes NewNodes) {
 		{"MemberAddWhileUserDeleted", testMemberAddWhileUserDeleted},
 		{"DeleteDirectoryWhileProvisioning", testDeleteDirectoryWhileProvisioning},
 		{"RotationOnTwoNodes", testRotationOnTwoNodes},
+		{"TokenExpiryOnTwoNodes", testTokenExpiryOnTwoNodes},
 		{"ConcurrentPurge", testConcurrentPurge},
 		{"LastOwnerRace", testLastOwnerRace},
 	} {

@@ -46,7 +46,9 @@ func testProducts(t *testing.T, s roster.Store) {
 	if g, _ := s.GetOrgGroup(ctx, f.org.ID, admins.ID); g.Members != 2 {
 		t.Errorf("after removing ben the local group has %d members, want 2", g.Members)
 	}
-	lastEvent(t, s, f.org.ID, "group.members_changed")
+	if e := lastEvent(t, s, f.org.ID, roster.EventMemberRemoved); !strings.Contains(string(e.Data), ben.ID) {
+		t.Errorf("the last member removal is not ben's: %s", e.Data)
+	}
 	wantCode(t, s.RemoveLocalMembers(ctx, f.org.ID, engineering.ID, []string{ann.ID}), roster.EInvalid)
 	wantCode(t, s.RemoveLocalMembers(ctx, other.org.ID, admins.ID, []string{ann.ID}), roster.ENotFound)
 	if g, err := s.GetOrgGroup(ctx, f.org.ID, admins.ID); err != nil || g.DirectoryID != "" || g.DisplayName != "Jira admins" || g.Members != 2 {
@@ -181,7 +183,7 @@ func testProducts(t *testing.T, s roster.Store) {
 	}
 	check(ann.ID, false, "")
 	lastEvent(t, s, f.org.ID, "access.revoked")
-	lastEvent(t, s, f.org.ID, "user.joined_default_groups")
+	lastEvent(t, s, f.org.ID, roster.EventMemberAdded)
 }
 
 // productUsers renders a page of ProductUsers as "userName:role ...".

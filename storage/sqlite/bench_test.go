@@ -129,3 +129,26 @@ func BenchmarkAddMember(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAddMembersBulk: one PATCH that adds 10,000 members to an empty
+// group, one statement of memberships and, since each membership has its
+// event, 10,000 events.
+func BenchmarkAddMembersBulk(b *testing.B) {
+	d := newBenchDir(b, 10000)
+	ctx := context.Background()
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		g := roster.Group{DisplayName: fmt.Sprintf("g%d", n), Attributes: []byte(`{"displayName":"g"}`)}
+		n++
+		if err := d.s.CreateGroup(ctx, d.tenant, &g, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := d.s.UpdateGroup(ctx, d.tenant, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
+			return []roster.MemberOp{{Kind: roster.AddMembers, IDs: d.users}}, nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

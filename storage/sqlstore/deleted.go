@@ -298,8 +298,11 @@ func (s *Store) restoreUser(ctx context.Context, t *tx, scope roster.DirectorySc
 	if err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, t, roster.Event{OrgID: scope.OrgID, DirectoryID: scope.DirectoryID, Action: "user.restored",
-		ResourceType: "User", ResourceID: r.ID, Detail: detail("userName", r.Name, "groups", joined, "deletedAt", r.Deleted.Format(time.RFC3339))})
+	u := roster.User{ID: r.ID, DirectoryID: scope.DirectoryID, UserName: r.Name, ExternalID: r.ExternalID, DisplayName: r.DisplayName, Email: r.email,
+		Active: r.Active, Managed: gate.managed, Attributes: r.Attributes, Version: r.Version + 1, Created: r.Created, LastModified: now}
+	return s.appendEvent(ctx, t, roster.Event{OrgID: scope.OrgID, DirectoryID: scope.DirectoryID, Action: roster.EventUserRestored,
+		ResourceType: "User", ResourceID: r.ID, Detail: detail("userName", r.Name, "groups", joined, "deletedAt", r.Deleted.Format(time.RFC3339)),
+		Data: roster.MarshalData(roster.NewUserData(&u))})
 }
 
 func (s *Store) restoreGroup(ctx context.Context, t *tx, scope roster.DirectoryScope, r deletedRow) error {
@@ -346,6 +349,10 @@ func (s *Store) restoreGroup(ctx context.Context, t *tx, scope roster.DirectoryS
 	if err := s.touchUsers(ctx, t, scope, added); err != nil {
 		return err
 	}
+	if err := s.appendMemberEvents(ctx, t, scope.OrgID, scope.DirectoryID, map[string]string{r.ID: r.Name},
+		memberships(roster.EventMemberAdded, added, r.ID, false, "")); err != nil {
+		return err
+	}
 	joined, err := s.rejoin(ctx, t, scope, r.ID, roster.MemberGroup, r.MemberOf)
 	if err != nil {
 		return err
@@ -364,7 +371,8 @@ func (s *Store) restoreGroup(ctx context.Context, t *tx, scope roster.DirectoryS
 			granted = append(granted, g)
 		}
 	}
-	return s.appendEvent(ctx, t, roster.Event{OrgID: scope.OrgID, DirectoryID: scope.DirectoryID, Action: "group.restored",
+	g := roster.Group{ID: r.ID, ExternalID: r.ExternalID, DisplayName: r.Name, Attributes: r.Attributes, Version: r.Version + 1, Created: r.Created, LastModified: now}
+	return s.appendEvent(ctx, t, roster.Event{OrgID: scope.OrgID, DirectoryID: scope.DirectoryID, Action: roster.EventGroupRestored, Data: roster.MarshalData(roster.NewGroupData(&g, scope.DirectoryID)),
 		ResourceType: "Group", ResourceID: r.ID, Detail: detail("displayName", r.Name, "members", len(added), "groups", joined,
 			"grants", head(granted, maxListedMembers), "deletedAt", r.Deleted.Format(time.RFC3339))})
 }
@@ -389,7 +397,10 @@ func (s *Store) rejoin(ctx context.Context, t *tx, scope roster.DirectoryScope, 
 	}
 	_, err = t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?, member_count = member_count + 1 WHERE `+s.d.InJSON("id"),
 		micros(s.clock()), jsonList(ids))
-	return len(rows), err
+	if err != nil {
+		return 0, err
+	}
+	return len(rows), s.appendMemberEvents(ctx, t, scope.OrgID, scope.DirectoryID, nil, memberships(roster.EventMemberAdded, rows, memberID, true, kind))
 }
 
 // PurgeDeletedResources implements roster.Store. Each batch is one

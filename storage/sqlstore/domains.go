@@ -129,7 +129,13 @@ func domainEvents(before, after roster.Domain) []roster.Event {
 	if before.Status != after.Status {
 		e.Action = "domain." + string(after.Status)
 		e.Detail = detail("from", before.Status, "method", after.Method, "error", after.LastError)
+		if after.Status == roster.DomainFailing {
+			// Once, when a verified domain's re-check first fails: what
+			// applications are told (its accounts stay managed meanwhile).
+			e.Data = roster.MarshalData(roster.DomainFailingData{Domain: after.Name, Error: after.LastError, CheckedAt: after.CheckedAt.UTC()})
+		}
 		out = append(out, e)
+		e.Data = nil
 	}
 	if before.DirectoryID != after.DirectoryID {
 		e.Action, e.Detail = "domain.linked", detail("directory", after.DirectoryID, "before", before.DirectoryID)

@@ -48,12 +48,16 @@ func (s *Store) CreateGroup(ctx context.Context, t roster.DirectoryScope, g *ros
 			if err := s.applyMemberOp(ctx, tx, t, g.ID, roster.MemberOp{Kind: roster.AddMembers, IDs: memberIDs}, &ch); err != nil {
 				return err
 			}
-			if _, err := tx.exec(ctx, `UPDATE groups SET member_count = ? WHERE id = ?`, len(ch.added), g.ID); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE groups SET member_count = ? WHERE id = ?`, ch.added, g.ID); err != nil {
 				return err
 			}
 		}
-		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "group.created",
-			ResourceType: "Group", ResourceID: g.ID, Detail: detail("displayName", g.DisplayName, "members", len(ch.added))})
+		if err := s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: roster.EventGroupCreated,
+			ResourceType: "Group", ResourceID: g.ID, Detail: detail("displayName", g.DisplayName, "members", ch.added),
+			Data: roster.MarshalData(roster.NewGroupData(g, t.DirectoryID))}); err != nil {
+			return err
+		}
+		return ch.appendEvents(ctx, s, tx, t.OrgID, t.DirectoryID, g)
 	})
 }
 
@@ -93,7 +97,7 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 			}
 		}
 		docChanged := !sameJSON(g.Attributes, before.Attributes)
-		if !docChanged && len(ch.added) == 0 && len(ch.removed) == 0 {
+		if !docChanged && ch.added == 0 && ch.removed == 0 {
 			out = before
 			return nil
 		}
@@ -101,7 +105,7 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if _, err := tx.exec(ctx, `UPDATE groups SET display_name = ?, display_name_fold = ?, external_id = ?, attributes = ?, version = ?, modified = ?,
 			member_count = member_count + ? WHERE seq = ?`,
 			g.DisplayName, fold(g.DisplayName), nullable(g.ExternalID), string(g.Attributes), g.Version, micros(g.LastModified),
-			len(ch.added)-len(ch.removed), seq); err != nil {
+			ch.added-ch.removed, seq); err != nil {
 			return err
 		}
 		out = g
@@ -110,8 +114,15 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 				return err
 			}
 		}
-		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: groupAction(before, g, docChanged),
-			ResourceType: "Group", ResourceID: g.ID, Detail: ch.detail(changedKeys(before.Attributes, g.Attributes))})
+		if docChanged {
+			now := roster.NewGroupData(&g, t.DirectoryID)
+			if err := s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: roster.EventGroupUpdated,
+				ResourceType: "Group", ResourceID: g.ID, Detail: detail("changed", changedKeys(before.Attributes, g.Attributes)),
+				Data: roster.MarshalData(roster.ChangeData[roster.GroupData]{Resource: now, Previous: roster.Previous(roster.NewGroupData(&before, t.DirectoryID), now)})}); err != nil {
+				return err
+			}
+		}
+		return ch.appendEvents(ctx, s, tx, t.OrgID, t.DirectoryID, &g)
 	})
 	if err != nil {
 		return nil, err
@@ -119,27 +130,30 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 	return &out, nil
 }
 
-func groupAction(before, after roster.Group, docChanged bool) string {
-	switch {
-	case before.DisplayName != after.DisplayName:
-		return "group.renamed"
-	case docChanged:
-		return "group.updated"
+// memberChange collects what a group update did to its membership, in
+// the order its operations did it: a PATCH that removes a member and adds
+// it back must leave consumers with the member.
+type memberChange struct {
+	added, removed int
+	log            []membership
+}
+
+func (c *memberChange) record(action, groupID string, rows []memberRow) {
+	if action == roster.EventMemberAdded {
+		c.added += len(rows)
+	} else {
+		c.removed += len(rows)
 	}
-	return "group.members_changed"
+	c.log = append(c.log, memberships(action, rows, groupID, false, "")...)
 }
 
-// memberChange collects what a group update did to its membership.
-type memberChange struct{ added, removed []string }
+// appendEvents appends the change's member events for group g.
+func (c *memberChange) appendEvents(ctx context.Context, s *Store, t *tx, orgID, dirID string, g *roster.Group) error {
+	return s.appendMemberEvents(ctx, t, orgID, dirID, map[string]string{g.ID: g.DisplayName}, c.log)
+}
 
-// maxListedMembers bounds the member IDs an event lists; the counts are
-// always exact.
+// maxListedMembers bounds the IDs an audit event lists; counts are exact.
 const maxListedMembers = 100
-
-func (c *memberChange) detail(changed []string) string {
-	return detail("changed", changed, "added", len(c.added), "removed", len(c.removed),
-		"addedIds", head(c.added, maxListedMembers), "removedIds", head(c.removed, maxListedMembers))
-}
 
 func head(list []string, n int) []string {
 	if list == nil {
@@ -155,9 +169,6 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.DirectorySco
 	switch op.Kind {
 	case roster.AddMembers:
 		rows, err = s.addMembers(ctx, tx, t, groupID, op.IDs)
-		for _, r := range rows {
-			ch.added = append(ch.added, r.id)
-		}
 	case roster.RemoveMembers:
 		ids, _ := json.Marshal(op.IDs)
 		rows, err = returning(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND `+s.d.InJSON("member_id")+` RETURNING member_id, member_type`, groupID, string(ids))
@@ -175,10 +186,10 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.DirectorySco
 	if err != nil {
 		return err
 	}
-	if op.Kind != roster.AddMembers {
-		for _, r := range rows {
-			ch.removed = append(ch.removed, r.id)
-		}
+	if op.Kind == roster.AddMembers {
+		ch.record(roster.EventMemberAdded, groupID, rows)
+	} else {
+		ch.record(roster.EventMemberRemoved, groupID, rows)
 	}
 	return s.touchUsers(ctx, tx, t, rows)
 }
@@ -338,7 +349,10 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err := s.applyMemberOp(ctx, tx, t, id, roster.MemberOp{Kind: roster.RemoveAllMembers}, &ch); err != nil {
 			return err
 		}
-		if err := s.leaveAllGroups(ctx, tx, id); err != nil {
+		if err := ch.appendEvents(ctx, s, tx, t.OrgID, t.DirectoryID, &g); err != nil {
+			return err
+		}
+		if err := s.leaveAllGroups(ctx, tx, t, roster.MemberGroup, id); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM grants WHERE org_id = ? AND group_id = ?`, t.OrgID, id); err != nil {
@@ -353,8 +367,9 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberGroup, -1); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "group.deleted",
-			ResourceType: "Group", ResourceID: id, Detail: detail("displayName", g.DisplayName, "members", len(ch.removed), "restorableUntil", timeOrNever(until))})
+		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: roster.EventGroupDeleted,
+			ResourceType: "Group", ResourceID: id, Detail: detail("displayName", g.DisplayName, "members", ch.removed, "restorableUntil", timeOrNever(until)),
+			Data: roster.MarshalData(roster.NewGroupData(&g, t.DirectoryID))})
 	})
 }
 

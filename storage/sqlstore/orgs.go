@@ -294,6 +294,45 @@ func (s *Store) RevokeToken(ctx context.Context, d roster.DirectoryScope, tokenI
 	})
 }
 
+// CreateTokenExpiryEvents implements roster.Store. On PostgreSQL a node
+// that runs it at the same time as another waits for the other's row
+// locks, then finds expiry_warned set and skips those tokens.
+func (s *Store) CreateTokenExpiryEvents(ctx context.Context, now time.Time, days, limit int) (int, error) {
+	var n int
+	err := s.inTx(ctx, func(t *tx) error {
+		n = 0
+		rows, err := t.query(ctx, `UPDATE tokens SET expiry_warned = ? WHERE id IN (SELECT id FROM tokens
+				WHERE expires > ? AND expires <= ? AND revoked = 0 AND replaced_by = '' AND (expiry_warned = 0 OR expiry_warned > ?)
+				ORDER BY expires LIMIT ?)
+			AND (expiry_warned = 0 OR expiry_warned > ?)
+			RETURNING id, org_id, directory_id, name, expires`,
+			days, micros(now), micros(now.Add(time.Duration(days)*24*time.Hour)), days, limit, days)
+		if err != nil {
+			return err
+		}
+		var events []roster.Event
+		for rows.Next() {
+			var d roster.TokenExpiringData
+			var orgID string
+			var expires int64
+			if err := rows.Scan(&d.TokenID, &orgID, &d.DirectoryID, &d.TokenName, &expires); err != nil {
+				rows.Close()
+				return err
+			}
+			d.Expires, d.DaysLeft = fromMicros(expires), days
+			events = append(events, roster.Event{OrgID: orgID, DirectoryID: d.DirectoryID, Action: roster.EventTokenExpiring, ResourceType: "Token",
+				ResourceID: d.TokenID, Detail: detail("name", d.TokenName, "expires", d.Expires.Format(time.RFC3339), "days", days), Data: roster.MarshalData(d)})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(events) == 0 {
+			return err
+		}
+		n = len(events)
+		return s.appendEvents(ctx, t, events)
+	})
+	return n, err
+}
+
 // TouchToken implements roster.Store. It is not audited: it records use,
 // not a change.
 func (s *Store) TouchToken(ctx context.Context, dirID, tokenID string, at time.Time) error {

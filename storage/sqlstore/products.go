@@ -323,8 +323,8 @@ func (s *Store) joinDefaultGroups(ctx context.Context, t *tx, orgID, userID stri
 		micros(s.clock()), orgID, string(list)); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "user.joined_default_groups", ResourceType: "User", ResourceID: userID,
-		Detail: detail("groups", groups)})
+	// The events name no directory: a default group may be a local one.
+	return s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberAdded, rows, userID, true, roster.MemberUser))
 }
 
 // orgMemberships are the groups a user belongs to anywhere in its
@@ -451,8 +451,8 @@ func (s *Store) CreateLocalGroup(ctx context.Context, orgID string, g *roster.Gr
 			VALUES (?, ?, NULL, ?, ?, ?, NULL, ?, 1, ?, ?)`, g.ID, orgID, g.DisplayName, fold(g.DisplayName), key, string(g.Attributes), micros(now), micros(now)); err != nil {
 			return s.nameTaken(err, groupNames, g.DisplayName)
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.created", ResourceType: "Group", ResourceID: g.ID,
-			Detail: detail("displayName", g.DisplayName, "local", true)})
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: roster.EventGroupCreated, ResourceType: "Group", ResourceID: g.ID,
+			Detail: detail("displayName", g.DisplayName, "local", true), Data: roster.MarshalData(roster.NewGroupData(g, ""))})
 	})
 }
 
@@ -482,13 +482,17 @@ func (s *Store) UpdateLocalGroup(ctx context.Context, orgID, groupID string, upd
 		if err != nil {
 			return err
 		}
+		before := g
+		before.DisplayName = was
 		g.Version, g.LastModified = g.Version+1, s.clock()
 		if _, err := t.exec(ctx, `UPDATE groups SET display_name = ?, display_name_fold = ?, local_name_key = ?, version = ?, modified = ? WHERE org_id = ? AND id = ?`,
 			g.DisplayName, fold(g.DisplayName), key, g.Version, micros(g.LastModified), orgID, groupID); err != nil {
 			return s.nameTaken(err, groupNames, g.DisplayName)
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.renamed", ResourceType: "Group", ResourceID: groupID,
-			Detail: detail("from", was, "to", g.DisplayName, "local", true)})
+		now := roster.NewGroupData(&g, "")
+		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: roster.EventGroupUpdated, ResourceType: "Group", ResourceID: groupID,
+			Detail: detail("from", was, "to", g.DisplayName, "local", true),
+			Data:   roster.MarshalData(roster.ChangeData[roster.GroupData]{Resource: now, Previous: roster.Previous(roster.NewGroupData(&before, ""), now)})})
 	})
 	return out, err
 }
@@ -546,11 +550,7 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 			micros(s.clock()), len(rows), groupID); err != nil {
 			return err
 		}
-		ch := memberChange{}
-		for _, r := range rows {
-			ch.added = append(ch.added, r.id)
-		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.members_changed", ResourceType: "Group", ResourceID: groupID, Detail: ch.detail(nil)})
+		return s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberAdded, rows, groupID, false, ""))
 	})
 }
 
@@ -570,11 +570,7 @@ func (s *Store) RemoveLocalMembers(ctx context.Context, orgID, groupID string, m
 			micros(s.clock()), len(rows), groupID); err != nil {
 			return err
 		}
-		ch := memberChange{}
-		for _, r := range rows {
-			ch.removed = append(ch.removed, r.id)
-		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.members_changed", ResourceType: "Group", ResourceID: groupID, Detail: ch.detail(nil)})
+		return s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberRemoved, rows, groupID, false, ""))
 	})
 }
 

@@ -328,20 +328,6 @@ func (s *Store) cacheLater(ctx context.Context, t *tx) {
 	}
 }
 
-// appendEvent writes the audit event of a change inside its transaction.
-func (s *Store) appendEvent(ctx context.Context, t *tx, e roster.Event) error {
-	if e.Detail == "" {
-		e.Detail = "{}"
-	}
-	_, err := t.exec(ctx, `INSERT INTO events (org_id, directory_id, time, actor, action, resource_type, resource_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.OrgID, e.DirectoryID, micros(s.clock()), roster.ActorFrom(ctx), e.Action, e.ResourceType, e.ResourceID, e.Detail)
-	if err != nil {
-		return fmt.Errorf("append event %s: %w", e.Action, err)
-	}
-	return nil
-}
-
 // count adds delta to the directory's number of users or groups.
 func (s *Store) count(ctx context.Context, t *tx, dirID, kind string, delta int) error {
 	shard := 0
@@ -351,30 +337,6 @@ func (s *Store) count(ctx context.Context, t *tx, dirID, kind string, delta int)
 	_, err := t.exec(ctx, `INSERT INTO directory_counts (directory_id, kind, shard, n) VALUES (?, ?, ?, ?)
 		ON CONFLICT (directory_id, kind, shard) DO UPDATE SET n = directory_counts.n + excluded.n`, dirID, kind, shard, delta)
 	return err
-}
-
-// ListEvents implements roster.Store.
-func (s *Store) ListEvents(ctx context.Context, orgID string, afterSeq int64, limit int) ([]roster.Event, error) {
-	var out []roster.Event
-	err := s.inRead(ctx, func(t *tx) error {
-		rows, err := t.query(ctx, `SELECT seq, org_id, directory_id, time, actor, action, resource_type, resource_id, detail
-			FROM events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?`, orgID, afterSeq, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e roster.Event
-			var at int64
-			if err := rows.Scan(&e.Seq, &e.OrgID, &e.DirectoryID, &at, &e.Actor, &e.Action, &e.ResourceType, &e.ResourceID, &e.Detail); err != nil {
-				return err
-			}
-			e.Time = fromMicros(at)
-			out = append(out, e)
-		}
-		return rows.Err()
-	})
-	return out, err
 }
 
 // notFound reports sql.ErrNoRows as a roster ENotFound.

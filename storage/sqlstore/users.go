@@ -92,13 +92,15 @@ func (s *Store) CreateUser(ctx context.Context, t roster.DirectoryScope, u *rost
 		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberUser, 1); err != nil {
 			return err
 		}
-		if u.Managed {
-			if err := s.joinDefaultGroups(ctx, tx, t.OrgID, u.ID); err != nil {
-				return err
-			}
+		if err := s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: roster.EventUserCreated,
+			ResourceType: "User", ResourceID: u.ID, Detail: detail("userName", u.UserName, "active", u.Active, "managed", u.Managed),
+			Data: roster.MarshalData(roster.NewUserData(u))}); err != nil {
+			return err
 		}
-		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.created",
-			ResourceType: "User", ResourceID: u.ID, Detail: detail("userName", u.UserName, "active", u.Active, "managed", u.Managed)})
+		if u.Managed {
+			return s.joinDefaultGroups(ctx, tx, t.OrgID, u.ID)
+		}
+		return nil
 	})
 	return s.explainClash(ctx, t, err)
 }
@@ -203,11 +205,14 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.DirectoryScope, id stri
 			return err
 		}
 		out = u
+		now := roster.NewUserData(&u)
 		if err := s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: userAction(before, u),
-			ResourceType: "User", ResourceID: u.ID, Detail: detail("changed", changedKeys(before.Attributes, u.Attributes))}); err != nil {
+			ResourceType: "User", ResourceID: u.ID, Detail: detail("changed", changedKeys(before.Attributes, u.Attributes)),
+			Data: roster.MarshalData(roster.ChangeData[roster.UserData]{Resource: now, Previous: roster.Previous(roster.NewUserData(&before), now)})}); err != nil {
 			return err
 		}
 		if e, ok := managedChange(t, before, u); ok {
+			e.Data = roster.MarshalData(now)
 			if err := s.appendEvent(ctx, tx, e); err != nil {
 				return err
 			}
@@ -251,11 +256,11 @@ func managedChange(t roster.DirectoryScope, before, after roster.User) (roster.E
 func userAction(before, after roster.User) string {
 	switch {
 	case before.Active && !after.Active:
-		return "user.deactivated"
+		return roster.EventUserDeactivated
 	case !before.Active && after.Active:
-		return "user.reactivated"
+		return roster.EventUserReactivated
 	}
-	return "user.updated"
+	return roster.EventUserUpdated
 }
 
 // sameJSON reports whether two JSON documents are equal as values. The
@@ -311,7 +316,7 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id stri
 		if err != nil {
 			return err
 		}
-		if err := s.leaveAllGroups(ctx, tx, id); err != nil {
+		if err := s.leaveAllGroups(ctx, tx, t, roster.MemberUser, id); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM users WHERE seq = ?`, seq); err != nil {
@@ -320,21 +325,27 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id stri
 		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberUser, -1); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: "user.deleted",
-			ResourceType: "User", ResourceID: id, Detail: detail("userName", u.UserName, "restorableUntil", timeOrNever(until))})
+		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: roster.EventUserDeleted,
+			ResourceType: "User", ResourceID: id, Detail: detail("userName", u.UserName, "restorableUntil", timeOrNever(until)),
+			Data: roster.MarshalData(roster.NewUserData(&u))})
 	})
 }
 
-// leaveAllGroups removes a user or group from every group it is a member
-// of, giving those groups a new version.
-func (s *Store) leaveAllGroups(ctx context.Context, tx *tx, memberID string) error {
+// leaveAllGroups removes a user or group (of kind memberType) from every
+// group it is a member of, giving those groups a new version, with a
+// group.member_removed event for each. It runs before the member's own row
+// goes, whose name the events carry.
+func (s *Store) leaveAllGroups(ctx context.Context, tx *tx, t roster.DirectoryScope, memberType, memberID string) error {
 	_, err := tx.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?, member_count = member_count - 1
 		WHERE id IN (SELECT group_id FROM group_members WHERE member_id = ?)`, micros(s.clock()), memberID)
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `DELETE FROM group_members WHERE member_id = ?`, memberID)
-	return err
+	rows, err := returning(ctx, tx, `DELETE FROM group_members WHERE member_id = ? RETURNING group_id, member_type`, memberID)
+	if err != nil {
+		return err
+	}
+	return s.appendMemberEvents(ctx, tx, t.OrgID, t.DirectoryID, nil, memberships(roster.EventMemberRemoved, rows, memberID, true, memberType))
 }
 
 // ListUserGroups implements roster.Store. Direct memberships come from one

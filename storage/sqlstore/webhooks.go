@@ -245,18 +245,6 @@ func (s *Store) ReplayWebhook(ctx context.Context, orgID, id string, fromSeq int
 	})
 }
 
-// gapWait is how long an event's sequence number may stay missing before
-// the fan-out takes it for a rolled-back transaction and moves past it.
-// On PostgreSQL sequence numbers are taken when a row is inserted but
-// become visible at commit, so a later number can be seen before an
-// earlier one of a transaction still running; passing over that number
-// would lose its event. Roster's transactions append their event last
-// and commit within milliseconds, so a minute is far more than one
-// needs; a gap only delays the events after it, never loses them, for
-// that long. (SQLite has one writer and hands out numbers in commit
-// order: it never has such gaps.)
-const gapWait = time.Minute
-
 // FanOutEvents implements roster.Store.
 func (s *Store) FanOutEvents(ctx context.Context, filter func(*roster.Webhook, *roster.Event) (string, string, string, bool), limit int) (int, error) {
 	made := 0
@@ -284,31 +272,10 @@ func (s *Store) FanOutEvents(ctx context.Context, filter func(*roster.Webhook, *
 			low = min(low, w.Cursor)
 		}
 		// The horizon: the last event after the lowest cursor up to which
-		// no sequence number can still appear (see gapWait).
-		rows, err = t.query(ctx, `SELECT seq, time FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, low, limit)
+		// no sequence number can still appear (one rule for every reader
+		// of the events, see horizon).
+		horizon, err := s.horizon(ctx, t, low, limit)
 		if err != nil {
-			return err
-		}
-		horizon, prev := low, low
-		settled := micros(s.clock().Add(-gapWait))
-		stopped := false
-		for rows.Next() {
-			var seq, at int64
-			if err := rows.Scan(&seq, &at); err != nil {
-				rows.Close()
-				return err
-			}
-			if stopped {
-				continue
-			}
-			if seq != prev+1 && at > settled {
-				stopped = true
-				continue
-			}
-			horizon, prev = seq, seq
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		now := s.clock()
@@ -317,7 +284,7 @@ func (s *Store) FanOutEvents(ctx context.Context, filter func(*roster.Webhook, *
 			if w.Cursor >= horizon {
 				continue
 			}
-			events, err := s.eventsBetween(ctx, t, w.OrgID, w.Cursor, horizon)
+			events, err := s.eventsBetween(ctx, t, w.OrgID, w.Cursor, horizon, limit)
 			if err != nil {
 				return err
 			}
@@ -345,28 +312,6 @@ func (s *Store) FanOutEvents(ctx context.Context, filter func(*roster.Webhook, *
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
-}
-
-// eventsBetween reads the organization's events with after < seq <= upTo
-// inside t.
-func (s *Store) eventsBetween(ctx context.Context, t *tx, orgID string, after, upTo int64) ([]roster.Event, error) {
-	rows, err := t.query(ctx, `SELECT seq, org_id, directory_id, time, actor, action, resource_type, resource_id, detail
-		FROM events WHERE org_id = ? AND seq > ? AND seq <= ? ORDER BY seq`, orgID, after, upTo)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []roster.Event
-	for rows.Next() {
-		var e roster.Event
-		var at int64
-		if err := rows.Scan(&e.Seq, &e.OrgID, &e.DirectoryID, &at, &e.Actor, &e.Action, &e.ResourceType, &e.ResourceID, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.Time = fromMicros(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // ClaimDeliveries implements roster.Store. The conditional UPDATE is what
