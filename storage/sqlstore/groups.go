@@ -75,6 +75,9 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
+		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -110,6 +113,9 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 				return err
 			}
 		}
+		if err := s.syncMembers(ctx, tx, t.OrgID, g.ID, ch.rows); err != nil {
+			return err
+		}
 		return s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: groupAction(before, g, docChanged),
 			ResourceType: "Group", ResourceID: g.ID, Detail: ch.detail(changedKeys(before.Attributes, g.Attributes))})
 	})
@@ -130,7 +136,10 @@ func groupAction(before, after roster.Group, docChanged bool) string {
 }
 
 // memberChange collects what a group update did to its membership.
-type memberChange struct{ added, removed []string }
+type memberChange struct {
+	added, removed []string
+	rows           []memberRow // both, with their kinds
+}
 
 // maxListedMembers bounds the member IDs an event lists; the counts are
 // always exact.
@@ -180,6 +189,7 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.DirectorySco
 			ch.removed = append(ch.removed, r.id)
 		}
 	}
+	ch.rows = append(ch.rows, rows...)
 	return s.touchUsers(ctx, tx, t, rows)
 }
 
@@ -322,6 +332,9 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, true); err != nil {
+			return err
+		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -333,6 +346,16 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 		until, err := s.keepGroup(ctx, tx, t, g) // restorable until then (see deleted.go)
 		if err != nil {
 			return err
+		}
+		// The users under the group lose what reached them through it:
+		// found before its memberships go.
+		access := newAccessChange(t.OrgID, roster.AccessCauseGroupDeletion)
+		if granted, err := s.grantedAbove(ctx, tx, t.OrgID, id); err != nil {
+			return err
+		} else if granted {
+			if err := access.addUnderGroups(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		var ch memberChange
 		if err := s.applyMemberOp(ctx, tx, t, id, roster.MemberOp{Kind: roster.RemoveAllMembers}, &ch); err != nil {
@@ -348,6 +371,9 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM groups WHERE seq = ?`, seq); err != nil {
+			return err
+		}
+		if err := access.finish(ctx, tx); err != nil {
 			return err
 		}
 		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberGroup, -1); err != nil {

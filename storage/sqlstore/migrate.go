@@ -34,7 +34,8 @@ var shared embed.FS
 // Migrate right after the migration's SQL, in its transaction. A step is
 // as released as the file it follows: never edited once released.
 var goSteps = map[int]func(ctx context.Context, tx *sql.Tx, d Dialect) error{
-	8: fillUserNameKeys,
+	8:  fillUserNameKeys,
+	16: fillAccessState,
 }
 
 // Migrate applies the migrations that db has not seen, in version order,

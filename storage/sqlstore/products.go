@@ -82,6 +82,9 @@ func (s *Store) GrantAccess(ctx context.Context, g *roster.Grant) error {
 	}
 	g.Created = s.clock()
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockAccess(ctx, t, g.OrgID, true); err != nil {
+			return err
+		}
 		if _, err := s.checkProductGroup(ctx, t, g.OrgID, g.Product, g.GroupID); err != nil {
 			return err
 		}
@@ -91,15 +94,32 @@ func (s *Store) GrantAccess(ctx context.Context, g *roster.Grant) error {
 		if err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: g.OrgID, Action: "access.granted", ResourceType: "Product", ResourceID: g.Product,
-			Detail: detail("group", g.GroupID, "role", g.Role)})
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: g.OrgID, Action: "product.granted", ResourceType: "Product", ResourceID: g.Product,
+			Detail: detail("group", g.GroupID, "role", g.Role)}); err != nil {
+			return err
+		}
+		return s.syncGrant(ctx, t, g.OrgID, g.Product, g.GroupID)
 	})
+}
+
+// syncGrant is the change of access of the users under a group whose
+// grant of product was given, changed or revoked.
+func (s *Store) syncGrant(ctx context.Context, t *tx, orgID, product, groupID string) error {
+	a := newAccessChange(orgID, roster.AccessCauseGrant)
+	a.product = product
+	if err := a.addUnderGroups(ctx, t, groupID); err != nil {
+		return err
+	}
+	return a.finish(ctx, t)
 }
 
 // RevokeAccess implements roster.Store.
 func (s *Store) RevokeAccess(ctx context.Context, p roster.ProductScope, groupID string) error {
 	orgID, product := p.OrgID, p.Product
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockAccess(ctx, t, orgID, true); err != nil {
+			return err
+		}
 		res, err := t.exec(ctx, `DELETE FROM grants WHERE org_id = ? AND product = ? AND group_id = ?`, orgID, product, groupID)
 		if err != nil {
 			return err
@@ -107,8 +127,11 @@ func (s *Store) RevokeAccess(ctx context.Context, p roster.ProductScope, groupID
 		if n, _ := res.RowsAffected(); n == 0 {
 			return roster.NotFoundf("group %q has no access to product %q", groupID, product)
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "access.revoked", ResourceType: "Product", ResourceID: product,
-			Detail: detail("group", groupID)})
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "product.revoked", ResourceType: "Product", ResourceID: product,
+			Detail: detail("group", groupID)}); err != nil {
+			return err
+		}
+		return s.syncGrant(ctx, t, orgID, product, groupID)
 	})
 }
 
@@ -185,20 +208,15 @@ func (s *Store) joinDefaultGroups(ctx context.Context, t *tx, orgID, userID stri
 		micros(s.clock()), orgID, string(list)); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "user.joined_default_groups", ResourceType: "User", ResourceID: userID,
-		Detail: detail("groups", groups)})
+	if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "user.joined_default_groups", ResourceType: "User", ResourceID: userID,
+		Detail: detail("groups", groups)}); err != nil {
+		return err
+	}
+	return s.syncUsers(ctx, t, orgID, roster.AccessCauseMembership, userID)
 }
 
-// orgMemberships are the groups a user belongs to anywhere in its
-// organization (its directory's groups and local ones), through nested
-// groups too.
-const orgMemberships = `WITH RECURSIVE ms(group_id) AS (
-		SELECT group_id FROM group_members WHERE member_id = ?
-		UNION
-		SELECT m.group_id FROM ms JOIN group_members m ON m.member_id = ms.group_id
-	)`
-
-// CheckAccess implements roster.Store.
+// CheckAccess implements roster.Store, with the paths of accessRule: the
+// granted groups the user is in, at any depth.
 func (s *Store) CheckAccess(ctx context.Context, p roster.ProductScope, userRef string) (*roster.AccessDecision, error) {
 	orgID, product := p.OrgID, p.Product
 	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
@@ -212,10 +230,9 @@ func (s *Store) CheckAccess(ctx context.Context, p roster.ProductScope, userRef 
 		return nil, err
 	}
 	a := &roster.AccessDecision{}
-	_, err = s.readRows(ctx, orgMemberships+`
-		SELECT g.id, g.display_name, gr.role FROM ms CROSS JOIN groups g CROSS JOIN grants gr
-		WHERE g.id = ms.group_id AND g.org_id = ? AND gr.org_id = g.org_id AND gr.group_id = g.id AND gr.product = ?
-		ORDER BY g.display_name, g.id`, []any{u.ID, orgID, product}, func(sc rowScanner) (int64, error) {
+	_, err = s.readRows(ctx, accessRule("gr.product = ?", "m.member_id = ?")+`
+		SELECT g.id, g.display_name, p.role FROM paths p JOIN groups g ON g.id = p.via
+		ORDER BY g.display_name, g.id`, []any{orgID, product, orgID, u.ID}, func(sc rowScanner) (int64, error) {
 		var ref roster.GroupRef
 		var role string
 		err := sc.Scan(&ref.ID, &ref.Display, &role)
@@ -240,35 +257,22 @@ func (s *Store) CheckAccess(ctx context.Context, p roster.ProductScope, userRef 
 }
 
 // GetProductCounts implements roster.Store: the active users reached by the
-// product's grants through any depth of nested groups, each counted once.
+// product's grants through any depth of nested groups, each counted once,
+// as access_state holds them.
 func (s *Store) GetProductCounts(ctx context.Context, orgID, product string) (*roster.ProductCounts, error) {
 	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
 		return nil, err
 	}
 	var c roster.ProductCounts
-	err := s.readRow(ctx, productReach+`SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+managedExpr+` THEN 1 ELSE 0 END), 0)`+productUsersFrom,
-		orgID, product, orgID).Scan(&c.Users, &c.Managed)
+	err := s.readRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+managedExpr+` THEN 1 ELSE 0 END), 0)`+productUsersFrom,
+		orgID, product).Scan(&c.Users, &c.Managed)
 	c.External = c.Users - c.Managed
 	return &c, err
 }
 
-// productReach is the users a product's grants reach, through any depth
-// of nested groups, each once with whether some path grants admin. Its
-// two parameters are the organization and the product.
-const productReach = `WITH RECURSIVE reach(group_id, role) AS (
-		SELECT group_id, role FROM grants WHERE org_id = ? AND product = ?
-		UNION
-		SELECT m.member_id, r.role FROM reach r JOIN group_members m ON m.group_id = r.group_id AND m.member_type = 'Group'
-	),
-	members(user_id, admin) AS (
-		SELECT m.member_id, MAX(CASE WHEN r.role = '` + roster.RoleAdmin + `' THEN 1 ELSE 0 END)
-		FROM reach r JOIN group_members m ON m.group_id = r.group_id AND m.member_type = 'User'
-		GROUP BY m.member_id
-	)`
-
-// productUsersFrom narrows productReach to the organization's active users
-// (aliased r); its parameter is the organization.
-const productUsersFrom = ` FROM members x JOIN users r ON r.id = x.user_id WHERE r.org_id = ? AND r.active`
+// productUsersFrom is the users (aliased r) with access to a product, from
+// access_state (x); its parameters are the organization and the product.
+const productUsersFrom = ` FROM access_state x JOIN users r ON r.id = x.user_id WHERE x.org_id = ? AND x.product = ?`
 
 // ListProductUsers implements roster.Store.
 func (s *Store) ListProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*roster.Page[roster.ProductUser], error) {
@@ -276,18 +280,14 @@ func (s *Store) ListProductUsers(ctx context.Context, orgID, product string, off
 		return nil, err
 	}
 	page := &roster.Page[roster.ProductUser]{}
-	if err := s.readRow(ctx, productReach+`SELECT COUNT(*)`+productUsersFrom, orgID, product, orgID).Scan(&page.Total); err != nil {
+	if err := s.readRow(ctx, `SELECT COUNT(*)`+productUsersFrom, orgID, product).Scan(&page.Total); err != nil {
 		return nil, err
 	}
-	_, err := s.readRows(ctx, productReach+`SELECT `+userColumns+`, x.admin`+productUsersFrom+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
-		[]any{orgID, product, orgID, limit, offset}, func(sc rowScanner) (int64, error) {
-			var admin int
-			u, seq, err := scanUser(sc, &admin)
-			pu := roster.ProductUser{User: u, Role: roster.RoleUser}
-			if admin == 1 {
-				pu.Role = roster.RoleAdmin
-			}
-			page.Items = append(page.Items, pu)
+	_, err := s.readRows(ctx, `SELECT `+userColumns+`, x.role`+productUsersFrom+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
+		[]any{orgID, product, limit, offset}, func(sc rowScanner) (int64, error) {
+			var role string
+			u, seq, err := scanUser(sc, &role)
+			page.Items = append(page.Items, roster.ProductUser{User: u, Role: role})
 			return seq, err
 		})
 	return page, err
@@ -317,6 +317,9 @@ func (s *Store) CreateLocalGroup(ctx context.Context, orgID string, g *roster.Gr
 // AddLocalMembers implements roster.Store.
 func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, userIDs []string) error {
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockAccess(ctx, t, orgID, false); err != nil {
+			return err
+		}
 		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
 			return err
 		}
@@ -349,13 +352,19 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 		for _, r := range rows {
 			ch.added = append(ch.added, r.id)
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.members_changed", ResourceType: "Group", ResourceID: groupID, Detail: ch.detail(nil)})
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.members_changed", ResourceType: "Group", ResourceID: groupID, Detail: ch.detail(nil)}); err != nil {
+			return err
+		}
+		return s.syncMembers(ctx, t, orgID, groupID, rows)
 	})
 }
 
 // RemoveLocalMembers implements roster.Store.
 func (s *Store) RemoveLocalMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error {
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockAccess(ctx, t, orgID, false); err != nil {
+			return err
+		}
 		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
 			return err
 		}
@@ -373,7 +382,10 @@ func (s *Store) RemoveLocalMembers(ctx context.Context, orgID, groupID string, m
 		for _, r := range rows {
 			ch.removed = append(ch.removed, r.id)
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.members_changed", ResourceType: "Group", ResourceID: groupID, Detail: ch.detail(nil)})
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.members_changed", ResourceType: "Group", ResourceID: groupID, Detail: ch.detail(nil)}); err != nil {
+			return err
+		}
+		return s.syncMembers(ctx, t, orgID, groupID, rows)
 	})
 }
 

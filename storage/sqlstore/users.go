@@ -69,6 +69,9 @@ func (s *Store) CreateUser(ctx context.Context, t roster.DirectoryScope, u *rost
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
+		}
 		domain := roster.EmailDomain(u.Email)
 		gate, err := s.gate(ctx, tx, t.OrgID, t.DirectoryID, domain)
 		if err != nil {
@@ -158,6 +161,9 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.DirectoryScope, id stri
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
+		}
 		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -206,6 +212,15 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.DirectoryScope, id stri
 		if err := s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: userAction(before, u),
 			ResourceType: "User", ResourceID: u.ID, Detail: detail("changed", changedKeys(before.Attributes, u.Attributes))}); err != nil {
 			return err
+		}
+		if before.Active != u.Active {
+			cause := roster.AccessCauseDeactivation
+			if u.Active {
+				cause = roster.AccessCauseReactivation
+			}
+			if err := s.syncUsers(ctx, tx, t.OrgID, cause, u.ID); err != nil {
+				return err
+			}
 		}
 		if e, ok := managedChange(t, before, u); ok {
 			if err := s.appendEvent(ctx, tx, e); err != nil {
@@ -299,6 +314,9 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id stri
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
+		}
 		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -312,6 +330,10 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id stri
 			return err
 		}
 		if err := s.leaveAllGroups(ctx, tx, id); err != nil {
+			return err
+		}
+		// Before the row goes: the revocations' payloads read it.
+		if err := s.syncUsers(ctx, tx, t.OrgID, roster.AccessCauseDeletion, id); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM users WHERE seq = ?`, seq); err != nil {
