@@ -16,9 +16,9 @@ type accessEvent struct {
 	Detail struct {
 		User struct {
 			ID, UserName, DisplayName, Email, ExternalID, DirectoryID string
-			Managed                                                 bool
+			Managed                                                   bool
 		}
-		Product struct{ Key, Name string }
+		Product            struct{ Key, Name string }
 		Role, PreviousRole *string
 		Via                []struct{ ID, DisplayName string }
 		Cause              string
