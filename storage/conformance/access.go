@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -283,4 +284,80 @@ func testAccessEvents(t *testing.T, s roster.Store) {
 	if st, err := s.ListAccessState(ctx, other.org.ID, roster.AccessKey{}, 100); err != nil || len(st) != 0 {
 		t.Errorf("another organization's access state: %+v %v", st, err)
 	}
+}
+
+// testAccessOnTwoNodes: one node changes memberships (users in and out of
+// a granted group and a group nested in it, deactivations) while the
+// other grants, changes and revokes access and nests and un-nests the
+// group. Whatever the interleaving, access_state ends equal to what
+// CheckAccess computes, and no write fails with an internal error.
+func testAccessOnTwoNodes(t *testing.T, a, b roster.Store) {
+	f := newFixture(t, a, "Acme")
+	must(t, a.CreateProduct(ctx, &roster.Product{OrgID: f.org.ID, Key: "jira", Name: "Jira"}))
+	var users []*roster.User
+	var ids []string
+	const workers, rounds = 4, 60 // every user's membership changes once: a later change cannot mend a wrong row
+	for i := range 8 + workers*rounds {
+		u := createUser(t, a, f.tenant, fmt.Sprintf("u%d@acme.test", i))
+		users, ids = append(users, u), append(ids, u.ID)
+	}
+	top := createGroup(t, a, f.tenant, "Top", ids[:4]...)
+	inner := createGroup(t, a, f.tenant, "Inner", ids[4:8]...)
+	must(t, a.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "jira", GroupID: top.ID, Role: roster.RoleUser}))
+	patch := func(s roster.Store, g *roster.Group, kind roster.MemberOpKind, ids ...string) error {
+		_, err := s.UpdateGroup(ctx, f.tenant, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
+			return []roster.MemberOp{{Kind: kind, IDs: ids}}, nil
+		})
+		return err
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() { // memberships, on node a
+			defer wg.Done()
+			for i := range rounds {
+				u := users[8+w*rounds+i]
+				g := inner
+				if i%4 == 1 {
+					g = top
+				}
+				cleanError(t, "add member", patch(a, g, roster.AddMembers, u.ID))
+				if i%3 == 0 {
+					_, err := a.UpdateUser(ctx, f.tenant, u.ID, func(u *roster.User) error {
+						u.Active = !u.Active
+						u.Attributes = []byte(fmt.Sprintf(`{"userName":%q,"active":%t}`, u.UserName, u.Active))
+						return nil
+					})
+					cleanError(t, "toggle active", err)
+				}
+				if i%4 == 3 {
+					cleanError(t, "remove member", patch(a, g, roster.RemoveMembers, u.ID))
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { // structure, on node b
+		defer wg.Done()
+		for i := range 2 * rounds {
+			switch i % 4 {
+			case 0, 2:
+				role := roster.RoleUser
+				if i%4 == 2 {
+					role = roster.RoleAdmin
+				}
+				cleanError(t, "grant", b.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "jira", GroupID: inner.ID, Role: role}))
+			case 1:
+				cleanError(t, "revoke", b.RevokeAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: "jira"}, inner.ID), roster.ENotFound)
+			case 3:
+				kind := roster.AddMembers
+				if i%8 == 7 {
+					kind = roster.RemoveMembers
+				}
+				cleanError(t, "nest", patch(b, top, kind, inner.ID))
+			}
+		}
+	}()
+	wg.Wait()
+	checkAccessState(t, a, f.org.ID, []string{"jira"}, users...)
 }

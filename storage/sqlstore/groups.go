@@ -75,13 +75,14 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
-		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
-			return err
-		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
 			return notFound(err, "no group %q in this directory", id)
+		}
+		// After the group's row, before its members' (see access.go).
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
 		}
 		before := g
 		ops, err := update(&g)
@@ -332,13 +333,13 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
-		if err := s.lockAccess(ctx, tx, t.OrgID, true); err != nil {
-			return err
-		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
 			return notFound(err, "no group %q in this directory", id)
+		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, true); err != nil {
+			return err
 		}
 		if ifVersion > 0 && g.Version != ifVersion {
 			return roster.E(roster.ReasonVersionMismatch, "group %s is at version %d, not %d; read it again", id, g.Version, ifVersion)

@@ -317,10 +317,10 @@ func (s *Store) CreateLocalGroup(ctx context.Context, orgID string, g *roster.Gr
 // AddLocalMembers implements roster.Store.
 func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, userIDs []string) error {
 	return s.inTx(ctx, func(t *tx) error {
-		if err := s.lockAccess(ctx, t, orgID, false); err != nil {
+		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
 			return err
 		}
-		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
+		if err := s.lockAccess(ctx, t, orgID, false); err != nil {
 			return err
 		}
 		ids := dedupe(userIDs)
@@ -362,10 +362,10 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 // RemoveLocalMembers implements roster.Store.
 func (s *Store) RemoveLocalMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error {
 	return s.inTx(ctx, func(t *tx) error {
-		if err := s.lockAccess(ctx, t, orgID, false); err != nil {
+		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
 			return err
 		}
-		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
+		if err := s.lockAccess(ctx, t, orgID, false); err != nil {
 			return err
 		}
 		list, _ := json.Marshal(dedupe(memberIDs))
