@@ -211,3 +211,25 @@ func BenchmarkDeleteDirectoryGranted(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkProductCounts counts the users of a product granted to a group
+// of 100,000 (the products page), and BenchmarkProductUsersPage reads the
+// first page of them.
+func BenchmarkProductCounts(b *testing.B) {
+	d := newBenchDir(b, 100000)
+	d.grantedGroup(b, 100000, true)
+	b.Run("counts", func(b *testing.B) {
+		for b.Loop() {
+			if c, err := d.s.GetProductCounts(context.Background(), d.tenant.OrgID, "jira"); err != nil || c.Users != 100000 {
+				b.Fatalf("%+v, %v", c, err)
+			}
+		}
+	})
+	b.Run("first page", func(b *testing.B) {
+		for b.Loop() {
+			if p, err := d.s.ListProductUsers(context.Background(), d.tenant.OrgID, "jira", 0, 50); err != nil || len(p.Items) != 50 {
+				b.Fatalf("%v", err)
+			}
+		}
+	})
+}
