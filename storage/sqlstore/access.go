@@ -135,8 +135,12 @@ func (a *accessChange) addUsers(ctx context.Context, t *tx, ids []string) error 
 			return err
 		}
 	}
+	// By ID alone: every index of users that starts with org_id would
+	// tempt SQLite's planner, without statistics, into scanning the
+	// organization. The scope only narrows what finish computes, which
+	// keeps to the organization's users anyway.
 	return a.insert(ctx, t, `INSERT INTO access_scope (change_id, user_id)
-		SELECT ?, id FROM users WHERE org_id = ? AND `+t.s.d.InJSON("id")+` ON CONFLICT DO NOTHING`, a.id, a.orgID, string(list))
+		SELECT ?, id FROM users WHERE `+t.s.d.InJSON("id")+` ON CONFLICT DO NOTHING`, a.id, string(list))
 }
 
 // addUnder puts in the scope the users under the organization's groups
@@ -189,7 +193,10 @@ func (a *accessChange) finish(ctx context.Context, t *tx) error {
 		ruleArgs = append(ruleArgs, a.product)
 	}
 	ruleArgs = append(ruleArgs, a.orgID, a.id)
-	revokedArgs := []any{a.id, a.orgID, a.orgID, a.id}
+	// The revocations start from the scope (CROSS JOIN): SQLite's
+	// planner, without statistics, would rather walk the organization's
+	// access_state by its primary key.
+	revokedArgs := []any{a.id, a.orgID, a.id, a.orgID}
 	if a.product != "" {
 		revokedArgs = append(revokedArgs, a.product)
 	}
@@ -200,7 +207,8 @@ func (a *accessChange) finish(ctx context.Context, t *tx) error {
 		WHERE s.role IS NULL OR s.role <> e.role
 		UNION ALL
 		SELECT CAST(? AS TEXT), CAST(? AS TEXT), s.product, s.user_id, '', s.role, '[]'
-		FROM access_state s WHERE s.org_id = ? AND s.user_id `+inScope+stateProduct+`
+		FROM access_scope sc CROSS JOIN access_state s
+		WHERE sc.change_id = ? AND s.user_id = sc.user_id AND s.org_id = ?`+stateProduct+`
 		AND NOT EXISTS (SELECT 1 FROM effective e WHERE e.product = s.product AND e.user_id = s.user_id)`,
 		append(append(ruleArgs, a.id, a.orgID, a.orgID), revokedArgs...)...)
 	if err != nil {

@@ -14,6 +14,11 @@ CREATE TABLE access_state (
 ) {{without_rowid}};
 CREATE INDEX access_state_user ON access_state (user_id);
 
+-- The groups nested in a group, without reading its user members: the
+-- rule walks granted groups down through these, and a granted group of
+-- 100,000 users has few or none.
+CREATE INDEX group_members_nested ON group_members (group_id, member_id) WHERE member_type = 'Group';
+
 -- Scratch rows of one transaction's access diff (change_id is the
 -- transaction's own key; the rows are deleted before it commits): the
 -- users whose access it recomputes, then the changes, so that the
