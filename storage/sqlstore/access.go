@@ -158,13 +158,14 @@ func (a *accessChange) addUnder(ctx context.Context, t *tx, seed string, seedArg
 		ON CONFLICT DO NOTHING`, append(seedArgs, a.id)...)
 }
 
-// addUnderGroups is addUnder for a list of groups of the organization.
+// addUnderGroups is addUnder for a list of groups of the organization,
+// found by ID alone, as addUsers finds users.
 func (a *accessChange) addUnderGroups(ctx context.Context, t *tx, groupIDs ...string) error {
 	if len(groupIDs) == 0 {
 		return nil
 	}
 	list, _ := json.Marshal(groupIDs)
-	return a.addUnder(ctx, t, `SELECT id FROM groups WHERE org_id = ? AND `+t.s.d.InJSON("id"), a.orgID, string(list))
+	return a.addUnder(ctx, t, `SELECT id FROM groups WHERE `+t.s.d.InJSON("id"), string(list))
 }
 
 func (a *accessChange) insert(ctx context.Context, t *tx, query string, args ...any) error {
