@@ -120,4 +120,57 @@ type Access interface {
 	// over user) — the same rule as CheckAccess and ProductCounts. Total is the
 	// number of such users.
 	ListProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*Page[ProductUser], error)
+	// ListAccessState lists, up to limit at a time in (product, user ID)
+	// order after the key after, every user's effective access to every
+	// product of the organization: what the access.granted and
+	// access.revoked events have announced so far, for a snapshot that an
+	// application loads before following the event feed.
+	ListAccessState(ctx context.Context, orgID string, after AccessKey, limit int) ([]AccessState, error)
 }
+
+// AccessState is one user's effective access to one product (CheckAccess's
+// answer, kept): the store changes it in the same transaction as every
+// change that moves it, and appends an access.granted or access.revoked
+// event for each change, so that applications can follow access instead
+// of the SCIM changes behind it.
+type AccessState struct {
+	OrgID   string
+	Product string
+	UserID  string
+	Role    string // RoleAdmin or RoleUser
+}
+
+// Key is the state's place in ListAccessState's order.
+func (a AccessState) Key() AccessKey { return AccessKey{a.Product, a.UserID} }
+
+// AccessKey is where a page of ListAccessState starts: after this product
+// and user. The zero key starts at the beginning.
+type AccessKey struct {
+	Product string
+	UserID  string
+}
+
+// Access events: one per user and product whose effective access changed.
+// access.granted carries the new role (and previousRole on a role
+// change), access.revoked the role that was lost.
+const (
+	EventAccessGranted = "access.granted"
+	EventAccessRevoked = "access.revoked"
+)
+
+// Causes name, in an access event's payload, the change that moved the
+// user's access.
+const (
+	AccessCauseGrant             = "grant"        // a grant was given, changed or revoked
+	AccessCauseMembership        = "membership"   // the user joined or left a group (synced, local or default)
+	AccessCauseNesting           = "nesting"      // a group joined or left a group
+	AccessCauseDeactivation      = "deactivation" // the user was deactivated
+	AccessCauseReactivation      = "reactivation"
+	AccessCauseDeletion          = "deletion" // the user was deleted
+	AccessCauseRestore           = "restore"  // the user was restored
+	AccessCauseGroupDeletion     = "group_deletion"
+	AccessCauseGroupRestore      = "group_restore"
+	AccessCauseLink              = "link" // a synced group took over a local group
+	AccessCauseDirectoryDeletion = "directory_deletion"
+	AccessCauseProductDeletion   = "product_deletion" // the product itself was deleted
+)

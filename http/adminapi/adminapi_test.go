@@ -223,7 +223,7 @@ func TestAccessAndAudit(t *testing.T) {
 			byAdmin[m["action"].(string)] = true
 		}
 	}
-	for _, want := range []string{"product.created", "access.granted", "domain.added", "domain.verified", "access.revoked"} {
+	for _, want := range []string{"product.created", "product.granted", "domain.added", "domain.verified", "product.revoked"} {
 		if !byAdmin[want] {
 			t.Errorf("no %s event by the admin (have %v)", want, byAdmin)
 		}

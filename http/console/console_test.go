@@ -491,7 +491,7 @@ func testAdminFlow(t *testing.T, f *fixture) {
 	}
 
 	// Activity: filtered, exported.
-	wantPage(t, b.get(f.path("activity")+"?actor=admin:"), http.StatusOK, "token.revoked", "access.granted")
+	wantPage(t, b.get(f.path("activity")+"?actor=admin:"), http.StatusOK, "token.revoked", "product.granted")
 	if p := b.get(f.path("activity") + "?actor=admin:"); strings.Contains(p.body, "user.created") {
 		t.Error("the admin filter shows the identity provider's events")
 	}

@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Keys", testKeys},
 		{"DirectoryNames", testDirectoryNames},
 		{"Products", testProducts},
+		{"AccessEvents", testAccessEvents},
 		{"Conflicts", testConflicts},
 		{"OrgLists", testOrgLists},
 		{"DeleteDirectory", testDeleteDirectory},

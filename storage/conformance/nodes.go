@@ -24,6 +24,7 @@ func RunNodes(t *testing.T, newNodes NewNodes) {
 		{"TokenExpiryOnTwoNodes", testTokenExpiryOnTwoNodes},
 		{"ConcurrentPurge", testConcurrentPurge},
 		{"LastOwnerRace", testLastOwnerRace},
+		{"AccessOnTwoNodes", testAccessOnTwoNodes},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := newNodes(t)

@@ -182,7 +182,7 @@ func testProducts(t *testing.T, s roster.Store) {
 		t.Errorf("grants of a deleted group remain: %+v", grants)
 	}
 	check(ann.ID, false, "")
-	lastEvent(t, s, f.org.ID, "access.revoked")
+	lastEvent(t, s, f.org.ID, "product.revoked")
 	lastEvent(t, s, f.org.ID, roster.EventMemberAdded)
 }
 

@@ -69,6 +69,10 @@ func Dialect() sqlstore.Dialect {
 			return "(" + alias + ".v ->> " + key + ")"
 		},
 		InJSON:            func(expr string) string { return expr + " IN (SELECT jsonb_array_elements_text(CAST(? AS JSONB)))" },
+		JSONObject:        func(kv ...string) string { return "jsonb_build_object(" + sqlstore.JSONPairs(kv) + ")" },
+		JSONArrayAgg:      func(expr, orderBy string) string { return "jsonb_agg(" + expr + " ORDER BY " + orderBy + ")" },
+		JSONStored:        func(expr string) string { return expr },
+		JSONBool:          func(cond string) string { return "to_jsonb(" + cond + ")" },
 		Fold:              func(expr string) string { return "lower(" + expr + ")" },
 		ForUpdate:         " FOR UPDATE",
 		CountShards:       8,

@@ -152,3 +152,107 @@ func BenchmarkAddMembersBulk(b *testing.B) {
 		}
 	}
 }
+
+// grantedGroup makes a product and a group of size members, granted the
+// product when granted is set.
+func (d *benchDir) grantedGroup(b *testing.B, size int, granted bool) roster.Group {
+	b.Helper()
+	ctx := context.Background()
+	if err := d.s.CreateProduct(ctx, &roster.Product{OrgID: d.tenant.OrgID, Key: "jira", Name: "Jira"}); err != nil {
+		b.Fatal(err)
+	}
+	g := roster.Group{DisplayName: "g", Attributes: []byte(`{"displayName":"g"}`)}
+	if err := d.s.CreateGroup(ctx, d.tenant, &g, d.users[:size]); err != nil {
+		b.Fatal(err)
+	}
+	if granted {
+		if err := d.s.GrantAccess(ctx, &roster.Grant{OrgID: d.tenant.OrgID, Product: "jira", GroupID: g.ID, Role: roster.RoleUser}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return g
+}
+
+// BenchmarkAddMemberGranted adds one member at a time to a group of 10,000
+// that is granted a product: each add computes the user's access and
+// appends its access.granted event.
+func BenchmarkAddMemberGranted(b *testing.B) {
+	d := newBenchDir(b, 10000+20000)
+	g := d.grantedGroup(b, 10000, true)
+	i := 10000
+	for b.Loop() {
+		if i == len(d.users) {
+			b.Fatal("out of users")
+		}
+		id := d.users[i]
+		_, err := d.s.UpdateGroup(context.Background(), d.tenant, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
+			return []roster.MemberOp{{Kind: roster.AddMembers, IDs: []string{id}}}, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkGrantLargeGroup grants a product to a group of 100,000 members
+// and revokes it again, by turns: each is one transaction that changes,
+// and announces, 100,000 users' access. Run with -benchtime 4x.
+func BenchmarkGrantLargeGroup(b *testing.B) {
+	d := newBenchDir(b, 100000)
+	g := d.grantedGroup(b, 100000, false)
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		var err error
+		if i%2 == 0 {
+			err = d.s.GrantAccess(ctx, &roster.Grant{OrgID: d.tenant.OrgID, Product: "jira", GroupID: g.ID, Role: roster.RoleUser})
+		} else {
+			err = d.s.RevokeAccess(ctx, roster.ProductScope{OrgID: d.tenant.OrgID, Product: "jira"}, g.ID)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	if c, err := d.s.GetProductCounts(ctx, d.tenant.OrgID, "jira"); err != nil || c.Users != 100000*(i%2) {
+		b.Fatalf("after %d grants and revokes: %+v, %v", i, c, err)
+	}
+}
+
+// BenchmarkDeleteDirectoryGranted deletes a directory of 100,000 users,
+// all granted a product through one group: one transaction that revokes
+// and announces every user's access. Run with -benchtime 1x.
+func BenchmarkDeleteDirectoryGranted(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		d := newBenchDir(b, 100000)
+		d.grantedGroup(b, 100000, true)
+		b.StartTimer()
+		if _, _, err := d.s.DeleteDirectory(context.Background(), d.tenant.OrgID, d.tenant.DirectoryID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProductCounts counts the users of a product granted to a group
+// of 100,000 (the products page), and BenchmarkProductUsersPage reads the
+// first page of them.
+func BenchmarkProductCounts(b *testing.B) {
+	d := newBenchDir(b, 100000)
+	d.grantedGroup(b, 100000, true)
+	b.Run("counts", func(b *testing.B) {
+		for b.Loop() {
+			if c, err := d.s.GetProductCounts(context.Background(), d.tenant.OrgID, "jira"); err != nil || c.Users != 100000 {
+				b.Fatalf("%+v, %v", c, err)
+			}
+		}
+	})
+	b.Run("first page", func(b *testing.B) {
+		for b.Loop() {
+			if p, err := d.s.ListProductUsers(context.Background(), d.tenant.OrgID, "jira", 0, 50); err != nil || len(p.Items) != 50 {
+				b.Fatalf("%v", err)
+			}
+		}
+	})
+}

@@ -83,6 +83,10 @@ func Dialect() sqlstore.Dialect {
 			return "json_extract(" + alias + ".value, " + sqlstore.SQLitePath([]string{field}) + ")"
 		},
 		InJSON:            func(expr string) string { return expr + " IN (SELECT value FROM json_each(?))" },
+		JSONObject:        func(kv ...string) string { return "json_object(" + sqlstore.JSONPairs(kv) + ")" },
+		JSONArrayAgg:      func(expr, orderBy string) string { return "json_group_array(" + expr + " ORDER BY " + orderBy + ")" },
+		JSONStored:        func(expr string) string { return "json(" + expr + ")" },
+		JSONBool:          func(cond string) string { return "json(CASE WHEN " + cond + " THEN 'true' ELSE 'false' END)" },
 		Fold:              func(expr string) string { return "fold(" + expr + ")" },
 		IsUniqueViolation: isUniqueViolation,
 		GroupCommit:       true,

@@ -142,8 +142,17 @@ func (s *Store) LinkGroup(ctx context.Context, orgID, syncedGroupID string) erro
 		return err
 	}
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockAccess(ctx, t, orgID, true); err != nil {
+			return err
+		}
 		c, err := s.conflict(ctx, t.queryRow, orgID, syncedGroupID) // still in conflict, inside the transaction
 		if err != nil {
+			return err
+		}
+		// Everyone under either group may gain or lose: found before the
+		// local group goes.
+		access := newAccessChange(orgID, roster.AccessCauseLink)
+		if err := access.addUnderGroups(ctx, t, c.Local.ID, c.Synced.ID); err != nil {
 			return err
 		}
 		// The synced group takes over the local group's grants, keeping
@@ -162,6 +171,9 @@ func (s *Store) LinkGroup(ctx context.Context, orgID, syncedGroupID string) erro
 			return err
 		}
 		if _, err := t.exec(ctx, `UPDATE groups SET conflict_with = NULL, version = version + 1, modified = ? WHERE id = ?`, micros(s.clock()), c.Synced.ID); err != nil {
+			return err
+		}
+		if err := access.finish(ctx, t); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: c.DirectoryID, Action: "group.linked", ResourceType: "Group", ResourceID: c.Synced.ID,

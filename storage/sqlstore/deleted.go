@@ -233,6 +233,10 @@ func (s *Store) RestoreDeletedResource(ctx context.Context, scope roster.Directo
 		if err := s.checkDirectory(ctx, t, scope.OrgID, scope.DirectoryID); err != nil {
 			return err
 		}
+		// Exclusive: a restored group gives access back to everyone under it.
+		if err := s.lockAccess(ctx, t, scope.OrgID, true); err != nil {
+			return err
+		}
 		r, err := scanDeleted(t.queryRow(ctx, `SELECT `+deletedColumns+` FROM deleted_resources WHERE id = ? AND org_id = ? AND directory_id = ? AND purge_after > ?`+s.d.ForUpdate,
 			id, scope.OrgID, scope.DirectoryID, micros(s.clock())))
 		if err != nil {
@@ -296,6 +300,9 @@ func (s *Store) restoreUser(ctx context.Context, t *tx, scope roster.DirectorySc
 	}
 	joined, err := s.rejoin(ctx, t, scope, r.ID, roster.MemberUser, r.MemberOf)
 	if err != nil {
+		return err
+	}
+	if err := s.syncUsers(ctx, t, scope.OrgID, roster.AccessCauseRestore, r.ID); err != nil {
 		return err
 	}
 	u := roster.User{ID: r.ID, DirectoryID: scope.DirectoryID, UserName: r.Name, ExternalID: r.ExternalID, DisplayName: r.DisplayName, Email: r.email,
@@ -370,6 +377,13 @@ func (s *Store) restoreGroup(ctx context.Context, t *tx, scope roster.DirectoryS
 		if n, _ := res.RowsAffected(); n > 0 {
 			granted = append(granted, g)
 		}
+	}
+	access := newAccessChange(scope.OrgID, roster.AccessCauseGroupRestore)
+	if err := access.addUnderGroups(ctx, t, r.ID); err != nil {
+		return err
+	}
+	if err := access.finish(ctx, t); err != nil {
+		return err
 	}
 	g := roster.Group{ID: r.ID, ExternalID: r.ExternalID, DisplayName: r.Name, Attributes: r.Attributes, Version: r.Version + 1, Created: r.Created, LastModified: now}
 	return s.appendEvent(ctx, t, roster.Event{OrgID: scope.OrgID, DirectoryID: scope.DirectoryID, Action: roster.EventGroupRestored, Data: roster.MarshalData(roster.NewGroupData(&g, scope.DirectoryID)),

@@ -45,6 +45,18 @@ type Dialect struct {
 	// the length of the list.
 	InJSON func(expr string) string
 
+	// JSONObject builds a JSON object, of the type the {{json}} columns
+	// hold, from alternating key literals (plain words) and value
+	// expressions: access events are written set-based, one INSERT … SELECT
+	// for any number of users, so their payloads are built in SQL.
+	// JSONArrayAgg aggregates such objects into an array in orderBy's
+	// order; JSONStored reads a {{json}} column as a value inside
+	// JSONObject; JSONBool turns a condition into true or false.
+	JSONObject   func(kv ...string) string
+	JSONArrayAgg func(expr, orderBy string) string
+	JSONStored   func(expr string) string
+	JSONBool     func(cond string) string
+
 	// Fold is the SQL lower-casing function matching Go's strings.ToLower,
 	// which fills the *_fold columns.
 	Fold func(expr string) string
@@ -107,6 +119,22 @@ func quoteJSONKey(k string) string {
 		return `"` + strings.ReplaceAll(k, `"`, `\"`) + `"`
 	}
 	return k
+}
+
+// JSONPairs joins JSONObject's alternating keys and values as a SQL
+// argument list, quoting the keys: 'k1', v1, 'k2', v2.
+func JSONPairs(kv []string) string {
+	var b strings.Builder
+	for i, x := range kv {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i%2 == 0 {
+			x = "'" + x + "'"
+		}
+		b.WriteString(x)
+	}
+	return b.String()
 }
 
 // SQLitePath writes a JSON path for SQLite's json_extract: $.a."urn:…".b

@@ -84,6 +84,10 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err != nil {
 			return notFound(err, "no group %q in this directory", id)
 		}
+		// After the group's row, before its members' (see access.go).
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
+		}
 		before := g
 		ops, err := update(&g)
 		if err != nil {
@@ -114,6 +118,9 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 				return err
 			}
 		}
+		if err := s.syncMembers(ctx, tx, t.OrgID, g.ID, ch.rows); err != nil {
+			return err
+		}
 		if docChanged {
 			now := roster.NewGroupData(&g, t.DirectoryID)
 			if err := s.appendEvent(ctx, tx, roster.Event{OrgID: t.OrgID, DirectoryID: t.DirectoryID, Action: roster.EventGroupUpdated,
@@ -136,6 +143,7 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 type memberChange struct {
 	added, removed int
 	log            []membership
+	rows           []memberRow // every member added or removed, for the access diff
 }
 
 func (c *memberChange) record(action, groupID string, rows []memberRow) {
@@ -191,6 +199,7 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.DirectorySco
 	} else {
 		ch.record(roster.EventMemberRemoved, groupID, rows)
 	}
+	ch.rows = append(ch.rows, rows...)
 	return s.touchUsers(ctx, tx, t, rows)
 }
 
@@ -338,12 +347,25 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err != nil {
 			return notFound(err, "no group %q in this directory", id)
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, true); err != nil {
+			return err
+		}
 		if ifVersion > 0 && g.Version != ifVersion {
 			return roster.E(roster.ReasonVersionMismatch, "group %s is at version %d, not %d; read it again", id, g.Version, ifVersion)
 		}
 		until, err := s.keepGroup(ctx, tx, t, g) // restorable until then (see deleted.go)
 		if err != nil {
 			return err
+		}
+		// The users under the group lose what reached them through it:
+		// found before its memberships go.
+		access := newAccessChange(t.OrgID, roster.AccessCauseGroupDeletion)
+		if granted, err := s.grantedAbove(ctx, tx, t.OrgID, id); err != nil {
+			return err
+		} else if granted {
+			if err := access.addUnderGroups(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		var ch memberChange
 		if err := s.applyMemberOp(ctx, tx, t, id, roster.MemberOp{Kind: roster.RemoveAllMembers}, &ch); err != nil {
@@ -362,6 +384,9 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM groups WHERE seq = ?`, seq); err != nil {
+			return err
+		}
+		if err := access.finish(ctx, tx); err != nil {
 			return err
 		}
 		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberGroup, -1); err != nil {

@@ -35,6 +35,7 @@ var shared embed.FS
 // as released as the file it follows: never edited once released.
 var goSteps = map[int]func(ctx context.Context, tx *sql.Tx, d Dialect) error{
 	8:  fillUserNameKeys,
+	16: fillAccessState,
 	18: fillNameKeys,
 }
 

@@ -398,6 +398,19 @@ func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, 
 		if err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, t, orgID, true); err != nil {
+			return err
+		}
+		// Its users lose all access, and users elsewhere what its groups
+		// gave them: all found before the rows go, set-based.
+		access := newAccessChange(orgID, roster.AccessCauseDirectoryDeletion)
+		if err := access.insert(ctx, t, `INSERT INTO access_scope (change_id, user_id) SELECT ?, id FROM users WHERE org_id = ? AND directory_id = ?
+			ON CONFLICT DO NOTHING`, access.id, orgID, dirID); err != nil {
+			return err
+		}
+		if err := access.addUnder(ctx, t, `SELECT id FROM groups WHERE org_id = ? AND directory_id = ?`, orgID, dirID); err != nil {
+			return err
+		}
 		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND directory_id = ?`, orgID, dirID).Scan(&users); err != nil {
 			return err
 		}
@@ -419,6 +432,16 @@ func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, 
 			`DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
 			`DELETE FROM grants WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
 			`DELETE FROM default_groups WHERE group_id IN (SELECT id FROM groups WHERE org_id = ? AND directory_id = ?)`,
+		} {
+			if _, err := t.exec(ctx, q, orgID, dirID); err != nil {
+				return err
+			}
+		}
+		// Before the users' rows go: the revocations' payloads read them.
+		if err := access.finish(ctx, t); err != nil {
+			return err
+		}
+		for _, q := range []string{
 			`DELETE FROM users WHERE org_id = ? AND directory_id = ?`,
 			`DELETE FROM groups WHERE org_id = ? AND directory_id = ?`,
 			`DELETE FROM tokens WHERE org_id = ? AND directory_id = ?`,

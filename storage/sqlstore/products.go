@@ -109,14 +109,27 @@ func (s *Store) DeleteProduct(ctx context.Context, ps roster.ProductScope) error
 		if err := t.queryRow(ctx, `SELECT name FROM products WHERE org_id = ? AND key = ?`+s.d.ForUpdate, ps.OrgID, ps.Product).Scan(&name); err != nil {
 			return notFound(err, "the organization has no product %q", ps.Product)
 		}
+		if err := s.lockAccess(ctx, t, ps.OrgID, true); err != nil {
+			return err
+		}
+		// Everyone who has the product loses it: the scope is its
+		// access_state, diffed once the grants are gone and while the
+		// product's row still names it in the events.
+		access := newAccessChange(ps.OrgID, roster.AccessCauseProductDeletion)
+		access.product = ps.Product
+		if err := access.insert(ctx, t, `INSERT INTO access_scope (change_id, user_id)
+			SELECT CAST(? AS TEXT), user_id FROM access_state WHERE org_id = ? AND product = ? ON CONFLICT DO NOTHING`, access.id, ps.OrgID, ps.Product); err != nil {
+			return err
+		}
 		var grants, defaults int64
 		for _, q := range []struct {
-			sql string
-			n   *int64
+			sql  string
+			n    *int64
+			then func() error
 		}{
-			{`DELETE FROM grants WHERE org_id = ? AND product = ?`, &grants},
-			{`DELETE FROM default_groups WHERE org_id = ? AND product = ?`, &defaults},
-			{`DELETE FROM products WHERE org_id = ? AND key = ?`, nil},
+			{`DELETE FROM grants WHERE org_id = ? AND product = ?`, &grants, nil},
+			{`DELETE FROM default_groups WHERE org_id = ? AND product = ?`, &defaults, func() error { return access.finish(ctx, t) }},
+			{`DELETE FROM products WHERE org_id = ? AND key = ?`, nil, nil},
 		} {
 			res, err := t.exec(ctx, q.sql, ps.OrgID, ps.Product)
 			if err != nil {
@@ -124,6 +137,11 @@ func (s *Store) DeleteProduct(ctx context.Context, ps roster.ProductScope) error
 			}
 			if q.n != nil {
 				*q.n, _ = res.RowsAffected()
+			}
+			if q.then != nil {
+				if err := q.then(); err != nil {
+					return err
+				}
 			}
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: ps.OrgID, Action: "product.deleted", ResourceType: "Product", ResourceID: ps.Product,
@@ -220,6 +238,9 @@ func (s *Store) GrantAccess(ctx context.Context, g *roster.Grant) error {
 	}
 	g.Created = s.clock()
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockAccess(ctx, t, g.OrgID, true); err != nil {
+			return err
+		}
 		if _, err := s.checkProductGroup(ctx, t, g.OrgID, g.Product, g.GroupID); err != nil {
 			return err
 		}
@@ -229,15 +250,32 @@ func (s *Store) GrantAccess(ctx context.Context, g *roster.Grant) error {
 		if err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: g.OrgID, Action: "access.granted", ResourceType: "Product", ResourceID: g.Product,
-			Detail: detail("group", g.GroupID, "role", g.Role)})
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: g.OrgID, Action: "product.granted", ResourceType: "Product", ResourceID: g.Product,
+			Detail: detail("group", g.GroupID, "role", g.Role)}); err != nil {
+			return err
+		}
+		return s.syncGrant(ctx, t, g.OrgID, g.Product, g.GroupID)
 	})
+}
+
+// syncGrant is the change of access of the users under a group whose
+// grant of product was given, changed or revoked.
+func (s *Store) syncGrant(ctx context.Context, t *tx, orgID, product, groupID string) error {
+	a := newAccessChange(orgID, roster.AccessCauseGrant)
+	a.product = product
+	if err := a.addUnderGroups(ctx, t, groupID); err != nil {
+		return err
+	}
+	return a.finish(ctx, t)
 }
 
 // RevokeAccess implements roster.Store.
 func (s *Store) RevokeAccess(ctx context.Context, p roster.ProductScope, groupID string) error {
 	orgID, product := p.OrgID, p.Product
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockAccess(ctx, t, orgID, true); err != nil {
+			return err
+		}
 		res, err := t.exec(ctx, `DELETE FROM grants WHERE org_id = ? AND product = ? AND group_id = ?`, orgID, product, groupID)
 		if err != nil {
 			return err
@@ -245,8 +283,11 @@ func (s *Store) RevokeAccess(ctx context.Context, p roster.ProductScope, groupID
 		if n, _ := res.RowsAffected(); n == 0 {
 			return roster.NotFoundf("group %q has no access to product %q", groupID, product)
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "access.revoked", ResourceType: "Product", ResourceID: product,
-			Detail: detail("group", groupID)})
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "product.revoked", ResourceType: "Product", ResourceID: product,
+			Detail: detail("group", groupID)}); err != nil {
+			return err
+		}
+		return s.syncGrant(ctx, t, orgID, product, groupID)
 	})
 }
 
@@ -324,19 +365,14 @@ func (s *Store) joinDefaultGroups(ctx context.Context, t *tx, orgID, userID stri
 		return err
 	}
 	// The events name no directory: a default group may be a local one.
-	return s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberAdded, rows, userID, true, roster.MemberUser))
+	if err := s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberAdded, rows, userID, true, roster.MemberUser)); err != nil {
+		return err
+	}
+	return s.syncUsers(ctx, t, orgID, roster.AccessCauseMembership, userID)
 }
 
-// orgMemberships are the groups a user belongs to anywhere in its
-// organization (its directory's groups and local ones), through nested
-// groups too.
-const orgMemberships = `WITH RECURSIVE ms(group_id) AS (
-		SELECT group_id FROM group_members WHERE member_id = ?
-		UNION
-		SELECT m.group_id FROM ms JOIN group_members m ON m.member_id = ms.group_id
-	)`
-
-// CheckAccess implements roster.Store.
+// CheckAccess implements roster.Store, with the paths of accessRule: the
+// granted groups the user is in, at any depth.
 func (s *Store) CheckAccess(ctx context.Context, p roster.ProductScope, userRef string) (*roster.AccessDecision, error) {
 	orgID, product := p.OrgID, p.Product
 	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
@@ -350,10 +386,9 @@ func (s *Store) CheckAccess(ctx context.Context, p roster.ProductScope, userRef 
 		return nil, err
 	}
 	a := &roster.AccessDecision{}
-	_, err = s.readRows(ctx, orgMemberships+`
-		SELECT g.id, g.display_name, gr.role FROM ms CROSS JOIN groups g CROSS JOIN grants gr
-		WHERE g.id = ms.group_id AND g.org_id = ? AND gr.org_id = g.org_id AND gr.group_id = g.id AND gr.product = ?
-		ORDER BY g.display_name, g.id`, []any{u.ID, orgID, product}, func(sc rowScanner) (int64, error) {
+	_, err = s.readRows(ctx, accessRule("gr.product = ?", "m.member_id = ?")+`
+		SELECT g.id, g.display_name, p.role FROM paths p JOIN groups g ON g.id = p.via
+		ORDER BY g.display_name, g.id`, []any{orgID, product, orgID, u.ID}, func(sc rowScanner) (int64, error) {
 		var ref roster.GroupRef
 		var role string
 		err := sc.Scan(&ref.ID, &ref.Display, &role)
@@ -378,35 +413,22 @@ func (s *Store) CheckAccess(ctx context.Context, p roster.ProductScope, userRef 
 }
 
 // GetProductCounts implements roster.Store: the active users reached by the
-// product's grants through any depth of nested groups, each counted once.
+// product's grants through any depth of nested groups, each counted once,
+// as access_state holds them.
 func (s *Store) GetProductCounts(ctx context.Context, orgID, product string) (*roster.ProductCounts, error) {
 	if _, err := s.GetProduct(ctx, orgID, product); err != nil {
 		return nil, err
 	}
 	var c roster.ProductCounts
-	err := s.readRow(ctx, productReach+`SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+managedExpr+` THEN 1 ELSE 0 END), 0)`+productUsersFrom,
-		orgID, product, orgID).Scan(&c.Users, &c.Managed)
+	err := s.readRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+managedExpr+` THEN 1 ELSE 0 END), 0)`+productUsersFrom,
+		orgID, product).Scan(&c.Users, &c.Managed)
 	c.External = c.Users - c.Managed
 	return &c, err
 }
 
-// productReach is the users a product's grants reach, through any depth
-// of nested groups, each once with whether some path grants admin. Its
-// two parameters are the organization and the product.
-const productReach = `WITH RECURSIVE reach(group_id, role) AS (
-		SELECT group_id, role FROM grants WHERE org_id = ? AND product = ?
-		UNION
-		SELECT m.member_id, r.role FROM reach r JOIN group_members m ON m.group_id = r.group_id AND m.member_type = 'Group'
-	),
-	members(user_id, admin) AS (
-		SELECT m.member_id, MAX(CASE WHEN r.role = '` + roster.RoleAdmin + `' THEN 1 ELSE 0 END)
-		FROM reach r JOIN group_members m ON m.group_id = r.group_id AND m.member_type = 'User'
-		GROUP BY m.member_id
-	)`
-
-// productUsersFrom narrows productReach to the organization's active users
-// (aliased r); its parameter is the organization.
-const productUsersFrom = ` FROM members x JOIN users r ON r.id = x.user_id WHERE r.org_id = ? AND r.active`
+// productUsersFrom is the users (aliased r) with access to a product, from
+// access_state (x); its parameters are the organization and the product.
+const productUsersFrom = ` FROM access_state x JOIN users r ON r.id = x.user_id WHERE x.org_id = ? AND x.product = ?`
 
 // ListProductUsers implements roster.Store.
 func (s *Store) ListProductUsers(ctx context.Context, orgID, product string, offset, limit int) (*roster.Page[roster.ProductUser], error) {
@@ -414,18 +436,14 @@ func (s *Store) ListProductUsers(ctx context.Context, orgID, product string, off
 		return nil, err
 	}
 	page := &roster.Page[roster.ProductUser]{}
-	if err := s.readRow(ctx, productReach+`SELECT COUNT(*)`+productUsersFrom, orgID, product, orgID).Scan(&page.Total); err != nil {
+	if err := s.readRow(ctx, `SELECT COUNT(*)`+productUsersFrom, orgID, product).Scan(&page.Total); err != nil {
 		return nil, err
 	}
-	_, err := s.readRows(ctx, productReach+`SELECT `+userColumns+`, x.admin`+productUsersFrom+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
-		[]any{orgID, product, orgID, limit, offset}, func(sc rowScanner) (int64, error) {
-			var admin int
-			u, seq, err := scanUser(sc, &admin)
-			pu := roster.ProductUser{User: u, Role: roster.RoleUser}
-			if admin == 1 {
-				pu.Role = roster.RoleAdmin
-			}
-			page.Items = append(page.Items, pu)
+	_, err := s.readRows(ctx, `SELECT `+userColumns+`, x.role`+productUsersFrom+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
+		[]any{orgID, product, limit, offset}, func(sc rowScanner) (int64, error) {
+			var role string
+			u, seq, err := scanUser(sc, &role)
+			page.Items = append(page.Items, roster.ProductUser{User: u, Role: role})
 			return seq, err
 		})
 	return page, err
@@ -511,7 +529,19 @@ func (s *Store) DeleteLocalGroup(ctx context.Context, orgID, groupID string) err
 		if _, err := t.exec(ctx, `UPDATE groups SET conflict_with = NULL WHERE org_id = ? AND conflict_with = ?`, orgID, groupID); err != nil {
 			return err
 		}
+		// Its members, at any depth, may lose access: scoped before the
+		// group goes, diffed after.
+		if err := s.lockAccess(ctx, t, orgID, true); err != nil {
+			return err
+		}
+		access := newAccessChange(orgID, roster.AccessCauseGroupDeletion)
+		if err := access.addUnderGroups(ctx, t, groupID); err != nil {
+			return err
+		}
 		if err := s.deleteLocalGroup(ctx, t, orgID, groupID); err != nil {
+			return err
+		}
+		if err := access.finish(ctx, t); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "group.deleted", ResourceType: "Group", ResourceID: groupID,
@@ -523,6 +553,9 @@ func (s *Store) DeleteLocalGroup(ctx context.Context, orgID, groupID string) err
 func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, userIDs []string) error {
 	return s.inTx(ctx, func(t *tx) error {
 		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
+			return err
+		}
+		if err := s.lockAccess(ctx, t, orgID, false); err != nil {
 			return err
 		}
 		ids := dedupe(userIDs)
@@ -550,7 +583,10 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 			micros(s.clock()), len(rows), groupID); err != nil {
 			return err
 		}
-		return s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberAdded, rows, groupID, false, ""))
+		if err := s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberAdded, rows, groupID, false, "")); err != nil {
+			return err
+		}
+		return s.syncMembers(ctx, t, orgID, groupID, rows)
 	})
 }
 
@@ -558,6 +594,9 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 func (s *Store) RemoveLocalMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error {
 	return s.inTx(ctx, func(t *tx) error {
 		if err := s.lockLocalGroup(ctx, t, orgID, groupID); err != nil {
+			return err
+		}
+		if err := s.lockAccess(ctx, t, orgID, false); err != nil {
 			return err
 		}
 		list, _ := json.Marshal(dedupe(memberIDs))
@@ -570,7 +609,10 @@ func (s *Store) RemoveLocalMembers(ctx context.Context, orgID, groupID string, m
 			micros(s.clock()), len(rows), groupID); err != nil {
 			return err
 		}
-		return s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberRemoved, rows, groupID, false, ""))
+		if err := s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberRemoved, rows, groupID, false, "")); err != nil {
+			return err
+		}
+		return s.syncMembers(ctx, t, orgID, groupID, rows)
 	})
 }
 

@@ -69,6 +69,9 @@ func (s *Store) CreateUser(ctx context.Context, t roster.DirectoryScope, u *rost
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
+		}
 		domain := roster.EmailDomain(u.Email)
 		gate, err := s.gate(ctx, tx, t.OrgID, t.DirectoryID, domain)
 		if err != nil {
@@ -160,6 +163,9 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.DirectoryScope, id stri
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
+		}
 		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -210,6 +216,15 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.DirectoryScope, id stri
 			ResourceType: "User", ResourceID: u.ID, Detail: detail("changed", changedKeys(before.Attributes, u.Attributes)),
 			Data: roster.MarshalData(roster.ChangeData[roster.UserData]{Resource: now, Previous: roster.Previous(roster.NewUserData(&before), now)})}); err != nil {
 			return err
+		}
+		if before.Active != u.Active {
+			cause := roster.AccessCauseDeactivation
+			if u.Active {
+				cause = roster.AccessCauseReactivation
+			}
+			if err := s.syncUsers(ctx, tx, t.OrgID, cause, u.ID); err != nil {
+				return err
+			}
 		}
 		if e, ok := managedChange(t, before, u); ok {
 			e.Data = roster.MarshalData(now)
@@ -304,6 +319,9 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id stri
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+			return err
+		}
 		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
@@ -317,6 +335,10 @@ func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id stri
 			return err
 		}
 		if err := s.leaveAllGroups(ctx, tx, t, roster.MemberUser, id); err != nil {
+			return err
+		}
+		// Before the row goes: the revocations' payloads read it.
+		if err := s.syncUsers(ctx, tx, t.OrgID, roster.AccessCauseDeletion, id); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM users WHERE seq = ?`, seq); err != nil {
