@@ -31,6 +31,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
@@ -57,15 +58,33 @@ type Worker struct {
 
 	AllowPrivate bool            // connect to private and loopback addresses too
 	Backoff      []time.Duration // len+1 attempts in all; nil: DefaultBackoff
-	Poll         time.Duration   // pause when there is no work; 0: 250ms
+	Poll         time.Duration   // pause when there is no work; 0: 100ms
 	Lease        time.Duration   // how long a claimed delivery is this node's; 0: 1 minute
 	Timeout      time.Duration   // per attempt, connection to end of body; 0: 15s
-	Concurrency  int             // attempts at once; 0: 16
-	Owner        string          // this node's name in leases; "": random
+	Concurrency  int             // attempts at once; 0: 32
+	Batch        int             // deliveries claimed per round; 0: 512
+	Owner        string          // this node's name in leases and attempts; "": host and process
+	// DisableAfter disables a webhook whose attempts have all failed for
+	// this long (0: DefaultDisableAfter); DisableAfterDead one with this
+	// many dead-lettered deliveries in a row (0: DefaultDisableAfterDead).
+	DisableAfter     time.Duration
+	DisableAfterDead int
+	// Retention is how long delivered and dead deliveries stay in the log
+	// with their attempts (0: DefaultRetention).
+	Retention time.Duration
+	Now       func() time.Time // nil: time.Now; tests move it days ahead
 
-	client *http.Client
-	once   sync.Once
+	client    *http.Client
+	once      sync.Once
+	lastPrune time.Time
 }
+
+// The defaults of the Worker's thresholds.
+const (
+	DefaultDisableAfter     = 3 * 24 * time.Hour
+	DefaultDisableAfterDead = 3
+	DefaultRetention        = 30 * 24 * time.Hour
+)
 
 // MaxExcerpt is how much of a response body is read and kept.
 const MaxExcerpt = 1024
@@ -76,7 +95,7 @@ func (w *Worker) init() {
 			w.Backoff = DefaultBackoff
 		}
 		if w.Poll == 0 {
-			w.Poll = 250 * time.Millisecond
+			w.Poll = 100 * time.Millisecond
 		}
 		if w.Lease == 0 {
 			w.Lease = time.Minute
@@ -85,13 +104,29 @@ func (w *Worker) init() {
 			w.Timeout = 15 * time.Second
 		}
 		if w.Concurrency == 0 {
-			w.Concurrency = 16
+			w.Concurrency = 32
+		}
+		if w.Batch == 0 {
+			w.Batch = 512
 		}
 		if w.Owner == "" {
-			w.Owner = "node-" + uuid.NewString()
+			host, _ := os.Hostname()
+			w.Owner = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), uuid.NewString()[:8])
 		}
 		if w.Log == nil {
 			w.Log = slog.New(slog.DiscardHandler)
+		}
+		if w.DisableAfter == 0 {
+			w.DisableAfter = DefaultDisableAfter
+		}
+		if w.DisableAfterDead == 0 {
+			w.DisableAfterDead = DefaultDisableAfterDead
+		}
+		if w.Retention == 0 {
+			w.Retention = DefaultRetention
+		}
+		if w.Now == nil {
+			w.Now = time.Now
 		}
 		dialer := &net.Dialer{Timeout: 5 * time.Second}
 		if !w.AllowPrivate {
@@ -135,6 +170,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			w.Log.Warn("webhook delivery", "err", err)
 		}
+		w.prune(ctx)
 		if n == 0 || err != nil {
 			select {
 			case <-ctx.Done():
@@ -145,15 +181,41 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// Step does one round: fans new events out, claims due deliveries and
-// sends them. It returns how many attempts it made.
+// pruneEvery is how often a worker prunes the delivery log.
+const pruneEvery = time.Hour
+
+// prune deletes, once an hour, the deliveries older than the retention.
+// Every node does it; the deletes are idempotent.
+func (w *Worker) prune(ctx context.Context) {
+	now := w.Now()
+	if now.Sub(w.lastPrune) < pruneEvery {
+		return
+	}
+	w.lastPrune = now
+	for ctx.Err() == nil {
+		n, err := w.Store.PruneDeliveries(ctx, now.Add(-w.Retention), 1000)
+		if err != nil {
+			w.Log.Warn("webhook delivery: prune the delivery log", "err", err)
+			return
+		}
+		if n < 1000 {
+			return
+		}
+	}
+}
+
+// Step does one round: fans new events out, claims due deliveries, sends
+// them (Concurrency at once; a round holds at most one delivery per
+// webhook and resource, so that order is kept), records the attempts in
+// one batch and disables the webhooks that have failed too long. It
+// returns how many attempts it made.
 func (w *Worker) Step(ctx context.Context) (int, error) {
 	w.init()
 	if _, err := w.Store.FanOutEvents(ctx, webhooks.Message, 1000); err != nil {
 		return 0, fmt.Errorf("fan out: %w", err)
 	}
-	now := time.Now()
-	ds, err := w.Store.ClaimDeliveries(ctx, w.Owner, now, now.Add(w.Lease), w.Concurrency*4)
+	now := w.Now()
+	ds, err := w.Store.ClaimDeliveries(ctx, w.Owner, now, now.Add(w.Lease), w.Batch)
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
@@ -165,33 +227,58 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sem := make(chan struct{}, w.Concurrency)
+	results := make([]roster.DeliveryResult, len(ds))
+	next := make(chan int)
 	var wg sync.WaitGroup
-	for i := range ds {
-		d := &ds[i]
-		sem <- struct{}{}
+	for range min(w.Concurrency, len(ds)) {
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r := w.attempt(ctx, hooks[d.WebhookID], d)
-			if ctx.Err() != nil {
-				return // the lease expires and another attempt follows
-			}
-			if _, err := w.Store.RecordAttempt(context.WithoutCancel(ctx), w.Owner, d.Seq, r); err != nil {
-				w.Log.Warn("webhook delivery: record attempt", "delivery", d.ID, "err", err)
+			defer wg.Done()
+			for i := range next {
+				results[i] = w.attempt(ctx, hooks[ds[i].WebhookID], &ds[i])
 			}
 		}()
 	}
+	for i := range ds {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
+	if ctx.Err() != nil {
+		return len(ds), nil // the leases expire and other attempts follow
+	}
+	if _, err := w.Store.RecordAttempts(context.WithoutCancel(ctx), w.Owner, results); err != nil {
+		return len(ds), fmt.Errorf("record attempts: %w", err)
+	}
+	for _, r := range results {
+		if !r.Delivered {
+			w.disableFailing(ctx)
+			break
+		}
+	}
 	return len(ds), nil
+}
+
+// disableFailing disables the webhooks that have failed for longer than
+// DisableAfter or dead-lettered DisableAfterDead deliveries in a row. It
+// runs after a round with a failure, the only time a webhook's run of
+// failures grows.
+func (w *Worker) disableFailing(ctx context.Context) {
+	off, err := w.Store.DisableFailingWebhooks(ctx, w.Now().Add(-w.DisableAfter), w.DisableAfterDead)
+	if err != nil {
+		w.Log.Warn("webhook delivery: disable failing webhooks", "err", err)
+	}
+	for _, h := range off {
+		w.Log.Warn("webhook disabled", "webhook", h.ID, "org", h.OrgID, "reason", h.DisabledReason)
+	}
 }
 
 // attempt sends d once and says what happened and when to try again.
 func (w *Worker) attempt(ctx context.Context, hook *roster.Webhook, d *roster.Delivery) roster.DeliveryResult {
-	start := time.Now()
-	r := roster.DeliveryResult{At: start.UTC()}
+	start, began := w.Now(), time.Now() // the latency is real time even when Now is a test's
+	r := roster.DeliveryResult{Seq: d.Seq, At: start.UTC()}
 	status, retryAfter, excerpt, err := w.send(ctx, hook, d, start)
-	r.Latency, r.Status, r.ResponseExcerpt = time.Since(start), status, excerpt
+	r.Latency, r.Status, r.ResponseExcerpt = time.Since(began), status, excerpt
 	if err == nil && status >= 200 && status < 300 {
 		r.Delivered = true
 		return r

@@ -2,24 +2,29 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
 )
 
-const webhookColumns = `id, org_id, directory_id, url, events, secret, old_secret, old_secret_until, disabled, created, modified, event_cursor`
+const webhookColumns = `id, org_id, directory_id, url, events, secret, old_secret, old_secret_until, disabled, created, modified, event_cursor,
+	failing_since, dead_streak, disabled_reason`
 
 func scanWebhook(sc rowScanner) (roster.Webhook, error) {
 	var w roster.Webhook
 	var events string
-	var oldUntil, created, modified int64
-	err := sc.Scan(&w.ID, &w.OrgID, &w.DirectoryID, &w.URL, &events, &w.Secret, &w.OldSecret, &oldUntil, &w.Disabled, &created, &modified, &w.Cursor)
+	var oldUntil, created, modified, failing int64
+	err := sc.Scan(&w.ID, &w.OrgID, &w.DirectoryID, &w.URL, &events, &w.Secret, &w.OldSecret, &oldUntil, &w.Disabled, &created, &modified, &w.Cursor,
+		&failing, &w.DeadStreak, &w.DisabledReason)
 	if events != "" {
 		w.Events = strings.Split(events, ",")
 	}
-	w.OldSecretUntil, w.Created, w.Modified = fromMicros(oldUntil), fromMicros(created), fromMicros(modified)
+	w.OldSecretUntil, w.Created, w.Modified, w.FailingSince = fromMicros(oldUntil), fromMicros(created), fromMicros(modified), fromMicros(failing)
 	return w, err
 }
 
@@ -58,7 +63,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w *roster.Webhook) error {
 		if w.OldSecret == nil {
 			w.OldSecret = []byte{}
 		}
-		if _, err := t.exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := t.exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '')`,
 			w.ID, w.OrgID, w.DirectoryID, w.URL, strings.Join(w.Events, ","), w.Secret, w.OldSecret, micros(w.OldSecretUntil), w.Disabled,
 			micros(w.Created), micros(w.Modified), w.Cursor); err != nil {
 			return err
@@ -101,13 +106,20 @@ func (s *Store) UpdateWebhook(ctx context.Context, orgID, id string, fn func(*ro
 			return err
 		}
 		w.ID, w.OrgID, w.Cursor, w.Created = before.ID, before.OrgID, before.Cursor, before.Created
+		w.FailingSince, w.DeadStreak, w.DisabledReason = before.FailingSince, before.DeadStreak, before.DisabledReason
+		if before.Disabled != w.Disabled {
+			// Enabling starts the failure count afresh; an admin's
+			// disabling is no failure to explain.
+			w.FailingSince, w.DeadStreak, w.DisabledReason = time.Time{}, 0, ""
+		}
 		w.Modified = s.clock()
 		if w.OldSecret == nil {
 			w.OldSecret = []byte{}
 		}
-		if _, err := t.exec(ctx, `UPDATE webhooks SET directory_id = ?, url = ?, events = ?, secret = ?, old_secret = ?, old_secret_until = ?, disabled = ?, modified = ?
+		if _, err := t.exec(ctx, `UPDATE webhooks SET directory_id = ?, url = ?, events = ?, secret = ?, old_secret = ?, old_secret_until = ?, disabled = ?, modified = ?,
+			failing_since = ?, dead_streak = ?, disabled_reason = ?
 			WHERE org_id = ? AND id = ?`, w.DirectoryID, w.URL, strings.Join(w.Events, ","), w.Secret, w.OldSecret, micros(w.OldSecretUntil), w.Disabled, micros(w.Modified),
-			orgID, id); err != nil {
+			micros(w.FailingSince), w.DeadStreak, w.DisabledReason, orgID, id); err != nil {
 			return err
 		}
 		out = w
@@ -130,6 +142,9 @@ func (s *Store) DeleteWebhook(ctx context.Context, orgID, id string) error {
 			return roster.NotFoundf("the organization has no webhook %q", id)
 		}
 		if _, err := t.exec(ctx, `DELETE FROM webhook_deliveries WHERE org_id = ? AND webhook_id = ?`, orgID, id); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM delivery_attempts WHERE org_id = ? AND webhook_id = ?`, orgID, id); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "webhook.deleted", ResourceType: "Webhook", ResourceID: id})
@@ -423,29 +438,198 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 	return out, err
 }
 
-// RecordAttempt implements roster.Store.
-func (s *Store) RecordAttempt(ctx context.Context, owner string, seq int64, r roster.DeliveryResult) (bool, error) {
-	state := roster.DeliveryPending
-	switch {
-	case r.Delivered:
-		state = roster.DeliveryDelivered
-	case r.Retry.IsZero():
-		state = roster.DeliveryDead
-	}
-	ok := false
+// RecordAttempts implements roster.Store. A batch is one transaction:
+// on SQLite, where every commit is a write of the one writer, recording a
+// round of attempts together rather than one by one is what lets a worker
+// deliver thousands a second.
+func (s *Store) RecordAttempts(ctx context.Context, owner string, rs []roster.DeliveryResult) (int, error) {
+	recorded := 0
 	err := s.inTx(ctx, func(t *tx) error {
-		res, err := t.exec(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt = ?, lease_owner = '', lease_until = 0,
-			last_attempt = ?, last_status = ?, last_error = ?, last_latency_us = ?, response_excerpt = ?
-			WHERE seq = ? AND lease_owner = ? AND state = 'pending'`,
-			string(state), micros(r.Retry), micros(r.At), r.Status, r.Error, r.Latency.Microseconds(), r.ResponseExcerpt, seq, owner)
+		recorded = 0
+		hooks := map[string]*failures{}
+		var order []string
+		for _, r := range rs {
+			state := roster.DeliveryPending
+			switch {
+			case r.Delivered:
+				state = roster.DeliveryDelivered
+			case r.Retry.IsZero():
+				state = roster.DeliveryDead
+			}
+			var attempt int64
+			var hookID, orgID string
+			err := t.queryRow(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt = ?, lease_owner = '', lease_until = 0,
+				last_attempt = ?, last_status = ?, last_error = ?, last_latency_us = ?, response_excerpt = ?
+				WHERE seq = ? AND lease_owner = ? AND state = 'pending' RETURNING attempts, webhook_id, org_id`,
+				string(state), micros(r.Retry), micros(r.At), r.Status, r.Error, r.Latency.Microseconds(), r.ResponseExcerpt, r.Seq, owner).Scan(&attempt, &hookID, &orgID)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // the lease was lost
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := t.exec(ctx, `INSERT INTO delivery_attempts (delivery_seq, attempt, webhook_id, org_id, at, status, latency_us, error, response_excerpt, node)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (delivery_seq, attempt) DO UPDATE SET at = excluded.at, status = excluded.status, latency_us = excluded.latency_us,
+					error = excluded.error, response_excerpt = excluded.response_excerpt, node = excluded.node`,
+				r.Seq, attempt, hookID, orgID, micros(r.At), r.Status, r.Latency.Microseconds(), r.Error, r.ResponseExcerpt, owner); err != nil {
+				return err
+			}
+			recorded++
+			f := hooks[hookID]
+			if f == nil {
+				f = &failures{}
+				hooks[hookID] = f
+				order = append(order, hookID)
+			}
+			f.add(r, state)
+		}
+		for _, id := range order {
+			if err := hooks[id].record(ctx, t, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return recorded, err
+}
+
+// failures is what one batch of attempts says about a webhook's run of
+// failures, in the order they were made.
+type failures struct {
+	succeeded bool      // an attempt succeeded: the run starts afresh
+	since     time.Time // the first failure after the last success
+	dead      int       // deliveries dead-lettered after the last success
+}
+
+func (f *failures) add(r roster.DeliveryResult, state roster.DeliveryState) {
+	switch state {
+	case roster.DeliveryDelivered:
+		*f = failures{succeeded: true}
+		return
+	case roster.DeliveryDead:
+		f.dead++
+	}
+	if f.since.IsZero() {
+		f.since = r.At
+	}
+}
+
+func (f *failures) record(ctx context.Context, t *tx, hookID string) error {
+	var err error
+	switch {
+	case f.succeeded:
+		_, err = t.exec(ctx, `UPDATE webhooks SET failing_since = ?, dead_streak = ? WHERE id = ? AND (failing_since <> ? OR dead_streak <> ?)`,
+			micros(f.since), f.dead, hookID, micros(f.since), f.dead)
+	case !f.since.IsZero():
+		_, err = t.exec(ctx, `UPDATE webhooks SET failing_since = CASE WHEN failing_since = 0 THEN ? ELSE failing_since END, dead_streak = dead_streak + ?
+			WHERE id = ?`, micros(f.since), f.dead, hookID)
+	}
+	return err
+}
+
+// GetDelivery implements roster.Store. Attempts beyond the delivery's
+// count are an earlier round's, before a resend numbered from 1 again.
+func (s *Store) GetDelivery(ctx context.Context, orgID, webhookID, id string) (*roster.Delivery, []roster.DeliveryAttempt, error) {
+	d, err := scanDelivery(s.readRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE org_id = ? AND webhook_id = ? AND id = ?`, orgID, webhookID, id))
+	if err != nil {
+		return nil, nil, notFound(err, "webhook %q has no delivery %q", webhookID, id)
+	}
+	var out []roster.DeliveryAttempt
+	_, err = s.readRows(ctx, `SELECT attempt, at, status, latency_us, error, response_excerpt, node FROM delivery_attempts
+		WHERE delivery_seq = ? AND org_id = ? AND attempt <= ? ORDER BY attempt`, []any{d.Seq, orgID, d.Attempts}, func(sc rowScanner) (int64, error) {
+		var a roster.DeliveryAttempt
+		var at, latency int64
+		err := sc.Scan(&a.Number, &at, &a.Status, &latency, &a.Error, &a.ResponseExcerpt, &a.Node)
+		a.At, a.Latency = fromMicros(at), time.Duration(latency)*time.Microsecond
+		out = append(out, a)
+		return 0, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &d, out, nil
+}
+
+// DisableFailingWebhooks implements roster.Store.
+func (s *Store) DisableFailingWebhooks(ctx context.Context, failingBefore time.Time, deadStreak int) ([]roster.Webhook, error) {
+	var out []roster.Webhook
+	err := s.inTx(ctx, func(t *tx) error {
+		out = out[:0]
+		rows, err := t.query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE disabled = ? AND (failing_since > 0 AND failing_since < ? OR dead_streak >= ?)`+s.d.ForUpdate,
+			false, micros(failingBefore), deadStreak)
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
-		ok = n == 1
+		for rows.Next() {
+			w, err := scanWebhook(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, w)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range out {
+			w := &out[i]
+			w.Disabled = true
+			w.DisabledReason = "every attempt has failed since " + w.FailingSince.Format(time.RFC3339)
+			if w.DeadStreak >= deadStreak {
+				w.DisabledReason = fmt.Sprintf("%d deliveries in a row were dead-lettered (every attempt failed)", w.DeadStreak)
+			}
+			w.Modified = s.clock()
+			if _, err := t.exec(ctx, `UPDATE webhooks SET disabled = ?, disabled_reason = ?, modified = ? WHERE id = ?`, true, w.DisabledReason, micros(w.Modified), w.ID); err != nil {
+				return err
+			}
+			if err := s.appendEvent(roster.WithActor(ctx, "roster:delivery"), t, roster.Event{OrgID: w.OrgID, Action: "webhook.disabled", ResourceType: "Webhook", ResourceID: w.ID,
+				Detail: detail("url", w.URL, "reason", w.DisabledReason, "failingSince", w.FailingSince.Format(time.RFC3339), "deadStreak", w.DeadStreak)}); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
-	return ok, err
+	return out, err
+}
+
+// PruneDeliveries implements roster.Store.
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(t *tx) error {
+		var seqs []any
+		rows, err := t.query(ctx, `SELECT seq FROM webhook_deliveries WHERE created < ? AND state <> 'pending' ORDER BY created LIMIT ?`, micros(before), limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var seq int64
+			if err := rows.Scan(&seq); err != nil {
+				rows.Close()
+				return err
+			}
+			seqs = append(seqs, seq)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(seqs) == 0 {
+			return err
+		}
+		// A list of placeholders, as long as the batch: InJSON binds
+		// strings, and these are integers.
+		in := "(?" + strings.Repeat(", ?", len(seqs)-1) + ")"
+		if _, err := t.exec(ctx, `DELETE FROM delivery_attempts WHERE delivery_seq IN `+in, seqs...); err != nil {
+			return err
+		}
+		res, err := t.exec(ctx, `DELETE FROM webhook_deliveries WHERE state <> 'pending' AND seq IN `+in, seqs...)
+		if err != nil {
+			return err
+		}
+		m, _ := res.RowsAffected()
+		n = int(m)
+		return nil
+	})
+	return n, err
 }
 
 // DeliveryWebhooks implements roster.Store.
