@@ -144,6 +144,7 @@ func (s *Server) routes() {
 	h("POST "+p+"/webhooks/{webhook}/test", s.testWebhook)
 	h("POST "+p+"/webhooks/{webhook}/replay", s.replayWebhook)
 	h("GET "+p+"/webhooks/{webhook}/deliveries", s.listWebhookDeliveries)
+	h("GET "+p+"/webhooks/{webhook}/deliveries/{delivery}", s.getWebhookDelivery)
 	h("POST "+p+"/webhooks/{webhook}/deliveries/{delivery}/resend", s.resendWebhookDelivery)
 	s.mux.Handle(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httperr.WriteJSON(w, r, s.log, roster.NotFoundf("no API endpoint %s %s; see docs/api.md", r.Method, r.URL.Path))
