@@ -162,6 +162,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	if orgs, err := st.ListOrgs(ctx); err == nil && len(orgs) == 0 {
 		setupToken = rand.Text()
 	}
+	closing := make(chan struct{}) // closed when shutdown begins: event streams end
 	requests := server.NewRequestLog(st, log, server.DefaultRetention)
 	defer requests.Close()
 	h := server.Handler(server.Config{
@@ -176,6 +177,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		RequestLog: requests,
 		SetupToken: setupToken,
 		Webhooks:   &webhooks.Service{Store: st, Keys: cmd.keys, AllowPrivate: cmd.allowPrivate},
+		Closing:    closing,
 	})
 	if cmd.debugAddr != "" {
 		go func() {
@@ -226,6 +228,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down; finishing in-flight requests", "grace", shutdownGrace)
+	close(closing)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

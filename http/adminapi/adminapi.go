@@ -50,6 +50,8 @@ type Config struct {
 	// Webhooks is the webhooks use case with the server's secret key;
 	// nil: one without a key, which cannot create webhooks.
 	Webhooks *webhooks.Service
+	// Closing ends event streams when closed (the server shutting down).
+	Closing <-chan struct{}
 }
 
 // Server is the admin API.
@@ -67,6 +69,8 @@ type Server struct {
 	tokens      *tokens.Service
 	groups      *groups.Service
 	webhooks    *webhooks.Service
+	stream      *webhooks.Stream
+	closing     <-chan struct{}
 }
 
 // New returns the API for c.
@@ -86,6 +90,8 @@ func New(c Config) *Server {
 	s.directories = &directories.Service{Store: s.store, Now: s.now}
 	s.tokens = &tokens.Service{Store: s.store, Now: s.now}
 	s.groups = &groups.Service{Store: s.store}
+	s.stream = &webhooks.Stream{Audit: s.store}
+	s.closing = c.Closing
 	s.webhooks = c.Webhooks
 	if s.webhooks == nil {
 		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
@@ -135,6 +141,7 @@ func (s *Server) routes() {
 	h("POST "+p+"/groups/{group}/link", s.link)
 	h("POST "+p+"/groups/{group}/unlink", s.unlinkGroup)
 	h("GET "+p+"/events", s.listEvents)
+	h("GET "+p+"/events/stream", s.streamEvents)
 	h("GET "+p+"/webhooks", s.listWebhooks)
 	h("POST "+p+"/webhooks", s.createWebhook)
 	h("GET "+p+"/webhooks/{webhook}", s.getWebhook)

@@ -278,6 +278,12 @@ func (s *Server) unlinkGroup(w http.ResponseWriter, r *http.Request, c *call) er
 	return write(w, http.StatusOK, map[string]any{"id": g.ID, "displayName": g.DisplayName, "directoryId": g.DirectoryID, "local": g.DirectoryID == ""})
 }
 
+// eventJSON is an event as the change feed and the event stream show it.
+func eventJSON(e *roster.Event) map[string]any {
+	return map[string]any{"seq": e.Seq, "time": jsonTime(e.Time), "actor": e.Actor, "action": e.Action,
+		"resourceType": e.ResourceType, "resourceId": e.ResourceID, "directoryId": e.DirectoryID, "detail": json.RawMessage(e.Detail)}
+}
+
 // listEvents pages through the audit trail: ?after=<seq>&limit=<n>.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, c *call) error {
 	after, err := intParam(r, "after", 0, 1<<62)
@@ -294,10 +300,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	out := []map[string]any{}
 	next := after
-	for _, e := range events {
-		out = append(out, map[string]any{"seq": e.Seq, "time": jsonTime(e.Time), "actor": e.Actor, "action": e.Action,
-			"resourceType": e.ResourceType, "resourceId": e.ResourceID, "directoryId": e.DirectoryID, "detail": json.RawMessage(e.Detail)})
-		next = int(e.Seq)
+	for i := range events {
+		out = append(out, eventJSON(&events[i]))
+		next = int(events[i].Seq)
 	}
 	return write(w, http.StatusOK, map[string]any{"events": out, "next": next})
 }

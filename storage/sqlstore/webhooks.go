@@ -272,6 +272,43 @@ func (s *Store) ReplayWebhook(ctx context.Context, orgID, id string, fromSeq int
 // order: it never has such gaps.)
 const gapWait = time.Minute
 
+// settledHorizon is the last event after low, looking at up to limit
+// events, up to which no sequence number can still appear (see gapWait):
+// a reader that moves its cursor no further than this never skips an
+// event. It is the one place that rule is written; the fan-out and the
+// event stream (GetEventHorizon) both read it.
+func (s *Store) settledHorizon(ctx context.Context, t *tx, low int64, limit int) (int64, error) {
+	rows, err := t.query(ctx, `SELECT seq, time FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, low, limit)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	horizon := low
+	settled := micros(s.clock().Add(-gapWait))
+	for rows.Next() {
+		var seq, at int64
+		if err := rows.Scan(&seq, &at); err != nil {
+			return 0, err
+		}
+		if seq != horizon+1 && at > settled {
+			break
+		}
+		horizon = seq
+	}
+	return horizon, rows.Err()
+}
+
+// GetEventHorizon implements roster.Store.
+func (s *Store) GetEventHorizon(ctx context.Context, afterSeq int64, limit int) (int64, error) {
+	var h int64
+	err := s.inRead(ctx, func(t *tx) error {
+		var err error
+		h, err = s.settledHorizon(ctx, t, afterSeq, limit)
+		return err
+	})
+	return h, err
+}
+
 // FanOutEvents implements roster.Store.
 func (s *Store) FanOutEvents(ctx context.Context, filter func(*roster.Webhook, *roster.Event) (string, string, string, bool), limit int) (int, error) {
 	made := 0
@@ -298,32 +335,8 @@ func (s *Store) FanOutEvents(ctx context.Context, filter func(*roster.Webhook, *
 		for _, w := range hooks {
 			low = min(low, w.Cursor)
 		}
-		// The horizon: the last event after the lowest cursor up to which
-		// no sequence number can still appear (see gapWait).
-		rows, err = t.query(ctx, `SELECT seq, time FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, low, limit)
+		horizon, err := s.settledHorizon(ctx, t, low, limit)
 		if err != nil {
-			return err
-		}
-		horizon, prev := low, low
-		settled := micros(s.clock().Add(-gapWait))
-		stopped := false
-		for rows.Next() {
-			var seq, at int64
-			if err := rows.Scan(&seq, &at); err != nil {
-				rows.Close()
-				return err
-			}
-			if stopped {
-				continue
-			}
-			if seq != prev+1 && at > settled {
-				stopped = true
-				continue
-			}
-			horizon, prev = seq, seq
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		now := s.clock()
