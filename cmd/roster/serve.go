@@ -51,6 +51,7 @@ type serveCmd struct {
 	keys                       *webhooks.Keyring
 	disableAfter               time.Duration // a webhook failing this long is disabled
 	deliveryRetention          time.Duration // finished deliveries stay in the log this long
+	lease                      time.Duration // how long a node holds the deliveries it claimed
 }
 
 func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
@@ -69,6 +70,7 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 	fs.BoolVar(&cmd.allowPrivate, "allow-private-targets", false, "let webhooks use http:// and private or loopback addresses (tests, internal receivers)")
 	fs.DurationVar(&cmd.disableAfter, "webhook-disable-after", delivery.DefaultDisableAfter, "disable a webhook whose every attempt has failed for this long (it is also disabled after 3 dead-lettered deliveries in a row)")
 	fs.DurationVar(&cmd.deliveryRetention, "webhook-log-retention", delivery.DefaultRetention, "how long delivered and dead-lettered deliveries stay in the delivery log, with their attempts")
+	fs.DurationVar(&cmd.lease, "webhook-lease", time.Minute, "how long a node holds the deliveries it claimed: after a crash, another node (or this one restarted) retries them this much later")
 	return nil
 }
 
@@ -101,8 +103,8 @@ func (cmd *serveCmd) prepare(c *cli) error {
 			problems = append(problems, fmt.Errorf("--debug-addr %q is not host:port: %v", cmd.debugAddr, err))
 		}
 	}
-	if cmd.disableAfter <= 0 || cmd.deliveryRetention <= 0 {
-		problems = append(problems, fmt.Errorf("--webhook-disable-after and --webhook-log-retention must be positive durations"))
+	if cmd.disableAfter <= 0 || cmd.deliveryRetention <= 0 || cmd.lease < time.Second {
+		problems = append(problems, fmt.Errorf("--webhook-disable-after and --webhook-log-retention must be positive durations, --webhook-lease at least 1s"))
 	}
 	if cmd.rateLimit < 0 || cmd.rateBurst < 0 {
 		problems = append(problems, fmt.Errorf("--rate-limit and --rate-burst must not be negative"))
@@ -194,7 +196,8 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		go deletions.Purge(ctx, st, cmd.purge, log) // safe on every node at once (see deletions.PurgeDue)
 	}
 	if cmd.keys != nil {
-		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate, DisableAfter: cmd.disableAfter, Retention: cmd.deliveryRetention}
+		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate, DisableAfter: cmd.disableAfter, Retention: cmd.deliveryRetention,
+			Lease: cmd.lease}
 		go w.Run(ctx)
 	} else {
 		log.Info("webhooks are not delivered: no --secret-key-file (make a key with roster keygen --out FILE)")
