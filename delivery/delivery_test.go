@@ -129,7 +129,7 @@ type setup struct {
 	keys   *webhooks.Keyring
 }
 
-func newSetup(t *testing.T, s roster.Store, url string) setup {
+func newSetup(t testing.TB, s roster.Store, url string) setup {
 	t.Helper()
 	keys, err := webhooks.ParseKey(webhooks.NewKey())
 	if err != nil {
@@ -155,7 +155,7 @@ func newSetup(t *testing.T, s roster.Store, url string) setup {
 	return x
 }
 
-func createUser(t *testing.T, s roster.Store, tenant roster.DirectoryScope, name string) *roster.User {
+func createUser(t testing.TB, s roster.Store, tenant roster.DirectoryScope, name string) *roster.User {
 	t.Helper()
 	u := &roster.User{UserName: name, Active: true, Attributes: []byte(`{"userName":"` + name + `"}`)}
 	if err := s.CreateUser(ctx, tenant, u); err != nil {
