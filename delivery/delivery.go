@@ -34,6 +34,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -162,20 +163,178 @@ func refuseNonPublic(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends, as a pipeline: this goroutine fans
+// events out and claims due deliveries while Concurrency senders send the
+// ones claimed before and a recorder writes their outcomes in batches, so
+// that no stage waits for another's round trip to the database. At most
+// inFlight deliveries are claimed and not yet recorded; a resource's next
+// delivery is not claimable while its previous one is pending, so order
+// is kept.
 func (w *Worker) Run(ctx context.Context) error {
 	w.init()
-	for ctx.Err() == nil {
-		n, err := w.Step(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.Log.Warn("webhook delivery", "err", err)
-		}
-		w.prune(ctx)
-		if n == 0 || err != nil {
-			select {
-			case <-ctx.Done():
-			case <-time.After(w.Poll):
+	limit := int64(w.inFlight())
+	var inflight atomic.Int64
+	released := make(chan struct{}, 1)
+	jobs := make(chan job, limit)
+	results := make(chan roster.DeliveryResult, limit)
+	var senders sync.WaitGroup
+	for range w.Concurrency {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			for j := range jobs {
+				if r, ok := w.send1(ctx, j); ok {
+					results <- r
+				} else {
+					inflight.Add(-1) // left to its lease
+				}
 			}
+		}()
+	}
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		w.recordLoop(ctx, results, func(n int) {
+			inflight.Add(-int64(n))
+			select {
+			case released <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	idle := time.NewTimer(0)
+	for ctx.Err() == nil {
+		w.prune(ctx)
+		free := limit - inflight.Load()
+		n := 0
+		if free > limit/4 {
+			ds, hooks, leaseUntil, err := w.claim(ctx, int(min(free, int64(w.Batch))))
+			if err != nil && ctx.Err() == nil {
+				w.Log.Warn("webhook delivery", "err", err)
+			}
+			n = len(ds)
+			inflight.Add(int64(n))
+			for i := range ds {
+				jobs <- job{d: &ds[i], hook: hooks[ds[i].WebhookID], leaseUntil: leaseUntil}
+			}
+		}
+		if n > 0 && free-int64(n) > limit/4 {
+			continue // there may be more due at once
+		}
+		idle.Reset(w.Poll)
+		select {
+		case <-ctx.Done():
+		case <-idle.C:
+		case <-released:
+		}
+	}
+	close(jobs)
+	senders.Wait()
+	close(results)
+	<-recorded
+	return nil
+}
+
+// inFlight is how many deliveries a worker has claimed and not recorded
+// at most: enough to keep every sender busy while the next claim and the
+// last record run. A delivery that waits in the queue until its lease
+// would run out before the attempt ends is not sent (see send1).
+func (w *Worker) inFlight() int { return 2 * w.Batch }
+
+// job is a claimed delivery waiting for a sender.
+type job struct {
+	d          *roster.Delivery
+	hook       *roster.Webhook
+	leaseUntil time.Time
+}
+
+// send1 makes j's attempt, unless its lease would run out before the
+// attempt could end (then another attempt follows when it has): a
+// delivery is never sent by a node that may no longer hold it.
+func (w *Worker) send1(ctx context.Context, j job) (roster.DeliveryResult, bool) {
+	if w.Now().Add(w.Timeout).After(j.leaseUntil) {
+		return roster.DeliveryResult{}, false
+	}
+	r := w.attempt(ctx, j.hook, j.d)
+	if ctx.Err() != nil {
+		return r, false // cut short by the shutdown: the lease expires and another attempt follows
+	}
+	return r, true
+}
+
+// recordFlush is how long a finished attempt waits at most to be
+// recorded with others.
+const recordFlush = 20 * time.Millisecond
+
+// recordLoop records results in batches (of up to Batch, or what came in
+// recordFlush) until results is closed, calling done with each batch's
+// size, and disables failing webhooks after a batch with a failure.
+func (w *Worker) recordLoop(ctx context.Context, results <-chan roster.DeliveryResult, done func(int)) {
+	var batch []roster.DeliveryResult
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		w.record(context.WithoutCancel(ctx), batch)
+		done(len(batch))
+		batch = batch[:0]
+	}
+	tick := time.NewTicker(recordFlush)
+	defer tick.Stop()
+	for {
+		select {
+		case r, ok := <-results:
+			if !ok {
+				flush()
+				return
+			}
+			batch = append(batch, r)
+			if len(batch) >= w.Batch {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
+}
+
+// claim fans new events out and claims up to n due deliveries, with the
+// webhooks they go to.
+func (w *Worker) claim(ctx context.Context, n int) ([]roster.Delivery, map[string]*roster.Webhook, time.Time, error) {
+	if _, err := w.Store.FanOutEvents(ctx, webhooks.Message, 1000); err != nil {
+		return nil, nil, time.Time{}, fmt.Errorf("fan out: %w", err)
+	}
+	now := w.Now()
+	leaseUntil := now.Add(w.Lease)
+	ds, err := w.Store.ClaimDeliveries(ctx, w.Owner, now, leaseUntil, n)
+	if err != nil || len(ds) == 0 {
+		return nil, nil, leaseUntil, err
+	}
+	ids := make([]string, 0, len(ds))
+	for _, d := range ds {
+		ids = append(ids, d.WebhookID)
+	}
+	hooks, err := w.Store.DeliveryWebhooks(ctx, ids)
+	if err != nil {
+		// Claimed but not sent: the leases expire and the deliveries
+		// are claimed again.
+		return nil, nil, leaseUntil, err
+	}
+	return ds, hooks, leaseUntil, nil
+}
+
+// record stores a batch of outcomes and, when one failed, disables the
+// webhooks that have failed too long.
+func (w *Worker) record(ctx context.Context, rs []roster.DeliveryResult) error {
+	if _, err := w.Store.RecordAttempts(ctx, w.Owner, rs); err != nil {
+		err = fmt.Errorf("record attempts: %w", err)
+		w.Log.Warn("webhook delivery", "err", err)
+		return err
+	}
+	for _, r := range rs {
+		if !r.Delivered {
+			w.disableFailing(ctx)
+			break
 		}
 	}
 	return nil
@@ -204,30 +363,19 @@ func (w *Worker) prune(ctx context.Context) {
 	}
 }
 
-// Step does one round: fans new events out, claims due deliveries, sends
-// them (Concurrency at once; a round holds at most one delivery per
-// webhook and resource, so that order is kept), records the attempts in
-// one batch and disables the webhooks that have failed too long. It
-// returns how many attempts it made.
+// Step does one round synchronously, with the pieces Run pipelines:
+// fans new events out, claims due deliveries, sends them (Concurrency at
+// once), records the attempts in one batch and disables the webhooks
+// that have failed too long. It returns how many attempts it made.
+// Tests call it to move a worker on a clock of their own.
 func (w *Worker) Step(ctx context.Context) (int, error) {
 	w.init()
-	if _, err := w.Store.FanOutEvents(ctx, webhooks.Message, 1000); err != nil {
-		return 0, fmt.Errorf("fan out: %w", err)
-	}
-	now := w.Now()
-	ds, err := w.Store.ClaimDeliveries(ctx, w.Owner, now, now.Add(w.Lease), w.Batch)
+	ds, hooks, leaseUntil, err := w.claim(ctx, w.Batch)
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	ids := make([]string, 0, len(ds))
-	for _, d := range ds {
-		ids = append(ids, d.WebhookID)
-	}
-	hooks, err := w.Store.DeliveryWebhooks(ctx, ids)
-	if err != nil {
-		return 0, err
-	}
 	results := make([]roster.DeliveryResult, len(ds))
+	sent := make([]bool, len(ds))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(w.Concurrency, len(ds)) {
@@ -235,7 +383,7 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = w.attempt(ctx, hooks[ds[i].WebhookID], &ds[i])
+				results[i], sent[i] = w.send1(ctx, job{d: &ds[i], hook: hooks[ds[i].WebhookID], leaseUntil: leaseUntil})
 			}
 		}()
 	}
@@ -244,16 +392,15 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	}
 	close(next)
 	wg.Wait()
-	if ctx.Err() != nil {
-		return len(ds), nil // the leases expire and other attempts follow
+	var rs []roster.DeliveryResult
+	for i := range results {
+		if sent[i] {
+			rs = append(rs, results[i])
+		}
 	}
-	if _, err := w.Store.RecordAttempts(context.WithoutCancel(ctx), w.Owner, results); err != nil {
-		return len(ds), fmt.Errorf("record attempts: %w", err)
-	}
-	for _, r := range results {
-		if !r.Delivered {
-			w.disableFailing(ctx)
-			break
+	if len(rs) > 0 {
+		if err := w.record(context.WithoutCancel(ctx), rs); err != nil {
+			return len(ds), err
 		}
 	}
 	return len(ds), nil

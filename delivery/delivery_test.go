@@ -246,7 +246,11 @@ func TestRetriesUntilDelivered(t *testing.T) {
 			t.Errorf("delivered after %s: Retry-After: 1 was not honoured", el)
 		}
 		ids.Store(r.delivered()[0].id, true)
-		ds, _ := s.ListDeliveries(ctx, x.org.ID, x.hook.ID, "", 10)
+		var ds []roster.Delivery
+		waitFor(t, "the attempt recorded", func() bool { // the worker records a moment after the receiver answers
+			ds, _ = s.ListDeliveries(ctx, x.org.ID, x.hook.ID, "", 10)
+			return len(ds) == 1 && ds[0].State == roster.DeliveryDelivered
+		})
 		if len(ds) != 1 || ds[0].Attempts != 3 {
 			t.Errorf("delivery log %+v, want one delivery of 3 attempts", ds)
 		}

@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Deletion", testDeletion}, {"DeletionPolicy", testDeletionPolicy},
 		{"Webhooks", testWebhooks},
 		{"DeliveryAttempts", testDeliveryAttempts},
+		{"RecordAttemptsBatch", testRecordAttemptsBatch},
 		{"RequestWarnings", testRequestWarnings},
 		{"DirectorySettings", testDirectorySettings},
 	}

@@ -264,3 +264,45 @@ func testDeliveryAttempts(t *testing.T, s roster.Store) {
 		t.Errorf("after pruning %+v, want the pending one", left)
 	}
 }
+
+// testRecordAttemptsBatch: one call records a batch of any size (cut
+// into the store's statement shapes), each attempt on its own delivery,
+// and skips a delivery whose lease another owner holds.
+func testRecordAttemptsBatch(t *testing.T, s roster.Store) {
+	f := newFixture(t, s, "Acme")
+	w := &roster.Webhook{OrgID: f.org.ID, URL: "https://hooks.acme.test/roster", Events: []string{"user.*"}, Secret: []byte("sealed")}
+	must(t, s.CreateWebhook(ctx, w))
+	for i := range 70 {
+		must(t, s.CreateUser(ctx, f.tenant, user(t, `{"userName":"u`+itoa(int64(i))+`@acme.test"}`)))
+	}
+	if n, err := s.FanOutEvents(ctx, userEvents, 1000); err != nil || n != 70 {
+		t.Fatalf("fan-out made %d deliveries, %v; want 70", n, err)
+	}
+	now := time.Now().Add(time.Second)
+	mine, err := s.ClaimDeliveries(ctx, "a", now, now.Add(time.Minute), 69)
+	must(t, err)
+	theirs, err := s.ClaimDeliveries(ctx, "b", now, now.Add(time.Minute), 10)
+	must(t, err)
+	if len(mine) != 69 || len(theirs) != 1 {
+		t.Fatalf("claimed %d and %d, want 69 and 1", len(mine), len(theirs))
+	}
+	var rs []roster.DeliveryResult
+	for i, d := range append(mine, theirs...) {
+		rs = append(rs, roster.DeliveryResult{Seq: d.Seq, Delivered: true, Status: 200 + i%3, At: now})
+	}
+	n, err := s.RecordAttempts(ctx, "a", rs)
+	must(t, err)
+	if n != 69 {
+		t.Errorf("recorded %d attempts, want 69 (not the one leased to b)", n)
+	}
+	for i, d := range mine {
+		got, attempts, err := s.GetDelivery(ctx, f.org.ID, w.ID, d.ID)
+		must(t, err)
+		if got.State != roster.DeliveryDelivered || len(attempts) != 1 || attempts[0].Status != 200+i%3 {
+			t.Fatalf("delivery %d: %s with attempts %+v, want delivered with status %d", i, got.State, attempts, 200+i%3)
+		}
+	}
+	if got, attempts, _ := s.GetDelivery(ctx, f.org.ID, w.ID, theirs[0].ID); got.State != roster.DeliveryPending || len(attempts) != 0 {
+		t.Errorf("b's delivery after a's batch: %s with %d attempts, want pending with none", got.State, len(attempts))
+	}
+}

@@ -2,10 +2,9 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -166,21 +165,55 @@ func scanDelivery(sc rowScanner) (roster.Delivery, error) {
 	return d, err
 }
 
-// insertDelivery queues d inside t under dedupeKey. A delivery with that
-// key exists already when an event is replayed: it is queued again unless
-// it is pending anyway, keeping its webhook-id.
-func (s *Store) insertDelivery(ctx context.Context, t *tx, d *roster.Delivery, dedupeKey string) error {
-	if d.ID == "" {
-		d.ID = "msg_" + newID()
+// insertDeliveries queues ds inside t, each under its dedupe key
+// (keys[i]). A delivery with that key exists already when an event is
+// replayed: it is queued again unless it is pending anyway, keeping its
+// webhook-id. Rows go in statements of up to insertBatch, since on
+// PostgreSQL each statement is a round trip and the fan-out writes
+// thousands.
+func (s *Store) insertDeliveries(ctx context.Context, t *tx, ds []roster.Delivery, keys []string) error {
+	for start, end := range batches(len(ds)) {
+		args := make([]any, 0, (end-start)*10)
+		for i := start; i < end; i++ {
+			d := &ds[i]
+			if d.ID == "" {
+				d.ID = "msg_" + newID()
+			}
+			d.State = roster.DeliveryPending
+			args = append(args, d.ID, d.WebhookID, d.OrgID, keys[i], d.EventSeq, d.Type, d.ResourceKey, d.Payload, micros(d.NextAttempt), micros(d.Created))
+		}
+		q := `INSERT INTO webhook_deliveries (id, webhook_id, org_id, dedupe_key, event_seq, type, resource_key, payload, state, attempts,
+			next_attempt, lease_owner, lease_until, created, last_attempt, last_status, last_error, last_latency_us, response_excerpt) VALUES ` +
+			rowsOf(end-start, `(?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', 0, ?, 0, 0, '', 0, '')`) +
+			` ON CONFLICT (webhook_id, dedupe_key) DO UPDATE SET state = 'pending', attempts = 0, next_attempt = excluded.next_attempt, lease_owner = '', lease_until = 0
+			WHERE webhook_deliveries.state <> 'pending'`
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return err
+		}
 	}
-	d.State = roster.DeliveryPending
-	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (id, webhook_id, org_id, dedupe_key, event_seq, type, resource_key, payload, state, attempts,
-			next_attempt, lease_owner, lease_until, created, last_attempt, last_status, last_error, last_latency_us, response_excerpt)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', 0, ?, 0, 0, '', 0, '')
-		ON CONFLICT (webhook_id, dedupe_key) DO UPDATE SET state = 'pending', attempts = 0, next_attempt = excluded.next_attempt, lease_owner = '', lease_until = 0
-		WHERE webhook_deliveries.state <> 'pending'`,
-		d.ID, d.WebhookID, d.OrgID, dedupeKey, d.EventSeq, d.Type, d.ResourceKey, d.Payload, micros(d.NextAttempt), micros(d.Created))
-	return err
+	return nil
+}
+
+// batchShapes are the numbers of rows one multi-row statement of the
+// delivery queue writes: a list of any length is cut into these, so that
+// the statement cache holds a handful of SQL texts rather than one per
+// length (and rows of ten parameters stay well below either database's
+// limit).
+var batchShapes = []int{256, 64, 16, 4, 1}
+
+// batches cuts n rows into ranges [start, end) of batchShapes' sizes.
+func batches(n int) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		start := 0
+		for _, size := range batchShapes {
+			for n-start >= size {
+				if !yield(start, start+size) {
+					return
+				}
+				start += size
+			}
+		}
+	}
 }
 
 // CreateDelivery implements roster.Store.
@@ -198,7 +231,12 @@ func (s *Store) CreateDelivery(ctx context.Context, d *roster.Delivery) error {
 			return roster.NotFoundf("the organization has no webhook %q", d.WebhookID)
 		}
 		d.ID = "msg_" + newID()
-		return s.insertDelivery(ctx, t, d, "msg:"+d.ID)
+		ds := []roster.Delivery{*d}
+		if err := s.insertDeliveries(ctx, t, ds, []string{"msg:" + d.ID}); err != nil {
+			return err
+		}
+		*d = ds[0]
+		return nil
 	})
 }
 
@@ -349,18 +387,21 @@ func (s *Store) FanOutEvents(ctx context.Context, filter func(*roster.Webhook, *
 			if err != nil {
 				return err
 			}
+			var ds []roster.Delivery
+			var keys []string
 			for j := range events {
 				e := &events[j]
 				typ, key, payload, ok := filter(w, e)
 				if !ok {
 					continue
 				}
-				d := roster.Delivery{WebhookID: w.ID, OrgID: w.OrgID, EventSeq: e.Seq, Type: typ, ResourceKey: key, Payload: payload, NextAttempt: now, Created: now}
-				if err := s.insertDelivery(ctx, t, &d, "event:"+itoa(e.Seq)); err != nil {
-					return err
-				}
-				made++
+				ds = append(ds, roster.Delivery{WebhookID: w.ID, OrgID: w.OrgID, EventSeq: e.Seq, Type: typ, ResourceKey: key, Payload: payload, NextAttempt: now, Created: now})
+				keys = append(keys, "event:"+itoa(e.Seq))
 			}
+			if err := s.insertDeliveries(ctx, t, ds, keys); err != nil {
+				return err
+			}
+			made += len(ds)
 			if _, err := t.exec(ctx, `UPDATE webhooks SET event_cursor = ? WHERE id = ?`, horizon, w.ID); err != nil {
 				return err
 			}
@@ -451,51 +492,47 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 	return out, err
 }
 
-// RecordAttempts implements roster.Store. A batch is one transaction:
-// on SQLite, where every commit is a write of the one writer, recording a
-// round of attempts together rather than one by one is what lets a worker
-// deliver thousands a second.
+// RecordAttempts implements roster.Store. A batch is one transaction of
+// a few statements, whatever its size: on SQLite every commit is a write
+// of the one writer and on PostgreSQL every statement a round trip, so
+// recording a round of attempts together rather than one by one is what
+// lets a worker deliver thousands a second.
 func (s *Store) RecordAttempts(ctx context.Context, owner string, rs []roster.DeliveryResult) (int, error) {
 	recorded := 0
 	err := s.inTx(ctx, func(t *tx) error {
-		recorded = 0
+		written := map[int64]attempted{}
+		for start, end := range batches(len(rs)) {
+			if err := s.updateAttempted(ctx, t, owner, rs[start:end], written); err != nil {
+				return err
+			}
+		}
+		recorded = len(written)
 		hooks := map[string]*failures{}
 		var order []string
-		for _, r := range rs {
-			state := roster.DeliveryPending
-			switch {
-			case r.Delivered:
-				state = roster.DeliveryDelivered
-			case r.Retry.IsZero():
-				state = roster.DeliveryDead
-			}
-			var attempt int64
-			var hookID, orgID string
-			err := t.queryRow(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt = ?, lease_owner = '', lease_until = 0,
-				last_attempt = ?, last_status = ?, last_error = ?, last_latency_us = ?, response_excerpt = ?
-				WHERE seq = ? AND lease_owner = ? AND state = 'pending' RETURNING attempts, webhook_id, org_id`,
-				string(state), micros(r.Retry), micros(r.At), r.Status, r.Error, r.Latency.Microseconds(), r.ResponseExcerpt, r.Seq, owner).Scan(&attempt, &hookID, &orgID)
-			if errors.Is(err, sql.ErrNoRows) {
+		var kept []any // the attempts' rows, ten values each
+		for i := range rs {
+			r := &rs[i]
+			row, ok := written[r.Seq]
+			if !ok {
 				continue // the lease was lost
 			}
-			if err != nil {
-				return err
-			}
-			if _, err := t.exec(ctx, `INSERT INTO delivery_attempts (delivery_seq, attempt, webhook_id, org_id, at, status, latency_us, error, response_excerpt, node)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (delivery_seq, attempt) DO UPDATE SET at = excluded.at, status = excluded.status, latency_us = excluded.latency_us,
-					error = excluded.error, response_excerpt = excluded.response_excerpt, node = excluded.node`,
-				r.Seq, attempt, hookID, orgID, micros(r.At), r.Status, r.Latency.Microseconds(), r.Error, r.ResponseExcerpt, owner); err != nil {
-				return err
-			}
-			recorded++
-			f := hooks[hookID]
+			kept = append(kept, r.Seq, row.attempt, row.hookID, row.orgID, micros(r.At), r.Status, r.Latency.Microseconds(), r.Error, r.ResponseExcerpt, owner)
+			f := hooks[row.hookID]
 			if f == nil {
 				f = &failures{}
-				hooks[hookID] = f
-				order = append(order, hookID)
+				hooks[row.hookID] = f
+				order = append(order, row.hookID)
 			}
-			f.add(r, state)
+			f.add(*r, resultState(r))
+		}
+		for start, end := range batches(len(kept) / 10) {
+			q := `INSERT INTO delivery_attempts (delivery_seq, attempt, webhook_id, org_id, at, status, latency_us, error, response_excerpt, node) VALUES ` +
+				rowsOf(end-start, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") +
+				` ON CONFLICT (delivery_seq, attempt) DO UPDATE SET at = excluded.at, status = excluded.status, latency_us = excluded.latency_us,
+				error = excluded.error, response_excerpt = excluded.response_excerpt, node = excluded.node`
+			if _, err := t.exec(ctx, q, kept[start*10:end*10]...); err != nil {
+				return err
+			}
 		}
 		for _, id := range order {
 			if err := hooks[id].record(ctx, t, id); err != nil {
@@ -505,6 +542,61 @@ func (s *Store) RecordAttempts(ctx context.Context, owner string, rs []roster.De
 		return nil
 	})
 	return recorded, err
+}
+
+// rowsOf is n copies of a VALUES row, comma-separated.
+func rowsOf(n int, row string) string {
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// resultState is the state an attempt's result leaves its delivery in.
+func resultState(r *roster.DeliveryResult) roster.DeliveryState {
+	switch {
+	case r.Delivered:
+		return roster.DeliveryDelivered
+	case r.Retry.IsZero():
+		return roster.DeliveryDead
+	}
+	return roster.DeliveryPending
+}
+
+// attempted is a delivery whose attempt was recorded: its attempt number
+// and where it belongs.
+type attempted struct {
+	attempt       int64
+	hookID, orgID string
+}
+
+// updateAttempted writes the outcomes of a batch of attempts onto their
+// deliveries in one statement, only where owner still holds the lease,
+// and adds the deliveries it wrote to written, by seq. The values come as a table
+// (a VALUES list with typed columns, prefixed r_ so that no name is
+// ambiguous), which SQLite (UPDATE ... FROM) and PostgreSQL both take.
+func (s *Store) updateAttempted(ctx context.Context, t *tx, owner string, batch []roster.DeliveryResult, written map[int64]attempted) error {
+	args := make([]any, 0, len(batch)*8+1)
+	for i := range batch {
+		r := &batch[i]
+		args = append(args, r.Seq, string(resultState(r)), micros(r.Retry), micros(r.At), r.Status, r.Error, r.Latency.Microseconds(), r.ResponseExcerpt)
+	}
+	args = append(args, owner)
+	rows, err := t.query(ctx, `WITH v (r_seq, r_state, r_next, r_at, r_status, r_error, r_latency, r_excerpt) AS (VALUES `+
+		rowsOf(len(batch), `(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT))`)+
+		`) UPDATE webhook_deliveries SET state = r_state, attempts = attempts + 1, next_attempt = r_next, lease_owner = '', lease_until = 0,
+		last_attempt = r_at, last_status = r_status, last_error = r_error, last_latency_us = r_latency, response_excerpt = r_excerpt
+		FROM v WHERE seq = r_seq AND lease_owner = ? AND state = 'pending' RETURNING seq, attempts, webhook_id, org_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var a attempted
+		if err := rows.Scan(&seq, &a.attempt, &a.hookID, &a.orgID); err != nil {
+			return err
+		}
+		written[seq] = a
+	}
+	return rows.Err()
 }
 
 // failures is what one batch of attempts says about a webhook's run of
@@ -611,6 +703,7 @@ func (s *Store) DisableFailingWebhooks(ctx context.Context, failingBefore time.T
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(t *tx) error {
+		n = 0
 		var seqs []any
 		rows, err := t.query(ctx, `SELECT seq FROM webhook_deliveries WHERE created < ? AND state <> 'pending' ORDER BY created LIMIT ?`, micros(before), limit)
 		if err != nil {
@@ -628,18 +721,20 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int
 		if err := rows.Err(); err != nil || len(seqs) == 0 {
 			return err
 		}
-		// A list of placeholders, as long as the batch: InJSON binds
+		// Lists of placeholders in batchShapes' sizes: InJSON binds
 		// strings, and these are integers.
-		in := "(?" + strings.Repeat(", ?", len(seqs)-1) + ")"
-		if _, err := t.exec(ctx, `DELETE FROM delivery_attempts WHERE delivery_seq IN `+in, seqs...); err != nil {
-			return err
+		for start, end := range batches(len(seqs)) {
+			in := "(" + rowsOf(end-start, "?") + ")"
+			if _, err := t.exec(ctx, `DELETE FROM delivery_attempts WHERE delivery_seq IN `+in, seqs[start:end]...); err != nil {
+				return err
+			}
+			res, err := t.exec(ctx, `DELETE FROM webhook_deliveries WHERE state <> 'pending' AND seq IN `+in, seqs[start:end]...)
+			if err != nil {
+				return err
+			}
+			m, _ := res.RowsAffected()
+			n += int(m)
 		}
-		res, err := t.exec(ctx, `DELETE FROM webhook_deliveries WHERE state <> 'pending' AND seq IN `+in, seqs...)
-		if err != nil {
-			return err
-		}
-		m, _ := res.RowsAffected()
-		n = int(m)
 		return nil
 	})
 	return n, err
