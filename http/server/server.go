@@ -128,7 +128,7 @@ func routes(c Config) *http.ServeMux {
 	// The console takes everything else: its pages under /orgs/, its
 	// static files, the front page, and an HTML 404 for unknown paths.
 	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier,
-		SetupToken: c.SetupToken}))
+		SetupToken: c.SetupToken, Webhooks: c.Webhooks}))
 	return mux
 }
 
