@@ -36,6 +36,13 @@ type Audit interface {
 	// ListEvents returns up to limit events of the organization after seq, oldest
 	// first.
 	ListEvents(ctx context.Context, orgID string, afterSeq int64, limit int) ([]Event, error)
+	// GetEventHorizon returns the highest sequence number, at or after
+	// afterSeq and looking at up to limit events of every organization,
+	// up to which the trail is complete: no transaction still running can
+	// add an event at or below it. On PostgreSQL a later number can commit
+	// before an earlier one; a follower that advances its cursor no
+	// further than the horizon never skips the earlier.
+	GetEventHorizon(ctx context.Context, afterSeq int64, limit int) (int64, error)
 }
 
 // EventFilter selects events of the audit trail, newest first.

@@ -29,6 +29,15 @@ type Webhook struct {
 	// Cursor is the sequence number of the last event that was turned
 	// into this webhook's deliveries.
 	Cursor int64
+	// FailingSince is when the first of the attempts that have all failed
+	// since the last success was made (zero while the last one
+	// succeeded); DeadStreak counts the deliveries dead-lettered since
+	// then. The delivery worker disables a webhook that fails too long
+	// (see WebhookQueue.DisableFailingWebhooks), saying why in
+	// DisabledReason; enabling it again clears the three.
+	FailingSince   time.Time
+	DeadStreak     int
+	DisabledReason string
 }
 
 // DeliveryState is where a delivery stands.
@@ -65,8 +74,23 @@ type Delivery struct {
 	ResponseExcerpt string // the start of the response body
 }
 
+// DeliveryAttempt is one attempt of a delivery, as the delivery log
+// shows it. Number counts from 1 within the delivery (a resend starts
+// again at 1), so a delivery keeps no more attempts than the retry
+// schedule has.
+type DeliveryAttempt struct {
+	Number          int
+	At              time.Time
+	Status          int // 0 when no response came
+	Latency         time.Duration
+	Error           string // never a secret
+	ResponseExcerpt string
+	Node            string // the lease owner that sent it
+}
+
 // DeliveryResult is the outcome of one attempt, recorded by the worker.
 type DeliveryResult struct {
+	Seq             int64 // the delivery's
 	Delivered       bool
 	Status          int
 	Error           string
@@ -93,6 +117,9 @@ type Webhooks interface {
 	// ListDeliveries returns the webhook's deliveries, newest first, up to
 	// limit; state "" for all.
 	ListDeliveries(ctx context.Context, orgID, webhookID string, state DeliveryState, limit int) ([]Delivery, error)
+	// GetDelivery returns one delivery of the webhook with its attempts,
+	// oldest first.
+	GetDelivery(ctx context.Context, orgID, webhookID, id string) (*Delivery, []DeliveryAttempt, error)
 	// ResendDelivery queues a delivered or dead delivery again, now, with
 	// its webhook-id unchanged.
 	ResendDelivery(ctx context.Context, orgID, webhookID, id string) error
@@ -121,11 +148,22 @@ type WebhookQueue interface {
 	// delivery leased to another node whose lease has not expired is
 	// never returned.
 	ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]Delivery, error)
-	// RecordAttempt stores the outcome of an attempt of a delivery leased
-	// to owner and ends the lease; false when the lease was lost (it
-	// expired and another node took the delivery), in which case nothing
-	// is written.
-	RecordAttempt(ctx context.Context, owner string, seq int64, r DeliveryResult) (bool, error)
+	// RecordAttempts stores the outcomes of attempts of deliveries leased
+	// to owner (each result names its delivery by Seq), in one
+	// transaction: the delivery's state and attempt history, and its
+	// webhook's FailingSince and DeadStreak. It ends the leases and
+	// returns how many it recorded: a result whose lease was lost (it
+	// expired and another node took the delivery) writes nothing.
+	RecordAttempts(ctx context.Context, owner string, rs []DeliveryResult) (int, error)
+	// DisableFailingWebhooks disables every enabled webhook whose attempts
+	// have all failed since before failingBefore, or with deadStreak or
+	// more dead-lettered deliveries in a row, each with a
+	// "webhook.disabled" event (and its reason) in its organization's
+	// trail; it returns them.
+	DisableFailingWebhooks(ctx context.Context, failingBefore time.Time, deadStreak int) ([]Webhook, error)
+	// PruneDeliveries deletes up to limit delivered and dead deliveries
+	// created before before, with their attempts; it returns how many.
+	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 	// DeliveryWebhooks returns the webhooks with the given IDs (of any
 	// organization), for the worker to sign with.
 	DeliveryWebhooks(ctx context.Context, ids []string) (map[string]*Webhook, error)

@@ -31,8 +31,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -57,15 +59,33 @@ type Worker struct {
 
 	AllowPrivate bool            // connect to private and loopback addresses too
 	Backoff      []time.Duration // len+1 attempts in all; nil: DefaultBackoff
-	Poll         time.Duration   // pause when there is no work; 0: 250ms
+	Poll         time.Duration   // pause when there is no work; 0: 100ms
 	Lease        time.Duration   // how long a claimed delivery is this node's; 0: 1 minute
 	Timeout      time.Duration   // per attempt, connection to end of body; 0: 15s
-	Concurrency  int             // attempts at once; 0: 16
-	Owner        string          // this node's name in leases; "": random
+	Concurrency  int             // attempts at once; 0: 32
+	Batch        int             // deliveries claimed per round; 0: 512
+	Owner        string          // this node's name in leases and attempts; "": host and process
+	// DisableAfter disables a webhook whose attempts have all failed for
+	// this long (0: DefaultDisableAfter); DisableAfterDead one with this
+	// many dead-lettered deliveries in a row (0: DefaultDisableAfterDead).
+	DisableAfter     time.Duration
+	DisableAfterDead int
+	// Retention is how long delivered and dead deliveries stay in the log
+	// with their attempts (0: DefaultRetention).
+	Retention time.Duration
+	Now       func() time.Time // nil: time.Now; tests move it days ahead
 
-	client *http.Client
-	once   sync.Once
+	client    *http.Client
+	once      sync.Once
+	lastPrune time.Time
 }
+
+// The defaults of the Worker's thresholds.
+const (
+	DefaultDisableAfter     = 3 * 24 * time.Hour
+	DefaultDisableAfterDead = 3
+	DefaultRetention        = 30 * 24 * time.Hour
+)
 
 // MaxExcerpt is how much of a response body is read and kept.
 const MaxExcerpt = 1024
@@ -76,7 +96,7 @@ func (w *Worker) init() {
 			w.Backoff = DefaultBackoff
 		}
 		if w.Poll == 0 {
-			w.Poll = 250 * time.Millisecond
+			w.Poll = 100 * time.Millisecond
 		}
 		if w.Lease == 0 {
 			w.Lease = time.Minute
@@ -85,13 +105,29 @@ func (w *Worker) init() {
 			w.Timeout = 15 * time.Second
 		}
 		if w.Concurrency == 0 {
-			w.Concurrency = 16
+			w.Concurrency = 32
+		}
+		if w.Batch == 0 {
+			w.Batch = 512
 		}
 		if w.Owner == "" {
-			w.Owner = "node-" + uuid.NewString()
+			host, _ := os.Hostname()
+			w.Owner = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), uuid.NewString()[:8])
 		}
 		if w.Log == nil {
 			w.Log = slog.New(slog.DiscardHandler)
+		}
+		if w.DisableAfter == 0 {
+			w.DisableAfter = DefaultDisableAfter
+		}
+		if w.DisableAfterDead == 0 {
+			w.DisableAfterDead = DefaultDisableAfterDead
+		}
+		if w.Retention == 0 {
+			w.Retention = DefaultRetention
+		}
+		if w.Now == nil {
+			w.Now = time.Now
 		}
 		dialer := &net.Dialer{Timeout: 5 * time.Second}
 		if !w.AllowPrivate {
@@ -127,35 +163,167 @@ func refuseNonPublic(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends, as a pipeline: this goroutine fans
+// events out and claims due deliveries while Concurrency senders send the
+// ones claimed before and a recorder writes their outcomes in batches, so
+// that no stage waits for another's round trip to the database. At most
+// inFlight deliveries are claimed and not yet recorded; a resource's next
+// delivery is not claimable while its previous one is pending, so order
+// is kept.
 func (w *Worker) Run(ctx context.Context) error {
 	w.init()
-	for ctx.Err() == nil {
-		n, err := w.Step(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.Log.Warn("webhook delivery", "err", err)
-		}
-		if n == 0 || err != nil {
+	limit := int64(w.inFlight())
+	var inflight atomic.Int64
+	released := make(chan struct{}, 1)
+	jobs := make(chan job, limit)
+	results := make(chan roster.DeliveryResult, limit)
+	var senders sync.WaitGroup
+	for range w.Concurrency {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			for j := range jobs {
+				if r, ok := w.send1(ctx, j); ok {
+					results <- r
+				} else {
+					inflight.Add(-1) // left to its lease
+				}
+			}
+		}()
+	}
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		w.recordLoop(ctx, results, func(n int) {
+			inflight.Add(-int64(n))
 			select {
-			case <-ctx.Done():
-			case <-time.After(w.Poll):
+			case released <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	idle := time.NewTimer(0)
+	for ctx.Err() == nil {
+		w.prune(ctx)
+		free := limit - inflight.Load()
+		n := 0
+		if free > limit/4 {
+			ds, hooks, leaseUntil, err := w.claim(ctx, int(min(free, int64(w.Batch))))
+			if err != nil && ctx.Err() == nil {
+				w.Log.Warn("webhook delivery", "err", err)
+			}
+			n = len(ds)
+			inflight.Add(int64(n))
+			for i := range ds {
+				jobs <- job{d: &ds[i], hook: hooks[ds[i].WebhookID], leaseUntil: leaseUntil}
 			}
 		}
+		if n > 0 && free-int64(n) > limit/4 {
+			continue // there may be more due at once
+		}
+		idle.Reset(w.Poll)
+		select {
+		case <-ctx.Done():
+		case <-idle.C:
+		case <-released:
+		}
 	}
+	close(jobs)
+	senders.Wait()
+	close(results)
+	<-recorded
 	return nil
 }
 
-// Step does one round: fans new events out, claims due deliveries and
-// sends them. It returns how many attempts it made.
-func (w *Worker) Step(ctx context.Context) (int, error) {
-	w.init()
-	if _, err := w.Store.FanOutEvents(ctx, webhooks.Message, 1000); err != nil {
-		return 0, fmt.Errorf("fan out: %w", err)
+// inFlight is how many deliveries a worker has claimed and not recorded
+// at most: enough to keep every sender busy while the next claim and the
+// last record run. A delivery that waits in the queue until its lease
+// would run out before the attempt ends is not sent (see send1).
+func (w *Worker) inFlight() int { return 2 * w.Batch }
+
+// job is a claimed delivery waiting for a sender.
+type job struct {
+	d          *roster.Delivery
+	hook       *roster.Webhook
+	leaseUntil time.Time
+}
+
+// send1 makes j's attempt, unless its lease would run out before the
+// attempt could end (then another attempt follows when it has): a
+// delivery is never sent by a node that may no longer hold it.
+func (w *Worker) send1(ctx context.Context, j job) (roster.DeliveryResult, bool) {
+	// An attempt must end, and be recorded, while the lease holds: past
+	// it another node may send the same message. A lease shorter than the
+	// timeout (serve --webhook-lease) cuts the attempt's time instead of
+	// skipping the delivery, which would never be sent.
+	left := j.leaseUntil.Sub(w.Now()) - leaseMargin
+	if left <= 0 {
+		return roster.DeliveryResult{}, false
 	}
-	now := time.Now()
-	ds, err := w.Store.ClaimDeliveries(ctx, w.Owner, now, now.Add(w.Lease), w.Concurrency*4)
+	actx := ctx
+	if left < w.Timeout {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, left)
+		defer cancel()
+	}
+	r := w.attempt(actx, j.hook, j.d)
+	if ctx.Err() != nil {
+		return r, false // cut short by the shutdown: the lease expires and another attempt follows
+	}
+	return r, true
+}
+
+// leaseMargin is the part of a lease kept for recording an attempt's
+// outcome after it ends.
+const leaseMargin = 5 * recordFlush
+
+// recordFlush is how long a finished attempt waits at most to be
+// recorded with others.
+const recordFlush = 20 * time.Millisecond
+
+// recordLoop records results in batches (of up to Batch, or what came in
+// recordFlush) until results is closed, calling done with each batch's
+// size, and disables failing webhooks after a batch with a failure.
+func (w *Worker) recordLoop(ctx context.Context, results <-chan roster.DeliveryResult, done func(int)) {
+	var batch []roster.DeliveryResult
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		w.record(context.WithoutCancel(ctx), batch)
+		done(len(batch))
+		batch = batch[:0]
+	}
+	tick := time.NewTicker(recordFlush)
+	defer tick.Stop()
+	for {
+		select {
+		case r, ok := <-results:
+			if !ok {
+				flush()
+				return
+			}
+			batch = append(batch, r)
+			if len(batch) >= w.Batch {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
+}
+
+// claim fans new events out and claims up to n due deliveries, with the
+// webhooks they go to.
+func (w *Worker) claim(ctx context.Context, n int) ([]roster.Delivery, map[string]*roster.Webhook, time.Time, error) {
+	if _, err := w.Store.FanOutEvents(ctx, webhooks.Message, 1000); err != nil {
+		return nil, nil, time.Time{}, fmt.Errorf("fan out: %w", err)
+	}
+	now := w.Now()
+	leaseUntil := now.Add(w.Lease)
+	ds, err := w.Store.ClaimDeliveries(ctx, w.Owner, now, leaseUntil, n)
 	if err != nil || len(ds) == 0 {
-		return 0, err
+		return nil, nil, leaseUntil, err
 	}
 	ids := make([]string, 0, len(ds))
 	for _, d := range ds {
@@ -163,35 +331,116 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	}
 	hooks, err := w.Store.DeliveryWebhooks(ctx, ids)
 	if err != nil {
+		// Claimed but not sent: the leases expire and the deliveries
+		// are claimed again.
+		return nil, nil, leaseUntil, err
+	}
+	return ds, hooks, leaseUntil, nil
+}
+
+// record stores a batch of outcomes and, when one failed, disables the
+// webhooks that have failed too long.
+func (w *Worker) record(ctx context.Context, rs []roster.DeliveryResult) error {
+	if _, err := w.Store.RecordAttempts(ctx, w.Owner, rs); err != nil {
+		err = fmt.Errorf("record attempts: %w", err)
+		w.Log.Warn("webhook delivery", "err", err)
+		return err
+	}
+	for _, r := range rs {
+		if !r.Delivered {
+			w.disableFailing(ctx)
+			break
+		}
+	}
+	return nil
+}
+
+// pruneEvery is how often a worker prunes the delivery log.
+const pruneEvery = time.Hour
+
+// prune deletes, once an hour, the deliveries older than the retention.
+// Every node does it; the deletes are idempotent.
+func (w *Worker) prune(ctx context.Context) {
+	now := w.Now()
+	if now.Sub(w.lastPrune) < pruneEvery {
+		return
+	}
+	w.lastPrune = now
+	for ctx.Err() == nil {
+		n, err := w.Store.PruneDeliveries(ctx, now.Add(-w.Retention), 1000)
+		if err != nil {
+			w.Log.Warn("webhook delivery: prune the delivery log", "err", err)
+			return
+		}
+		if n < 1000 {
+			return
+		}
+	}
+}
+
+// Step does one round synchronously, with the pieces Run pipelines:
+// fans new events out, claims due deliveries, sends them (Concurrency at
+// once), records the attempts in one batch and disables the webhooks
+// that have failed too long. It returns how many attempts it made.
+// Tests call it to move a worker on a clock of their own.
+func (w *Worker) Step(ctx context.Context) (int, error) {
+	w.init()
+	ds, hooks, leaseUntil, err := w.claim(ctx, w.Batch)
+	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	sem := make(chan struct{}, w.Concurrency)
+	results := make([]roster.DeliveryResult, len(ds))
+	sent := make([]bool, len(ds))
+	next := make(chan int)
 	var wg sync.WaitGroup
-	for i := range ds {
-		d := &ds[i]
-		sem <- struct{}{}
+	for range min(w.Concurrency, len(ds)) {
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r := w.attempt(ctx, hooks[d.WebhookID], d)
-			if ctx.Err() != nil {
-				return // the lease expires and another attempt follows
-			}
-			if _, err := w.Store.RecordAttempt(context.WithoutCancel(ctx), w.Owner, d.Seq, r); err != nil {
-				w.Log.Warn("webhook delivery: record attempt", "delivery", d.ID, "err", err)
+			defer wg.Done()
+			for i := range next {
+				results[i], sent[i] = w.send1(ctx, job{d: &ds[i], hook: hooks[ds[i].WebhookID], leaseUntil: leaseUntil})
 			}
 		}()
 	}
+	for i := range ds {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
+	var rs []roster.DeliveryResult
+	for i := range results {
+		if sent[i] {
+			rs = append(rs, results[i])
+		}
+	}
+	if len(rs) > 0 {
+		if err := w.record(context.WithoutCancel(ctx), rs); err != nil {
+			return len(ds), err
+		}
+	}
 	return len(ds), nil
+}
+
+// disableFailing disables the webhooks that have failed for longer than
+// DisableAfter or dead-lettered DisableAfterDead deliveries in a row. It
+// runs after a round with a failure, the only time a webhook's run of
+// failures grows.
+func (w *Worker) disableFailing(ctx context.Context) {
+	off, err := w.Store.DisableFailingWebhooks(ctx, w.Now().Add(-w.DisableAfter), w.DisableAfterDead)
+	if err != nil {
+		w.Log.Warn("webhook delivery: disable failing webhooks", "err", err)
+	}
+	for _, h := range off {
+		w.Log.Warn("webhook disabled", "webhook", h.ID, "org", h.OrgID, "reason", h.DisabledReason)
+	}
 }
 
 // attempt sends d once and says what happened and when to try again.
 func (w *Worker) attempt(ctx context.Context, hook *roster.Webhook, d *roster.Delivery) roster.DeliveryResult {
-	start := time.Now()
-	r := roster.DeliveryResult{At: start.UTC()}
+	start, began := w.Now(), time.Now() // the latency is real time even when Now is a test's
+	r := roster.DeliveryResult{Seq: d.Seq, At: start.UTC()}
 	status, retryAfter, excerpt, err := w.send(ctx, hook, d, start)
-	r.Latency, r.Status, r.ResponseExcerpt = time.Since(start), status, excerpt
+	r.Latency, r.Status, r.ResponseExcerpt = time.Since(began), status, excerpt
 	if err == nil && status >= 200 && status < 300 {
 		r.Delivered = true
 		return r

@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -70,6 +71,9 @@ type received struct {
 			ID           string         `json:"id"`
 			DisplayName  string         `json:"displayName"`
 			Previous     map[string]any `json:"previous"`
+			Resource     struct {
+				Type, ID string
+			} `json:"resource"` // events without a normalized payload
 		} `json:"data"`
 	}
 }
@@ -132,7 +136,7 @@ type setup struct {
 	keys   *webhooks.Keyring
 }
 
-func newSetup(t *testing.T, s roster.Store, url string) setup {
+func newSetup(t testing.TB, s roster.Store, url string) setup {
 	t.Helper()
 	keys, err := webhooks.ParseKey(webhooks.NewKey())
 	if err != nil {
@@ -158,7 +162,7 @@ func newSetup(t *testing.T, s roster.Store, url string) setup {
 	return x
 }
 
-func createUser(t *testing.T, s roster.Store, tenant roster.DirectoryScope, name string) *roster.User {
+func createUser(t testing.TB, s roster.Store, tenant roster.DirectoryScope, name string) *roster.User {
 	t.Helper()
 	u := &roster.User{UserName: name, Active: true, Attributes: []byte(`{"userName":"` + name + `"}`)}
 	if err := s.CreateUser(ctx, tenant, u); err != nil {
@@ -249,12 +253,97 @@ func TestRetriesUntilDelivered(t *testing.T) {
 			t.Errorf("delivered after %s: Retry-After: 1 was not honoured", el)
 		}
 		ids.Store(r.delivered()[0].id, true)
-		ds, _ := s.ListDeliveries(ctx, x.org.ID, x.hook.ID, "", 10)
+		var ds []roster.Delivery
+		waitFor(t, "the attempt recorded", func() bool { // the worker records a moment after the receiver answers
+			ds, _ = s.ListDeliveries(ctx, x.org.ID, x.hook.ID, "", 10)
+			return len(ds) == 1 && ds[0].State == roster.DeliveryDelivered
+		})
 		if len(ds) != 1 || ds[0].Attempts != 3 {
 			t.Errorf("delivery log %+v, want one delivery of 3 attempts", ds)
 		}
 		if _, ok := ids.Load(ds[0].ID); !ok {
 			t.Errorf("the delivered webhook-id is not the delivery's id %s", ds[0].ID)
+		}
+		_, attempts, err := s.GetDelivery(ctx, x.org.ID, x.hook.ID, ds[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var statuses []int
+		for _, a := range attempts {
+			statuses = append(statuses, a.Status)
+			if a.Node == "" || a.At.IsZero() || a.ResponseExcerpt != "thanks" {
+				t.Errorf("attempt %+v: want its node, time and the response's start", a)
+			}
+		}
+		if fmt.Sprint(statuses) != "[500 429 200]" {
+			t.Errorf("attempt history %v, want [500 429 200]", statuses)
+		}
+	})
+}
+
+// TestAutoDisable: a receiver that fails every attempt for longer than
+// DisableAfter has its webhook disabled, with a webhook.disabled event
+// that another webhook of the organization receives; enabling it again
+// resets the count. The clock is the worker's, moved days ahead, so
+// nothing sleeps.
+func TestAutoDisable(t *testing.T) {
+	backends(t, func(t *testing.T, s, _ roster.Store) {
+		down := newReceiver(t, func(int32) int { return 503 })
+		watcher := newReceiver(t, func(int32) int { return 200 })
+		x := newSetup(t, s, down.URL)
+		svc := &webhooks.Service{Store: s, Keys: x.keys, AllowPrivate: true}
+		watch, _, err := svc.Create(ctx, webhooks.CreateRequest{OrgID: x.org.ID, URL: watcher.URL, Events: []string{"webhook.disabled"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		w := &delivery.Worker{Store: s, Keys: x.keys, AllowPrivate: true, Now: func() time.Time { return now }}
+		step := func() {
+			t.Helper()
+			if _, err := w.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		createUser(t, s, x.tenant, "ada@acme.test")
+		now = time.Now().Add(time.Second) // the delivery is due
+		step()                            // the first attempt fails
+		if h, _ := s.GetWebhook(ctx, x.org.ID, x.hook.ID); h.Disabled || h.FailingSince.IsZero() {
+			t.Fatalf("after one failure: disabled %v, failing since %v; want enabled and failing", h.Disabled, h.FailingSince)
+		}
+		now = now.Add(2 * 24 * time.Hour)
+		step() // still failing, not for three days yet
+		if h, _ := s.GetWebhook(ctx, x.org.ID, x.hook.ID); h.Disabled {
+			t.Fatal("disabled after two days of failures; the threshold is three")
+		}
+		now = now.Add(24*time.Hour + time.Minute)
+		step()
+		h, _ := s.GetWebhook(ctx, x.org.ID, x.hook.ID)
+		if !h.Disabled || !strings.Contains(h.DisabledReason, "failed since") {
+			t.Fatalf("after three days of failures: disabled %v (%q), want disabled with the reason", h.Disabled, h.DisabledReason)
+		}
+		tried := down.n.Load()
+		for range 3 {
+			step()
+		}
+		if down.n.Load() != tried {
+			t.Error("a disabled webhook was still sent to")
+		}
+		got := watcher.delivered()
+		if len(got) != 1 || got[0].msg.Type != "webhook.disabled" || got[0].msg.Data.Resource.ID != x.hook.ID {
+			t.Fatalf("the other webhook got %d messages %+v, want the webhook.disabled of %s", len(got), got, x.hook.ID)
+		}
+		if !strings.Contains(string(got[0].body), "failed since") {
+			t.Errorf("the webhook.disabled message %s does not say why", got[0].body)
+		}
+		if got[0].id == "" || watch.ID == x.hook.ID {
+			t.Error("the watcher's message has no webhook-id")
+		}
+		h, err = svc.Disable(ctx, x.org.ID, x.hook.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Disabled || !h.FailingSince.IsZero() || h.DisabledReason != "" {
+			t.Errorf("enabled again: %+v, want the failures forgotten", h)
 		}
 	})
 }

@@ -271,6 +271,38 @@ func (s *Service) Deliveries(ctx context.Context, orgID, id string, state roster
 	return s.Store.ListDeliveries(ctx, orgID, id, state, limit)
 }
 
+// Delivery is one delivery of the webhook with its attempts, oldest
+// first.
+func (s *Service) Delivery(ctx context.Context, orgID, webhookID, id string) (*roster.Delivery, []roster.DeliveryAttempt, error) {
+	return s.Store.GetDelivery(ctx, orgID, webhookID, id)
+}
+
+// List is the organization's webhooks, oldest first.
+func (s *Service) List(ctx context.Context, orgID string) ([]roster.Webhook, error) {
+	return s.Store.ListWebhooks(ctx, orgID)
+}
+
+// Get is one webhook of the organization.
+func (s *Service) Get(ctx context.Context, orgID, id string) (*roster.Webhook, error) {
+	return s.Store.GetWebhook(ctx, orgID, id)
+}
+
+// Delete removes a webhook with its delivery log.
+func (s *Service) Delete(ctx context.Context, orgID, id string) error {
+	return s.Store.DeleteWebhook(ctx, orgID, id)
+}
+
+// Resend queues a delivered or dead delivery again, with its webhook-id.
+func (s *Service) Resend(ctx context.Context, orgID, webhookID, id string) error {
+	return s.Store.ResendDelivery(ctx, orgID, webhookID, id)
+}
+
+// Replay delivers again every matching event from sequence number from
+// on.
+func (s *Service) Replay(ctx context.Context, orgID, id string, from int64) error {
+	return s.Store.ReplayWebhook(ctx, orgID, id, from)
+}
+
 // message is the body of every delivery (Standard Webhooks' shape).
 type message struct {
 	Type      string `json:"type"`

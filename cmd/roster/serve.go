@@ -53,6 +53,9 @@ type serveCmd struct {
 	keyFile                    string // seals webhook secrets; without it webhooks are off
 	allowPrivate               bool   // webhooks may target private and loopback addresses
 	keys                       *webhooks.Keyring
+	disableAfter               time.Duration // a webhook failing this long is disabled
+	deliveryRetention          time.Duration // finished deliveries stay in the log this long
+	lease                      time.Duration // how long a node holds the deliveries it claimed
 }
 
 func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
@@ -70,6 +73,9 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 	fs.StringVar(&cmd.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	fs.StringVar(&cmd.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the secret key (roster keygen --out FILE) that seals webhook secrets; webhooks are delivered only with it (env ROSTER_SECRET_KEY_FILE)")
 	fs.BoolVar(&cmd.allowPrivate, "allow-private-targets", false, "let webhooks use http:// and private or loopback addresses (tests, internal receivers)")
+	fs.DurationVar(&cmd.disableAfter, "webhook-disable-after", delivery.DefaultDisableAfter, "disable a webhook whose every attempt has failed for this long (it is also disabled after 3 dead-lettered deliveries in a row)")
+	fs.DurationVar(&cmd.deliveryRetention, "webhook-log-retention", delivery.DefaultRetention, "how long delivered and dead-lettered deliveries stay in the delivery log, with their attempts")
+	fs.DurationVar(&cmd.lease, "webhook-lease", time.Minute, "how long a node holds the deliveries it claimed: after a crash, another node (or this one restarted) retries them this much later")
 	return nil
 }
 
@@ -109,6 +115,9 @@ func (cmd *serveCmd) prepare(c *cli) error {
 		if _, _, err := net.SplitHostPort(cmd.debugAddr); err != nil {
 			problems = append(problems, fmt.Errorf("--debug-addr %q is not host:port: %v", cmd.debugAddr, err))
 		}
+	}
+	if cmd.disableAfter <= 0 || cmd.deliveryRetention <= 0 || cmd.lease < time.Second {
+		problems = append(problems, fmt.Errorf("--webhook-disable-after and --webhook-log-retention must be positive durations, --webhook-lease at least 1s"))
 	}
 	if cmd.rateLimit < 0 || cmd.rateBurst < 0 {
 		problems = append(problems, fmt.Errorf("--rate-limit and --rate-burst must not be negative"))
@@ -168,6 +177,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	if orgs, err := st.ListOrgs(ctx); err == nil && len(orgs) == 0 {
 		setupToken = rand.Text()
 	}
+	closing := make(chan struct{}) // closed when shutdown begins: event streams end
 	requests := server.NewRequestLog(st, log, server.DefaultRetention)
 	defer requests.Close()
 	h := server.Handler(server.Config{
@@ -182,6 +192,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		RequestLog: requests,
 		SetupToken: setupToken,
 		Webhooks:   &webhooks.Service{Store: st, Keys: cmd.keys, AllowPrivate: cmd.allowPrivate},
+		Closing:    closing,
 	})
 	if cmd.debugAddr != "" {
 		go func() {
@@ -204,7 +215,8 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		go feed.Purge(ctx, st, cmd.retention, cmd.purge, log)
 	}
 	if cmd.keys != nil {
-		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate}
+		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate, DisableAfter: cmd.disableAfter, Retention: cmd.deliveryRetention,
+			Lease: cmd.lease}
 		go w.Run(ctx)
 	} else {
 		log.Info("webhooks are not delivered: no --secret-key-file (make a key with roster keygen --out FILE)")
@@ -238,6 +250,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down; finishing in-flight requests", "grace", shutdownGrace)
+	close(closing)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

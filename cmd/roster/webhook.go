@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -47,12 +48,15 @@ type webhookJSON struct {
 	Events    []string  `json:"events"`
 	Directory string    `json:"directory,omitempty"`
 	Disabled  bool      `json:"disabled"`
+	Reason    string    `json:"disabledReason,omitempty"`
+	Failing   timestamp `json:"failingSince,omitzero"`
 	Rotating  timestamp `json:"previousSecretUntil,omitzero"`
 	Created   timestamp `json:"created"`
 }
 
 func webhookView(w *roster.Webhook) webhookJSON {
-	v := webhookJSON{ID: w.ID, URL: w.URL, Events: w.Events, Directory: w.DirectoryID, Disabled: w.Disabled, Created: timestamp(w.Created)}
+	v := webhookJSON{ID: w.ID, URL: w.URL, Events: w.Events, Directory: w.DirectoryID, Disabled: w.Disabled, Reason: w.DisabledReason,
+		Failing: timestamp(w.FailingSince), Created: timestamp(w.Created)}
 	if len(w.OldSecret) > 0 && time.Now().Before(w.OldSecretUntil) {
 		v.Rotating = timestamp(w.OldSecretUntil)
 	}
@@ -60,7 +64,11 @@ func webhookView(w *roster.Webhook) webhookJSON {
 }
 
 func (v webhookJSON) Text(w io.Writer) {
-	labelled(w, "ID", v.ID, "URL", v.URL, "Events", strings.Join(v.Events, ","), "Directory", orNone(v.Directory), "Disabled", strconv.FormatBool(v.Disabled))
+	disabled := strconv.FormatBool(v.Disabled)
+	if v.Reason != "" {
+		disabled += " (" + v.Reason + ")"
+	}
+	labelled(w, "ID", v.ID, "URL", v.URL, "Events", strings.Join(v.Events, ","), "Directory", orNone(v.Directory), "Disabled", disabled)
 }
 
 // webhookSecretJSON is a webhook with its secret: printed once, on
@@ -107,7 +115,11 @@ type webhookList struct{ webhookFlags }
 func (cmd *webhookList) flags(fs *flag.FlagSet) []string { cmd.define(fs); return []string{"org"} }
 
 func (cmd *webhookList) run(ctx context.Context, e *env) (output, error) {
-	ws, err := e.st.ListWebhooks(ctx, cmd.org)
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := svc.List(ctx, cmd.org)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +238,11 @@ func (cmd *webhookDelete) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *webhookDelete) run(ctx context.Context, e *env) (output, error) {
-	if err := e.st.DeleteWebhook(cliCtx(ctx), cmd.org, cmd.id); err != nil {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Delete(cliCtx(ctx), cmd.org, cmd.id); err != nil {
 		return nil, err
 	}
 	return done{"Webhook " + cmd.id + " deleted, with its delivery log."}, nil
@@ -278,11 +294,12 @@ type deliveryJSON struct {
 	Created   timestamp `json:"created"`
 }
 
-// webhookDeliveries is `roster webhook deliveries`.
+// webhookDeliveries is `roster webhook deliveries`; with --id, one
+// delivery and each of its attempts.
 type webhookDeliveries struct {
 	webhookFlags
-	id, state string
-	limit     int
+	id, state, delivery string
+	limit               int
 }
 
 func (cmd *webhookDeliveries) flags(fs *flag.FlagSet) []string {
@@ -290,13 +307,43 @@ func (cmd *webhookDeliveries) flags(fs *flag.FlagSet) []string {
 	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
 	fs.StringVar(&cmd.state, "state", "", "only pending, delivered or dead deliveries")
 	fs.IntVar(&cmd.limit, "limit", 50, "how many, newest first")
+	fs.StringVar(&cmd.delivery, "id", "", "one delivery (msg_...): show each of its attempts")
 	return []string{"org", "webhook"}
+}
+
+func deliveryView(d *roster.Delivery) deliveryJSON {
+	v := deliveryJSON{ID: d.ID, Type: d.Type, EventSeq: d.EventSeq, State: string(d.State), Attempts: d.Attempts, Status: d.LastStatus,
+		LatencyMS: d.LastLatency.Milliseconds(), Error: d.LastError, Response: d.ResponseExcerpt, Created: timestamp(d.Created)}
+	if d.State == roster.DeliveryPending {
+		v.Next = timestamp(d.NextAttempt)
+	}
+	return v
+}
+
+// shorten cuts a note for a table cell.
+func shorten(note string, n int) string {
+	if r := []rune(note); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return note
 }
 
 func (cmd *webhookDeliveries) run(ctx context.Context, e *env) (output, error) {
 	svc, err := cmd.service(e)
 	if err != nil {
 		return nil, err
+	}
+	if cmd.delivery != "" {
+		d, attempts, err := svc.Delivery(ctx, cmd.org, cmd.id, cmd.delivery)
+		if err != nil {
+			return nil, err
+		}
+		out := deliveryAttemptsJSON{deliveryJSON: deliveryView(d), AttemptLog: []attemptJSON{}}
+		for _, a := range attempts {
+			out.AttemptLog = append(out.AttemptLog, attemptJSON{Number: a.Number, At: timestamp(a.At), Status: a.Status, LatencyMS: a.Latency.Milliseconds(),
+				Error: a.Error, Response: a.ResponseExcerpt, Node: a.Node})
+		}
+		return out, nil
 	}
 	ds, err := svc.Deliveries(ctx, cmd.org, cmd.id, roster.DeliveryState(cmd.state), cmd.limit)
 	if err != nil {
@@ -309,22 +356,50 @@ func (cmd *webhookDeliveries) run(ctx context.Context, e *env) (output, error) {
 			if d.Error != "" {
 				note = d.Error
 			}
-			if len(note) > 60 {
-				note = note[:60] + "…"
-			}
-			return []string{d.ID, d.Type, d.State, strconv.Itoa(d.Attempts), strconv.Itoa(d.Status), strconv.FormatInt(d.LatencyMS, 10) + "ms", note}
+			return []string{d.ID, d.Type, d.State, strconv.Itoa(d.Attempts), strconv.Itoa(d.Status), strconv.FormatInt(d.LatencyMS, 10) + "ms", shorten(note, 60)}
 		},
 		empty: "No deliveries yet.",
 	}
-	for _, d := range ds {
-		v := deliveryJSON{ID: d.ID, Type: d.Type, EventSeq: d.EventSeq, State: string(d.State), Attempts: d.Attempts, Status: d.LastStatus,
-			LatencyMS: d.LastLatency.Milliseconds(), Error: d.LastError, Response: d.ResponseExcerpt, Created: timestamp(d.Created)}
-		if d.State == roster.DeliveryPending {
-			v.Next = timestamp(d.NextAttempt)
-		}
-		out.items = append(out.items, v)
+	for i := range ds {
+		out.items = append(out.items, deliveryView(&ds[i]))
 	}
 	return out, nil
+}
+
+// attemptJSON is one attempt of a delivery.
+type attemptJSON struct {
+	Number    int       `json:"attempt"`
+	At        timestamp `json:"at"`
+	Status    int       `json:"status"`
+	LatencyMS int64     `json:"latencyMs"`
+	Error     string    `json:"error,omitempty"`
+	Response  string    `json:"response,omitempty"`
+	Node      string    `json:"node"`
+}
+
+// deliveryAttemptsJSON is a delivery with its attempts.
+type deliveryAttemptsJSON struct {
+	deliveryJSON
+	AttemptLog []attemptJSON `json:"attemptLog"`
+}
+
+func (v deliveryAttemptsJSON) Text(w io.Writer) {
+	labelled(w, "ID", v.ID, "Type", v.Type, "State", v.State, "Attempts", strconv.Itoa(v.Attempts))
+	if len(v.AttemptLog) == 0 {
+		fmt.Fprintln(w, "\nNo attempt yet.")
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "#\tAT\tSTATUS\tLATENCY\tNODE\tRESPONSE / ERROR")
+	for _, a := range v.AttemptLog {
+		note := a.Response
+		if a.Error != "" {
+			note = a.Error
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%dms\t%s\t%s\n", a.Number, time.Time(a.At).Format(time.RFC3339), a.Status, a.LatencyMS, a.Node, shorten(note, 60))
+	}
+	tw.Flush()
 }
 
 // webhookResend is `roster webhook resend`.
@@ -341,7 +416,11 @@ func (cmd *webhookResend) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *webhookResend) run(ctx context.Context, e *env) (output, error) {
-	if err := e.st.ResendDelivery(cliCtx(ctx), cmd.org, cmd.id, cmd.delivery); err != nil {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Resend(cliCtx(ctx), cmd.org, cmd.id, cmd.delivery); err != nil {
 		return nil, err
 	}
 	return done{"Delivery " + cmd.delivery + " queued again, with the same webhook-id."}, nil
@@ -362,7 +441,11 @@ func (cmd *webhookReplay) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *webhookReplay) run(ctx context.Context, e *env) (output, error) {
-	if err := e.st.ReplayWebhook(cliCtx(ctx), cmd.org, cmd.id, cmd.from); err != nil {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Replay(cliCtx(ctx), cmd.org, cmd.id, cmd.from); err != nil {
 		return nil, err
 	}
 	return done{fmt.Sprintf("Events from %d on will be delivered again to webhook %s.", cmd.from, cmd.id)}, nil

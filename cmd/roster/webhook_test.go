@@ -114,6 +114,17 @@ func TestWebhookCLI(t *testing.T) {
 	if len(log) != 2 || log[0].Type != "webhook.test" || log[1].State != "delivered" || log[1].Status != 200 {
 		t.Errorf("delivery log %+v", log)
 	}
+	var one struct {
+		ID, State  string
+		AttemptLog []struct {
+			Attempt, Status int
+			Node, Response  string
+		}
+	}
+	rosterJSON(t, env, &one, "webhook", "deliveries", "--org", orgID, "--webhook", hook.ID, "--id", log[1].ID)
+	if one.ID != log[1].ID || len(one.AttemptLog) != 1 || one.AttemptLog[0].Attempt != 1 || one.AttemptLog[0].Status != 200 || one.AttemptLog[0].Node == "" {
+		t.Errorf("deliveries --id: %+v, want its one attempt with status 200 and the node", one)
+	}
 	rosterJSON(t, env, &struct{}{}, "webhook", "resend", "--org", orgID, "--webhook", hook.ID, "--delivery", log[1].ID)
 	rosterJSON(t, env, &struct{}{}, "webhook", "delete", "--org", orgID, "--webhook", hook.ID)
 }

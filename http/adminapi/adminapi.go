@@ -52,6 +52,8 @@ type Config struct {
 	// Webhooks is the webhooks use case with the server's secret key;
 	// nil: one without a key, which cannot create webhooks.
 	Webhooks *webhooks.Service
+	// Closing ends event streams when closed (the server shutting down).
+	Closing <-chan struct{}
 }
 
 // Server is the admin API.
@@ -70,6 +72,8 @@ type Server struct {
 	groups      *groups.Service
 	webhooks    *webhooks.Service
 	feed        *feed.Service
+	stream      *webhooks.Stream
+	closing     <-chan struct{}
 }
 
 // New returns the API for c.
@@ -89,6 +93,8 @@ func New(c Config) *Server {
 	s.directories = &directories.Service{Store: s.store, Now: s.now}
 	s.tokens = &tokens.Service{Store: s.store, Now: s.now}
 	s.groups = &groups.Service{Store: s.store}
+	s.stream = &webhooks.Stream{Audit: s.store}
+	s.closing = c.Closing
 	s.webhooks = c.Webhooks
 	if s.webhooks == nil {
 		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
@@ -144,6 +150,7 @@ func (s *Server) routes() {
 	h("POST "+p+"/groups/{group}/unlink", s.unlinkGroup)
 	h("GET "+p+"/events", s.listEvents)
 	h("GET "+p+"/snapshot", s.snapshot)
+	h("GET "+p+"/events/stream", s.streamEvents)
 	h("GET "+p+"/webhooks", s.listWebhooks)
 	h("POST "+p+"/webhooks", s.createWebhook)
 	h("GET "+p+"/webhooks/{webhook}", s.getWebhook)
@@ -153,6 +160,7 @@ func (s *Server) routes() {
 	h("POST "+p+"/webhooks/{webhook}/test", s.testWebhook)
 	h("POST "+p+"/webhooks/{webhook}/replay", s.replayWebhook)
 	h("GET "+p+"/webhooks/{webhook}/deliveries", s.listWebhookDeliveries)
+	h("GET "+p+"/webhooks/{webhook}/deliveries/{delivery}", s.getWebhookDelivery)
 	h("POST "+p+"/webhooks/{webhook}/deliveries/{delivery}/resend", s.resendWebhookDelivery)
 	s.mux.Handle(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httperr.WriteJSON(w, r, s.log, roster.NotFoundf("no API endpoint %s %s; see docs/api.md", r.Method, r.URL.Path))

@@ -36,13 +36,18 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	out := make([]map[string]any, 0, len(page.Events))
 	for i := range page.Events {
-		e := &page.Events[i]
-		it := feed.NewItem(e)
-		out = append(out, map[string]any{"seq": it.Seq, "type": it.Type, "timestamp": it.Timestamp, "data": it.Data,
-			"time": jsonTime(e.Time), "actor": e.Actor, "action": e.Action, "resourceType": e.ResourceType, "resourceId": e.ResourceID,
-			"directoryId": e.DirectoryID, "detail": json.RawMessage(e.Detail)})
+		out = append(out, eventJSON(&page.Events[i]))
 	}
 	return write(w, http.StatusOK, map[string]any{"events": out, "next": page.Next})
+}
+
+// eventJSON is an event as the change feed and the event stream show it:
+// its normalized data and, as before, its audit fields.
+func eventJSON(e *roster.Event) map[string]any {
+	it := feed.NewItem(e)
+	return map[string]any{"seq": it.Seq, "type": it.Type, "timestamp": it.Timestamp, "data": it.Data,
+		"time": jsonTime(e.Time), "actor": e.Actor, "action": e.Action, "resourceType": e.ResourceType, "resourceId": e.ResourceID,
+		"directoryId": e.DirectoryID, "detail": json.RawMessage(e.Detail)}
 }
 
 // snapshot pages through the organization's users, groups or memberships:

@@ -18,7 +18,18 @@ func webhookJSON(w *roster.Webhook, now time.Time) map[string]any {
 	if len(w.OldSecret) > 0 && now.Before(w.OldSecretUntil) {
 		out["previousSecretUntil"] = jsonTime(w.OldSecretUntil)
 	}
+	if w.DisabledReason != "" {
+		out["disabledReason"] = w.DisabledReason
+	}
+	if !w.FailingSince.IsZero() {
+		out["failingSince"] = jsonTime(w.FailingSince)
+	}
 	return out
+}
+
+func attemptJSON(a *roster.DeliveryAttempt) map[string]any {
+	return map[string]any{"attempt": a.Number, "at": jsonTime(a.At), "status": a.Status, "latencyMs": a.Latency.Milliseconds(),
+		"error": a.Error, "response": a.ResponseExcerpt, "node": a.Node}
 }
 
 func deliveryJSON(d *roster.Delivery) map[string]any {
@@ -35,7 +46,7 @@ func deliveryJSON(d *roster.Delivery) map[string]any {
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := s.store.ListWebhooks(r.Context(), c.org)
+	list, err := s.webhooks.List(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
@@ -65,7 +76,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, c *call) error {
-	hook, err := s.store.GetWebhook(r.Context(), c.org, r.PathValue("webhook"))
+	hook, err := s.webhooks.Get(r.Context(), c.org, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
@@ -111,7 +122,7 @@ func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.store.DeleteWebhook(r.Context(), c.org, r.PathValue("webhook")); err != nil {
+	if err := s.webhooks.Delete(r.Context(), c.org, r.PathValue("webhook")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -146,8 +157,23 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request, c
 	return write(w, http.StatusOK, map[string]any{"deliveries": out})
 }
 
+// getWebhookDelivery is one delivery with its attempts.
+func (s *Server) getWebhookDelivery(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, attempts, err := s.webhooks.Delivery(r.Context(), c.org, r.PathValue("webhook"), r.PathValue("delivery"))
+	if err != nil {
+		return err
+	}
+	out := deliveryJSON(d)
+	list := []map[string]any{}
+	for i := range attempts {
+		list = append(list, attemptJSON(&attempts[i]))
+	}
+	out["attemptLog"] = list
+	return write(w, http.StatusOK, out)
+}
+
 func (s *Server) resendWebhookDelivery(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.store.ResendDelivery(r.Context(), c.org, r.PathValue("webhook"), r.PathValue("delivery")); err != nil {
+	if err := s.webhooks.Resend(r.Context(), c.org, r.PathValue("webhook"), r.PathValue("delivery")); err != nil {
 		return err
 	}
 	return write(w, http.StatusAccepted, map[string]any{"id": r.PathValue("delivery"), "state": roster.DeliveryPending})
@@ -160,7 +186,7 @@ func (s *Server) replayWebhook(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := s.store.ReplayWebhook(r.Context(), c.org, r.PathValue("webhook"), body.From); err != nil {
+	if err := s.webhooks.Replay(r.Context(), c.org, r.PathValue("webhook"), body.From); err != nil {
 		return err
 	}
 	return write(w, http.StatusAccepted, map[string]any{"from": body.From})

@@ -57,6 +57,13 @@ func TestWebhooks(t *testing.T) {
 	if status, _ := e.call("GET", "/webhooks/"+id+"/deliveries?state=bogus", ""); status != http.StatusBadRequest {
 		t.Errorf("deliveries?state=bogus: %d", status)
 	}
+	status, one := e.call("GET", "/webhooks/"+id+"/deliveries/"+d["id"].(string), "")
+	if status != http.StatusOK || one["id"] != d["id"] || one["attemptLog"] == nil || len(one["attemptLog"].([]any)) != 0 {
+		t.Errorf("one delivery before its first attempt: %d %v, want it with an empty attemptLog", status, one)
+	}
+	if status, _ := e.call("GET", "/webhooks/"+id+"/deliveries/msg_nope", ""); status != http.StatusNotFound {
+		t.Errorf("an unknown delivery: %d, want 404", status)
+	}
 	if status, _ := e.call("POST", "/webhooks/"+id+"/deliveries/"+d["id"].(string)+"/resend", ""); status != http.StatusConflict {
 		t.Errorf("resending a queued delivery: %d, want 409", status)
 	}

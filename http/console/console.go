@@ -44,6 +44,7 @@ import (
 	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/tokens"
+	"github.com/rosterhq/roster/webhooks"
 )
 
 //go:embed templates static
@@ -61,6 +62,9 @@ type Config struct {
 	// SetupToken, when set, opens /setup/{token}: the page that creates
 	// the first organization and its admin (see setup.go).
 	SetupToken string
+	// Webhooks is the webhooks use case with the server's secret key;
+	// nil: one without a key, which lists webhooks but cannot create them.
+	Webhooks *webhooks.Service
 }
 
 // Console serves the console's pages.
@@ -79,6 +83,7 @@ type Console struct {
 	adminAuth        *auth.Admins
 	accessService    *access.Service
 	groupService     *groups.Service
+	webhooks         *webhooks.Service
 	pages            map[string]*template.Template
 	throttle         *throttle
 	presession       serverKey // signs what browsers get before a session (presession.go)
@@ -109,6 +114,10 @@ func New(c Config) *Console {
 	s.adminAuth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
 	s.accessService = &access.Service{Store: s.store}
 	s.groupService = &groups.Service{Store: s.store}
+	s.webhooks = c.Webhooks
+	if s.webhooks == nil {
+		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
+	}
 	s.pages = parsePages()
 	s.routes()
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin); a
@@ -222,6 +231,7 @@ func (s *Console) routes() {
 	h("POST "+o+"/admins/{admin}/role", s.setRole)
 	h("POST "+o+"/admins/{admin}/remove", s.removeAdmin)
 	h("POST "+o+"/password", s.form("password", "password", passwordField, s.admins, s.changePassword))
+	s.webhookRoutes(h, o) // webhooks, secrets shown once, delivery logs (webhooks.go)
 	h("GET "+o+"/activity", s.activity)
 	h("GET "+o+"/activity/export", s.exportActivity)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

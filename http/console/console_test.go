@@ -59,7 +59,7 @@ func onEveryBackend(t *testing.T, test func(t *testing.T, f *fixture)) {
 	})
 }
 
-func newFixtureOn(t *testing.T, st roster.Store) *fixture {
+func newFixtureOn(t *testing.T, st roster.Store, opts ...func(*server.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { st.Close() })
@@ -73,7 +73,11 @@ func newFixtureOn(t *testing.T, st roster.Store) *fixture {
 	public := "http://" + f.srv.Listener.Addr().String()
 	f.log = server.NewRequestLog(st, slog.New(slog.DiscardHandler), time.Hour)
 	t.Cleanup(f.log.Close)
-	f.srv.Config.Handler = server.Handler(server.Config{Store: st, PublicURL: public, RequestLog: f.log})
+	c := server.Config{Store: st, PublicURL: public, RequestLog: f.log}
+	for _, o := range opts {
+		o(&c)
+	}
+	f.srv.Config.Handler = server.Handler(c)
 	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	return f

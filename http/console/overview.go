@@ -14,6 +14,7 @@ type overviewPage struct {
 	Groups, Conflicts                             int
 	Domains, VerifiedDomains                      int
 	Directories                                   []directoryHealth
+	DisabledWebhooks                              []roster.Webhook // disabled by Roster for failing
 }
 
 // directoryHealth is a directory with how its identity provider is doing.
@@ -102,6 +103,9 @@ func (s *Console) overview(w http.ResponseWriter, r *http.Request, a *session) e
 		}
 	}
 	if p.Directories, err = s.allHealth(r, org); err != nil {
+		return err
+	}
+	if p.DisabledWebhooks, err = s.disabledWebhooks(r, org); err != nil {
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "overview", view{Title: "Overview", Section: "overview", Page: p})

@@ -59,6 +59,10 @@ type Config struct {
 	// Webhooks is the webhooks use case with the server's secret key, for
 	// the admin API; nil: webhooks cannot be created over it.
 	Webhooks *webhooks.Service
+	// Closing is closed when the server begins to shut down: streams that
+	// never end on their own (the event stream) end then, rather than
+	// hold the shutdown up for its whole grace. nil: never.
+	Closing <-chan struct{}
 	// RequestLog, when set, records every directory's authenticated
 	// requests for the console, and counts the rejected ones.
 	RequestLog *RequestLog
@@ -98,7 +102,7 @@ func routes(c Config) *http.ServeMux {
 	mux.Handle(scimapi.Prefix, textPath(c.Logger, httperr.WriteSCIM, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL,
 		Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, FailedAuthRate: c.FailedAuthRate, FailedAuthBurst: c.FailedAuthBurst,
 		Record: record, RecordRejected: reject})))
-	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier, Webhooks: c.Webhooks})))
+	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier, Webhooks: c.Webhooks, Closing: c.Closing})))
 	// A SCIM client pointed at the wrong URL (the server's root plus
 	// /scim/v2, say) gets a SCIM error that says where directories live.
 	mux.HandleFunc("/scim/", func(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +128,7 @@ func routes(c Config) *http.ServeMux {
 	// The console takes everything else: its pages under /orgs/, its
 	// static files, the front page, and an HTML 404 for unknown paths.
 	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier,
-		SetupToken: c.SetupToken}))
+		SetupToken: c.SetupToken, Webhooks: c.Webhooks}))
 	return mux
 }
 

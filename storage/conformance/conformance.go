@@ -70,6 +70,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ChangeFeed", testChangeFeed},
 		{"SnapshotWhileWriting", testSnapshotWhileWriting},
 		{"TokenExpiry", testTokenExpiry},
+		{"DeliveryAttempts", testDeliveryAttempts},
+		{"RecordAttemptsBatch", testRecordAttemptsBatch},
 		{"RequestWarnings", testRequestWarnings},
 		{"DirectorySettings", testDirectorySettings},
 		{"ProductAndGroupNames", testProductAndGroupNames},

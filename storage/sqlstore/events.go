@@ -439,3 +439,15 @@ func (s *Store) DeleteEvents(ctx context.Context, before time.Time, limit int) (
 	})
 	return n, err
 }
+
+// GetEventHorizon implements roster.Store: the horizon rule (horizon) for
+// readers outside a transaction, such as the event stream.
+func (s *Store) GetEventHorizon(ctx context.Context, afterSeq int64, limit int) (int64, error) {
+	var h int64
+	err := s.inRead(ctx, func(t *tx) error {
+		var err error
+		h, err = s.horizon(ctx, t, afterSeq, limit)
+		return err
+	})
+	return h, err
+}
