@@ -145,6 +145,10 @@ const (
 	ReasonNoSecretKey   Reason = "no_secret_key"  // the server has no key to seal webhook secrets with
 	ReasonPrivateTarget Reason = "private_target" // the webhook URL resolves to a non-public address
 	ReasonUnknownEvent  Reason = "unknown_event"  // an event filter names no event type
+
+	// Connectors.
+	ReasonTargetFailsCheck Reason = "target_fails_check" // the application fails a roster check step the connector needs
+	ReasonConnectorBusy    Reason = "connector_busy"     // another node is running the connector's pass
 )
 
 // reasons fixes the code and SCIM type of each Reason.
@@ -178,6 +182,8 @@ var reasons = map[Reason]struct {
 	ReasonNoSecretKey:      {EInvalid, ""},
 	ReasonPrivateTarget:    {EInvalid, ""},
 	ReasonUnknownEvent:     {EInvalid, ""},
+	ReasonTargetFailsCheck: {EInvalid, ""},
+	ReasonConnectorBusy:    {EConflict, ""},
 }
 
 // scimReasons names the reason of an error that carries only a SCIM type.

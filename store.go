@@ -24,6 +24,7 @@ type Store interface {
 	RequestLog
 	Reports
 	Webhooks
+	Connectors
 	Keys
 
 	Close() error

@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RequestLog", testRequestLog},
 		{"Deletion", testDeletion}, {"DeletionPolicy", testDeletionPolicy},
 		{"Webhooks", testWebhooks},
+		{"Connectors", testConnectors},
 		{"RequestWarnings", testRequestWarnings},
 		{"DirectorySettings", testDirectorySettings},
 	}

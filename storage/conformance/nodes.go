@@ -23,6 +23,7 @@ func RunNodes(t *testing.T, newNodes NewNodes) {
 		{"RotationOnTwoNodes", testRotationOnTwoNodes},
 		{"ConcurrentPurge", testConcurrentPurge},
 		{"LastOwnerRace", testLastOwnerRace},
+		{"ConnectorLeaseOnTwoNodes", testConnectorLeaseOnTwoNodes},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := newNodes(t)
