@@ -36,7 +36,10 @@ type Connector struct {
 	Groups   bool   // push the granted groups too (not in this release)
 	OnRevoke OnRevoke
 	Paused   bool // no pass runs while paused
-	DryRun   bool // passes compute and log what they would send, and send nothing
+	DryRun   bool // passes compute what they would send, and send nothing
+	// RateLimit is the most requests per second the connector sends the
+	// target; 0 is no limit.
+	RateLimit int
 	// CheckGaps are the `roster check` steps the target failed that the
 	// connector needs, accepted on create with force.
 	CheckGaps []string
@@ -96,7 +99,8 @@ type ConnectorDelivery struct {
 	Op              string // "create", "link", "update", "deactivate", "reactivate", "delete"
 	Method          string
 	Path            string // relative to the base URL
-	Status          int    // 0 when no answer came (or dry-run)
+	Status          int    // 0 when no answer came
+	Attempts        int    // 1, or more when the target asked to retry
 	Error           string // "" when it succeeded
 	Latency         time.Duration
 	ResponseExcerpt string

@@ -29,11 +29,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,10 +91,7 @@ func (w *Worker) init() {
 		if w.Log == nil {
 			w.Log = slog.New(slog.DiscardHandler)
 		}
-		dialer := &net.Dialer{Timeout: 5 * time.Second}
-		if !w.AllowPrivate {
-			dialer.Control = refuseNonPublic
-		}
+		dialer := outbound.Dialer(w.AllowPrivate)
 		w.client = &http.Client{
 			Transport: &http.Transport{
 				Proxy:                  nil,
@@ -112,19 +107,6 @@ func (w *Worker) init() {
 			Timeout:       w.Timeout,
 		}
 	})
-}
-
-// refuseNonPublic refuses, at connect time, any address that is not a
-// public unicast one (DNS may have changed since the URL was checked).
-func refuseNonPublic(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); ip == nil || !outbound.IsPublicIP(ip) {
-		return fmt.Errorf("refusing to connect to %s: not a public address", host)
-	}
-	return nil
 }
 
 // Run delivers until ctx ends.

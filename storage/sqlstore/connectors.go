@@ -11,14 +11,14 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-const connectorColumns = `id, org_id, product, name, base_url, token, push_groups, on_revoke, paused, dry_run, check_gaps, created, modified,
+const connectorColumns = `id, org_id, product, name, base_url, token, push_groups, on_revoke, paused, dry_run, rate_limit, check_gaps, created, modified,
 	event_cursor, sync_requested, next_full, last_run, last_success, last_error, in_sync, out_of_sync, failures`
 
 func scanConnector(sc rowScanner) (roster.Connector, error) {
 	var c roster.Connector
 	var onRevoke, gaps string
 	var created, modified, nextFull, lastRun, lastSuccess int64
-	err := sc.Scan(&c.ID, &c.OrgID, &c.Product, &c.Name, &c.BaseURL, &c.Token, &c.Groups, &onRevoke, &c.Paused, &c.DryRun, &gaps, &created, &modified,
+	err := sc.Scan(&c.ID, &c.OrgID, &c.Product, &c.Name, &c.BaseURL, &c.Token, &c.Groups, &onRevoke, &c.Paused, &c.DryRun, &c.RateLimit, &gaps, &created, &modified,
 		&c.Cursor, &c.SyncRequested, &nextFull, &lastRun, &lastSuccess, &c.LastError, &c.InSync, &c.OutOfSync, &c.Failures)
 	c.OnRevoke = roster.OnRevoke(onRevoke)
 	if gaps != "" {
@@ -40,7 +40,7 @@ func gapsJSON(gaps []string) string {
 // connectorDetail is what the audit trail says about a connector: never
 // its token.
 func connectorDetail(c *roster.Connector) string {
-	return detail("name", c.Name, "product", c.Product, "url", c.BaseURL, "onRevoke", c.OnRevoke, "paused", c.Paused, "dryRun", c.DryRun,
+	return detail("name", c.Name, "product", c.Product, "url", c.BaseURL, "onRevoke", c.OnRevoke, "paused", c.Paused, "dryRun", c.DryRun, "rateLimit", c.RateLimit,
 		"checkGaps", c.CheckGaps)
 }
 
@@ -62,8 +62,8 @@ func (s *Store) CreateConnector(ctx context.Context, c *roster.Connector) error 
 			return roster.NotFoundf("the organization has no product %q", c.Product)
 		}
 		_, err := t.exec(ctx, `INSERT INTO connectors (`+connectorColumns+`, lease_owner, lease_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', 0, 0, 0, '', 0)`,
-			c.ID, c.OrgID, c.Product, c.Name, c.BaseURL, c.Token, c.Groups, string(c.OnRevoke), c.Paused, c.DryRun, gapsJSON(c.CheckGaps),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', 0, 0, 0, '', 0)`,
+			c.ID, c.OrgID, c.Product, c.Name, c.BaseURL, c.Token, c.Groups, string(c.OnRevoke), c.Paused, c.DryRun, c.RateLimit, gapsJSON(c.CheckGaps),
 			micros(c.Created), micros(c.Modified), c.Cursor, c.SyncRequested, micros(c.NextFull))
 		if s.d.IsUniqueViolation(err) {
 			return roster.E(roster.ReasonNameTaken, "the organization has a connector named %q already", c.Name)
@@ -111,9 +111,9 @@ func (s *Store) UpdateConnector(ctx context.Context, orgID, id string, fn func(*
 		c.ID, c.OrgID, c.Product, c.Created, c.Cursor = before.ID, before.OrgID, before.Product, before.Created, before.Cursor
 		c.LastRun, c.LastSuccess, c.LastError, c.InSync, c.OutOfSync, c.Failures = before.LastRun, before.LastSuccess, before.LastError, before.InSync, before.OutOfSync, before.Failures
 		c.Modified = s.clock()
-		_, err = t.exec(ctx, `UPDATE connectors SET name = ?, base_url = ?, token = ?, push_groups = ?, on_revoke = ?, paused = ?, dry_run = ?, check_gaps = ?,
+		_, err = t.exec(ctx, `UPDATE connectors SET name = ?, base_url = ?, token = ?, push_groups = ?, on_revoke = ?, paused = ?, dry_run = ?, rate_limit = ?, check_gaps = ?,
 			modified = ?, sync_requested = ?, next_full = ? WHERE org_id = ? AND id = ?`,
-			c.Name, c.BaseURL, c.Token, c.Groups, string(c.OnRevoke), c.Paused, c.DryRun, gapsJSON(c.CheckGaps), micros(c.Modified), c.SyncRequested, micros(c.NextFull),
+			c.Name, c.BaseURL, c.Token, c.Groups, string(c.OnRevoke), c.Paused, c.DryRun, c.RateLimit, gapsJSON(c.CheckGaps), micros(c.Modified), c.SyncRequested, micros(c.NextFull),
 			orgID, id)
 		if s.d.IsUniqueViolation(err) {
 			return roster.E(roster.ReasonNameTaken, "the organization has a connector named %q already", c.Name)
@@ -123,7 +123,7 @@ func (s *Store) UpdateConnector(ctx context.Context, orgID, id string, fn func(*
 		}
 		out = c
 		if string(c.Token) != string(before.Token) || c.Name != before.Name || c.BaseURL != before.BaseURL || c.OnRevoke != before.OnRevoke ||
-			c.Paused != before.Paused || c.DryRun != before.DryRun || c.Groups != before.Groups || gapsJSON(c.CheckGaps) != gapsJSON(before.CheckGaps) {
+			c.Paused != before.Paused || c.DryRun != before.DryRun || c.RateLimit != before.RateLimit || c.Groups != before.Groups || gapsJSON(c.CheckGaps) != gapsJSON(before.CheckGaps) {
 			return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "connector.updated", ResourceType: "Connector", ResourceID: id, Detail: connectorDetail(&c)})
 		}
 		return nil // a sync request only: no change to audit
@@ -234,7 +234,7 @@ func (s *Store) DeleteConnectorLink(ctx context.Context, orgID, connectorID, use
 	})
 }
 
-const connectorDeliveryColumns = `seq, connector_id, org_id, user_id, op, method, path, status, error, latency_us, response_excerpt, at`
+const connectorDeliveryColumns = `seq, connector_id, org_id, user_id, op, method, path, status, attempts, error, latency_us, response_excerpt, at`
 
 // AddConnectorDeliveries implements roster.Store.
 func (s *Store) AddConnectorDeliveries(ctx context.Context, orgID string, ds []roster.ConnectorDelivery) error {
@@ -247,8 +247,8 @@ func (s *Store) AddConnectorDeliveries(ctx context.Context, orgID string, ds []r
 			if d.At.IsZero() {
 				d.At = s.clock()
 			}
-			if _, err := t.exec(ctx, `INSERT INTO connector_deliveries (connector_id, org_id, user_id, op, method, path, status, error, latency_us, response_excerpt, at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ConnectorID, orgID, d.UserID, d.Op, d.Method, d.Path, d.Status, d.Error, d.Latency.Microseconds(),
+			if _, err := t.exec(ctx, `INSERT INTO connector_deliveries (connector_id, org_id, user_id, op, method, path, status, attempts, error, latency_us, response_excerpt, at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ConnectorID, orgID, d.UserID, d.Op, d.Method, d.Path, d.Status, d.Attempts, d.Error, d.Latency.Microseconds(),
 				strings.ToValidUTF8(d.ResponseExcerpt, "?"), micros(d.At)); err != nil {
 				return err
 			}
@@ -270,7 +270,7 @@ func (s *Store) ListConnectorDeliveries(ctx context.Context, orgID, connectorID 
 	_, err := s.readRows(ctx, q+` ORDER BY seq DESC LIMIT ?`, []any{orgID, connectorID, limit}, func(sc rowScanner) (int64, error) {
 		var d roster.ConnectorDelivery
 		var latency, at int64
-		err := sc.Scan(&d.Seq, &d.ConnectorID, &d.OrgID, &d.UserID, &d.Op, &d.Method, &d.Path, &d.Status, &d.Error, &latency, &d.ResponseExcerpt, &at)
+		err := sc.Scan(&d.Seq, &d.ConnectorID, &d.OrgID, &d.UserID, &d.Op, &d.Method, &d.Path, &d.Status, &d.Attempts, &d.Error, &latency, &d.ResponseExcerpt, &at)
 		d.Latency, d.At = time.Duration(latency)*time.Microsecond, fromMicros(at)
 		out = append(out, d)
 		return 0, err
