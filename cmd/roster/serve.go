@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/connectors"
 	"github.com/rosterhq/roster/deletions"
 	"github.com/rosterhq/roster/delivery"
 	"github.com/rosterhq/roster/domains"
@@ -63,8 +64,8 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 	cmd.vf.define(fs)
 	fs.StringVar(&cmd.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
 	fs.StringVar(&cmd.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
-	fs.StringVar(&cmd.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the secret key (roster keygen --out FILE) that seals webhook secrets; webhooks are delivered only with it (env ROSTER_SECRET_KEY_FILE)")
-	fs.BoolVar(&cmd.allowPrivate, "allow-private-targets", false, "let webhooks use http:// and private or loopback addresses (tests, internal receivers)")
+	fs.StringVar(&cmd.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the secret key (roster keygen --out FILE) that seals webhook secrets and connector tokens; webhooks and connectors run only with it (env ROSTER_SECRET_KEY_FILE)")
+	fs.BoolVar(&cmd.allowPrivate, "allow-private-targets", false, "let webhooks and connectors use http:// and private or loopback addresses (tests, internal receivers and applications)")
 	return nil
 }
 
@@ -155,6 +156,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	if orgs, err := st.ListOrgs(ctx); err == nil && len(orgs) == 0 {
 		setupToken = rand.Text()
 	}
+	conns := &connectors.Service{Store: st, Keys: cmd.keys, AllowPrivate: cmd.allowPrivate}
 	requests := server.NewRequestLog(st, log, server.DefaultRetention)
 	defer requests.Close()
 	h := server.Handler(server.Config{
@@ -169,6 +171,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		RequestLog: requests,
 		SetupToken: setupToken,
 		Webhooks:   &webhooks.Service{Store: st, Keys: cmd.keys, AllowPrivate: cmd.allowPrivate},
+		Connectors: conns,
 	})
 	if cmd.debugAddr != "" {
 		go func() {
@@ -187,8 +190,11 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 	if cmd.keys != nil {
 		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate}
 		go w.Run(ctx)
+		// Connector passes: every node runs the worker; leases keep two
+		// nodes off one connector.
+		go (&connectors.Worker{Service: conns, Log: log}).Run(ctx)
 	} else {
-		log.Info("webhooks are not delivered: no --secret-key-file (make a key with roster keygen --out FILE)")
+		log.Info("webhooks are not delivered and connectors do not run: no --secret-key-file (make a key with roster keygen --out FILE)")
 	}
 	srv := server.New(cmd.addr, h, log)
 	serveErr := make(chan error, 1)
