@@ -137,9 +137,11 @@ type Connectors interface {
 	// to limit of the users a pass considers (see ConnectorItem): a
 	// keyset page, so that a pass never holds the directory in memory.
 	ListConnectorItems(ctx context.Context, orgID, connectorID, afterUserID string, limit int) ([]ConnectorItem, error)
-	// SetConnectorLink stores (or replaces) the link of l.UserID.
-	SetConnectorLink(ctx context.Context, orgID string, l *ConnectorLink) error
-	DeleteConnectorLink(ctx context.Context, orgID, connectorID, userID string) error
+	// SetConnectorLinks stores (or replaces) the links of the users they
+	// name, in one transaction: a pass writes a page's links at once.
+	SetConnectorLinks(ctx context.Context, orgID, connectorID string, links []ConnectorLink) error
+	// DeleteConnectorLinks forgets the links of the given users.
+	DeleteConnectorLinks(ctx context.Context, orgID, connectorID string, userIDs []string) error
 	// AddConnectorDeliveries appends to the connector's delivery log.
 	AddConnectorDeliveries(ctx context.Context, orgID string, ds []ConnectorDelivery) error
 	// ListConnectorDeliveries returns the log, newest first, up to limit;

@@ -49,7 +49,7 @@ type Result struct {
 }
 
 // pageSize is how many users a pass reads at a time.
-const pageSize = 200
+const pageSize = 500
 
 // pass is one reconcile pass of one connector.
 type pass struct {
@@ -62,9 +62,11 @@ type pass struct {
 	extend  func(context.Context) error // keeps the lease; nil for a preview
 	workers int
 
-	mu  sync.Mutex
-	res Result
-	log []roster.ConnectorDelivery
+	mu      sync.Mutex
+	res     Result
+	log     []roster.ConnectorDelivery
+	links   []roster.ConnectorLink // to store at the page's end
+	unlinks []string               // users whose links to forget then
 }
 
 // run pages through the connector's items and brings each in line.
@@ -133,13 +135,23 @@ func (p *pass) record(it *roster.ConnectorItem, ch *Change) {
 	}
 }
 
-// flush writes the page's delivery log.
+// flush writes the page's links and delivery log. Links are written per
+// page rather than per request, to spare the database a commit per user;
+// a crash before the flush loses no user: the next pass finds each one it
+// made by userName and links it.
 func (p *pass) flush(ctx context.Context) error {
 	p.mu.Lock()
-	log := p.log
-	p.log = nil
+	log, links, unlinks := p.log, p.links, p.unlinks
+	p.log, p.links, p.unlinks = nil, nil, nil
 	p.mu.Unlock()
-	return p.svc.Store.AddConnectorDeliveries(context.WithoutCancel(ctx), p.conn.OrgID, log)
+	ctx = context.WithoutCancel(ctx)
+	if err := p.svc.Store.SetConnectorLinks(ctx, p.conn.OrgID, p.conn.ID, links); err != nil {
+		return err
+	}
+	if err := p.svc.Store.DeleteConnectorLinks(ctx, p.conn.OrgID, p.conn.ID, unlinks); err != nil {
+		return err
+	}
+	return p.svc.Store.AddConnectorDeliveries(ctx, p.conn.OrgID, log)
 }
 
 // send makes one write request and logs it; it returns the answer.
@@ -223,7 +235,7 @@ func (p *pass) ensure(ctx context.Context, it *roster.ConnectorItem, ch *Change)
 	if ch.Op == "" {
 		if len(keys) == 0 {
 			if link.Hash != hash && p.write { // in line already: remember so
-				p.setLink(ctx, it.UserID, link.TargetID, hash, true)
+				p.setLink(it.UserID, link.TargetID, hash, true)
 			}
 			return nil
 		}
@@ -241,9 +253,7 @@ func (p *pass) ensure(ctx context.Context, it *roster.ConnectorItem, ch *Change)
 			return fail(ch, "updating the user", a)
 		}
 	}
-	if err := p.setLink(ctx, it.UserID, ch.TargetID, hash, true); err != nil {
-		ch.Error = "recording the link: " + err.Error()
-	}
+	p.setLink(it.UserID, ch.TargetID, hash, true)
 	return ch
 }
 
@@ -282,9 +292,7 @@ func (p *pass) create(ctx context.Context, it *roster.ConnectorItem, ch *Change,
 		return ch
 	}
 	ch.TargetID = id
-	if err := p.setLink(ctx, it.UserID, id, hash, true); err != nil {
-		ch.Error = "recording the link: " + err.Error()
-	}
+	p.setLink(it.UserID, id, hash, true)
 	return ch
 }
 
@@ -315,10 +323,7 @@ func (p *pass) revoke(ctx context.Context, it *roster.ConnectorItem, ch *Change)
 		case a.status == http.StatusNotFound:
 			// Gone from the target: nothing to revoke; forget the link.
 			if p.write {
-				if err := p.svc.Store.DeleteConnectorLink(ctx, p.conn.OrgID, p.conn.ID, it.UserID); err != nil {
-					ch.Op, ch.Error = OpDelete, err.Error()
-					return ch
-				}
+				p.unlink(it.UserID)
 			}
 			return nil
 		case !a.ok():
@@ -335,9 +340,7 @@ func (p *pass) revoke(ctx context.Context, it *roster.ConnectorItem, ch *Change)
 		if a := p.send(ctx, it.UserID, OpDelete, http.MethodDelete, userPath(link.TargetID), nil, http.StatusNotFound); !a.ok() && a.status != http.StatusNotFound {
 			return fail(ch, "deleting the user", a)
 		}
-		if err := p.svc.Store.DeleteConnectorLink(ctx, p.conn.OrgID, p.conn.ID, it.UserID); err != nil {
-			ch.Error = "forgetting the link: " + err.Error()
-		}
+		p.unlink(it.UserID)
 		return ch
 	}
 	active := link.Active
@@ -372,15 +375,22 @@ func (p *pass) revoke(ctx context.Context, it *roster.ConnectorItem, ch *Change)
 	if it.User != nil {
 		hash = hashDoc(userDoc(it.User, false))
 	}
-	if err := p.setLink(ctx, it.UserID, link.TargetID, hash, false); err != nil {
-		ch.Error = "recording the link: " + err.Error()
-	}
+	p.setLink(it.UserID, link.TargetID, hash, false)
 	return ch
 }
 
-func (p *pass) setLink(ctx context.Context, userID, targetID, hash string, active bool) error {
-	return p.svc.Store.SetConnectorLink(context.WithoutCancel(ctx), p.conn.OrgID,
-		&roster.ConnectorLink{ConnectorID: p.conn.ID, UserID: userID, TargetID: targetID, Hash: hash, Active: active})
+// setLink records the link of a user, stored when the page ends.
+func (p *pass) setLink(userID, targetID, hash string, active bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.links = append(p.links, roster.ConnectorLink{ConnectorID: p.conn.ID, UserID: userID, TargetID: targetID, Hash: hash, Active: active})
+}
+
+// unlink forgets the link of a user when the page ends.
+func (p *pass) unlink(userID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.unlinks = append(p.unlinks, userID)
 }
 
 // leaseKeeper returns the extend function of a pass leased to owner.

@@ -37,7 +37,7 @@ func testConnectors(t *testing.T, s roster.Store) {
 	if _, err := s.UpdateConnector(ctx, other.org.ID, c.ID, func(*roster.Connector) error { return nil }); roster.ErrorCodeOf(err) != roster.ENotFound {
 		t.Errorf("another organization's UpdateConnector: %v", err)
 	}
-	wantCode(t, s.SetConnectorLink(ctx, other.org.ID, &roster.ConnectorLink{ConnectorID: c.ID, UserID: "u", TargetID: "t"}), roster.ENotFound)
+	wantCode(t, s.SetConnectorLinks(ctx, other.org.ID, c.ID, []roster.ConnectorLink{{UserID: "u", TargetID: "t"}}), roster.ENotFound)
 
 	// Items: ann and ben have access (ben through a nested group), cat has
 	// none, dan is deactivated; a link for cat makes cat an item too.
@@ -50,9 +50,9 @@ func testConnectors(t *testing.T, s roster.Store) {
 	must(t, s.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "jira", GroupID: outer.ID, Role: roster.RoleUser}))
 	_, err = s.UpdateUser(ctx, f.tenant, dan.ID, func(u *roster.User) error { *u = *user(t, `{"userName":"dan@acme.test","active":false}`); return nil })
 	must(t, err)
-	must(t, s.SetConnectorLink(ctx, f.org.ID, &roster.ConnectorLink{ConnectorID: c.ID, UserID: cat.ID, TargetID: "t-cat", Hash: "h1", Active: true}))
-	must(t, s.SetConnectorLink(ctx, f.org.ID, &roster.ConnectorLink{ConnectorID: c.ID, UserID: ann.ID, TargetID: "t-ann", Hash: "h2", Active: true}))
-	must(t, s.SetConnectorLink(ctx, f.org.ID, &roster.ConnectorLink{ConnectorID: c.ID, UserID: ann.ID, TargetID: "t-ann", Hash: "h3", Active: false}))
+	must(t, s.SetConnectorLinks(ctx, f.org.ID, c.ID, []roster.ConnectorLink{{UserID: cat.ID, TargetID: "t-cat", Hash: "h1", Active: true},
+		{UserID: ann.ID, TargetID: "t-ann", Hash: "h2", Active: true}}))
+	must(t, s.SetConnectorLinks(ctx, f.org.ID, c.ID, []roster.ConnectorLink{{UserID: ann.ID, TargetID: "t-ann", Hash: "h3", Active: false}}))
 
 	var items []roster.ConnectorItem
 	after := ""
@@ -88,7 +88,7 @@ func testConnectors(t *testing.T, s roster.Store) {
 			t.Errorf("items out of order: %s then %s", items[i-1].UserID, it.UserID)
 		}
 		if it.UserID == ann.ID && (it.Link.Hash != "h3" || it.Link.Active) {
-			t.Errorf("ann's link %+v: the second SetConnectorLink did not replace the first", it.Link)
+			t.Errorf("ann's link %+v: the second SetConnectorLinks did not replace the first", it.Link)
 		}
 	}
 	// A deleted linked user is an item without a user.
@@ -104,8 +104,8 @@ func testConnectors(t *testing.T, s roster.Store) {
 	if !found {
 		t.Errorf("deleted, linked cat is not an item without user in %+v", page)
 	}
-	must(t, s.DeleteConnectorLink(ctx, f.org.ID, c.ID, cat.ID))
-	must(t, s.DeleteConnectorLink(ctx, f.org.ID, c.ID, cat.ID)) // again: no error
+	must(t, s.DeleteConnectorLinks(ctx, f.org.ID, c.ID, []string{cat.ID}))
+	must(t, s.DeleteConnectorLinks(ctx, f.org.ID, c.ID, []string{cat.ID})) // again: no error
 	if page, _ := s.ListConnectorItems(ctx, f.org.ID, c.ID, "", 10); len(page) != 2 {
 		t.Errorf("after unlinking cat: %d items, want 2", len(page))
 	}

@@ -164,14 +164,18 @@ func (s *Store) ListConnectorItems(ctx context.Context, orgID, connectorID, afte
 	}
 	var items []roster.ConnectorItem
 	byID := map[string]int{}
+	// The union is grouped rather than joined back to the users with
+	// access, which SQLite would do without an index, once per row.
 	_, err = s.readRows(ctx, productReach+`,
-		want(user_id) AS (SELECT r.id`+productUsersFrom+` AND r.id > ?),
-		ids(user_id) AS (SELECT user_id FROM want UNION SELECT user_id FROM connector_links WHERE connector_id = ? AND org_id = ? AND user_id > ?)
-		SELECT ids.user_id, CASE WHEN w.user_id IS NULL THEN 0 ELSE 1 END, l.target_id, l.pushed_hash, l.active, l.modified
-		FROM ids LEFT JOIN want w ON w.user_id = ids.user_id
-		LEFT JOIN connector_links l ON l.connector_id = ? AND l.user_id = ids.user_id
-		ORDER BY ids.user_id LIMIT ?`,
-		[]any{orgID, c.Product, orgID, afterUserID, connectorID, orgID, afterUserID, connectorID, limit}, func(sc rowScanner) (int64, error) {
+		ids(user_id, access) AS (
+			SELECT r.id, 1`+productUsersFrom+` AND r.id > ?
+			UNION ALL
+			SELECT user_id, 0 FROM connector_links WHERE connector_id = ? AND org_id = ? AND user_id > ?),
+		page(user_id, access) AS (SELECT user_id, MAX(access) FROM ids GROUP BY user_id ORDER BY user_id LIMIT ?)
+		SELECT p.user_id, p.access, l.target_id, l.pushed_hash, l.active, l.modified
+		FROM page p LEFT JOIN connector_links l ON l.connector_id = ? AND l.user_id = p.user_id
+		ORDER BY p.user_id`,
+		[]any{orgID, c.Product, orgID, afterUserID, connectorID, orgID, afterUserID, limit, connectorID}, func(sc rowScanner) (int64, error) {
 			var it roster.ConnectorItem
 			var access int
 			var target, hash sql.NullString
@@ -207,29 +211,42 @@ func (s *Store) ListConnectorItems(ctx context.Context, orgID, connectorID, afte
 	return items, err
 }
 
-// SetConnectorLink implements roster.Store.
-func (s *Store) SetConnectorLink(ctx context.Context, orgID string, l *roster.ConnectorLink) error {
-	l.Modified = s.clock()
+// SetConnectorLinks implements roster.Store, in one transaction.
+func (s *Store) SetConnectorLinks(ctx context.Context, orgID, connectorID string, links []roster.ConnectorLink) error {
+	if len(links) == 0 {
+		return nil
+	}
+	now := s.clock()
 	return s.inTx(ctx, func(t *tx) error {
 		var n int
-		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM connectors WHERE org_id = ? AND id = ?`, orgID, l.ConnectorID).Scan(&n); err != nil {
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM connectors WHERE org_id = ? AND id = ?`, orgID, connectorID).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
-			return roster.NotFoundf("the organization has no connector %q", l.ConnectorID)
+			return roster.NotFoundf("the organization has no connector %q", connectorID)
 		}
-		_, err := t.exec(ctx, `INSERT INTO connector_links (connector_id, user_id, org_id, target_id, pushed_hash, active, modified) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (connector_id, user_id) DO UPDATE SET target_id = excluded.target_id, pushed_hash = excluded.pushed_hash, active = excluded.active,
-			modified = excluded.modified`, l.ConnectorID, l.UserID, orgID, l.TargetID, l.Hash, l.Active, micros(l.Modified))
-		return err
+		for i := range links {
+			l := &links[i]
+			l.ConnectorID, l.Modified = connectorID, now
+			if _, err := t.exec(ctx, `INSERT INTO connector_links (connector_id, user_id, org_id, target_id, pushed_hash, active, modified) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (connector_id, user_id) DO UPDATE SET target_id = excluded.target_id, pushed_hash = excluded.pushed_hash, active = excluded.active,
+				modified = excluded.modified`, connectorID, l.UserID, orgID, l.TargetID, l.Hash, l.Active, micros(now)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
-// DeleteConnectorLink implements roster.Store; a link that is not there
+// DeleteConnectorLinks implements roster.Store; a link that is not there
 // is no error (the pass that deletes it may be a retry).
-func (s *Store) DeleteConnectorLink(ctx context.Context, orgID, connectorID, userID string) error {
+func (s *Store) DeleteConnectorLinks(ctx context.Context, orgID, connectorID string, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	list, _ := json.Marshal(userIDs)
 	return s.inTx(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, `DELETE FROM connector_links WHERE org_id = ? AND connector_id = ? AND user_id = ?`, orgID, connectorID, userID)
+		_, err := t.exec(ctx, `DELETE FROM connector_links WHERE org_id = ? AND connector_id = ? AND `+s.d.InJSON("user_id"), orgID, connectorID, string(list))
 		return err
 	})
 }
