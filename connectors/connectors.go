@@ -431,6 +431,12 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 		p.extend = s.leaseKeeper(s.owner(), c.ID)
 		res, err = p.run(ctx)
 	}
+	if ctx.Err() != nil {
+		// Stopped midway (shutdown): like a crash, the lease is left to
+		// expire, and the pass after it finds by userName whatever this
+		// one made before storing its links.
+		return res, ctx.Err()
+	}
 	run := roster.ConnectorRun{Cursor: head, Full: full, At: s.now().UTC()}
 	switch {
 	case err != nil:

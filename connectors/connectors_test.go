@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -121,6 +122,7 @@ type proxy struct {
 	fail       int
 	loseCreate int
 	noPatch    bool
+	onPost     func() // called before each POST is forwarded
 	failed     int
 	requests   int
 }
@@ -128,6 +130,7 @@ type proxy struct {
 func newProxy(t testing.TB, tg *target) *proxy {
 	u, _ := url.Parse(tg.srv.URL)
 	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // a cancelled request is what some tests do
 	p := &proxy{}
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
@@ -141,6 +144,9 @@ func newProxy(t testing.TB, tg *target) *proxy {
 			p.loseCreate--
 		}
 		n := p.failed
+		if r.Method == http.MethodPost && p.onPost != nil {
+			p.onPost()
+		}
 		p.mu.Unlock()
 		switch {
 		case noPatch:
