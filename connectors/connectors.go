@@ -22,6 +22,7 @@ package connectors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -428,8 +429,14 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 	p, err := s.newPass(c, true, full)
 	var res *Result
 	if err == nil {
-		p.extend = s.leaseKeeper(s.owner(), c.ID)
-		res, err = p.run(ctx)
+		passCtx, stop := context.WithCancelCause(ctx)
+		kept := s.keepLease(passCtx, c.ID, stop)
+		res, err = p.run(passCtx)
+		stop(nil)
+		<-kept
+		if cause := context.Cause(passCtx); errors.Is(cause, errLeaseLost) {
+			return nil, cause // the other node's pass carries on; nothing to record
+		}
 	}
 	if ctx.Err() != nil {
 		// Stopped midway (shutdown): like a crash, the lease is left to
@@ -468,6 +475,35 @@ func firstError(r *Result) string {
 		}
 	}
 	return ""
+}
+
+// errLeaseLost ends a pass whose lease another node took (this node
+// stalled longer than the lease).
+var errLeaseLost = roster.E(roster.ReasonConnectorBusy, "the connector's lease was lost to another node mid-pass; that node carries on")
+
+// keepLease extends the lease of connector id every third of the lease
+// while ctx lasts, and stops the pass (stop) when the lease is lost. The
+// returned channel closes when it has stopped.
+func (s *Service) keepLease(ctx context.Context, id string, stop context.CancelCauseFunc) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(s.lease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ok, err := s.Store.ExtendConnectorLease(ctx, s.owner(), id, s.now().Add(s.lease()))
+				if err == nil && !ok {
+					stop(errLeaseLost)
+					return
+				}
+			}
+		}
+	}()
+	return done
 }
 
 // FullEvery is how often a connector's periodic full pass runs (one that

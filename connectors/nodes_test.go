@@ -45,7 +45,7 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 	h.scope = roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
 	keys := newHub(t).svc.Keys
 	node := func(st roster.Store, name string) *connectors.Service {
-		return &connectors.Service{Store: st, Keys: keys, AllowPrivate: true, Owner: name, Lease: 2 * time.Second,
+		return &connectors.Service{Store: st, Keys: keys, AllowPrivate: true, Owner: name, Lease: 3 * time.Second,
 			Retries: []time.Duration{10 * time.Millisecond, 50 * time.Millisecond}}
 	}
 	nodeA, nodeB := node(a, "a"), node(b, "b")
@@ -127,7 +127,7 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 	if ran, _ := (&connectors.Worker{Service: nodeB}).Step(ctx); ran {
 		t.Fatal("node b ran the connector while node a's lease held")
 	}
-	time.Sleep(2500 * time.Millisecond) // the lease expires
+	time.Sleep(3500 * time.Millisecond) // the lease expires
 	runBoth(n)
 	users := tg.users(t)
 	if len(users) != n {

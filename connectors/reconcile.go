@@ -59,7 +59,6 @@ type pass struct {
 	write   bool
 	full    bool
 	usePut  bool
-	extend  func(context.Context) error // keeps the lease; nil for a preview
 	workers int
 
 	mu      sync.Mutex
@@ -101,11 +100,6 @@ func (p *pass) run(ctx context.Context) (*Result, error) {
 		}
 		if err := p.flush(ctx); err != nil {
 			return nil, err
-		}
-		if p.extend != nil {
-			if err := p.extend(ctx); err != nil {
-				return nil, err
-			}
 		}
 	}
 	sort.SliceStable(p.res.Changes, func(i, j int) bool { return p.res.Changes[i].UserID < p.res.Changes[j].UserID })
@@ -391,15 +385,4 @@ func (p *pass) unlink(userID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.unlinks = append(p.unlinks, userID)
-}
-
-// leaseKeeper returns the extend function of a pass leased to owner.
-func (s *Service) leaseKeeper(owner, id string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		ok, err := s.Store.ExtendConnectorLease(ctx, owner, id, s.now().Add(s.lease()))
-		if err == nil && !ok {
-			return roster.E(roster.ReasonConnectorBusy, "the connector's lease was lost to another node mid-pass; it carries on")
-		}
-		return err
-	}
 }
