@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -66,6 +67,19 @@ type Service struct {
 	Lease       time.Duration // how long a pass holds the connector between extensions; 0: 1 minute
 	Owner       string        // this process's name in leases; "": random
 	Now         func() time.Time
+
+	once sync.Once // fills in Owner and HTTPClient, once: surfaces call the service concurrently
+}
+
+func (s *Service) init() {
+	s.once.Do(func() {
+		if s.Owner == "" {
+			s.Owner = "node-" + uuid.NewString()
+		}
+		if s.HTTPClient == nil {
+			s.HTTPClient = HTTPClient(s.AllowPrivate, 30*time.Second)
+		}
+	})
 }
 
 func (s *Service) now() time.Time {
@@ -83,16 +97,12 @@ func (s *Service) lease() time.Duration {
 }
 
 func (s *Service) owner() string {
-	if s.Owner == "" {
-		s.Owner = "node-" + uuid.NewString()
-	}
+	s.init()
 	return s.Owner
 }
 
 func (s *Service) httpClient() *http.Client {
-	if s.HTTPClient == nil {
-		s.HTTPClient = HTTPClient(s.AllowPrivate, 30*time.Second)
-	}
+	s.init()
 	return s.HTTPClient
 }
 
