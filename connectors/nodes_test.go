@@ -35,14 +35,13 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 	px := newProxy(t, tg)
 	base := px.URL + tg.base[len(tg.srv.URL):]
 
-	h := &hub{store: nil}
 	org := roster.Org{Name: "Acme"}
 	must(t, a.CreateOrg(ctx, &org))
 	_, tok := roster.NewTokenSecret()
 	dir := roster.Directory{OrgID: org.ID, Name: "Entra ID"}
 	must(t, a.CreateDirectory(ctx, &dir, &tok))
 	must(t, a.CreateProduct(ctx, &roster.Product{OrgID: org.ID, Key: "jira", Name: "Jira"}))
-	h.scope = roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
+	scope := roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
 	keys := newHub(t).svc.Keys
 	node := func(st roster.Store, name string) *connectors.Service {
 		return &connectors.Service{Store: st, Keys: keys, AllowPrivate: true, Owner: name, Lease: 3 * time.Second,
@@ -54,11 +53,11 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 	var ids []string
 	for i := range n {
 		u := &roster.User{UserName: fmt.Sprintf("u%02d@acme.test", i), Active: true, Attributes: []byte(fmt.Sprintf(`{"userName":"u%02d@acme.test"}`, i))}
-		must(t, a.CreateUser(ctx, h.scope, u))
+		must(t, a.CreateUser(ctx, scope, u))
 		ids = append(ids, u.ID)
 	}
 	g := &roster.Group{DisplayName: "Jira users", Attributes: []byte(`{"displayName":"Jira users"}`)}
-	must(t, a.CreateGroup(ctx, h.scope, g, ids[:n/2]))
+	must(t, a.CreateGroup(ctx, scope, g, ids[:n/2]))
 	must(t, a.GrantAccess(ctx, &roster.Grant{OrgID: org.ID, Product: "jira", GroupID: g.ID, Role: roster.RoleUser}))
 	c, _, err := nodeA.Create(ctx, connectors.CreateRequest{OrgID: org.ID, Product: "jira", URL: base, Token: tg.token})
 	must(t, err)
@@ -105,7 +104,7 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 
 	// The second half joins; node a dies after 5 of its creates.
 	h2 := ids[n/2:]
-	_, err = a.UpdateGroup(ctx, h.scope, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
+	_, err = a.UpdateGroup(ctx, scope, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
 		return []roster.MemberOp{{Kind: roster.AddMembers, IDs: h2}}, nil
 	})
 	must(t, err)

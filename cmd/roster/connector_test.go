@@ -145,3 +145,97 @@ func TestConnectorCLI(t *testing.T) {
 		t.Errorf("show after delete: exit %d", code)
 	}
 }
+
+// TestConnectorSurvivesKill kills `roster serve` with SIGKILL in the middle
+// of a connector's first pass and starts it again: once the dead process's
+// lease expires (a minute) the new one finishes the pass. Every user with
+// access is in the application exactly once, and a sync afterwards has
+// nothing to change.
+func TestConnectorSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills server processes, and waits out a lease")
+	}
+	dirPath := t.TempDir()
+	db, key := filepath.Join(dirPath, "roster.db"), filepath.Join(dirPath, "roster.key")
+	env := map[string]string{"ROSTER_DB": db, "ROSTER_SECRET_KEY_FILE": ""}
+	rosterJSON(t, env, &struct{}{}, "keygen", "--out", key)
+	addr := freeAddr(t)
+	url := "http://" + addr
+	args := []string{"--secret-key-file", key, "--allow-private-targets", "--domain-recheck", "0"}
+	server := startProcess(t, db, addr, args...)
+	defer func() { server.Process.Kill(); server.Wait() }()
+
+	var acme, app struct{ ID string }
+	rosterJSON(t, env, &acme, "org", "create", "--name", "Acme")
+	rosterJSON(t, env, &app, "org", "create", "--name", "App")
+	var idp, target struct{ ID, Token, BaseURL string }
+	rosterJSON(t, env, &idp, "directory", "create", "--org", acme.ID, "--name", "Entra ID", "--base-url", url)
+	rosterJSON(t, env, &target, "directory", "create", "--org", app.ID, "--name", "From Acme", "--base-url", url)
+	entra := scimClient{t, idp.BaseURL, idp.Token}
+	const n = 300
+	var members []string
+	for i := range n {
+		status, u := entra.do("POST", "/Users", fmt.Sprintf(`{"userName":"u%03d@acme.test"}`, i))
+		if status != http.StatusCreated {
+			t.Fatalf("creating user %d: %d", i, status)
+		}
+		members = append(members, `{"value":"`+u["id"].(string)+`"}`)
+	}
+	status, g := entra.do("POST", "/Groups", `{"displayName":"Jira users","members":[`+strings.Join(members, ",")+`]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("creating the group: %d", status)
+	}
+	rosterJSON(t, env, &struct{}{}, "product", "create", "--org", acme.ID, "--key", "jira", "--name", "Jira")
+	rosterJSON(t, env, &struct{}{}, "access", "grant", "--org", acme.ID, "--product", "jira", "--group", g["id"].(string))
+	// 50 requests a second: the first pass takes about 12 s, time to kill it.
+	var conn struct{ ID string }
+	rosterJSON(t, env, &conn, "connector", "create", "--org", acme.ID, "--product", "jira", "--url", target.BaseURL, "--token", target.Token,
+		"--rate-limit", "50", "--secret-key-file", key, "--allow-private-targets")
+
+	app1 := scimClient{t, target.BaseURL, target.Token}
+	count := func() int {
+		status, all := app1.do("GET", "/Users?count=0", "")
+		if status != http.StatusOK {
+			return -1
+		}
+		n, _ := all["totalResults"].(float64)
+		return int(n)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for count() < 30 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	server.Process.Kill() // SIGKILL
+	server.Wait()
+	server = startProcess(t, db, addr, args...)
+	if got := count(); got < 30 || got >= n {
+		t.Fatalf("at the kill the application had %d users: the test did not kill the pass midway", got)
+	}
+	deadline = time.Now().Add(150 * time.Second) // the dead process's lease (1 minute), then the rest of the pass
+	for count() != n && time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+	}
+	if got := count(); got != n {
+		t.Fatalf("after the restart the application has %d users, want %d", got, n)
+	}
+	var res struct {
+		Considered, InSync int
+		Changes            []struct{ Op, UserName string }
+	}
+	for try := 0; ; try++ {
+		out, errOut, code := runCLI(t, env, "connector", "sync", "--org", acme.ID, "--connector", conn.ID, "--secret-key-file", key, "--allow-private-targets", "--json")
+		if code == 0 {
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if !strings.Contains(errOut, "another node") || try == 100 {
+			t.Fatalf("connector sync: exit %d %s", code, errOut)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(res.Changes) != 0 || res.InSync != n {
+		t.Errorf("a sync after the restart: %+v, want nothing to change and %d in sync", res.Changes, n)
+	}
+}

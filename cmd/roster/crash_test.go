@@ -23,9 +23,9 @@ import (
 // a test can start the real server as a separate process and kill it.
 const runMainEnv = "ROSTER_TEST_RUN_MAIN"
 
-func startProcess(t *testing.T, db, addr string) *exec.Cmd {
+func startProcess(t *testing.T, db, addr string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--db", db, "--addr", addr, "--log-format", "json")
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--db", db, "--addr", addr, "--log-format", "json"}, extra...)...)
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
