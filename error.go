@@ -151,6 +151,10 @@ const (
 	ReasonCursorExpired Reason = "cursor_expired"
 	// ReasonInvalidCursor: a snapshot cursor that Roster did not hand out.
 	ReasonInvalidCursor Reason = "invalid_cursor"
+
+	// Connectors.
+	ReasonTargetFailsCheck Reason = "target_fails_check" // the application fails a roster check step the connector needs
+	ReasonConnectorBusy    Reason = "connector_busy"     // another node is running the connector's pass
 )
 
 // reasons fixes the code and SCIM type of each Reason.
@@ -186,6 +190,8 @@ var reasons = map[Reason]struct {
 	ReasonUnknownEvent:     {EInvalid, ""},
 	ReasonCursorExpired:    {EGone, ""},
 	ReasonInvalidCursor:    {EInvalid, ScimInvalidCursor},
+	ReasonTargetFailsCheck: {EInvalid, ""},
+	ReasonConnectorBusy:    {EConflict, ""},
 }
 
 // scimReasons names the reason of an error that carries only a SCIM type.

@@ -30,7 +30,7 @@ func TestLayout(t *testing.T) {
 	if len(imports) == 0 {
 		t.Fatal("go list found no imports between Roster's packages")
 	}
-	useCases := []string{"tokens", "directories", "admins", "access", "groups", "users", "auth", "domains", "deletions", "webhooks", "feed"}
+	useCases := []string{"tokens", "directories", "admins", "access", "groups", "users", "auth", "domains", "deletions", "webhooks", "feed", "connectors"}
 	surfaces := []string{"http/console", "http/adminapi", "http/scimapi"}
 	rules := []struct {
 		pkgs      []string

@@ -26,6 +26,7 @@ type Store interface {
 	RequestLog
 	Reports
 	Webhooks
+	Connectors
 	Keys
 
 	Close() error

@@ -29,13 +29,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -129,10 +127,7 @@ func (w *Worker) init() {
 		if w.Now == nil {
 			w.Now = time.Now
 		}
-		dialer := &net.Dialer{Timeout: 5 * time.Second}
-		if !w.AllowPrivate {
-			dialer.Control = refuseNonPublic
-		}
+		dialer := outbound.Dialer(w.AllowPrivate)
 		w.client = &http.Client{
 			Transport: &http.Transport{
 				Proxy:                  nil,
@@ -150,26 +145,7 @@ func (w *Worker) init() {
 	})
 }
 
-// refuseNonPublic refuses, at connect time, any address that is not a
-// public unicast one (DNS may have changed since the URL was checked).
-func refuseNonPublic(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); ip == nil || !outbound.IsPublicIP(ip) {
-		return fmt.Errorf("refusing to connect to %s: not a public address", host)
-	}
-	return nil
-}
-
-// Run delivers until ctx ends, as a pipeline: this goroutine fans
-// events out and claims due deliveries while Concurrency senders send the
-// ones claimed before and a recorder writes their outcomes in batches, so
-// that no stage waits for another's round trip to the database. At most
-// inFlight deliveries are claimed and not yet recorded; a resource's next
-// delivery is not claimable while its previous one is pending, so order
-// is kept.
+// Run delivers until ctx ends.
 func (w *Worker) Run(ctx context.Context) error {
 	w.init()
 	limit := int64(w.inFlight())

@@ -111,28 +111,12 @@ func (s *Service) CheckURL(ctx context.Context, raw string) (string, error) {
 		return u.String(), nil
 	}
 	host := u.Hostname()
-	var ips []net.IP
-	if ip := net.ParseIP(host); ip != nil {
-		ips = []net.IP{ip}
-	} else {
-		r := s.Resolver
-		if r == nil {
-			r = net.DefaultResolver
-		}
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		addrs, err := r.LookupIPAddr(ctx, host)
-		if err != nil || len(addrs) == 0 {
-			return "", roster.E(roster.ReasonInvalidValue, "the webhook host %q does not resolve", host)
-		}
-		for _, a := range addrs {
-			ips = append(ips, a.IP)
-		}
+	ip, err := outbound.NonPublicHost(ctx, s.Resolver, host)
+	if err != nil {
+		return "", roster.E(roster.ReasonInvalidValue, "the webhook host %q does not resolve", host)
 	}
-	for _, ip := range ips {
-		if !outbound.IsPublicIP(ip) {
-			return "", roster.E(roster.ReasonPrivateTarget, "the webhook host %q is %s, not a public address; an operator can allow such targets with roster serve --allow-private-targets", host, ip)
-		}
+	if ip != nil {
+		return "", roster.E(roster.ReasonPrivateTarget, "the webhook host %q is %s, not a public address; an operator can allow such targets with roster serve --allow-private-targets", host, ip)
 	}
 	return u.String(), nil
 }

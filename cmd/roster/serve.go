@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/connectors"
 	"github.com/rosterhq/roster/deletions"
 	"github.com/rosterhq/roster/delivery"
 	"github.com/rosterhq/roster/domains"
@@ -71,8 +72,8 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 	cmd.vf.define(fs)
 	fs.StringVar(&cmd.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
 	fs.StringVar(&cmd.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
-	fs.StringVar(&cmd.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the secret key (roster keygen --out FILE) that seals webhook secrets; webhooks are delivered only with it (env ROSTER_SECRET_KEY_FILE)")
-	fs.BoolVar(&cmd.allowPrivate, "allow-private-targets", false, "let webhooks use http:// and private or loopback addresses (tests, internal receivers)")
+	fs.StringVar(&cmd.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the secret key (roster keygen --out FILE) that seals webhook secrets and connector tokens; webhooks and connectors run only with it (env ROSTER_SECRET_KEY_FILE)")
+	fs.BoolVar(&cmd.allowPrivate, "allow-private-targets", false, "let webhooks and connectors use http:// and private or loopback addresses (tests, internal receivers and applications)")
 	fs.DurationVar(&cmd.disableAfter, "webhook-disable-after", delivery.DefaultDisableAfter, "disable a webhook whose every attempt has failed for this long (it is also disabled after 3 dead-lettered deliveries in a row)")
 	fs.DurationVar(&cmd.deliveryRetention, "webhook-log-retention", delivery.DefaultRetention, "how long delivered and dead-lettered deliveries stay in the delivery log, with their attempts")
 	fs.DurationVar(&cmd.lease, "webhook-lease", time.Minute, "how long a node holds the deliveries it claimed: after a crash, another node (or this one restarted) retries them this much later")
@@ -178,6 +179,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		setupToken = rand.Text()
 	}
 	closing := make(chan struct{}) // closed when shutdown begins: event streams end
+	conns := &connectors.Service{Store: st, Keys: cmd.keys, AllowPrivate: cmd.allowPrivate}
 	requests := server.NewRequestLog(st, log, server.DefaultRetention)
 	defer requests.Close()
 	h := server.Handler(server.Config{
@@ -193,6 +195,7 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		SetupToken: setupToken,
 		Webhooks:   &webhooks.Service{Store: st, Keys: cmd.keys, AllowPrivate: cmd.allowPrivate},
 		Closing:    closing,
+		Connectors: conns,
 	})
 	if cmd.debugAddr != "" {
 		go func() {
@@ -218,8 +221,11 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate, DisableAfter: cmd.disableAfter, Retention: cmd.deliveryRetention,
 			Lease: cmd.lease}
 		go w.Run(ctx)
+		// Connector passes: every node runs the worker; leases keep two
+		// nodes off one connector.
+		go (&connectors.Worker{Service: conns, Log: log}).Run(ctx)
 	} else {
-		log.Info("webhooks are not delivered: no --secret-key-file (make a key with roster keygen --out FILE)")
+		log.Info("webhooks are not delivered and connectors do not run: no --secret-key-file (make a key with roster keygen --out FILE)")
 	}
 	srv := server.New(cmd.addr, h, log)
 	serveErr := make(chan error, 1)

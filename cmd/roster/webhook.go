@@ -25,20 +25,24 @@ type webhookFlags struct {
 
 func (f *webhookFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.org, "org", "", "the organization's ID")
-	fs.StringVar(&f.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the server's secret key (roster keygen), which seals webhook secrets (env ROSTER_SECRET_KEY_FILE)")
+	fs.StringVar(&f.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the server's secret key (roster keygen), which seals webhook secrets and connector tokens (env ROSTER_SECRET_KEY_FILE)")
 	fs.BoolVar(&f.private, "allow-private-targets", false, "allow http:// and private or loopback addresses (internal receivers)")
 }
 
 func (f *webhookFlags) service(e *env) (*webhooks.Service, error) {
-	s := &webhooks.Service{Store: e.st, AllowPrivate: f.private}
-	if f.keyFile != "" {
-		k, err := webhooks.LoadKey(f.keyFile)
-		if err != nil {
-			return nil, err
-		}
-		s.Keys = k
+	k, err := f.keys()
+	if err != nil {
+		return nil, err
 	}
-	return s, nil
+	return &webhooks.Service{Store: e.st, AllowPrivate: f.private, Keys: k}, nil
+}
+
+// keys loads --secret-key-file; nil without one.
+func (f *webhookFlags) keys() (*webhooks.Keyring, error) {
+	if f.keyFile == "" {
+		return nil, nil
+	}
+	return webhooks.LoadKey(f.keyFile)
 }
 
 // webhookJSON is a webhook as listed: never its secret.

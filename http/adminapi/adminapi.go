@@ -28,6 +28,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/auth"
+	"github.com/rosterhq/roster/connectors"
 	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/feed"
@@ -54,6 +55,9 @@ type Config struct {
 	Webhooks *webhooks.Service
 	// Closing ends event streams when closed (the server shutting down).
 	Closing <-chan struct{}
+	// Connectors is the connectors use case with the server's secret key;
+	// nil: one without a key, which cannot create connectors.
+	Connectors *connectors.Service
 }
 
 // Server is the admin API.
@@ -74,6 +78,7 @@ type Server struct {
 	feed        *feed.Service
 	stream      *webhooks.Stream
 	closing     <-chan struct{}
+	connectors  *connectors.Service
 }
 
 // New returns the API for c.
@@ -98,6 +103,10 @@ func New(c Config) *Server {
 	s.webhooks = c.Webhooks
 	if s.webhooks == nil {
 		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
+	}
+	s.connectors = c.Connectors
+	if s.connectors == nil {
+		s.connectors = &connectors.Service{Store: s.store, Now: s.now}
 	}
 	s.auth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
 	s.feed = &feed.Service{Store: s.store}
@@ -162,6 +171,16 @@ func (s *Server) routes() {
 	h("GET "+p+"/webhooks/{webhook}/deliveries", s.listWebhookDeliveries)
 	h("GET "+p+"/webhooks/{webhook}/deliveries/{delivery}", s.getWebhookDelivery)
 	h("POST "+p+"/webhooks/{webhook}/deliveries/{delivery}/resend", s.resendWebhookDelivery)
+	h("GET "+p+"/connectors", s.listConnectors)
+	h("POST "+p+"/connectors", s.createConnector)
+	h("GET "+p+"/connectors/{connector}", s.getConnector)
+	h("PATCH "+p+"/connectors/{connector}", s.updateConnector)
+	h("DELETE "+p+"/connectors/{connector}", s.deleteConnector)
+	h("POST "+p+"/connectors/{connector}/pause", s.pauseConnector(true))
+	h("POST "+p+"/connectors/{connector}/resume", s.pauseConnector(false))
+	h("POST "+p+"/connectors/{connector}/sync", s.syncConnector(false))
+	h("GET "+p+"/connectors/{connector}/preview", s.syncConnector(true))
+	h("GET "+p+"/connectors/{connector}/deliveries", s.listConnectorDeliveries)
 	s.mux.Handle(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httperr.WriteJSON(w, r, s.log, roster.NotFoundf("no API endpoint %s %s; see docs/api.md", r.Method, r.URL.Path))
 	}))

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/connectors"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/http/adminapi"
 	"github.com/rosterhq/roster/http/capture"
@@ -63,6 +64,9 @@ type Config struct {
 	// never end on their own (the event stream) end then, rather than
 	// hold the shutdown up for its whole grace. nil: never.
 	Closing <-chan struct{}
+	// Connectors is the connectors use case with the server's secret key,
+	// for the admin API; nil: connectors cannot be created over it.
+	Connectors *connectors.Service
 	// RequestLog, when set, records every directory's authenticated
 	// requests for the console, and counts the rejected ones.
 	RequestLog *RequestLog
@@ -102,7 +106,7 @@ func routes(c Config) *http.ServeMux {
 	mux.Handle(scimapi.Prefix, textPath(c.Logger, httperr.WriteSCIM, scimapi.New(scimapi.Config{Store: c.Store, PublicURL: c.PublicURL,
 		Logger: c.Logger, RateLimit: c.RateLimit, RateBurst: c.RateBurst, FailedAuthRate: c.FailedAuthRate, FailedAuthBurst: c.FailedAuthBurst,
 		Record: record, RecordRejected: reject})))
-	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier, Webhooks: c.Webhooks, Closing: c.Closing})))
+	mux.Handle(adminapi.Prefix, textPath(c.Logger, httperr.WriteJSON, adminapi.New(adminapi.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier, Webhooks: c.Webhooks, Closing: c.Closing, Connectors: c.Connectors})))
 	// A SCIM client pointed at the wrong URL (the server's root plus
 	// /scim/v2, say) gets a SCIM error that says where directories live.
 	mux.HandleFunc("/scim/", func(w http.ResponseWriter, r *http.Request) {

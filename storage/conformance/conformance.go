@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"TokenExpiry", testTokenExpiry},
 		{"DeliveryAttempts", testDeliveryAttempts},
 		{"RecordAttemptsBatch", testRecordAttemptsBatch},
+		{"Connectors", testConnectors},
 		{"RequestWarnings", testRequestWarnings},
 		{"DirectorySettings", testDirectorySettings},
 		{"ProductAndGroupNames", testProductAndGroupNames},

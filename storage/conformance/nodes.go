@@ -25,6 +25,7 @@ func RunNodes(t *testing.T, newNodes NewNodes) {
 		{"ConcurrentPurge", testConcurrentPurge},
 		{"LastOwnerRace", testLastOwnerRace},
 		{"AccessOnTwoNodes", testAccessOnTwoNodes},
+		{"ConnectorLeaseOnTwoNodes", testConnectorLeaseOnTwoNodes},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := newNodes(t)

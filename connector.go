@@ -1,0 +1,172 @@
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// OnRevoke is what a connector does in the application to a user that
+// lost access to its product (or was deactivated or deleted).
+type OnRevoke string
+
+// What a connector may do on revoke.
+const (
+	RevokeDeactivate OnRevoke = "deactivate" // PATCH active false: the account stays, signed out
+	RevokeDelete     OnRevoke = "delete"     // DELETE the account
+)
+
+// Connector provisions one application (a SCIM 2.0 server, the target)
+// with the users that have access to one product of the organization:
+// Roster is the identity provider and the application the service
+// provider. The engine (package connectors) reconciles what the target
+// holds with what it should hold; the store keeps the connector, the
+// links between Roster's users and the target's resources, and the log of
+// what was sent.
+//
+// Token is sealed (encrypted with the server's secret key, like webhook
+// secrets): calling the target needs the token itself, so it cannot be a
+// hash.
+type Connector struct {
+	ID       string
+	OrgID    string
+	Product  string // the product's key
+	Name     string // unique in the organization
+	BaseURL  string // the target's SCIM base URL
+	Token    []byte // sealed bearer token of the target
+	Groups   bool   // push the granted groups too (not in this release)
+	OnRevoke OnRevoke
+	Paused   bool // no pass runs while paused
+	DryRun   bool // passes compute what they would send, and send nothing
+	// RateLimit is the most requests per second the connector sends the
+	// target; 0 is no limit.
+	RateLimit int
+	// CheckGaps are the `roster check` steps the target failed that the
+	// connector needs, accepted on create with force.
+	CheckGaps []string
+	Created   time.Time
+	Modified  time.Time
+
+	// Cursor is the organization's newest event sequence number the last
+	// pass saw: a newer event means something may have changed and
+	// another pass is due.
+	Cursor int64
+	// SyncRequested asks for a full pass (one that also reads the target
+	// to find drift) as soon as a node is free.
+	SyncRequested bool
+	// NextFull is when the next periodic full pass is due.
+	NextFull time.Time
+
+	// Health, written by the engine after each pass.
+	LastRun     time.Time // when the last pass ended
+	LastSuccess time.Time // when the last pass without failures ended
+	LastError   string    // the last pass's first failure; "" when none
+	InSync      int       // users the target holds as Roster would have them
+	OutOfSync   int       // users the last pass could not bring in line
+	Failures    int       // consecutive passes with failures
+}
+
+// ConnectorLink ties a Roster user to the resource a connector made for it
+// (or found) in the target. Hash is the hash of the document last pushed,
+// so that a pass sends only what changed; Active is whether that document
+// had the user active.
+type ConnectorLink struct {
+	ConnectorID string
+	UserID      string
+	TargetID    string
+	Hash        string
+	Active      bool
+	Modified    time.Time
+}
+
+// ConnectorItem is one user a connector pass considers: each user with
+// access to the product and each user the connector has a link for.
+// User is nil when the user is gone from Roster (deleted); Link nil when
+// the connector never pushed it.
+type ConnectorItem struct {
+	UserID string
+	User   *User
+	Access bool // the user has access to the product now (active, via a grant)
+	Link   *ConnectorLink
+}
+
+// ConnectorDelivery is one request a connector sent to its target (or,
+// in dry-run, would have sent), for the delivery log.
+type ConnectorDelivery struct {
+	Seq             int64
+	ConnectorID     string
+	OrgID           string
+	UserID          string
+	Op              string // "create", "link", "update", "deactivate", "reactivate", "delete"
+	Method          string
+	Path            string // relative to the base URL
+	Status          int    // 0 when no answer came
+	Attempts        int    // 1, or more when the target asked to retry
+	Error           string // "" when it succeeded
+	Latency         time.Duration
+	ResponseExcerpt string
+	At              time.Time
+}
+
+// ConnectorRun is what a pass reports back to the store when it ends.
+type ConnectorRun struct {
+	Cursor    int64 // the event sequence number the pass started from
+	Full      bool  // the pass read the target too
+	NextFull  time.Time
+	InSync    int
+	OutOfSync int
+	Error     string
+	At        time.Time
+}
+
+// Connectors keeps an organization's outbound SCIM connectors, their links
+// and their delivery logs.
+type Connectors interface {
+	// CreateConnector stores c; a name the organization uses already is an
+	// EConflict, a product it does not have an ENotFound.
+	CreateConnector(ctx context.Context, c *Connector) error
+	GetConnector(ctx context.Context, orgID, id string) (*Connector, error)
+	ListConnectors(ctx context.Context, orgID string) ([]Connector, error)
+	// UpdateConnector loads the connector, calls fn on it and stores what
+	// fn left (its settings; identity, cursor and health are not fn's),
+	// in one transaction.
+	UpdateConnector(ctx context.Context, orgID, id string, fn func(*Connector) error) (*Connector, error)
+	// DeleteConnector deletes it with its links and delivery log.
+	DeleteConnector(ctx context.Context, orgID, id string) error
+
+	// ListConnectorItems returns, in user ID order after afterUserID, up
+	// to limit of the users a pass considers (see ConnectorItem): a
+	// keyset page, so that a pass never holds the directory in memory.
+	ListConnectorItems(ctx context.Context, orgID, connectorID, afterUserID string, limit int) ([]ConnectorItem, error)
+	// SetConnectorLinks stores (or replaces) the links of the users they
+	// name, in one transaction: a pass writes a page's links at once.
+	SetConnectorLinks(ctx context.Context, orgID, connectorID string, links []ConnectorLink) error
+	// DeleteConnectorLinks forgets the links of the given users.
+	DeleteConnectorLinks(ctx context.Context, orgID, connectorID string, userIDs []string) error
+	// AddConnectorDeliveries appends to the connector's delivery log.
+	AddConnectorDeliveries(ctx context.Context, orgID string, ds []ConnectorDelivery) error
+	// ListConnectorDeliveries returns the log, newest first, up to limit;
+	// failedOnly keeps the failed requests.
+	ListConnectorDeliveries(ctx context.Context, orgID, connectorID string, failedOnly bool, limit int) ([]ConnectorDelivery, error)
+
+	ConnectorQueue
+}
+
+// ConnectorQueue is the engine's side of the connectors: like
+// WebhookQueue, it serves every organization at once.
+type ConnectorQueue interface {
+	// ClaimConnector leases to owner until leaseUntil one connector whose
+	// pass is due at now: not paused, not leased to another node, and
+	// with a sync requested, a periodic full pass due, or events of its
+	// organization after its cursor. It returns nil when none is due; the
+	// organization's newest event sequence number rides along (head), for
+	// the run to record. A lease another node holds is never returned.
+	ClaimConnector(ctx context.Context, owner string, now, leaseUntil time.Time) (c *Connector, head int64, err error)
+	// ClaimConnectorByID leases one given connector (an on-demand sync or
+	// preview); false when another node holds it.
+	ClaimConnectorByID(ctx context.Context, owner, orgID, id string, now, leaseUntil time.Time) (c *Connector, head int64, ok bool, err error)
+	// ExtendConnectorLease moves the lease's end; false when owner lost it.
+	ExtendConnectorLease(ctx context.Context, owner, id string, leaseUntil time.Time) (bool, error)
+	// FinishConnectorRun records a pass's outcome and ends the lease;
+	// false (and nothing written) when owner lost the lease.
+	FinishConnectorRun(ctx context.Context, owner, id string, r ConnectorRun) (bool, error)
+}

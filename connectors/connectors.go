@@ -1,0 +1,531 @@
+// Package connectors is the use case of outbound SCIM connectors: Roster
+// acting as an identity provider towards an organization's applications,
+// provisioning each with exactly the users that have access to one of its
+// products (the rule of the access check). It owns creating connectors
+// (the URL's outbound rules, a `roster check` run against the target that
+// refuses a target failing a step the connector needs, the token sealed
+// with the server's secret key), listing, updating, pausing, deleting,
+// replacing the token, the delivery log, and the engine: the reconcile
+// pass that compares what the target should hold with what it holds and
+// fixes the difference, run on demand (Sync), as a dry run (Preview), and
+// by the Worker every `roster serve` runs.
+//
+// Reconcile is the engine rather than a stream of per-event pushes: a pass
+// is idempotent, safe to repeat after a crash or on another node, and
+// fixes drift made in the target; events only tell the worker that a pass
+// is due. Console, admin API and command line all call it.
+//
+// It depends on the root package, outbound, check and the webhooks
+// Keyring (the one sealing key of the server); never on storage or the
+// HTTP surfaces.
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/time/rate"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/check"
+	"github.com/rosterhq/roster/outbound"
+	"github.com/rosterhq/roster/webhooks"
+)
+
+// DefaultRateLimit is a new connector's limit in requests per second:
+// well below what Entra ID sends an application.
+const DefaultRateLimit = 25
+
+// DefaultConcurrency is how many users a pass handles at once.
+const DefaultConcurrency = 8
+
+// Service holds the rules. The zero values of the optional fields are the
+// production settings.
+type Service struct {
+	Store roster.Connectors
+	// Keys seals and opens targets' tokens; nil means the server has no
+	// secret key, and connectors can be neither created nor run.
+	Keys *webhooks.Keyring
+	// AllowPrivate lets URLs be http:// and reach private and loopback
+	// addresses (roster serve --allow-private-targets).
+	AllowPrivate bool
+	Resolver     *net.Resolver // nil: the system's
+	// HTTPClient calls targets; nil: HTTPClient(AllowPrivate, 30s).
+	HTTPClient *http.Client
+	// Retries are the waits between attempts of one request; nil:
+	// DefaultRetries.
+	Retries     []time.Duration
+	Concurrency int           // users at once per pass; 0: DefaultConcurrency
+	Lease       time.Duration // how long a pass holds the connector between extensions; 0: 1 minute
+	Owner       string        // this process's name in leases; "": random
+	Now         func() time.Time
+
+	once sync.Once // fills in Owner and HTTPClient, once: surfaces call the service concurrently
+}
+
+func (s *Service) init() {
+	s.once.Do(func() {
+		if s.Owner == "" {
+			s.Owner = "node-" + uuid.NewString()
+		}
+		if s.HTTPClient == nil {
+			s.HTTPClient = HTTPClient(s.AllowPrivate, 30*time.Second)
+		}
+	})
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) lease() time.Duration {
+	if s.Lease > 0 {
+		return s.Lease
+	}
+	return time.Minute
+}
+
+func (s *Service) owner() string {
+	s.init()
+	return s.Owner
+}
+
+func (s *Service) httpClient() *http.Client {
+	s.init()
+	return s.HTTPClient
+}
+
+// errNoKey is what creating a connector or replacing its token says
+// without a key.
+func errNoKey() error {
+	return roster.E(roster.ReasonNoSecretKey, "connectors need a secret key to keep the applications' tokens encrypted: make one with "+
+		"`roster keygen --out roster.key` and start the server (and run the command) with --secret-key-file roster.key or ROSTER_SECRET_KEY_FILE")
+}
+
+// CheckURL applies the outbound rules to a target's base URL: https://
+// with a host that resolves to public addresses only, unless
+// AllowPrivate; no query, no credentials.
+func (s *Service) CheckURL(ctx context.Context, raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || len(raw) > 2048 {
+		return "", roster.E(roster.ReasonInvalidValue, "%q is no SCIM base URL: give an absolute https:// URL without credentials or query", raw)
+	}
+	if u.Scheme != "https" && !s.AllowPrivate {
+		return "", roster.E(roster.ReasonInvalidValue, "connector URLs must be https:// (roster serve --allow-private-targets also allows http:// for internal applications)")
+	}
+	u.Fragment = ""
+	out := strings.TrimRight(u.String(), "/")
+	if s.AllowPrivate {
+		return out, nil
+	}
+	ip, err := outbound.NonPublicHost(ctx, s.Resolver, u.Hostname())
+	if err != nil {
+		return "", roster.E(roster.ReasonInvalidValue, "the connector host %q does not resolve", u.Hostname())
+	}
+	if ip != nil {
+		return "", roster.E(roster.ReasonPrivateTarget, "the connector host %q is %s, not a public address; an operator can allow such targets with --allow-private-targets", u.Hostname(), ip)
+	}
+	return out, nil
+}
+
+// ParseOnRevoke reads --on-revoke ("" is deactivate).
+func ParseOnRevoke(s string) (roster.OnRevoke, error) {
+	switch roster.OnRevoke(s) {
+	case "", roster.RevokeDeactivate:
+		return roster.RevokeDeactivate, nil
+	case roster.RevokeDelete:
+		return roster.RevokeDelete, nil
+	}
+	return "", roster.E(roster.ReasonInvalidValue, "on-revoke is deactivate or delete, not %q", s)
+}
+
+func checkRateLimit(n int) error {
+	if n < 0 || n > 10000 {
+		return roster.E(roster.ReasonInvalidValue, "the rate limit is 0 (none) to 10000 requests per second, not %d", n)
+	}
+	return nil
+}
+
+// CreateRequest is what creating a connector takes.
+type CreateRequest struct {
+	OrgID    string
+	Product  string
+	Name     string // "" is the URL's host
+	URL      string
+	Token    string
+	Groups   bool
+	OnRevoke string
+	DryRun   bool
+	// Force accepts a target that fails steps the connector needs; the
+	// gaps are recorded on the connector.
+	Force     bool
+	RateLimit *int // nil: DefaultRateLimit; 0: no limit
+}
+
+// neededStep is a `roster check` step a connector cannot work without.
+type neededStep struct {
+	seq  check.Sequence
+	name string
+	// alt, when set, is another step that does the same job: one of the
+	// two passing is enough (an update by PATCH or by PUT).
+	alt string
+	// onlyDelete marks what only a connector that deletes on revoke needs.
+	onlyDelete bool
+}
+
+var neededSteps = []neededStep{
+	{seq: check.Okta, name: "Look up the user before creating it"},
+	{seq: check.Okta, name: "Create user"},
+	{seq: check.Okta, name: "Look up the user by userName"},
+	{seq: check.Okta, name: "Get the user by id"},
+	{seq: check.Entra, name: "Update the user (Entra's PATCH)", alt: "Update the profile (PUT full replace)"},
+	{seq: check.Okta, name: "Deactivate the user (PATCH active false)"},
+	{seq: check.Entra, name: "Delete the user", onlyDelete: true},
+}
+
+// Gaps are the steps of rep a connector with the given revoke policy
+// needs and the target failed, each with what went wrong.
+func Gaps(rep *check.Report, onRevoke roster.OnRevoke) []string {
+	var out []string
+	for _, n := range neededSteps {
+		if n.onlyDelete && onRevoke != roster.RevokeDelete {
+			continue
+		}
+		st := rep.Step(n.seq, n.name)
+		if st != nil && st.Status != check.Fail && st.Status != check.Skip {
+			continue
+		}
+		if n.alt != "" {
+			if alt := rep.Step(check.Okta, n.alt); alt != nil && (alt.Status == check.Pass || alt.Status == check.Warn) {
+				continue
+			}
+		}
+		why := "not run"
+		if st != nil && st.Problem != "" {
+			why = st.Problem
+			if st.Fix != "" {
+				why += " (fix: " + st.Fix + ")"
+			}
+		} else if st != nil && st.Status == check.Skip {
+			why = "skipped: " + st.Problem
+		}
+		out = append(out, string(n.seq)+": "+n.name+": "+why)
+	}
+	return out
+}
+
+// Create checks the target and makes the connector. The report of the
+// check comes back too, for the caller to show.
+func (s *Service) Create(ctx context.Context, r CreateRequest) (*roster.Connector, *check.Report, error) {
+	if s.Keys == nil {
+		return nil, nil, errNoKey()
+	}
+	if r.Groups {
+		return nil, nil, roster.E(roster.ReasonInvalidValue, "pushing groups (--groups) is not in this release: connectors push users only")
+	}
+	onRevoke, err := ParseOnRevoke(r.OnRevoke)
+	if err != nil {
+		return nil, nil, err
+	}
+	limit := DefaultRateLimit
+	if r.RateLimit != nil {
+		limit = *r.RateLimit
+	}
+	if err := checkRateLimit(limit); err != nil {
+		return nil, nil, err
+	}
+	if strings.TrimSpace(r.Token) == "" {
+		return nil, nil, roster.E(roster.ReasonInvalidValue, "give the application's SCIM bearer token (--token)")
+	}
+	base, err := s.CheckURL(ctx, r.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := strings.TrimSpace(r.Name)
+	if name == "" {
+		u, _ := url.Parse(base)
+		name = u.Host
+	}
+	if len(name) > 200 {
+		return nil, nil, roster.E(roster.ReasonInvalidValue, "a connector's name has at most 200 characters")
+	}
+	rep, err := check.Run(ctx, check.Target{BaseURL: base, Token: r.Token, HTTPClient: s.httpClient()}, check.Options{})
+	if err != nil {
+		return nil, nil, roster.E(roster.ReasonInvalidValue, "checking the application: %v", err)
+	}
+	gaps := Gaps(rep, onRevoke)
+	if len(gaps) > 0 && !r.Force {
+		return nil, rep, roster.E(roster.ReasonTargetFailsCheck, "the application at %s fails %d step(s) a connector needs (run roster check --url %s for the whole report; --force accepts it anyway, recording the gaps): %s",
+			base, len(gaps), base, strings.Join(gaps, "; "))
+	}
+	c := &roster.Connector{OrgID: r.OrgID, Product: r.Product, Name: name, BaseURL: base, Token: s.Keys.Seal(r.Token), OnRevoke: onRevoke,
+		DryRun: r.DryRun, RateLimit: limit, CheckGaps: gaps}
+	if err := s.Store.CreateConnector(ctx, c); err != nil {
+		return nil, rep, err
+	}
+	return c, rep, nil
+}
+
+// List returns the organization's connectors.
+func (s *Service) List(ctx context.Context, orgID string) ([]roster.Connector, error) {
+	return s.Store.ListConnectors(ctx, orgID)
+}
+
+// Get returns one connector.
+func (s *Service) Get(ctx context.Context, orgID, id string) (*roster.Connector, error) {
+	return s.Store.GetConnector(ctx, orgID, id)
+}
+
+// UpdateRequest changes what is set: nil leaves a field as it is.
+type UpdateRequest struct {
+	Name      *string
+	URL       *string
+	OnRevoke  *string
+	DryRun    *bool
+	Paused    *bool
+	RateLimit *int
+}
+
+// Update changes a connector's settings. A new URL passes the outbound
+// rules (not `roster check`: replace the connector to check a new
+// application); any change asks for a full pass.
+func (s *Service) Update(ctx context.Context, orgID, id string, r UpdateRequest) (*roster.Connector, error) {
+	var base string
+	if r.URL != nil {
+		var err error
+		if base, err = s.CheckURL(ctx, *r.URL); err != nil {
+			return nil, err
+		}
+	}
+	var onRevoke roster.OnRevoke
+	if r.OnRevoke != nil {
+		var err error
+		if onRevoke, err = ParseOnRevoke(*r.OnRevoke); err != nil {
+			return nil, err
+		}
+	}
+	if r.RateLimit != nil {
+		if err := checkRateLimit(*r.RateLimit); err != nil {
+			return nil, err
+		}
+	}
+	if r.Name != nil && (strings.TrimSpace(*r.Name) == "" || len(*r.Name) > 200) {
+		return nil, roster.E(roster.ReasonInvalidValue, "a connector's name has 1 to 200 characters")
+	}
+	return s.Store.UpdateConnector(ctx, orgID, id, func(c *roster.Connector) error {
+		if r.Name != nil {
+			c.Name = strings.TrimSpace(*r.Name)
+		}
+		if r.URL != nil {
+			c.BaseURL = base
+		}
+		if r.OnRevoke != nil {
+			c.OnRevoke = onRevoke
+		}
+		if r.DryRun != nil {
+			c.DryRun = *r.DryRun
+		}
+		if r.Paused != nil {
+			c.Paused = *r.Paused
+		}
+		if r.RateLimit != nil {
+			c.RateLimit = *r.RateLimit
+		}
+		c.SyncRequested = true
+		return nil
+	})
+}
+
+// Pause stops (false: resumes) the connector's passes; resuming runs a
+// full pass, which brings the target up to date.
+func (s *Service) Pause(ctx context.Context, orgID, id string, paused bool) (*roster.Connector, error) {
+	return s.Update(ctx, orgID, id, UpdateRequest{Paused: &paused})
+}
+
+// ReplaceToken seals a new token for the target.
+func (s *Service) ReplaceToken(ctx context.Context, orgID, id, token string) (*roster.Connector, error) {
+	if s.Keys == nil {
+		return nil, errNoKey()
+	}
+	if strings.TrimSpace(token) == "" {
+		return nil, roster.E(roster.ReasonInvalidValue, "give the application's new SCIM bearer token")
+	}
+	return s.Store.UpdateConnector(ctx, orgID, id, func(c *roster.Connector) error {
+		c.Token, c.SyncRequested = s.Keys.Seal(token), true
+		return nil
+	})
+}
+
+// Delete deletes the connector with its links and log; the users it made
+// stay in the application.
+func (s *Service) Delete(ctx context.Context, orgID, id string) error {
+	return s.Store.DeleteConnector(ctx, orgID, id)
+}
+
+// Deliveries is the connector's delivery log, newest first.
+func (s *Service) Deliveries(ctx context.Context, orgID, id string, failedOnly bool, limit int) ([]roster.ConnectorDelivery, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return s.Store.ListConnectorDeliveries(ctx, orgID, id, failedOnly, limit)
+}
+
+// newPass prepares a pass of c: its token opened, its client with the
+// connector's rate limit.
+func (s *Service) newPass(c *roster.Connector, write, full bool) (*pass, error) {
+	if s.Keys == nil {
+		return nil, errNoKey()
+	}
+	token, err := s.Keys.Open(c.Token)
+	if err != nil {
+		return nil, roster.E(roster.ReasonNoSecretKey, "the connector's token was sealed with another secret key: replace it (roster connector update --token)")
+	}
+	cl := &client{base: c.BaseURL, token: token, hc: s.httpClient(), retries: s.Retries, sleep: sleepCtx}
+	if cl.retries == nil {
+		cl.retries = DefaultRetries
+	}
+	if c.RateLimit > 0 {
+		cl.limit = rate.NewLimiter(rate.Limit(c.RateLimit), max(1, c.RateLimit/5))
+	}
+	workers := s.Concurrency
+	if workers <= 0 {
+		workers = DefaultConcurrency
+	}
+	return &pass{svc: s, conn: c, c: cl, write: write && !c.DryRun, full: full, workers: workers}, nil
+}
+
+// Preview is a full pass with writes off: what a sync would change now.
+func (s *Service) Preview(ctx context.Context, orgID, id string) (*Result, error) {
+	c, err := s.Store.GetConnector(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.newPass(c, false, true)
+	if err != nil {
+		return nil, err
+	}
+	return p.run(ctx)
+}
+
+// Sync runs a full pass now, in this process, under the connector's lease
+// (another node running one is ReasonConnectorBusy). A paused connector
+// syncs too: pausing stops the automatic passes only.
+func (s *Service) Sync(ctx context.Context, orgID, id string) (*Result, error) {
+	now := s.now()
+	c, head, ok, err := s.Store.ClaimConnectorByID(ctx, s.owner(), orgID, id, now, now.Add(s.lease()))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, roster.E(roster.ReasonConnectorBusy, "another node is running a pass of connector %s; try again when it ends", id)
+	}
+	return s.runLeased(ctx, c, head, true)
+}
+
+// runLeased runs a pass of a connector leased to this process and records
+// its outcome.
+func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64, full bool) (*Result, error) {
+	p, err := s.newPass(c, true, full)
+	var res *Result
+	if err == nil {
+		passCtx, stop := context.WithCancelCause(ctx)
+		kept := s.keepLease(passCtx, c.ID, stop)
+		res, err = p.run(passCtx)
+		stop(nil)
+		<-kept
+		if cause := context.Cause(passCtx); errors.Is(cause, errLeaseLost) {
+			return nil, cause // the other node's pass carries on; nothing to record
+		}
+	}
+	if ctx.Err() != nil {
+		// Stopped midway (shutdown): like a crash, the lease is left to
+		// expire, and the pass after it finds by userName whatever this
+		// one made before storing its links.
+		return res, ctx.Err()
+	}
+	run := roster.ConnectorRun{Cursor: head, Full: full, At: s.now().UTC()}
+	switch {
+	case err != nil:
+		run.Error, run.OutOfSync = err.Error(), c.OutOfSync
+		run.Cursor = c.Cursor
+		run.NextFull = s.now().Add(retryWait(c.Failures + 1))
+	default:
+		run.InSync, run.OutOfSync = res.InSync, res.Failed
+		if !p.write {
+			run.OutOfSync += len(res.Changes) + res.More - res.Failed
+		}
+		if res.Failed > 0 {
+			run.Error = fmt.Sprintf("%d of %d users failed: %s", res.Failed, res.Considered, firstError(res))
+			run.NextFull = s.now().Add(retryWait(c.Failures + 1))
+		} else if full {
+			run.NextFull = s.now().Add(FullEvery)
+		}
+	}
+	if _, ferr := s.Store.FinishConnectorRun(context.WithoutCancel(ctx), s.owner(), c.ID, run); ferr != nil && err == nil {
+		err = ferr
+	}
+	return res, err
+}
+
+func firstError(r *Result) string {
+	for _, c := range r.Changes {
+		if c.Error != "" {
+			return c.UserName + ": " + c.Error
+		}
+	}
+	return ""
+}
+
+// errLeaseLost ends a pass whose lease another node took (this node
+// stalled longer than the lease).
+var errLeaseLost = roster.E(roster.ReasonConnectorBusy, "the connector's lease was lost to another node mid-pass; that node carries on")
+
+// keepLease extends the lease of connector id every third of the lease
+// while ctx lasts, and stops the pass (stop) when the lease is lost. The
+// returned channel closes when it has stopped.
+func (s *Service) keepLease(ctx context.Context, id string, stop context.CancelCauseFunc) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(s.lease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ok, err := s.Store.ExtendConnectorLease(ctx, s.owner(), id, s.now().Add(s.lease()))
+				if err == nil && !ok {
+					stop(errLeaseLost)
+					return
+				}
+			}
+		}
+	}()
+	return done
+}
+
+// FullEvery is how often a connector's periodic full pass runs (one that
+// reads the target's copy of every linked user, to find drift).
+var FullEvery = time.Hour
+
+// retryWait is the wait before the pass after n passes in a row failed:
+// 5 s doubling, at most 10 minutes.
+func retryWait(n int) time.Duration {
+	d := 5 * time.Second
+	for i := 1; i < n && d < 10*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 10*time.Minute)
+}

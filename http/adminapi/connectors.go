@@ -1,0 +1,138 @@
+package adminapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/connectors"
+)
+
+// Connectors: the connectors use case, as the command line calls it. The
+// application's token goes in on create (or PATCH token) and never comes
+// back out.
+
+func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request, c *call) error {
+	list, err := s.connectors.List(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	out := []connectors.View{}
+	for i := range list {
+		out = append(out, connectors.ViewOf(&list[i]))
+	}
+	return write(w, http.StatusOK, map[string]any{"connectors": out})
+}
+
+func (s *Server) createConnector(w http.ResponseWriter, r *http.Request, c *call) error {
+	var body struct {
+		Product   string `json:"product"`
+		URL       string `json:"url"`
+		Token     string `json:"token"`
+		Name      string `json:"name"`
+		Groups    bool   `json:"groups"`
+		OnRevoke  string `json:"onRevoke"`
+		DryRun    bool   `json:"dryRun"`
+		Force     bool   `json:"force"`
+		RateLimit *int   `json:"rateLimit"`
+	}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	conn, rep, err := s.connectors.Create(r.Context(), connectors.CreateRequest{OrgID: c.org, Product: body.Product, URL: body.URL, Token: body.Token,
+		Name: body.Name, Groups: body.Groups, OnRevoke: body.OnRevoke, DryRun: body.DryRun, Force: body.Force, RateLimit: body.RateLimit})
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusCreated, map[string]any{"id": conn.ID, "connector": connectors.ViewOf(conn), "check": rep})
+}
+
+func (s *Server) getConnector(w http.ResponseWriter, r *http.Request, c *call) error {
+	conn, err := s.connectors.Get(r.Context(), c.org, r.PathValue("connector"))
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, connectors.ViewOf(conn))
+}
+
+func (s *Server) updateConnector(w http.ResponseWriter, r *http.Request, c *call) error {
+	var body struct {
+		Name      *string `json:"name"`
+		URL       *string `json:"url"`
+		Token     *string `json:"token"`
+		OnRevoke  *string `json:"onRevoke"`
+		DryRun    *bool   `json:"dryRun"`
+		Paused    *bool   `json:"paused"`
+		RateLimit *int    `json:"rateLimit"`
+	}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	id := r.PathValue("connector")
+	if body.Token != nil {
+		if _, err := s.connectors.ReplaceToken(r.Context(), c.org, id, *body.Token); err != nil {
+			return err
+		}
+	}
+	conn, err := s.connectors.Update(r.Context(), c.org, id, connectors.UpdateRequest{Name: body.Name, URL: body.URL, OnRevoke: body.OnRevoke,
+		DryRun: body.DryRun, Paused: body.Paused, RateLimit: body.RateLimit})
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, connectors.ViewOf(conn))
+}
+
+func (s *Server) pauseConnector(paused bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		conn, err := s.connectors.Pause(r.Context(), c.org, r.PathValue("connector"), paused)
+		if err != nil {
+			return err
+		}
+		return write(w, http.StatusOK, connectors.ViewOf(conn))
+	}
+}
+
+func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := s.connectors.Delete(r.Context(), c.org, r.PathValue("connector")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// syncConnector runs a full pass within the request (POST .../sync), or
+// with preview (GET .../preview) one that writes nothing.
+func (s *Server) syncConnector(preview bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		run := s.connectors.Sync
+		if preview {
+			run = s.connectors.Preview
+		}
+		res, err := run(r.Context(), c.org, r.PathValue("connector"))
+		if err != nil {
+			return err
+		}
+		return write(w, http.StatusOK, res)
+	}
+}
+
+func (s *Server) listConnectorDeliveries(w http.ResponseWriter, r *http.Request, c *call) error {
+	limit := 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return roster.E(roster.ReasonInvalidValue, "limit is a number, not %q", v)
+		}
+		limit = n
+	}
+	failed := r.URL.Query().Get("failed") == "true"
+	ds, err := s.connectors.Deliveries(r.Context(), c.org, r.PathValue("connector"), failed, limit)
+	if err != nil {
+		return err
+	}
+	out := []connectors.DeliveryView{}
+	for i := range ds {
+		out = append(out, connectors.DeliveryViewOf(&ds[i]))
+	}
+	return write(w, http.StatusOK, map[string]any{"deliveries": out})
+}
