@@ -172,7 +172,7 @@ func testActivityNamesAndFilters(t *testing.T, f *fixture) {
 			t.Errorf("a CSV row about ann: %q", r)
 		}
 	}
-	json := b.get(f.path("activity", "export") + "?format=json&action=access.")
+	json := b.get(f.path("activity", "export") + "?format=json&action=product.granted")
 	wantPage(t, json, http.StatusOK, `"resourceName":"Jira"`, `"who":"root@acme.test"`, `"groupName":"Editors"`)
 	wantPage(t, b.get(f.path("activity", "export")+"?format=csv&to=01/02/2026"), http.StatusBadRequest)
 }
