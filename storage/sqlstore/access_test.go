@@ -1,15 +1,10 @@
 package sqlstore_test
 
 import (
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/storage/postgres"
-	"github.com/rosterhq/roster/storage/postgres/pgtest"
-	"github.com/rosterhq/roster/storage/sqlite"
 	"github.com/rosterhq/roster/storage/sqlstore"
 )
 
@@ -18,27 +13,7 @@ import (
 // (active users only, through nesting, admin wins), no access event is
 // invented, and the grant's old access.granted event is product.granted.
 func TestAccessStateMigration(t *testing.T) {
-	for _, backend := range []struct {
-		name string
-		open func(t *testing.T) (*sql.DB, sqlstore.Dialect, func() (*sqlstore.Store, error))
-	}{
-		{"sqlite", func(t *testing.T) (*sql.DB, sqlstore.Dialect, func() (*sqlstore.Store, error)) {
-			path := filepath.Join(t.TempDir(), "r.db")
-			db, err := sql.Open("sqlite", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db, sqlite.Dialect(), func() (*sqlstore.Store, error) { return sqlite.Open(ctx, path) }
-		}},
-		{"postgres", func(t *testing.T) (*sql.DB, sqlstore.Dialect, func() (*sqlstore.Store, error)) {
-			dsn := pgtest.DSN(t)
-			db, err := sql.Open("pgx", dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db, postgres.Dialect(), func() (*sqlstore.Store, error) { return postgres.Open(ctx, dsn, postgres.Options{}) }
-		}},
-	} {
+	for _, backend := range migrationBackends {
 		t.Run(backend.name, func(t *testing.T) {
 			db, d, open := backend.open(t)
 			if err := sqlstore.MigrateTo(ctx, db, d, 14); err != nil {
