@@ -70,14 +70,12 @@ func (r *benchReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	at := time.Now()
 	var msg struct {
-		Data struct {
-			Resource struct{ ID string }
-		}
+		Data struct{ ID string } // a user event's data is the user
 	}
 	json.Unmarshal(body, &msg)
 	r.mu.Lock()
-	if _, ok := r.arrived[msg.Data.Resource.ID]; !ok {
-		r.arrived[msg.Data.Resource.ID] = at
+	if _, ok := r.arrived[msg.Data.ID]; !ok {
+		r.arrived[msg.Data.ID] = at
 		if len(r.arrived) == r.want && r.wait != nil {
 			close(r.wait)
 			r.wait = nil
