@@ -101,16 +101,19 @@ type FeedPage struct {
 // SnapshotResource is a kind of resource a snapshot pages through.
 type SnapshotResource string
 
-// Snapshot resources. Access (effective access per user and product) will
-// be one once its table exists.
+// Snapshot resources. Access is effective access per user and product
+// (AccessState), in the shape of an access.granted event's detail without
+// previousRole, via and cause: {"user": {...}, "product": {"key", "name"},
+// "role"}.
 const (
 	SnapshotUsers       SnapshotResource = "users"
 	SnapshotGroups      SnapshotResource = "groups"
 	SnapshotMemberships SnapshotResource = "memberships"
+	SnapshotAccess      SnapshotResource = "access"
 )
 
 // SnapshotPage is one page of a snapshot's resources.
 type SnapshotPage struct {
-	Items []json.RawMessage // UserData, GroupData or MembershipData
+	Items []json.RawMessage // UserData, GroupData, MembershipData or an access item
 	Last  string            // the keyset position of the last item; "" when there were none
 }

@@ -95,8 +95,8 @@ type snapshotCursor struct {
 	After    string                  `json:"a"`
 }
 
-// Snapshot returns a page of the organization's users, groups or
-// memberships. The first page (cursor "") takes the feed's safe horizon as
+// Snapshot returns a page of the organization's users, groups,
+// memberships or effective access. The first page (cursor "") takes the feed's safe horizon as
 // the snapshot's seq before it reads anything; later pages carry it in
 // their cursor. Loading every page and then applying the feed from seq
 // gives exactly the current state, even while writes go on: every change
@@ -115,13 +115,9 @@ func (s *Service) Snapshot(ctx context.Context, orgID string, resource roster.Sn
 		}
 	}
 	switch c.Resource {
-	case roster.SnapshotUsers, roster.SnapshotGroups, roster.SnapshotMemberships:
-	case "access":
-		// The hook for effective access: it becomes a resource here once
-		// the materialized access table exists (issue 15, access events).
-		return nil, roster.E(roster.ReasonInvalidValue, "a snapshot of effective access is not available yet; take users, groups and memberships")
+	case roster.SnapshotUsers, roster.SnapshotGroups, roster.SnapshotMemberships, roster.SnapshotAccess:
 	default:
-		return nil, roster.E(roster.ReasonInvalidValue, "resource is users, groups or memberships, not %q", c.Resource)
+		return nil, roster.E(roster.ReasonInvalidValue, "resource is users, groups, memberships or access, not %q", c.Resource)
 	}
 	if cursor == "" {
 		seq, err := s.Store.GetFeedHorizon(ctx)

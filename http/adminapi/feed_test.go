@@ -83,7 +83,6 @@ func TestChangeFeed(t *testing.T) {
 		"/snapshot?resource=foo":    roster.ReasonInvalidValue,
 		"/snapshot?cursor=!!!":      roster.ReasonInvalidCursor,
 		"/snapshot?cursor=bm9wZQ":   roster.ReasonInvalidCursor,
-		"/snapshot?resource=access": roster.ReasonInvalidValue,
 	} {
 		if status, body := e.call("GET", path, ""); status != http.StatusBadRequest || errorReason(body) != string(reason) {
 			t.Errorf("GET %s: %d %v, want 400 %s", path, status, body, reason)
@@ -108,8 +107,8 @@ func TestChangeFeed(t *testing.T) {
 	}
 }
 
-// TestSnapshot: pages of users, groups and memberships in the normalized
-// shapes, one seq for every page of a snapshot, and a cursor that walks
+// TestSnapshot: pages of users, groups, memberships and effective access
+// in the normalized shapes, one seq for every page of a snapshot, and a cursor that walks
 // to the end without repeating an item.
 func TestSnapshot(t *testing.T) {
 	e := newEnv(t)
@@ -118,6 +117,8 @@ func TestSnapshot(t *testing.T) {
 		users = append(users, e.user(fmt.Sprintf("u%d@acme.test", i)))
 	}
 	eng := e.group("Engineering", users[:3]...)
+	must(t, e.st.CreateProduct(ctx, &roster.Product{OrgID: e.org.ID, Key: "jira", Name: "Jira"}))
+	must(t, e.st.GrantAccess(ctx, &roster.Grant{OrgID: e.org.ID, Product: "jira", GroupID: eng, Role: roster.RoleAdmin}))
 	_, body := e.call("GET", "/events?limit=1000", "")
 	newest := body["next"].(float64)
 
@@ -168,5 +169,17 @@ func TestSnapshot(t *testing.T) {
 	}
 	if len(ms) != 3 || !got[users[0]] || !got[users[2]] {
 		t.Errorf("memberships = %v", ms)
+	}
+	as, _ := walk("access")
+	granted := map[string]bool{}
+	for _, a := range as {
+		u, p := a["user"].(map[string]any), a["product"].(map[string]any)
+		if p["key"] != "jira" || p["name"] != "Jira" || a["role"] != roster.RoleAdmin || u["userName"] == nil {
+			t.Errorf("access item %v", a)
+		}
+		granted[u["id"].(string)] = true
+	}
+	if len(as) != 3 || !granted[users[0]] || !granted[users[2]] || granted[users[3]] {
+		t.Errorf("access = %v", as)
 	}
 }

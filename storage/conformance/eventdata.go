@@ -288,16 +288,40 @@ func testChangeFeed(t *testing.T, s roster.Store) {
 	}
 }
 
-// state is an organization's users, groups and memberships as a consumer
-// keeps them: normalized JSON by ID, lastModified left out (it also moves
-// when a user's memberships change, which only member events tell).
+// state is an organization's users, groups, memberships and effective
+// access as a consumer keeps them: normalized JSON by ID, lastModified
+// left out (it also moves when a user's memberships change, which only
+// member events tell).
 type state struct {
 	users, groups map[string]string
-	members       map[string]bool // "group/member"
+	members       map[string]bool   // "group/member"
+	access        map[string]string // "product/user" -> role
 }
 
 func newState() *state {
-	return &state{users: map[string]string{}, groups: map[string]string{}, members: map[string]bool{}}
+	return &state{users: map[string]string{}, groups: map[string]string{}, members: map[string]bool{}, access: map[string]string{}}
+}
+
+// accessItem is what a consumer reads from an access snapshot item and
+// from an access event's detail.
+type accessItem struct {
+	User    struct{ ID string }
+	Product struct{ Key string }
+	Role    string
+}
+
+func (st *state) applyAccess(t *testing.T, doc []byte) {
+	t.Helper()
+	var a accessItem
+	must(t, json.Unmarshal(doc, &a))
+	if a.User.ID == "" || a.Product.Key == "" {
+		t.Fatalf("access item without user or product: %s", doc)
+	}
+	if a.Role == "" {
+		delete(st.access, a.Product.Key+"/"+a.User.ID)
+	} else {
+		st.access[a.Product.Key+"/"+a.User.ID] = a.Role
+	}
 }
 
 func canonical(t *testing.T, data []byte) (string, string) {
@@ -314,6 +338,8 @@ func canonical(t *testing.T, data []byte) (string, string) {
 func (st *state) apply(t *testing.T, e roster.Event) {
 	t.Helper()
 	switch {
+	case e.Action == roster.EventAccessGranted || e.Action == roster.EventAccessRevoked:
+		st.applyAccess(t, []byte(e.Detail))
 	case e.Action == roster.EventMemberAdded || e.Action == roster.EventMemberRemoved:
 		var m roster.MembershipData
 		must(t, json.Unmarshal(e.Data, &m))
@@ -339,9 +365,10 @@ func (st *state) apply(t *testing.T, e roster.Event) {
 }
 
 // testSnapshotWhileWriting: a snapshot paged while a writer keeps
-// creating, updating and deleting users and changing memberships, then
-// the feed from the snapshot's seq, gives exactly the state the store
-// ends in.
+// creating, updating, deactivating and deleting users and changing the
+// memberships of granted groups, then the feed from the snapshot's seq,
+// gives exactly the state the store ends in, effective access included
+// (compared with what CheckAccess answers, the rule itself).
 func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -352,6 +379,13 @@ func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 	for i := range 4 {
 		groups = append(groups, createGroup(t, s, f.tenant, fmt.Sprintf("Group %d", i), users[i*5:i*5+5]...).ID)
 	}
+	products := []string{"jira", "wiki"}
+	for _, p := range products {
+		must(t, s.CreateProduct(ctx, &roster.Product{OrgID: f.org.ID, Key: p, Name: p}))
+	}
+	must(t, s.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "jira", GroupID: groups[0], Role: roster.RoleUser}))
+	must(t, s.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "jira", GroupID: groups[1], Role: roster.RoleAdmin}))
+	must(t, s.GrantAccess(ctx, &roster.Grant{OrgID: f.org.ID, Product: "wiki", GroupID: groups[2], Role: roster.RoleUser}))
 
 	// The writer runs until the snapshot is read, and a little after.
 	done := make(chan struct{})
@@ -405,8 +439,9 @@ func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 					return []roster.MemberOp{{Kind: kind, IDs: []string{u}}}, nil
 				})
 			default:
-				if rng.IntN(2) == 0 && len(groups) > 2 {
-					k, g := pick(groups)
+				if rng.IntN(2) == 0 && len(groups) > 4 {
+					k, g := pick(groups[3:]) // the granted groups stay
+					k += 3
 					if err = s.DeleteGroup(ctx, f.tenant, g, 0); err == nil {
 						groups = slices.Delete(groups, k, k+1)
 					}
@@ -430,12 +465,16 @@ func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 	snap := newState()
 	seq, err := s.GetFeedHorizon(ctx)
 	must(t, err)
-	for _, res := range []roster.SnapshotResource{roster.SnapshotUsers, roster.SnapshotGroups, roster.SnapshotMemberships} {
+	for _, res := range []roster.SnapshotResource{roster.SnapshotUsers, roster.SnapshotGroups, roster.SnapshotMemberships, roster.SnapshotAccess} {
 		after := ""
 		for {
 			page, err := s.ListSnapshot(ctx, f.org.ID, res, after, 3)
 			must(t, err)
 			for _, item := range page.Items {
+				if res == roster.SnapshotAccess {
+					snap.applyAccess(t, item)
+					continue
+				}
 				if res == roster.SnapshotMemberships {
 					var m roster.MembershipData
 					must(t, json.Unmarshal(item, &m))
@@ -463,21 +502,24 @@ func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 	}
 
 	// Follow the feed from seq to its end.
-	changes := 0
+	changes, accessChanges := 0, 0
 	for cursor := seq; ; {
 		page, err := s.ListFeedEvents(ctx, f.org.ID, cursor, func(string) bool { return true }, 100)
 		must(t, err)
 		for _, e := range page.Events {
 			snap.apply(t, e)
 			changes++
+			if e.Action == roster.EventAccessGranted || e.Action == roster.EventAccessRevoked {
+				accessChanges++
+			}
 		}
 		if page.Next == cursor {
 			break
 		}
 		cursor = page.Next
 	}
-	if changes < 20 {
-		t.Errorf("only %d events followed the snapshot: the writer did not overlap it", changes)
+	if changes < 20 || accessChanges == 0 {
+		t.Errorf("only %d events (%d of access) followed the snapshot: the writer did not overlap it", changes, accessChanges)
 	}
 
 	// The state the store ends in, read through the SCIM side of it.
@@ -489,6 +531,13 @@ func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 		u.DirectoryID = f.dir.ID
 		id, doc := canonical(t, roster.MarshalData(roster.NewUserData(&u)))
 		final.users[id] = doc
+		for _, p := range products {
+			d, err := s.CheckAccess(ctx, roster.ProductScope{OrgID: f.org.ID, Product: p}, u.ID)
+			must(t, err)
+			if d.Allowed {
+				final.access[p+"/"+u.ID] = d.Role
+			}
+		}
 	}
 	gp, err := s.ListGroups(ctx, f.tenant, all)
 	must(t, err)
@@ -508,7 +557,8 @@ func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 	compare("users", snap.users, final.users)
 	compare("groups", snap.groups, final.groups)
 	compare("memberships", snap.members, final.members)
-	if len(final.users) < 10 || len(final.members) == 0 {
+	compare("access", snap.access, final.access)
+	if len(final.users) < 10 || len(final.members) == 0 || len(final.access) == 0 {
 		t.Errorf("the final state is too small to prove anything: %d users, %d memberships", len(final.users), len(final.members))
 	}
 }

@@ -226,13 +226,19 @@ func (a *accessChange) finish(ctx context.Context, t *tx) error {
 	return nil
 }
 
+// accessUserJSON is the user object of access events and of access
+// snapshot items, over the users row aliased r; id is the user ID's
+// expression (the row may be gone: a deleted user's revocation).
+func accessUserJSON(d Dialect, id string) string {
+	return d.JSONObject("id", id, "userName", "r.user_name", "displayName", "r.display_name", "email", "r.email",
+		"externalId", "r.external_id", "directoryId", "r.directory_id", "managed", d.JSONBool(managedExpr))
+}
+
 // apply appends the events of the changes in access_changes and writes
 // them to access_state.
 func (a *accessChange) apply(ctx context.Context, t *tx) error {
 	d := t.s.d
-	user := d.JSONObject("id", "c.user_id", "userName", "r.user_name", "displayName", "r.display_name", "email", "r.email",
-		"externalId", "r.external_id", "directoryId", "r.directory_id", "managed", d.JSONBool(managedExpr))
-	payload := d.JSONObject("user", user, "product", d.JSONObject("key", "c.product", "name", "p.name"),
+	payload := d.JSONObject("user", accessUserJSON(d, "c.user_id"), "product", d.JSONObject("key", "c.product", "name", "p.name"),
 		"role", "NULLIF(c.role, '')", "previousRole", "NULLIF(c.previous_role, '')", "via", d.JSONStored("c.via"), "cause", "CAST(? AS TEXT)")
 	if _, err := t.exec(ctx, `INSERT INTO events (org_id, directory_id, time, actor, action, resource_type, resource_id, detail)
 		SELECT c.org_id, COALESCE(r.directory_id, ''), CAST(? AS BIGINT), CAST(? AS TEXT),

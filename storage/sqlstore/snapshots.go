@@ -99,6 +99,34 @@ func (s *Store) ListSnapshot(ctx context.Context, orgID string, resource roster.
 				return 0, err
 			})
 		return page, err
+	case roster.SnapshotAccess:
+		// In access_state's primary-key order, (product, user): the
+		// position is "product/user" (user IDs hold no slash).
+		var key roster.AccessKey
+		if after != "" {
+			i := strings.LastIndexByte(after, '/')
+			if i < 0 {
+				return nil, roster.E(roster.ReasonInvalidCursor, "%q is no snapshot position", after)
+			}
+			key = roster.AccessKey{Product: after[:i], UserID: after[i+1:]}
+		}
+		d := s.d
+		item := d.JSONObject("user", accessUserJSON(d, "s.user_id"), "product", d.JSONObject("key", "s.product", "name", "p.name"), "role", "s.role")
+		_, err := s.readRows(ctx, `SELECT s.product, s.user_id, `+item+`
+			FROM access_state s LEFT JOIN users r ON r.id = s.user_id LEFT JOIN products p ON p.org_id = s.org_id AND p.key = s.product
+			WHERE s.org_id = ? AND (s.product > ? OR (s.product = ? AND s.user_id > ?))
+			ORDER BY s.product, s.user_id LIMIT ?`,
+			[]any{orgID, key.Product, key.Product, key.UserID, limit}, func(sc rowScanner) (int64, error) {
+				var product, user string
+				var doc []byte
+				err := sc.Scan(&product, &user, &doc)
+				if err == nil {
+					page.Items = append(page.Items, json.RawMessage(doc))
+					page.Last = product + "/" + user
+				}
+				return 0, err
+			})
+		return page, err
 	}
-	return nil, roster.E(roster.ReasonInvalidValue, "a snapshot is of users, groups or memberships, not %q", resource)
+	return nil, roster.E(roster.ReasonInvalidValue, "a snapshot is of users, groups, memberships or access, not %q", resource)
 }
