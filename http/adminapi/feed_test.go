@@ -76,13 +76,13 @@ func TestChangeFeed(t *testing.T) {
 	}
 	// Bad input is a 400 with a reason, never a 500.
 	for path, reason := range map[string]roster.Reason{
-		"/events?types=nope.*":      roster.ReasonUnknownEvent,
-		"/events?after=-1":          roster.ReasonInvalidValue,
-		"/events?after=x":           roster.ReasonInvalidValue,
-		"/snapshot":                 roster.ReasonInvalidValue,
-		"/snapshot?resource=foo":    roster.ReasonInvalidValue,
-		"/snapshot?cursor=!!!":      roster.ReasonInvalidCursor,
-		"/snapshot?cursor=bm9wZQ":   roster.ReasonInvalidCursor,
+		"/events?types=nope.*":    roster.ReasonUnknownEvent,
+		"/events?after=-1":        roster.ReasonInvalidValue,
+		"/events?after=x":         roster.ReasonInvalidValue,
+		"/snapshot":               roster.ReasonInvalidValue,
+		"/snapshot?resource=foo":  roster.ReasonInvalidValue,
+		"/snapshot?cursor=!!!":    roster.ReasonInvalidCursor,
+		"/snapshot?cursor=bm9wZQ": roster.ReasonInvalidCursor,
 	} {
 		if status, body := e.call("GET", path, ""); status != http.StatusBadRequest || errorReason(body) != string(reason) {
 			t.Errorf("GET %s: %d %v, want 400 %s", path, status, body, reason)
