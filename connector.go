@@ -109,8 +109,13 @@ type ConnectorDelivery struct {
 
 // ConnectorRun is what a pass reports back to the store when it ends.
 type ConnectorRun struct {
-	Cursor    int64 // the event sequence number the pass started from
-	Full      bool  // the pass read the target too
+	Cursor int64 // the event sequence number the pass started from
+	Full   bool  // the pass read the target too
+	// Partial marks a pass of the few users some events named rather than
+	// of every item: InSync and OutOfSync are then changes to the counts
+	// the last complete pass left (users it brought into the target, or
+	// out; users that failed), not counts of their own.
+	Partial   bool
 	NextFull  time.Time
 	InSync    int
 	OutOfSync int
@@ -137,6 +142,10 @@ type Connectors interface {
 	// to limit of the users a pass considers (see ConnectorItem): a
 	// keyset page, so that a pass never holds the directory in memory.
 	ListConnectorItems(ctx context.Context, orgID, connectorID, afterUserID string, limit int) ([]ConnectorItem, error)
+	// ListConnectorItemsOf returns the items among userIDs (those with
+	// access or a link; the others are no item), in user ID order: the
+	// pass that follows a few users' events reads only their rows.
+	ListConnectorItemsOf(ctx context.Context, orgID, connectorID string, userIDs []string) ([]ConnectorItem, error)
 	// SetConnectorLinks stores (or replaces) the links of the users they
 	// name, in one transaction: a pass writes a page's links at once.
 	SetConnectorLinks(ctx context.Context, orgID, connectorID string, links []ConnectorLink) error
@@ -169,4 +178,8 @@ type ConnectorQueue interface {
 	// FinishConnectorRun records a pass's outcome and ends the lease;
 	// false (and nothing written) when owner lost the lease.
 	FinishConnectorRun(ctx context.Context, owner, id string, r ConnectorRun) (bool, error)
+	// ListFeedEvents is the change feed's (see ChangeFeed): a pass that
+	// follows events reads which users they name from it, up to the safe
+	// horizon, so that its cursor never passes an event yet to commit.
+	ListFeedEvents(ctx context.Context, orgID string, afterSeq int64, match func(action string) bool, limit int) (*FeedPage, error)
 }

@@ -430,13 +430,23 @@ func (s *Service) Sync(ctx context.Context, orgID, id string) (*Result, error) {
 	if !ok {
 		return nil, roster.E(roster.ReasonConnectorBusy, "another node is running a pass of connector %s; try again when it ends", id)
 	}
-	return s.runLeased(ctx, c, head, true)
+	return s.runLeased(ctx, c, head, true, nil)
 }
 
 // runLeased runs a pass of a connector leased to this process and records
-// its outcome.
-func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64, full bool) (*Result, error) {
+// its outcome. With ch (and not ch.all), the pass considers only the
+// users ch names and records ch.next as its cursor; otherwise every item,
+// and head.
+func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64, full bool, ch *changes) (*Result, error) {
 	p, err := s.newPass(c, true, full)
+	partial := ch != nil && !ch.all
+	if partial {
+		p.users = ch.users
+		if p.users == nil {
+			p.users = []string{}
+		}
+		head = ch.next
+	}
 	var res *Result
 	if err == nil {
 		passCtx, stop := context.WithCancelCause(ctx)
@@ -454,12 +464,26 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 		// one made before storing its links.
 		return res, ctx.Err()
 	}
-	run := roster.ConnectorRun{Cursor: head, Full: full, At: s.now().UTC()}
+	run := roster.ConnectorRun{Cursor: head, Full: full, Partial: partial, At: s.now().UTC()}
 	switch {
 	case err != nil:
 		run.Error, run.OutOfSync = err.Error(), c.OutOfSync
+		if partial {
+			run.OutOfSync = 0
+		}
 		run.Cursor = c.Cursor
 		run.NextFull = s.now().Add(retryWait(c.Failures + 1))
+	case partial:
+		// Counts move by what the pass changed: a user created or linked
+		// is one more in sync, one deleted one fewer (its link is gone),
+		// one that failed is out of sync until a complete pass counts
+		// again, which the failure schedules.
+		run.InSync = res.Counts[OpCreate] + res.Counts[OpLink] - res.Counts[OpDelete] - res.Failed
+		run.OutOfSync = res.Failed
+		if res.Failed > 0 {
+			run.Error = fmt.Sprintf("%d of %d users failed: %s", res.Failed, res.Considered, firstError(res))
+			run.NextFull = s.now().Add(retryWait(c.Failures + 1))
+		}
 	default:
 		run.InSync, run.OutOfSync = res.InSync, res.Failed
 		if !p.write {

@@ -525,3 +525,79 @@ func TestCreateRefusals(t *testing.T) {
 		t.Errorf("stored gaps %q", got.CheckGaps)
 	}
 }
+
+// TestPushFollowsEvents: once a connector is in sync, a change of one
+// user (an update, a deactivation, access granted by a new grant) is
+// pushed by a pass of that user alone; a change of someone without access
+// to the product is a pass of no one; an event that may touch users it
+// does not name (a directory deleted) makes the pass go through every
+// item; and the counts of the health stay those of a complete pass.
+func TestPushFollowsEvents(t *testing.T) {
+	tg := newTarget(t)
+	h := newHub(t)
+	ann := h.user(t, "ann@acme.test", `,"displayName":"Ann Archer"`)
+	ben := h.user(t, "ben@acme.test", `,"displayName":"Ben Baker"`)
+	cat := h.user(t, "cat@acme.test", `,"displayName":"Cat Cole"`)
+	dan := h.user(t, "dan@acme.test", `,"displayName":"Dan Dunn"`)
+	eve := h.user(t, "eve@acme.test", `,"displayName":"Eve East"`) // never has access
+	eng := h.group(t, "Engineering", ann.ID, ben.ID, cat.ID)
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
+	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: tg.base, Token: tg.token})
+	must(t, err)
+	_, err = h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+
+	var last *connectors.Result
+	w := &connectors.Worker{Service: h.svc, OnPass: func(r *connectors.Result) { last = r }}
+	pass := func(what string, partial bool, considered int, want ...string) {
+		t.Helper()
+		last = nil
+		step(t, w)
+		if last == nil || last.Partial != partial || last.Considered != considered {
+			t.Fatalf("%s: pass %+v, want partial %v considering %d", what, last, partial, considered)
+		}
+		wantOps(t, what, last, want...)
+	}
+	h.setUser(t, ann, `{"userName":"ann@acme.test","displayName":"Ann Archer-Smith"}`)
+	pass("a rename", true, 1, "update ann@acme.test")
+	if u := tg.users(t)["ann@acme.test"]; u["displayName"] != "Ann Archer-Smith" {
+		t.Errorf("renamed ann in the target: %v", u)
+	}
+	h.setUser(t, ben, `{"userName":"ben@acme.test","displayName":"Ben Baker","active":false}`)
+	pass("a deactivation", true, 1, "deactivate ben@acme.test")
+	if u := tg.users(t)["ben@acme.test"]; u["active"] != false {
+		t.Errorf("deactivated ben in the target: %v", u)
+	}
+	ops := h.group(t, "Operations", dan.ID)
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: ops.ID, Role: roster.RoleUser}))
+	pass("a new grant", true, 1, "create dan@acme.test")
+	if u := tg.users(t)["dan@acme.test"]; u == nil || u["externalId"] != dan.ID {
+		t.Errorf("dan, granted, in the target: %v", u)
+	}
+	h.setUser(t, eve, `{"userName":"eve@acme.test","displayName":"Eve West"}`)
+	pass("a change of a user without access", true, 0)
+	if tg.users(t)["eve@acme.test"] != nil {
+		t.Error("eve, without access, is in the target")
+	}
+	got, _ := h.svc.Get(ctx, h.org.ID, c.ID)
+	if got.InSync != 4 || got.OutOfSync != 0 || got.LastError != "" {
+		t.Errorf("health after the partial passes: in sync %d, out of sync %d, error %q; want 4, 0", got.InSync, got.OutOfSync, got.LastError)
+	}
+
+	// A directory deleted may take users it names no event for: every
+	// item is considered.
+	other := roster.Directory{OrgID: h.org.ID, Name: "Okta"}
+	_, tok := roster.NewTokenSecret()
+	must(t, h.store.CreateDirectory(ctx, &other, &tok))
+	step(t, w) // directory.created changes nothing: a pass of no one
+	if last == nil || !last.Partial || last.Considered != 0 {
+		t.Fatalf("after a directory was created: %+v", last)
+	}
+	_, _, err = h.store.DeleteDirectory(ctx, h.org.ID, other.ID)
+	must(t, err)
+	pass("a directory deleted", false, 4)
+	got, _ = h.svc.Get(ctx, h.org.ID, c.ID)
+	if got.InSync != 4 || got.OutOfSync != 0 {
+		t.Errorf("health after the complete pass: in sync %d, out of sync %d, want 4, 0", got.InSync, got.OutOfSync)
+	}
+}

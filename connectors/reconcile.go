@@ -40,6 +40,7 @@ type Result struct {
 	ConnectorID string         `json:"connector"`
 	Preview     bool           `json:"preview"` // nothing was written
 	Full        bool           `json:"full"`    // the target's copy of every linked user was read and compared
+	Partial     bool           `json:"partial"` // only the users some events named were considered
 	Considered  int            `json:"considered"`
 	InSync      int            `json:"inSync"`
 	Failed      int            `json:"failed"`
@@ -60,6 +61,9 @@ type pass struct {
 	full    bool
 	usePut  bool
 	workers int
+	// users, when not nil, are the only users the pass considers (a pass
+	// after their events); nil: every item.
+	users []string
 
 	mu      sync.Mutex
 	res     Result
@@ -68,20 +72,34 @@ type pass struct {
 	unlinks []string               // users whose links to forget then
 }
 
-// run pages through the connector's items and brings each in line.
+// run pages through the connector's items (or those of p.users) and
+// brings each in line.
 func (p *pass) run(ctx context.Context) (*Result, error) {
-	p.res = Result{ConnectorID: p.conn.ID, Preview: !p.write, Full: p.full, Counts: map[string]int{}, Changes: []Change{}}
+	p.res = Result{ConnectorID: p.conn.ID, Preview: !p.write, Full: p.full, Partial: p.users != nil, Counts: map[string]int{}, Changes: []Change{}}
+	if p.users != nil && len(p.users) == 0 {
+		return &p.res, nil
+	}
 	p.usePut = !p.c.supportsPatch(ctx)
-	after := ""
+	after, rest := "", p.users
 	for {
-		items, err := p.svc.Store.ListConnectorItems(ctx, p.conn.OrgID, p.conn.ID, after, pageSize)
+		var items []roster.ConnectorItem
+		var err error
+		if p.users == nil {
+			items, err = p.svc.Store.ListConnectorItems(ctx, p.conn.OrgID, p.conn.ID, after, pageSize)
+		} else if len(rest) > 0 {
+			n := min(len(rest), pageSize)
+			items, err = p.svc.Store.ListConnectorItemsOf(ctx, p.conn.OrgID, p.conn.ID, rest[:n])
+			rest = rest[n:]
+		}
 		if err != nil {
 			return nil, err
 		}
-		if len(items) == 0 {
+		if len(items) == 0 && (p.users == nil || len(rest) == 0) {
 			break
 		}
-		after = items[len(items)-1].UserID
+		if len(items) > 0 {
+			after = items[len(items)-1].UserID
+		}
 		sem := make(chan struct{}, p.workers)
 		var wg sync.WaitGroup
 		for i := range items {

@@ -15,6 +15,9 @@ type Worker struct {
 	Service *Service
 	Log     *slog.Logger
 	Poll    time.Duration // pause when nothing is due; 0: 1 s
+	// OnPass, when set, is told what each pass did (tests read whether it
+	// was partial and what it considered).
+	OnPass func(*Result)
 }
 
 // Run runs passes until ctx ends.
@@ -51,9 +54,20 @@ func (w *Worker) Step(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	full := c.SyncRequested || !now.Before(c.NextFull)
-	res, err := s.runLeased(ctx, c, head, full)
+	var ch *changes
+	if !full {
+		// Due for events only: push the users they name, unless they
+		// cannot be narrowed so.
+		if ch, err = s.readChanges(ctx, c.OrgID, c.Cursor); err != nil {
+			ch = &changes{all: true}
+		}
+	}
+	res, err := s.runLeased(ctx, c, head, full, ch)
+	if res != nil && w.OnPass != nil {
+		w.OnPass(res)
+	}
 	if err == nil && res != nil && (res.Failed > 0 || len(res.Changes) > 0) {
-		w.Log.Info("connector pass", "connector", c.ID, "org", c.OrgID, "full", full, "considered", res.Considered,
+		w.Log.Info("connector pass", "connector", c.ID, "org", c.OrgID, "full", full, "partial", res.Partial, "considered", res.Considered,
 			"changes", len(res.Changes)+res.More, "failed", res.Failed)
 	}
 	return true, err

@@ -91,6 +91,24 @@ func testConnectors(t *testing.T, s roster.Store) {
 			t.Errorf("ann's link %+v: the second SetConnectorLinks did not replace the first", it.Link)
 		}
 	}
+	// The items of named users: those with access or a link, in ID order;
+	// a user with neither (dan, deactivated) and an unknown ID are none.
+	of, err := s.ListConnectorItemsOf(ctx, f.org.ID, c.ID, []string{dan.ID, cat.ID, "no-such-user", ann.ID})
+	must(t, err)
+	if len(of) != 2 || of[0].UserID != min(ann.ID, cat.ID) || of[1].UserID != max(ann.ID, cat.ID) || of[0].User == nil || of[1].User == nil {
+		t.Errorf("ListConnectorItemsOf(dan, cat, unknown, ann) = %+v, want ann and cat", of)
+	}
+	for _, it := range of {
+		if w := want[it.UserID]; it.Access != w.access || it.Link == nil || it.Link.TargetID != w.link {
+			t.Errorf("item of %s: access %v link %+v, want %+v", it.UserID, it.Access, it.Link, w)
+		}
+	}
+	if of, err := s.ListConnectorItemsOf(ctx, f.org.ID, c.ID, nil); err != nil || len(of) != 0 {
+		t.Errorf("ListConnectorItemsOf(none) = %+v, %v", of, err)
+	}
+	if _, err := s.ListConnectorItemsOf(ctx, other.org.ID, c.ID, []string{ann.ID}); roster.ErrorCodeOf(err) != roster.ENotFound {
+		t.Errorf("another organization's ListConnectorItemsOf: %v", err)
+	}
 	// A deleted linked user is an item without a user.
 	must(t, s.DeleteUser(ctx, f.tenant, cat.ID, 0))
 	page, err := s.ListConnectorItems(ctx, f.org.ID, c.ID, "", 10)
@@ -166,6 +184,20 @@ func testConnectors(t *testing.T, s roster.Store) {
 	}
 	if ok, err := s.FinishConnectorRun(ctx, "b", c.ID, roster.ConnectorRun{Cursor: head2, At: now}); err != nil || !ok {
 		t.Fatalf("FinishConnectorRun = %v, %v", ok, err)
+	}
+	// A partial run's counts are added to those there (the run before
+	// left 0 and 0).
+	for _, r := range []struct{ in, out, wantIn, wantOut int }{{3, 2, 3, 2}, {-1, 1, 2, 3}} {
+		if c2, _, ok, err := s.ClaimConnectorByID(ctx, "b", f.org.ID, c.ID, now, now.Add(time.Minute)); err != nil || !ok || c2 == nil {
+			t.Fatalf("ClaimConnectorByID = %v, %v, %v", c2, ok, err)
+		}
+		if ok, err := s.FinishConnectorRun(ctx, "b", c.ID, roster.ConnectorRun{Cursor: head2, Partial: true, InSync: r.in, OutOfSync: r.out, At: now}); err != nil || !ok {
+			t.Fatalf("FinishConnectorRun(partial) = %v, %v", ok, err)
+		}
+		got, _ = s.GetConnector(ctx, f.org.ID, c.ID)
+		if got.InSync != r.wantIn || got.OutOfSync != r.wantOut {
+			t.Errorf("after a partial run of %+d in sync and %+d out: in sync %d, out of sync %d; want %d and %d", r.in, r.out, got.InSync, got.OutOfSync, r.wantIn, r.wantOut)
+		}
 	}
 	// Paused: never due, even with a sync requested.
 	_, err = s.UpdateConnector(ctx, f.org.ID, c.ID, func(c *roster.Connector) error { c.Paused, c.SyncRequested = true, true; return nil })

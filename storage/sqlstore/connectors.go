@@ -158,6 +158,23 @@ func (s *Store) DeleteConnector(ctx context.Context, orgID, id string) error {
 // the linked users, after afterUserID in ID order; then their users in
 // one more query.
 func (s *Store) ListConnectorItems(ctx context.Context, orgID, connectorID, afterUserID string, limit int) ([]roster.ConnectorItem, error) {
+	return s.connectorItems(ctx, orgID, connectorID, "user_id > ?", afterUserID, limit)
+}
+
+// ListConnectorItemsOf implements roster.Store: the items among userIDs,
+// by the same query as ListConnectorItems with the users named instead of
+// a keyset position, so that a pass of one user reads one user's rows.
+func (s *Store) ListConnectorItemsOf(ctx context.Context, orgID, connectorID string, userIDs []string) ([]roster.ConnectorItem, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	list, _ := json.Marshal(userIDs)
+	return s.connectorItems(ctx, orgID, connectorID, s.d.InJSON("user_id"), string(list), len(userIDs))
+}
+
+// connectorItems is the items whose user_id meets cond (with its one
+// argument), in ID order, up to limit.
+func (s *Store) connectorItems(ctx context.Context, orgID, connectorID, cond string, arg any, limit int) ([]roster.ConnectorItem, error) {
 	c, err := s.GetConnector(ctx, orgID, connectorID)
 	if err != nil {
 		return nil, err
@@ -167,14 +184,14 @@ func (s *Store) ListConnectorItems(ctx context.Context, orgID, connectorID, afte
 	// The union is grouped rather than joined back to the users with
 	// access, which SQLite would do without an index, once per row.
 	_, err = s.readRows(ctx, `WITH ids(user_id, access) AS (
-			SELECT user_id, 1 FROM access_state WHERE org_id = ? AND product = ? AND user_id > ?
+			SELECT user_id, 1 FROM access_state WHERE org_id = ? AND product = ? AND `+cond+`
 			UNION ALL
-			SELECT user_id, 0 FROM connector_links WHERE connector_id = ? AND org_id = ? AND user_id > ?),
+			SELECT user_id, 0 FROM connector_links WHERE connector_id = ? AND org_id = ? AND `+cond+`),
 		page(user_id, access) AS (SELECT user_id, MAX(access) FROM ids GROUP BY user_id ORDER BY user_id LIMIT ?)
 		SELECT p.user_id, p.access, l.target_id, l.pushed_hash, l.active, l.modified
 		FROM page p LEFT JOIN connector_links l ON l.connector_id = ? AND l.user_id = p.user_id
 		ORDER BY p.user_id`,
-		[]any{orgID, c.Product, afterUserID, connectorID, orgID, afterUserID, limit, connectorID}, func(sc rowScanner) (int64, error) {
+		[]any{orgID, c.Product, arg, connectorID, orgID, arg, limit, connectorID}, func(sc rowScanner) (int64, error) {
 			var it roster.ConnectorItem
 			var access int
 			var target, hash sql.NullString
@@ -387,7 +404,8 @@ func (s *Store) ExtendConnectorLease(ctx context.Context, owner, id string, leas
 }
 
 // FinishConnectorRun implements roster.Store. The cursor only moves
-// forward; a full pass answers a requested sync.
+// forward; a full pass answers a requested sync; a partial pass's counts
+// are added to the ones there.
 func (s *Store) FinishConnectorRun(ctx context.Context, owner, id string, r roster.ConnectorRun) (bool, error) {
 	ok := false
 	err := s.inTx(ctx, func(t *tx) error {
@@ -400,7 +418,12 @@ func (s *Store) FinishConnectorRun(ctx context.Context, owner, id string, r rost
 			return err
 		}
 		c.Cursor = max(c.Cursor, r.Cursor)
-		c.LastRun, c.LastError, c.InSync, c.OutOfSync = r.At, r.Error, r.InSync, r.OutOfSync
+		c.LastRun, c.LastError = r.At, r.Error
+		if r.Partial {
+			c.InSync, c.OutOfSync = max(0, c.InSync+r.InSync), max(0, c.OutOfSync+r.OutOfSync)
+		} else {
+			c.InSync, c.OutOfSync = r.InSync, r.OutOfSync
+		}
 		if r.Error == "" {
 			c.LastSuccess, c.Failures = r.At, 0
 		} else {
