@@ -241,7 +241,10 @@ func TestConsoleEndToEnd(t *testing.T) {
 	const filterExplanation = "Roster could not understand the identity provider's filter."
 	b.eventually(dirURL, "main", "the directory page showing the failed request's explanation and Microsoft Entra ID",
 		func(s string) bool {
-			return strings.Contains(s, filterExplanation) && strings.Contains(s, "Microsoft Entra ID")
+			// and the connection and health read from the same flush, which the
+			// checks below read: "Microsoft Entra ID" alone may show before it.
+			return strings.Contains(s, filterExplanation) && strings.Contains(s, "Microsoft Entra ID") &&
+				strings.Contains(s, "synced so far")
 		})
 	if idp := b.text(`//dt[.="Identity provider"]/following-sibling::dd[1]`); idp != "Microsoft Entra ID" {
 		t.Errorf("the directory's identity provider is %q, want Microsoft Entra ID", idp)
