@@ -2,7 +2,6 @@ package connectors
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -85,8 +84,7 @@ func (s *Service) readChanges(ctx context.Context, orgID string, cursor int64) (
 	seenU, seenG := map[string]bool{}, map[string]bool{}
 	for {
 		page, err := s.Store.ListFeedEvents(ctx, orgID, out.next, func(string) bool { return true }, changeBatch)
-		var re *roster.Error
-		if errors.As(err, &re) && re.Reason == roster.ReasonCursorExpired {
+		if roster.ReasonOf(err) == roster.ReasonCursorExpired {
 			out.all = true
 			return out, nil
 		}

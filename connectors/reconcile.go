@@ -72,6 +72,24 @@ type pass struct {
 	unlinks []string               // users whose links to forget then
 }
 
+// page returns the pass's next items: a keyset page after after, or, for
+// a pass of named users, those of the next of them that are items (taken
+// from rest); none when the pass is done.
+func (p *pass) page(ctx context.Context, after string, rest *[]string) ([]roster.ConnectorItem, error) {
+	if p.users == nil {
+		return p.svc.Store.ListConnectorItems(ctx, p.conn.OrgID, p.conn.ID, after, pageSize)
+	}
+	for len(*rest) > 0 {
+		n := min(len(*rest), pageSize)
+		items, err := p.svc.Store.ListConnectorItemsOf(ctx, p.conn.OrgID, p.conn.ID, (*rest)[:n])
+		*rest = (*rest)[n:]
+		if err != nil || len(items) > 0 {
+			return items, err
+		}
+	}
+	return nil, nil
+}
+
 // run pages through the connector's items (or those of p.users) and
 // brings each in line.
 func (p *pass) run(ctx context.Context) (*Result, error) {
@@ -82,24 +100,14 @@ func (p *pass) run(ctx context.Context) (*Result, error) {
 	p.usePut = !p.c.supportsPatch(ctx)
 	after, rest := "", p.users
 	for {
-		var items []roster.ConnectorItem
-		var err error
-		if p.users == nil {
-			items, err = p.svc.Store.ListConnectorItems(ctx, p.conn.OrgID, p.conn.ID, after, pageSize)
-		} else if len(rest) > 0 {
-			n := min(len(rest), pageSize)
-			items, err = p.svc.Store.ListConnectorItemsOf(ctx, p.conn.OrgID, p.conn.ID, rest[:n])
-			rest = rest[n:]
-		}
+		items, err := p.page(ctx, after, &rest)
 		if err != nil {
 			return nil, err
 		}
-		if len(items) == 0 && (p.users == nil || len(rest) == 0) {
+		if len(items) == 0 {
 			break
 		}
-		if len(items) > 0 {
-			after = items[len(items)-1].UserID
-		}
+		after = items[len(items)-1].UserID
 		sem := make(chan struct{}, p.workers)
 		var wg sync.WaitGroup
 		for i := range items {
