@@ -80,6 +80,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"EffectiveLinkPreview", testEffectiveLinkPreview},
 		{"EventFiltersAndNames", testEventFiltersAndNames},
 		{"FirstSync", testFirstSync},
+		{"BulkEvents", testBulkEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -167,7 +167,24 @@ func (s *Store) LinkGroup(ctx context.Context, orgID, syncedGroupID string) erro
 		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM default_groups WHERE org_id = ? AND group_id = ?`, orgID, c.Local.ID).Scan(&defaults); err != nil {
 			return err
 		}
+		// The local group goes as a deleted group does: each of its
+		// memberships ends with its event, then its group.deleted.
+		local, _, err := scanGroup(t.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.org_id = ? AND r.id = ?`, orgID, c.Local.ID))
+		if err != nil {
+			return err
+		}
+		if err := s.endMembersOf(ctx, t, orgID, "", &local); err != nil {
+			return err
+		}
+		if err := s.endMembershipsIn(ctx, t, orgID, "", roster.MemberGroup, []string{local.ID}, ""); err != nil {
+			return err
+		}
 		if err := s.deleteLocalGroup(ctx, t, orgID, c.Local.ID); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: roster.EventGroupDeleted, ResourceType: "Group", ResourceID: local.ID,
+			Detail: detail("displayName", local.DisplayName, "restorableUntil", "never", "cause", "group.linked", "linkedTo", c.Synced.ID),
+			Data:   roster.MarshalData(roster.NewGroupData(&local, ""))}); err != nil {
 			return err
 		}
 		if _, err := t.exec(ctx, `UPDATE groups SET conflict_with = NULL, version = version + 1, modified = ? WHERE id = ?`, micros(s.clock()), c.Synced.ID); err != nil {
@@ -245,8 +262,34 @@ func (s *Store) unlink(ctx context.Context, table, kind, orgID, id string) error
 		if err := s.count(ctx, t, dir.String, kind, -1); err != nil {
 			return err
 		}
+		update, err := s.unlinkedUpdate(ctx, t, kind, orgID, id, dir.String)
+		if err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, t, update); err != nil {
+			return err
+		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dir.String, Action: table[:len(table)-1] + ".unlinked", ResourceType: kind, ResourceID: id,
 			Detail: detail("directory", dir.String,
 				"explanation", "An admin made it local: its identity provider no longer sees or changes it, and its access stays as it is.")})
 	})
+}
+
+// unlinkedUpdate is the user.updated or group.updated event of an unlink:
+// the resource as it now is, local (directoryId ""), with the directory it
+// left in previous.directoryId, so that an application following the feed
+// sees the change without a snapshot.
+func (s *Store) unlinkedUpdate(ctx context.Context, t *tx, kind, orgID, id, dirID string) (roster.Event, error) {
+	e := roster.Event{OrgID: orgID, DirectoryID: dirID, ResourceType: kind, ResourceID: id, Detail: detail("changed", []string{"directoryId"})}
+	previous := map[string]any{"directoryId": dirID}
+	if kind == roster.MemberUser {
+		u, _, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.org_id = ? AND r.id = ?`, orgID, id))
+		e.Action = roster.EventUserUpdated
+		e.Data = roster.MarshalData(roster.ChangeData[roster.UserData]{Resource: roster.NewUserData(&u), Previous: previous})
+		return e, err
+	}
+	g, _, err := scanGroup(t.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.org_id = ? AND r.id = ?`, orgID, id))
+	e.Action = roster.EventGroupUpdated
+	e.Data = roster.MarshalData(roster.ChangeData[roster.GroupData]{Resource: roster.NewGroupData(&g, ""), Previous: previous})
+	return e, err
 }

@@ -113,6 +113,9 @@ func (s *Store) UpdateDomain(ctx context.Context, orgID, name string, update fun
 				return err
 			}
 		}
+		if was, is := before.Status != roster.DomainPending, d.Status != roster.DomainPending; was != is {
+			return s.domainManagedEvents(ctx, t, orgID, name, is)
+		}
 		return nil
 	})
 	if err != nil {
@@ -147,14 +150,18 @@ func domainEvents(before, after roster.Domain) []roster.Event {
 // DeleteDomain implements roster.Store.
 func (s *Store) DeleteDomain(ctx context.Context, orgID, name string) error {
 	return s.inTx(ctx, func(t *tx) error {
-		res, err := t.exec(ctx, `DELETE FROM domains WHERE org_id = ? AND name = ?`, orgID, name)
+		var status string
+		err := t.queryRow(ctx, `DELETE FROM domains WHERE org_id = ? AND name = ? RETURNING status`, orgID, name).Scan(&status)
 		if err != nil {
+			return notFound(err, "the organization has no domain %s", name)
+		}
+		if err := s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "domain.removed", ResourceType: "Domain", ResourceID: name}); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return roster.NotFoundf("the organization has no domain %s", name)
+		if roster.DomainStatus(status) != roster.DomainPending {
+			err = s.domainManagedEvents(ctx, t, orgID, name, false)
 		}
-		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: "domain.removed", ResourceType: "Domain", ResourceID: name})
+		return err
 	})
 }
 

@@ -417,6 +417,11 @@ func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, 
 		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE org_id = ? AND directory_id = ?`, orgID, dirID).Scan(&groups); err != nil {
 			return err
 		}
+		// Every membership ends with its event, as when one user or group
+		// is deleted: read before the rows go, page by page.
+		if err := s.directoryDeletionEvents(ctx, t, orgID, dirID); err != nil {
+			return err
+		}
 		// Local groups lose the directory's members: bump their version so
 		// cached ETags go stale, then drop the rows.
 		members := `SELECT id FROM users WHERE org_id = ? AND directory_id = ? UNION ALL SELECT id FROM groups WHERE org_id = ? AND directory_id = ?`
@@ -439,6 +444,9 @@ func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, 
 		}
 		// Before the users' rows go: the revocations' payloads read them.
 		if err := access.finish(ctx, t); err != nil {
+			return err
+		}
+		if err := s.deletedDirectoryEvents(ctx, t, orgID, dirID); err != nil {
 			return err
 		}
 		for _, q := range []string{

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/rosterhq/roster"
 )
@@ -346,29 +348,46 @@ func (s *Store) ListDefaultGroups(ctx context.Context, orgID, product string) ([
 	return out, err
 }
 
-// joinDefaultGroups adds a new managed account to the default groups of
-// every product of its organization, inside the transaction that made it.
-func (s *Store) joinDefaultGroups(ctx context.Context, t *tx, orgID, userID string) error {
-	rows, err := returning(ctx, t, `INSERT INTO group_members (group_id, member_id, member_type)
-		SELECT DISTINCT dg.group_id, CAST(? AS TEXT), 'User' FROM default_groups dg WHERE dg.org_id = ?
-		ON CONFLICT DO NOTHING RETURNING group_id, member_type`, userID, orgID)
-	if err != nil || len(rows) == 0 {
+// joinDefaultGroups adds new managed accounts (one whose account was
+// created or whose address moved onto a verified domain, or a page of those
+// on a domain just verified) to the default groups of every product of
+// their organization, inside the transaction that made them managed.
+func (s *Store) joinDefaultGroups(ctx context.Context, t *tx, orgID string, userIDs ...string) error {
+	rows, err := t.query(ctx, `INSERT INTO group_members (group_id, member_id, member_type)
+		SELECT DISTINCT dg.group_id, u.id, 'User' FROM default_groups dg JOIN users u ON u.org_id = dg.org_id
+		WHERE dg.org_id = ? AND `+s.d.InJSON("u.id")+`
+		ON CONFLICT DO NOTHING RETURNING group_id, member_id`, orgID, jsonList(userIDs))
+	if err != nil {
 		return err
 	}
-	groups := make([]string, len(rows))
-	for i, r := range rows {
-		groups[i] = r.id
+	var ms []membership
+	joined := map[string]int{} // group ID → members it gained
+	for rows.Next() {
+		m := membership{action: roster.EventMemberAdded, memberType: roster.MemberUser}
+		if err := rows.Scan(&m.groupID, &m.memberID); err != nil {
+			rows.Close()
+			return err
+		}
+		ms, joined[m.groupID] = append(ms, m), joined[m.groupID]+1
 	}
-	list, _ := json.Marshal(groups)
-	if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?, member_count = member_count + 1 WHERE org_id = ? AND `+s.d.InJSON("id"),
-		micros(s.clock()), orgID, string(list)); err != nil {
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ms) == 0 {
 		return err
+	}
+	// A statement per default group (an organization has a few), in ID
+	// order so that concurrent joins lock the groups in one order.
+	groups := slices.Sorted(maps.Keys(joined))
+	for _, id := range groups {
+		if _, err := t.exec(ctx, `UPDATE groups SET version = version + 1, modified = ?, member_count = member_count + ? WHERE org_id = ? AND id = ?`,
+			micros(s.clock()), joined[id], orgID, id); err != nil {
+			return err
+		}
 	}
 	// The events name no directory: a default group may be a local one.
-	if err := s.appendMemberEvents(ctx, t, orgID, "", nil, memberships(roster.EventMemberAdded, rows, userID, true, roster.MemberUser)); err != nil {
+	if err := s.appendMemberEvents(ctx, t, orgID, "", nil, ms); err != nil {
 		return err
 	}
-	return s.syncUsers(ctx, t, orgID, roster.AccessCauseMembership, userID)
+	return s.syncUsers(ctx, t, orgID, roster.AccessCauseMembership, userIDs...)
 }
 
 // CheckAccess implements roster.Store, with the paths of accessRule: the
