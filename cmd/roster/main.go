@@ -109,6 +109,8 @@ var commands = []command{
 	{"webhook deliveries", "a webhook's delivery log: status, latency, response, attempts", func() runner { return new(webhookDeliveries) }},
 	{"webhook resend", "queue a delivery again, same webhook-id", func() runner { return new(webhookResend) }},
 	{"webhook replay", "deliver every event again from a sequence number on", func() runner { return new(webhookReplay) }},
+	{"events list", "the change feed: an organization's events after --after (--follow to keep reading)", func() runner { return new(eventsList) }},
+	{"events snapshot", "write a consistent snapshot of users, groups, memberships or access, and the seq to follow the feed from", func() runner { return new(eventsSnapshot) }},
 	{"connector create", "provision an application over SCIM with a product's users (roster check runs first)", func() runner { return new(connectorCreate) }},
 	{"connector list", "list an organization's connectors and their health", func() runner { return new(connectorList) }},
 	{"connector show", "show a connector: settings, health, accepted check gaps", func() runner { return new(connectorShow) }},
