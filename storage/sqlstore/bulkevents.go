@@ -27,55 +27,33 @@ const bulkPage = 500
 // pageUsers calls fn with the users that where (a condition over users r,
 // with args) selects, a page at a time in seq order.
 func (s *Store) pageUsers(ctx context.Context, t *tx, where string, args []any, fn func([]roster.User) error) error {
-	var after int64
-	for {
-		rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users r WHERE `+where+` AND r.seq > ? ORDER BY r.seq LIMIT ?`,
-			slices.Concat(args, []any{after, bulkPage})...)
-		if err != nil {
-			return err
-		}
-		var page []roster.User
-		for rows.Next() {
-			u, seq, err := scanUser(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			page, after = append(page, u), seq
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			return nil
-		}
-		if err := fn(page); err != nil {
-			return err
-		}
-		if len(page) < bulkPage {
-			return nil
-		}
-	}
+	return pageRows(ctx, t, `SELECT `+userColumns+` FROM users r WHERE `+where, args, func(sc rowScanner) (roster.User, int64, error) {
+		return scanUser(sc)
+	}, fn)
 }
 
 // pageGroups is pageUsers for groups r.
 func (s *Store) pageGroups(ctx context.Context, t *tx, where string, args []any, fn func([]roster.Group) error) error {
+	return pageRows(ctx, t, `SELECT `+groupColumns+` FROM groups r WHERE `+where, args, scanGroup, fn)
+}
+
+// pageRows runs query (over rows r, ending in its WHERE condition) a page
+// at a time, keyset on r.seq, and calls fn with each page that scan reads.
+func pageRows[T any](ctx context.Context, t *tx, query string, args []any, scan func(rowScanner) (T, int64, error), fn func([]T) error) error {
 	var after int64
 	for {
-		rows, err := t.query(ctx, `SELECT `+groupColumns+` FROM groups r WHERE `+where+` AND r.seq > ? ORDER BY r.seq LIMIT ?`,
-			slices.Concat(args, []any{after, bulkPage})...)
+		rows, err := t.query(ctx, query+` AND r.seq > ? ORDER BY r.seq LIMIT ?`, slices.Concat(args, []any{after, bulkPage})...)
 		if err != nil {
 			return err
 		}
-		var page []roster.Group
+		var page []T
 		for rows.Next() {
-			g, seq, err := scanGroup(rows)
+			v, seq, err := scan(rows)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			page, after = append(page, g), seq
+			page, after = append(page, v), seq
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
