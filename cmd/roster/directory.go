@@ -161,6 +161,41 @@ func (cmd *directoryRename) run(ctx context.Context, e *env) (output, error) {
 	return directoryRenamed{e.directoryView(d)}, nil
 }
 
+// directoryDelete is `roster directory delete`: --confirm must be the
+// directory's name, as in the console.
+type directoryDelete struct{ dir, confirm string }
+
+func (cmd *directoryDelete) flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&cmd.dir, "directory", "", "the directory's ID")
+	fs.StringVar(&cmd.confirm, "confirm", "", "the directory's name, to confirm: its users, groups and tokens go, and cannot be restored")
+	return []string{"directory", "confirm"}
+}
+
+func (cmd *directoryDelete) run(ctx context.Context, e *env) (output, error) {
+	d, err := e.st.FindDirectory(ctx, cmd.dir)
+	if err != nil {
+		return nil, err
+	}
+	res, err := (&directories.Service{Store: e.st}).Delete(cliCtx(ctx), d, cmd.confirm)
+	if err != nil {
+		return nil, err
+	}
+	return directoryDeletion{ID: d.ID, Name: d.Name, Deleted: true, Users: res.Users, Groups: res.Groups}, nil
+}
+
+// directoryDeletion is what a deletion took.
+type directoryDeletion struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Deleted bool   `json:"deleted"`
+	Users   int    `json:"users"`
+	Groups  int    `json:"groups"`
+}
+
+func (d directoryDeletion) Text(w io.Writer) {
+	fmt.Fprintf(w, "Deleted directory %s (%s) with its %d users and %d groups, each with its event.\n", d.Name, d.ID, d.Users, d.Groups)
+}
+
 type directoryRenamed struct{ directoryJSON }
 
 func (d directoryRenamed) Text(w io.Writer) {

@@ -39,3 +39,40 @@ func TestDirectoryUpdateStrict(t *testing.T) {
 		t.Error("an unknown directory: exit 0")
 	}
 }
+
+// TestDirectoryDeleteFromCLI: `roster directory delete` against the
+// database a server uses deletes the directory only with its name in
+// --confirm, and the server's SCIM endpoint for it is gone at once; the
+// change feed has each user's deletion.
+func TestDirectoryDeleteFromCLI(t *testing.T) {
+	fx := serveDirectory(t, "Okta")
+	if status, _ := fx.scim.do("POST", "/Users", `{"userName":"ann@acme.test"}`); status != 201 {
+		t.Fatal("create ann")
+	}
+	if _, errOut, code := runCLI(t, fx.env, "directory", "delete", "--directory", fx.dir.ID, "--confirm", "okta"); code == 0 || !strings.Contains(errOut, "nothing was deleted") {
+		t.Errorf("--confirm okta: exit %d, %q", code, errOut)
+	}
+	var d struct {
+		Deleted       bool
+		Users, Groups int
+	}
+	rosterJSON(t, fx.env, &d, "directory", "delete", "--directory", fx.dir.ID, "--confirm", "Okta")
+	if !d.Deleted || d.Users != 1 || d.Groups != 0 {
+		t.Errorf("directory delete = %+v", d)
+	}
+	if status, _ := fx.scim.do("GET", "/Users", ""); status != 401 && status != 404 {
+		t.Errorf("the deleted directory's SCIM endpoint answers %d", status)
+	}
+	var page struct{ Events []struct{ Type string } }
+	rosterJSON(t, fx.env, &page, "events", "list", "--org", fx.org, "--types", "user.deleted,directory.*")
+	var types []string
+	for _, e := range page.Events {
+		types = append(types, e.Type)
+	}
+	if strings.Join(types, ",") != "directory.created,user.deleted,directory.deleted" {
+		t.Errorf("events = %v, want the user's deletion before the directory's", types)
+	}
+	if _, _, code := runCLI(t, fx.env, "directory", "delete", "--directory", fx.dir.ID, "--confirm", "Okta"); code == 0 {
+		t.Error("deleting it again: exit 0")
+	}
+}

@@ -61,6 +61,7 @@ var commands = []command{
 	{"user restore", "restore deleted users, with their groups", func() runner { return &resourceRestore{kind: "user"} }},
 	{"group restore", "restore deleted groups, with their members and product access", func() runner { return &resourceRestore{kind: "group"} }},
 	{"directory update", "change a directory's settings (--strict)", func() runner { return new(directoryUpdate) }},
+	{"directory delete", "delete a directory with its users, groups and tokens (--confirm NAME); not restorable", func() runner { return new(directoryDelete) }},
 	{"directory rename", "rename a directory (names are unique in the organization)", func() runner { return new(directoryRename) }},
 	{"token create", "add an API token to a directory", func() runner { return new(tokenCreate) }},
 	{"token list", "list a directory's tokens", func() runner { return new(tokenList) }},

@@ -130,6 +130,7 @@ func (s *Server) routes() {
 	h("GET "+p+"/directories", s.listDirectories)
 	h("POST "+p+"/directories", s.createDirectory)
 	h("PATCH "+p+"/directories/{dir}", s.updateDirectory)
+	h("DELETE "+p+"/directories/{dir}", s.deleteDirectory)
 	h("GET "+p+"/directories/{dir}/tokens", s.listTokens)
 	h("POST "+p+"/directories/{dir}/tokens", s.createToken)
 	h("POST "+p+"/directories/{dir}/tokens/{token}/rotate", s.rotateToken)

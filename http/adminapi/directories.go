@@ -96,6 +96,21 @@ func (s *Server) directory(r *http.Request, c *call) (*roster.Directory, error) 
 	return s.store.GetDirectory(r.Context(), c.org, r.PathValue("dir"))
 }
 
+// deleteDirectory deletes a directory with its users, groups and tokens:
+// ?confirm= must be its name, as the console and the command line ask,
+// because nothing brings the users back.
+func (s *Server) deleteDirectory(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.directory(r, c)
+	if err != nil {
+		return err
+	}
+	res, err := s.directories.Delete(r.Context(), d, r.URL.Query().Get("confirm"))
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, map[string]any{"id": d.ID, "name": d.Name, "deleted": true, "users": res.Users, "groups": res.Groups})
+}
+
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c *call) error {
 	d, err := s.directory(r, c)
 	if err != nil {

@@ -92,3 +92,30 @@ func TestDirectoryStrictSetting(t *testing.T) {
 		t.Errorf("PATCH strict false: %d %v", status, body)
 	}
 }
+
+// TestDeleteDirectory: DELETE on a directory needs its name in ?confirm=,
+// as the console and the command line ask; it answers what went, and the
+// directory is gone (a second DELETE is a 404).
+func TestDeleteDirectory(t *testing.T) {
+	e := newEnv(t)
+	status, d := e.call("POST", "/directories", `{"name": "Okta"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("create directory: %d %v", status, d)
+	}
+	path := "/directories/" + d["id"].(string)
+	for _, confirm := range []string{"", "okta", "Other"} {
+		status, body := e.call("DELETE", path+"?confirm="+confirm, "")
+		if status != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body), "nothing was deleted") {
+			t.Errorf("DELETE with confirm %q: %d %v, want 400 saying nothing was deleted", confirm, status, body)
+		}
+	}
+	if status, body := e.call("DELETE", path+"?confirm=Okta", ""); status != http.StatusOK || body["deleted"] != true || body["users"] != 0.0 || body["name"] != "Okta" {
+		t.Errorf("DELETE confirmed: %d %v", status, body)
+	}
+	if status, body := e.call("DELETE", path+"?confirm=Okta", ""); status != http.StatusNotFound {
+		t.Errorf("DELETE again: %d %v, want 404", status, body)
+	}
+	if _, list := e.call("GET", "/directories", ""); strings.Contains(fmt.Sprint(list), d["id"].(string)) {
+		t.Errorf("the deleted directory is still listed: %v", list)
+	}
+}
