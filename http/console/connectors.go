@@ -51,8 +51,21 @@ type connectorRow struct {
 	State string // active, paused or failing
 	// Waiting is when the oldest change the connector has yet to pass
 	// happened (or, before its first pass, when it was created); zero
-	// when it is up to date.
+	// when it is up to date. Lag says it as people do.
 	Waiting time.Time
+	Lag     string
+}
+
+// lagOf says how far behind a connector waiting since waiting is: "up to
+// date", "under a minute", "5 minutes".
+func lagOf(waiting time.Time) string {
+	switch {
+	case waiting.IsZero():
+		return "up to date"
+	case time.Since(waiting) < time.Minute:
+		return "under a minute"
+	}
+	return strings.TrimSuffix(ago(waiting), " ago")
 }
 
 // connectorState is how the console names a connector's state: paused by
@@ -77,15 +90,16 @@ func (s *Console) rowOf(ctx context.Context, c *roster.Connector) (connectorRow,
 	}
 	if c.LastRun.IsZero() {
 		row.Waiting = c.Created
-		return row, nil
+	} else {
+		evs, err := s.store.ListEvents(ctx, c.OrgID, c.Cursor, 1)
+		if err != nil {
+			return row, err
+		}
+		if len(evs) > 0 {
+			row.Waiting = evs[0].Time
+		}
 	}
-	evs, err := s.store.ListEvents(ctx, c.OrgID, c.Cursor, 1)
-	if err != nil {
-		return row, err
-	}
-	if len(evs) > 0 {
-		row.Waiting = evs[0].Time
-	}
+	row.Lag = lagOf(row.Waiting)
 	return row, nil
 }
 

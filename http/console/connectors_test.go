@@ -273,7 +273,7 @@ func testConnectedApplications(t *testing.T, f *fixture) {
 	if status != http.StatusOK && status != http.StatusNoContent {
 		t.Fatalf("adding cat to the group: %d", status)
 	}
-	wantPage(t, b.get(connPath), http.StatusOK, `id="lag">changes waiting since`)
+	wantPage(t, b.get(connPath), http.StatusOK, `id="lag">under a minute behind: changes waiting since`)
 
 	// A wrong token replaced in: the pass fails (its lookups are refused),
 	// the state says failing, with the last error.
