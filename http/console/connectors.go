@@ -38,6 +38,7 @@ func (s *Console) connectorRoutes(h func(string, page), o string) {
 	h("POST "+c+"/paused", s.pauseConnector)
 	h("GET "+c+"/preview", s.previewConnector)
 	h("GET "+c+"/deliveries", s.connectorDeliveries)
+	h("POST "+c+"/settings", s.form("connector-settings", "settings", settingsField, s.connectorPage, s.updateConnector))
 	h("POST "+c+"/token", s.form("replace-token", "token", nil, s.connectorPage, s.replaceConnectorToken))
 	h("GET "+c+"/delete", s.deleteConnectorForm)
 	h("POST "+c+"/delete", s.deleteConnector)
@@ -478,6 +479,40 @@ func (s *Console) connectorDeliveries(w http.ResponseWriter, r *http.Request, a 
 		p.Deliveries = append(p.Deliveries, connectorDeliveryRow{d, names[d.UserID]})
 	}
 	return s.render(w, r, a, http.StatusOK, "connector-deliveries", view{Title: "Delivery log of " + c.Name, Section: "products", Page: p})
+}
+
+// settingsField places a settings mistake: a name taken beside the name,
+// a rate limit that is no number beside it; the use case's other refusals
+// (a name too long, a limit out of range, an unknown policy) above the
+// form, since their reason (invalid_value) does not say which field.
+func settingsField(err error) string {
+	if f := placedField(err); f != "" {
+		return f
+	}
+	if roster.ErrorCodeOf(err) == roster.EConflict {
+		return "name"
+	}
+	return "settings"
+}
+
+// updateConnector changes the settings the connector's page offers: its
+// name, what a user who loses access becomes, the rate limit and dry run.
+// (A new URL is a new application: connect it, so that it is checked.)
+func (s *Console) updateConnector(w http.ResponseWriter, r *http.Request, a *session) error {
+	pr, c, err := s.productConnector(r, a)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	name, onRevoke, dryRun := f.Get("name"), f.Get("on_revoke"), f.Get("dry_run") == "1"
+	limit, err := strconv.Atoi(strings.TrimSpace(f.Get("rate_limit")))
+	if err != nil {
+		return inField("rate_limit", roster.Invalidf("", "the rate limit is a whole number of requests per second (0: none), not %q", f.Get("rate_limit")))
+	}
+	if _, err := s.connectors.Update(r.Context(), a.org.ID, c.ID, connectors.UpdateRequest{Name: &name, OnRevoke: &onRevoke, DryRun: &dryRun, RateLimit: &limit}); err != nil {
+		return err
+	}
+	return s.redirect(w, r, connectorPath(a.org.ID, pr.Key, c.ID), "Settings of "+name+" saved; a full pass follows.")
 }
 
 func (s *Console) replaceConnectorToken(w http.ResponseWriter, r *http.Request, a *session) error {

@@ -103,7 +103,7 @@ func (tg *scimTarget) users(t *testing.T) map[string]bool {
 // the steps a connector needs is refused with them listed, and accepted
 // with force, the gaps recorded; a connection shows its `roster check`
 // summary once; preview, sync now, the health counts, the delivery log
-// with its failed-only filter, replace token, pause and resume, and a
+// with its failed-only filter, replace token, settings, pause and resume, and a
 // confirmed disconnect; a form without its CSRF token is refused.
 func TestConnectedApplications(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
@@ -302,6 +302,21 @@ func testConnectedApplications(t *testing.T, f *fixture) {
 	wantPage(t, p, http.StatusOK, "Synced Jira Cloud: 1 create", `<span class="badge state active">active</span>`, `<strong id="in-sync">3</strong>`, `<strong id="failures">0</strong>`)
 	if got := tg.users(t); !got["cat@acme.test"] {
 		t.Errorf("once the application took writes again, it still lacks cat: %v", got)
+	}
+
+	// Settings: mistakes stay on the form; a change is stored.
+	p = b.post(connPath+"/settings", url.Values{"csrf": {csrf}, "name": {"Jira Cloud"}, "on_revoke": {"delete"}, "rate_limit": {"lots"}})
+	wantPage(t, p, http.StatusBadRequest, `id="settings-rate-error"`, `value="lots"`, `<option value="delete" selected>`)
+	p = b.post(connPath+"/settings", url.Values{"csrf": {csrf}, "name": {"Jira Cloud"}, "rate_limit": {"20000"}})
+	wantPage(t, p, http.StatusBadRequest, `id="settings-error"`, "10000", `value="20000"`)
+	p, _ = b.postSeeOther(connPath+"/settings", url.Values{"csrf": {csrf}, "name": {"Jira"}, "on_revoke": {"delete"}, "rate_limit": {"10"}, "dry_run": {"1"}})
+	wantPage(t, p, http.StatusOK, "Settings of Jira saved", "<h1>Jira</h1>", `value="10"`, `<option value="delete" selected>`, `id="settings-dry-run" name="dry_run" type="checkbox" value="1" checked`, "the account is deleted")
+	if c, _ := f.store.GetConnector(ctx, f.org.ID, conn.ID); c == nil || c.Name != "Jira" || c.RateLimit != 10 || !c.DryRun || c.OnRevoke != roster.RevokeDelete {
+		t.Errorf("after saving the settings the connector is %+v", c)
+	}
+	b.postSeeOther(connPath+"/settings", url.Values{"csrf": {csrf}, "name": {"Jira Cloud"}, "on_revoke": {"deactivate"}, "rate_limit": {"25"}})
+	if c, _ := f.store.GetConnector(ctx, f.org.ID, conn.ID); c == nil || c.DryRun || c.OnRevoke != roster.RevokeDeactivate {
+		t.Errorf("the settings put back: %+v", c)
 	}
 
 	// Pause and resume, from the product's page.
