@@ -337,6 +337,12 @@ func testConnectedApplications(t *testing.T, f *fixture) {
 	wantPage(t, b.post(f.path("products", "figma", "connectors", conn.ID, "sync"), url.Values{"csrf": {csrf}}), http.StatusNotFound)
 	wantPage(t, b.get(f.path("products", "jira", "connectors", "00000000-0000-0000-0000-000000000000")), http.StatusNotFound)
 	wantPage(t, b.get(f.path("products", "nope", "connectors", "new")), http.StatusNotFound)
+	wantPage(t, b.post(f.path("products", "nope", "connectors"), url.Values{"csrf": {csrf}, "url": {tg.base}, "token": {tg.token}}), http.StatusNotFound)
+	for _, id := range []string{"not-an-id", "%27%3B--", strings.Repeat("9", 300)} {
+		wantPage(t, b.get(f.path("products", "jira", "connectors", id)), http.StatusNotFound)
+		wantPage(t, b.get(f.path("products", "jira", "connectors", id, "deliveries")), http.StatusNotFound)
+		wantPage(t, b.post(f.path("products", "jira", "connectors", id, "paused"), url.Values{"csrf": {csrf}, "on": {"1"}}), http.StatusNotFound)
+	}
 
 	// Disconnect: a page that says what goes, then the POST.
 	wantPage(t, b.get(connPath+"/delete"), http.StatusOK, "Disconnect Jira Cloud?", "leaves the users it made in the application")
