@@ -24,7 +24,7 @@ import (
 // found, pause it so that the server's worker leaves it alone, grant a
 // group, preview what a sync would create, sync now, see the counts and
 // the delivery log, resume, and disconnect. The application's token is
-// never on a page.
+// never on a page, and on a phone no page of it scrolls sideways.
 //
 // With ROSTER_SCREENSHOTS set, it writes connectors.png (the product's
 // connected applications) and connector.png there too.
@@ -210,6 +210,30 @@ func TestConsoleConnectorsInBrowser(t *testing.T) {
 	}
 	tokenShown("the product page")
 	b.screenshot("connectors")
+
+	// On a phone no page of it scrolls sideways, and the cells that
+	// matter (a connector's state, a request's status) are on screen.
+	b.do("emulating a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	for _, page := range []string{productURL, productURL + "/connectors/new", connURL, connURL + "/preview", connURL + "/deliveries", connURL + "/delete"} {
+		b.open(page)
+		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))
+		if err != nil {
+			t.Fatalf("measuring %s on a phone: %v", page, err)
+		}
+		if wide > 0 {
+			t.Errorf("on a 390-pixel-wide phone %s is %v pixels too wide: the page scrolls sideways", page, wide)
+		}
+		off, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("td.key"))
+			.filter(td => { const r = td.getBoundingClientRect(); return r.width > 0 && (r.left < 0 || r.right > window.innerWidth + 0.5); })
+			.map(td => td.innerText.trim().slice(0, 60))`))
+		if err != nil || len(off) > 0 {
+			t.Errorf("on a 390-pixel-wide phone %s has key cells outside the screen: %q (%v)", page, off, err)
+		}
+		if (page == productURL || page == connURL+"/deliveries") && b.count("td.key") == 0 {
+			t.Errorf("%s marks no key cells", page)
+		}
+	}
+	b.do("leaving the phone", chromedp.EmulateReset())
 
 	// Disconnect, confirmed on its own page; the application keeps its
 	// users.

@@ -264,7 +264,7 @@ func testConnectedApplications(t *testing.T, f *fixture) {
 		t.Fatalf("after the sync the target holds %v, want ann and ben, active", got)
 	}
 	wantPage(t, b.get(connPath), http.StatusOK, `<strong id="in-sync">2</strong>`, `id="lag">up to date`)
-	wantPage(t, b.get(connPath+"/deliveries"), http.StatusOK, `id="connector-deliveries"`, ">create<", "ann@acme.test", "ben@acme.test", "POST /Users", "<td>201</td>")
+	wantPage(t, b.get(connPath+"/deliveries"), http.StatusOK, `id="connector-deliveries"`, ">create<", "ann@acme.test", "ben@acme.test", "POST /Users", `<td class="key">201</td>`)
 	wantPage(t, b.get(connPath+"/deliveries?failed=1"), http.StatusOK, "No failed request.")
 	wantPage(t, b.get(connPath+"/preview"), http.StatusOK, `id="no-change"`)
 
@@ -293,7 +293,7 @@ func testConnectedApplications(t *testing.T, f *fixture) {
 	wantPage(t, p, http.StatusOK, "1 user failed", `<strong id="failures">2</strong>`)
 	tg.failWrites.Store(false)
 	p = b.get(connPath + "/deliveries?failed=1")
-	wantPage(t, p, http.StatusOK, `class="failed"`, "cat@acme.test", "<td>500</td>", "database is down")
+	wantPage(t, p, http.StatusOK, `class="failed"`, "cat@acme.test", `<td class="key">500</td>`, "database is down")
 	if strings.Contains(p.body, "ann@acme.test") {
 		t.Error("the failed-only log lists a request that succeeded")
 	}
