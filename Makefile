@@ -13,7 +13,8 @@ test:
 	./scripts/test
 
 # screenshots writes full-page PNGs of the console's main pages to
-# docs/screenshots, taken by the browser test as it walks the seed flow
-# (needs Chromium: apt-get install chromium).
+# docs/screenshots, taken by the browser tests as they walk the seed flow
+# and a product's connected applications (needs Chromium: apt-get install
+# chromium).
 screenshots:
-	ROSTER_REQUIRE_BROWSER=1 ROSTER_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -run TestConsoleEndToEnd -count=1 ./cmd/roster
+	ROSTER_REQUIRE_BROWSER=1 ROSTER_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -run 'TestConsoleEndToEnd|TestConsoleConnectorsInBrowser' -count=1 ./cmd/roster

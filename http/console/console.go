@@ -15,8 +15,9 @@
 // server's Content-Security-Policy forbids inline scripts and styles.
 //
 // It owns the HTML surface only: every rule it applies is a use case's
-// (tokens, directories, admins, access, groups, users, domains, auth;
-// password for its rules of length), every read a roster.Store read model.
+// (tokens, directories, admins, access, groups, users, domains, auth,
+// webhooks, connectors; password for its rules of length), every read a
+// roster.Store read model.
 // It may depend on those, the root package, http/httperr and http/urls;
 // never on storage, scim or the other HTTP surfaces.
 package console
@@ -39,6 +40,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/admins"
 	"github.com/rosterhq/roster/auth"
+	"github.com/rosterhq/roster/connectors"
 	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/groups"
@@ -65,6 +67,10 @@ type Config struct {
 	// Webhooks is the webhooks use case with the server's secret key;
 	// nil: one without a key, which lists webhooks but cannot create them.
 	Webhooks *webhooks.Service
+	// Connectors is the connectors use case with the server's secret key
+	// and its outbound rules; nil: one without a key, which lists
+	// connectors but can neither create nor run them.
+	Connectors *connectors.Service
 }
 
 // Console serves the console's pages.
@@ -84,6 +90,7 @@ type Console struct {
 	accessService    *access.Service
 	groupService     *groups.Service
 	webhooks         *webhooks.Service
+	connectors       *connectors.Service
 	pages            map[string]*template.Template
 	throttle         *throttle
 	presession       serverKey // signs what browsers get before a session (presession.go)
@@ -117,6 +124,10 @@ func New(c Config) *Console {
 	s.webhooks = c.Webhooks
 	if s.webhooks == nil {
 		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
+	}
+	s.connectors = c.Connectors
+	if s.connectors == nil {
+		s.connectors = &connectors.Service{Store: s.store, Now: s.now}
 	}
 	s.pages = parsePages()
 	s.routes()
@@ -223,6 +234,7 @@ func (s *Console) routes() {
 	h("POST "+o+"/products/{product}/delete", s.deleteProduct)
 	h("POST "+o+"/products/{product}/grants", s.grant)
 	h("POST "+o+"/products/{product}/grants/{group}/revoke", s.revoke)
+	s.connectorRoutes(h, o) // a product's connected applications (connectors.go)
 	h("GET "+o+"/admins", s.admins)
 	h("POST "+o+"/admins", s.form("add-admin", "email", nil, s.admins, s.addAdmin))
 	h("POST "+o+"/admins/{admin}/signin-link", s.newSignInLink)

@@ -35,6 +35,10 @@ func (f *formState) Value(form, field string) string {
 	return f.Values.Get(field)
 }
 
+// Is reports whether form is the one that failed (f may be nil): its
+// fields then show what was typed rather than what is stored.
+func (f *formState) Is(form string) bool { return f != nil && f.Name == form }
+
 // Error is the message for field of form, "" when there is none.
 func (f *formState) Error(form, field string) string {
 	if f == nil || f.Name != form || f.Field != field {

@@ -65,6 +65,9 @@ type productPage struct {
 	More     bool
 	Defaults []roster.Group    // local groups new managed accounts join
 	Local    []roster.OrgGroup // local groups to pick a default from
+	// Connectors are the applications Roster provisions with the
+	// product's users (connectors.go).
+	Connectors []connectorRow
 }
 
 // groupChoices are the groups of one directory ("" for local groups) as
@@ -131,6 +134,9 @@ func (s *Console) product(w http.ResponseWriter, r *http.Request, a *session) er
 		return err
 	}
 	p.Local = local.Items
+	if p.Connectors, err = s.productConnectors(ctx, a.org.ID, pr.Key); err != nil {
+		return err
+	}
 	return s.render(w, r, a, http.StatusOK, "product", view{Title: pr.Name, Section: "products", Page: p})
 }
 

@@ -31,14 +31,17 @@ const (
 // reveal is what a slot holds: what was made, for which page, and its
 // secret.
 type reveal struct {
-	Kind     string `json:"k"` // "token" or "link"
+	Kind     string `json:"k"` // "token", "link", "webhook" or "check"
 	ID       string `json:"i"` // the token's ID, or the admin's for a link
 	Secret   string `json:"s"`
 	Created  bool   `json:"c,omitempty"` // a new directory (token) or a new admin (link)
 	Replaced string `json:"r,omitempty"` // the rotated token's ID
 	Count    int    `json:"n,omitempty"` // earlier links that stopped working
 	Until    int64  `json:"u,omitempty"` // a link's expiry, Unix seconds
-	Expires  int64  `json:"e"`
+	// Check is what `roster check` found when a connector was created
+	// (no secret: the page after the POST shows it once, like the rest).
+	Check   *checkSummary `json:"ck,omitempty"`
+	Expires int64         `json:"e"`
 }
 
 func (a *session) revealAEAD() cipher.AEAD {

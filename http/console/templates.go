@@ -56,7 +56,8 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	},
-	"sub": func(a, b int) int { return a - b },
+	"sub":     func(a, b int) int { return a - b },
+	"shorten": shorten,
 	"percent": func(part, whole int) string {
 		if whole == 0 {
 			return "0%"

@@ -65,7 +65,8 @@ type Config struct {
 	// hold the shutdown up for its whole grace. nil: never.
 	Closing <-chan struct{}
 	// Connectors is the connectors use case with the server's secret key,
-	// for the admin API; nil: connectors cannot be created over it.
+	// for the admin API and the console; nil: connectors cannot be created
+	// over them.
 	Connectors *connectors.Service
 	// RequestLog, when set, records every directory's authenticated
 	// requests for the console, and counts the rejected ones.
@@ -132,7 +133,7 @@ func routes(c Config) *http.ServeMux {
 	// The console takes everything else: its pages under /orgs/, its
 	// static files, the front page, and an HTML 404 for unknown paths.
 	mux.Handle("/", console.New(console.Config{Store: c.Store, PublicURL: c.PublicURL, Logger: c.Logger, Verifier: c.Verifier,
-		SetupToken: c.SetupToken, Webhooks: c.Webhooks}))
+		SetupToken: c.SetupToken, Webhooks: c.Webhooks, Connectors: c.Connectors}))
 	return mux
 }
 
