@@ -84,6 +84,14 @@ func (s *Store) domains(ctx context.Context, query string, args ...any) ([]roste
 func (s *Store) UpdateDomain(ctx context.Context, orgID, name string, update func(*roster.Domain) error) (*roster.Domain, error) {
 	var out roster.Domain
 	err := s.inTx(ctx, func(t *tx) error {
+		// A change of status may make the accounts on the domain managed,
+		// and join them to default groups: a change of many users'
+		// access, so the organization's lock is taken first, exclusive
+		// (see lockAccess). Domain changes are rare: an admin's, or the
+		// daily re-check.
+		if err := s.lockAccess(ctx, t, orgID, true); err != nil {
+			return err
+		}
 		d, err := scanDomain(t.queryRow(ctx, `SELECT `+domainColumns+` FROM domains WHERE org_id = ? AND name = ?`+s.d.ForUpdate, orgID, name))
 		if err != nil {
 			return notFound(err, "the organization has no domain %s; add it first", name)
@@ -150,6 +158,9 @@ func domainEvents(before, after roster.Domain) []roster.Event {
 // DeleteDomain implements roster.Store.
 func (s *Store) DeleteDomain(ctx context.Context, orgID, name string) error {
 	return s.inTx(ctx, func(t *tx) error {
+		if err := s.lockAccess(ctx, t, orgID, true); err != nil { // as UpdateDomain
+			return err
+		}
 		var status string
 		err := t.queryRow(ctx, `DELETE FROM domains WHERE org_id = ? AND name = ? RETURNING status`, orgID, name).Scan(&status)
 		if err != nil {
