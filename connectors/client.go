@@ -203,10 +203,13 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
+// filterString escapes a value for a string in a SCIM filter.
+func filterString(s string) string { return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) }
+
 // findUser looks a user up by an attribute (userName or externalId) with
 // an eq filter; nil, nil when there is none.
 func (c *client) findUser(ctx context.Context, attr, value string) (map[string]any, *answer) {
-	filter := attr + ` eq "` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(value) + `"`
+	filter := attr + ` eq "` + filterString(value) + `"`
 	a := c.do(ctx, http.MethodGet, "/Users?filter="+url.QueryEscape(filter), nil)
 	if !a.ok() {
 		return nil, a
@@ -219,6 +222,27 @@ func (c *client) findUser(ctx context.Context, attr, value string) (map[string]a
 		}
 	}
 	return nil, a
+}
+
+// findGroup looks a group up by displayName with an eq filter (members
+// left out: a large group's would make the answer huge) and returns its
+// id; "" when there is none.
+func (c *client) findGroup(ctx context.Context, name string) (string, *answer) {
+	filter := `displayName eq "` + filterString(name) + `"`
+	a := c.do(ctx, http.MethodGet, "/Groups?excludedAttributes=members&filter="+url.QueryEscape(filter), nil)
+	if !a.ok() {
+		return "", a
+	}
+	res, _ := a.obj["Resources"].([]any)
+	for _, r := range res {
+		m, _ := r.(map[string]any)
+		if v, _ := m["displayName"].(string); strings.EqualFold(v, name) { // SCIM compares displayName without case
+			if id, _ := m["id"].(string); id != "" {
+				return id, a
+			}
+		}
+	}
+	return "", a
 }
 
 // supportsPatch reads ServiceProviderConfig: false only when the target

@@ -182,6 +182,9 @@ type neededStep struct {
 	alt string
 	// onlyDelete marks what only a connector that deletes on revoke needs.
 	onlyDelete bool
+	// onlyGroups marks what only a connector that pushes groups needs:
+	// the requests the group stage sends (groups.go).
+	onlyGroups bool
 }
 
 var neededSteps = []neededStep{
@@ -192,14 +195,21 @@ var neededSteps = []neededStep{
 	{seq: check.Entra, name: "Update the user (Entra's PATCH)", alt: "Update the profile (PUT full replace)"},
 	{seq: check.Okta, name: "Deactivate the user (PATCH active false)"},
 	{seq: check.Entra, name: "Delete the user", onlyDelete: true},
+	{seq: check.Entra, name: "Look up the group before creating it", onlyGroups: true},
+	{seq: check.Okta, name: "Push a group (POST)", onlyGroups: true},
+	{seq: check.Okta, name: "Add a member (PATCH add members)", onlyGroups: true},
+	{seq: check.Okta, name: `Remove the member (PATCH remove members[value eq "id"])`, onlyGroups: true},
+	{seq: check.Entra, name: "Rename the group (PATCH Replace displayName)", onlyGroups: true},
+	{seq: check.Entra, name: "Delete the group", onlyGroups: true},
 }
 
 // Gaps are the steps of rep a connector with the given revoke policy
-// needs and the target failed, each with what went wrong.
-func Gaps(rep *check.Report, onRevoke roster.OnRevoke) []string {
+// (and pushing groups or not) needs and the target failed, each with what
+// went wrong.
+func Gaps(rep *check.Report, onRevoke roster.OnRevoke, groups bool) []string {
 	var out []string
 	for _, n := range neededSteps {
-		if n.onlyDelete && onRevoke != roster.RevokeDelete {
+		if n.onlyDelete && onRevoke != roster.RevokeDelete || n.onlyGroups && !groups {
 			continue
 		}
 		st := rep.Step(n.seq, n.name)
@@ -231,9 +241,6 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (*roster.Connecto
 	if s.Keys == nil {
 		return nil, nil, errNoKey()
 	}
-	if r.Groups {
-		return nil, nil, roster.E(roster.ReasonInvalidValue, "pushing groups (--groups) is not in this release: connectors push users only")
-	}
 	onRevoke, err := ParseOnRevoke(r.OnRevoke)
 	if err != nil {
 		return nil, nil, err
@@ -264,13 +271,13 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (*roster.Connecto
 	if err != nil {
 		return nil, nil, roster.E(roster.ReasonInvalidValue, "checking the application: %v", err)
 	}
-	gaps := Gaps(rep, onRevoke)
+	gaps := Gaps(rep, onRevoke, r.Groups)
 	if len(gaps) > 0 && !r.Force {
 		return nil, rep, roster.E(roster.ReasonTargetFailsCheck, "the application at %s fails %d step(s) a connector needs (run roster check --url %s for the whole report; --force accepts it anyway, recording the gaps): %s",
 			base, len(gaps), base, strings.Join(gaps, "; "))
 	}
 	c := &roster.Connector{OrgID: r.OrgID, Product: r.Product, Name: name, BaseURL: base, Token: s.Keys.Seal(r.Token), OnRevoke: onRevoke,
-		DryRun: r.DryRun, RateLimit: limit, CheckGaps: gaps}
+		Groups: r.Groups, DryRun: r.DryRun, RateLimit: limit, CheckGaps: gaps}
 	if err := s.Store.CreateConnector(ctx, c); err != nil {
 		return nil, rep, err
 	}
@@ -295,6 +302,10 @@ type UpdateRequest struct {
 	DryRun    *bool
 	Paused    *bool
 	RateLimit *int
+	// Groups turns pushing the granted groups on or off. Off leaves the
+	// groups pushed so far in the application as they are (and their
+	// links in the store: turned on again, the connector takes them up).
+	Groups *bool
 }
 
 // Update changes a connector's settings. A new URL passes the outbound
@@ -341,6 +352,9 @@ func (s *Service) Update(ctx context.Context, orgID, id string, r UpdateRequest)
 		}
 		if r.RateLimit != nil {
 			c.RateLimit = *r.RateLimit
+		}
+		if r.Groups != nil {
+			c.Groups = *r.Groups
 		}
 		c.SyncRequested = true
 		return nil
@@ -445,6 +459,8 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 		if p.users == nil {
 			p.users = []string{}
 		}
+		// Events naming no user and no group change nothing pushed.
+		p.skipGroups = len(ch.users) == 0 && len(ch.groups) == 0
 		head = ch.next
 	}
 	var res *Result
@@ -480,8 +496,8 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 		// again, which the failure schedules.
 		run.InSync = res.Counts[OpCreate] + res.Counts[OpLink] - res.Counts[OpDelete] - res.Failed
 		run.OutOfSync = res.Failed
-		if res.Failed > 0 {
-			run.Error = fmt.Sprintf("%d of %d users failed: %s", res.Failed, res.Considered, firstError(res))
+		if res.Failed > 0 || res.GroupsFailed > 0 {
+			run.Error = failures(res)
 			run.NextFull = s.now().Add(retryWait(c.Failures + 1))
 		}
 	default:
@@ -489,8 +505,8 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 		if !p.write {
 			run.OutOfSync += len(res.Changes) + res.More - res.Failed
 		}
-		if res.Failed > 0 {
-			run.Error = fmt.Sprintf("%d of %d users failed: %s", res.Failed, res.Considered, firstError(res))
+		if res.Failed > 0 || res.GroupsFailed > 0 {
+			run.Error = failures(res)
 			run.NextFull = s.now().Add(retryWait(c.Failures + 1))
 		} else if full {
 			run.NextFull = s.now().Add(FullEvery)
@@ -502,10 +518,28 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 	return res, err
 }
 
+// failures is a pass's error for the health: how many users and groups
+// failed, and the first failure.
+func failures(r *Result) string {
+	var parts []string
+	if r.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d users failed", r.Failed, r.Considered))
+	}
+	if r.GroupsFailed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d groups failed", r.GroupsFailed, r.Groups))
+	}
+	return strings.Join(parts, ", ") + ": " + firstError(r)
+}
+
 func firstError(r *Result) string {
 	for _, c := range r.Changes {
 		if c.Error != "" {
 			return c.UserName + ": " + c.Error
+		}
+	}
+	for _, c := range r.GroupChanges {
+		if c.Error != "" {
+			return "group " + c.DisplayName + ": " + c.Error
 		}
 	}
 	return ""

@@ -47,6 +47,14 @@ type Result struct {
 	Counts      map[string]int `json:"counts"` // changes by op
 	Changes     []Change       `json:"changes"`
 	More        int            `json:"more"` // changes beyond MaxListed
+
+	// The group stage, with --groups (groups.go): counted apart from the
+	// users, whose counts are the connector's health.
+	Groups       int            `json:"groups"` // groups considered
+	GroupsInSync int            `json:"groupsInSync"`
+	GroupsFailed int            `json:"groupsFailed"`
+	GroupCounts  map[string]int `json:"groupCounts"`
+	GroupChanges []GroupChange  `json:"groupChanges"`
 }
 
 // pageSize is how many users a pass reads at a time.
@@ -64,6 +72,9 @@ type pass struct {
 	// users, when not nil, are the only users the pass considers (a pass
 	// after their events); nil: every item.
 	users []string
+	// skipGroups leaves the group stage out: a pass after events that
+	// name neither users nor groups.
+	skipGroups bool
 
 	mu      sync.Mutex
 	res     Result
@@ -93,16 +104,37 @@ func (p *pass) page(ctx context.Context, after string, rest *[]string) ([]roster
 // run pages through the connector's items (or those of p.users) and
 // brings each in line.
 func (p *pass) run(ctx context.Context) (*Result, error) {
-	p.res = Result{ConnectorID: p.conn.ID, Preview: !p.write, Full: p.full, Partial: p.users != nil, Counts: map[string]int{}, Changes: []Change{}}
-	if p.users != nil && len(p.users) == 0 {
+	p.res = Result{ConnectorID: p.conn.ID, Preview: !p.write, Full: p.full, Partial: p.users != nil, Counts: map[string]int{}, Changes: []Change{},
+		GroupCounts: map[string]int{}, GroupChanges: []GroupChange{}}
+	stageGroups := p.conn.Groups && !p.skipGroups
+	if p.users != nil && len(p.users) == 0 && !stageGroups {
 		return &p.res, nil
 	}
 	p.usePut = !p.c.supportsPatch(ctx)
+	if err := p.usersStage(ctx); err != nil {
+		return nil, err
+	}
+	if stageGroups {
+		// After the users: a group's members are the target IDs of the
+		// users this pass has just linked.
+		if err := p.groupsStage(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &p.res, nil
+}
+
+// usersStage pages through the connector's items (or those of p.users)
+// and brings each in line.
+func (p *pass) usersStage(ctx context.Context) error {
+	if p.users != nil && len(p.users) == 0 {
+		return nil
+	}
 	after, rest := "", p.users
 	for {
 		items, err := p.page(ctx, after, &rest)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(items) == 0 {
 			break
@@ -122,14 +154,14 @@ func (p *pass) run(ctx context.Context) (*Result, error) {
 		}
 		wg.Wait()
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		if err := p.flush(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	sort.SliceStable(p.res.Changes, func(i, j int) bool { return p.res.Changes[i].UserID < p.res.Changes[j].UserID })
-	return &p.res, nil
+	return nil
 }
 
 func (p *pass) record(it *roster.ConnectorItem, ch *Change) {
@@ -178,8 +210,14 @@ func (p *pass) flush(ctx context.Context) error {
 // Statuses in expected are logged as no failure (a DELETE's 404: gone
 // already; a POST's 409: made already, and looked up next).
 func (p *pass) send(ctx context.Context, userID, op, method, path string, body any, expected ...int) *answer {
+	return p.sendAbout(ctx, userID, "", op, method, path, body, expected...)
+}
+
+// sendAbout is send for a request about a user (userID) or a group
+// (groupID).
+func (p *pass) sendAbout(ctx context.Context, userID, groupID, op, method, path string, body any, expected ...int) *answer {
 	a := p.c.do(ctx, method, path, body)
-	d := roster.ConnectorDelivery{ConnectorID: p.conn.ID, OrgID: p.conn.OrgID, UserID: userID, Op: op, Method: method, Path: path,
+	d := roster.ConnectorDelivery{ConnectorID: p.conn.ID, OrgID: p.conn.OrgID, UserID: userID, GroupID: groupID, Op: op, Method: method, Path: path,
 		Status: a.status, Attempts: a.attempts, Error: a.problem(), Latency: a.latency, ResponseExcerpt: p.c.excerpt(a), At: p.svc.now().UTC()}
 	if a.err == nil && slices.Contains(expected, a.status) {
 		d.Error = ""

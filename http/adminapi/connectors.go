@@ -64,6 +64,7 @@ func (s *Server) updateConnector(w http.ResponseWriter, r *http.Request, c *call
 		DryRun    *bool   `json:"dryRun"`
 		Paused    *bool   `json:"paused"`
 		RateLimit *int    `json:"rateLimit"`
+		Groups    *bool   `json:"groups"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
@@ -75,7 +76,7 @@ func (s *Server) updateConnector(w http.ResponseWriter, r *http.Request, c *call
 		}
 	}
 	conn, err := s.connectors.Update(r.Context(), c.org, id, connectors.UpdateRequest{Name: body.Name, URL: body.URL, OnRevoke: body.OnRevoke,
-		DryRun: body.DryRun, Paused: body.Paused, RateLimit: body.RateLimit})
+		DryRun: body.DryRun, Paused: body.Paused, RateLimit: body.RateLimit, Groups: body.Groups})
 	if err != nil {
 		return err
 	}
