@@ -244,18 +244,3 @@ func (c *client) findGroup(ctx context.Context, name string) (string, *answer) {
 	}
 	return "", a
 }
-
-// supportsPatch reads ServiceProviderConfig: false only when the target
-// says patch.supported is false (a target that does not say is assumed to
-// take PATCH, as Entra and Okta assume).
-func (c *client) supportsPatch(ctx context.Context) bool {
-	a := c.do(ctx, http.MethodGet, "/ServiceProviderConfig", nil)
-	if !a.ok() {
-		return true
-	}
-	p, _ := a.obj["patch"].(map[string]any)
-	if s, ok := p["supported"].(bool); ok {
-		return s
-	}
-	return true
-}

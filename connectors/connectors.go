@@ -69,6 +69,7 @@ type Service struct {
 	Now         func() time.Time
 
 	once sync.Once // fills in Owner and HTTPClient, once: surfaces call the service concurrently
+	caps capabilityCache
 }
 
 func (s *Service) init() {

@@ -122,8 +122,9 @@ type proxy struct {
 	fail       int
 	loseCreate int
 	noPatch    bool
-	noGroups   bool   // answer 404 to everything under /Groups
-	onPost     func() // called before each POST is forwarded
+	noGroups   bool           // answer 404 to everything under /Groups
+	paths      map[string]int // when not nil, requests counted by the path's last element
+	onPost     func()         // called before each POST is forwarded
 	failed     int
 	requests   int
 }
@@ -136,6 +137,9 @@ func newProxy(t testing.TB, tg *target) *proxy {
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.requests++
+		if p.paths != nil {
+			p.paths[r.URL.Path[strings.LastIndex(r.URL.Path, "/"):]]++
+		}
 		fail, lose, noPatch := p.fail > 0, p.loseCreate > 0 && r.Method == http.MethodPost, p.noPatch && r.Method == http.MethodPatch
 		noGroups := p.noGroups && strings.Contains(r.URL.Path, "/Groups")
 		if fail {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -272,5 +273,69 @@ func TestPushGroups(t *testing.T) {
 	wantGroupOps(t, "a sync after it all", final)
 	if shown, _ := h.svc.Get(ctx, h.org.ID, c.ID); shown.LastError != "" {
 		t.Errorf("health %+v", shown)
+	}
+}
+
+// TestEnterpriseAttributes: a target that advertises the enterprise
+// extension (Roster does, in /Schemas) gets its attributes, the manager as
+// the target's id of the manager (pushed later in the pass than its
+// report, so the report is pushed again); a change of one reaches it; the
+// target's capabilities are read once, not on every pass.
+func TestEnterpriseAttributes(t *testing.T) {
+	tg := newTarget(t)
+	px := newProxy(t, tg)
+	h := newHub(t)
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	// The manager's ID sorts after the report's: the pass meets the report
+	// first, before the manager has a target ID.
+	report := h.user(t, "ann@acme.test", `,"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","`+ent+`"]`)
+	boss := h.user(t, "zed@acme.test", `,"displayName":"Zed Boss"`)
+	if boss.ID < report.ID {
+		report, boss = boss, report
+	}
+	body := func(userName, dept string, manager string) string {
+		m := ""
+		if manager != "" {
+			m = `,"manager":{"value":"` + manager + `"}`
+		}
+		return `{"userName":"` + userName + `","schemas":["urn:ietf:params:scim:schemas:core:2.0:User","` + ent + `"],"` + ent + `":{"employeeNumber":"42","costCenter":"CC-7","organization":"Acme","division":"R&D","department":"` + dept + `"` + m + `}}`
+	}
+	h.setUser(t, report, body(report.UserName, "Platform", boss.ID))
+	eng := h.group(t, "Engineering", report.ID, boss.ID)
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
+	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token})
+	must(t, err)
+	px.set(func(p *proxy) { p.paths = map[string]int{} })
+	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	if res.Failed != 0 {
+		t.Fatalf("sync: %q", ops(res))
+	}
+	got := tg.users(t)
+	bossTarget := got[boss.UserName]["id"].(string)
+	e, _ := got[report.UserName][ent].(map[string]any)
+	m, _ := e["manager"].(map[string]any)
+	if e["employeeNumber"] != "42" || e["costCenter"] != "CC-7" || e["organization"] != "Acme" || e["division"] != "R&D" || e["department"] != "Platform" ||
+		m["value"] != bossTarget {
+		t.Fatalf("the report's enterprise extension in the target: %v, want the attributes and manager %s", got[report.UserName][ent], bossTarget)
+	}
+	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	wantOps(t, "a second sync", again)
+
+	// A change of one enterprise attribute, and the manager removed.
+	h.setUser(t, report, body(report.UserName, "Security", ""))
+	w := &connectors.Worker{Service: h.svc}
+	step(t, w)
+	e, _ = tg.users(t)[report.UserName][ent].(map[string]any)
+	if e["department"] != "Security" || e["manager"] != nil || e["costCenter"] != "CC-7" {
+		t.Errorf("after the change, the target has %v", e)
+	}
+	px.mu.Lock()
+	schemas, spc := px.paths["/Schemas"], px.paths["/ServiceProviderConfig"]
+	px.mu.Unlock()
+	if schemas != 1 || spc != 1 {
+		t.Errorf("three passes read /Schemas %d and /ServiceProviderConfig %d times, want once each (cached)", schemas, spc)
 	}
 }
