@@ -448,6 +448,37 @@ func (s *Service) Sync(ctx context.Context, orgID, id string) (*Result, error) {
 	return s.runLeased(ctx, c, head, true, nil)
 }
 
+// StartSync starts a full pass in the background and returns the
+// connector as it is then (its health says when the pass has ended:
+// SyncRequested false again and LastRun after now). The sync is requested
+// in the store first, so that a pass that dies with this process, or
+// waits behind another node's, is run by the next worker that is free;
+// then, unless another node holds the connector (its pass then carries
+// on, and the request is served after it), this process takes the lease
+// and runs the pass itself, out of the caller's context. Errors are those
+// of finding the connector: the pass's own go to its health.
+func (s *Service) StartSync(ctx context.Context, orgID, id string) (*roster.Connector, error) {
+	c, err := s.Store.UpdateConnector(ctx, orgID, id, func(c *roster.Connector) error {
+		c.SyncRequested = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	leased, head, ok, err := s.Store.ClaimConnectorByID(ctx, s.owner(), orgID, id, now, now.Add(s.lease()))
+	if err != nil || !ok {
+		return c, err
+	}
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		s.runLeased(context.WithoutCancel(ctx), leased, head, true, nil)
+	}()
+	<-started
+	return leased, nil
+}
+
 // runLeased runs a pass of a connector leased to this process and records
 // its outcome. With ch (and not ch.all), the pass considers only the
 // users ch names and records ch.next as its cursor; otherwise every item,
