@@ -282,6 +282,9 @@ func (p *pass) alignGroup(ctx context.Context, it *roster.ConnectorGroupItem, ch
 	if rename {
 		a := p.sendAbout(ctx, "", it.GroupID, OpUpdate, http.MethodPatch, groupPath(cur.id),
 			patchOps(map[string]any{"displayName": it.DisplayName}, []string{"displayName"}))
+		if a.status == http.StatusNotFound {
+			return p.groupGone(ctx, it, ch, a)
+		}
 		if !a.ok() {
 			if ch.Op == OpLink {
 				p.saveGroup(ctx, it, cur.id, name, cur.members) // linked at least; the rename is retried by the next pass
@@ -295,7 +298,9 @@ func (p *pass) alignGroup(ctx context.Context, it *roster.ConnectorGroupItem, ch
 	for _, id := range add {
 		body := map[string]any{"schemas": []string{patchSchema}, "Operations": []any{
 			map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": id}}}}}
-		if a := p.sendAbout(ctx, "", it.GroupID, OpAddMember, http.MethodPatch, groupPath(cur.id), body); !a.ok() {
+		if a := p.sendAbout(ctx, "", it.GroupID, OpAddMember, http.MethodPatch, groupPath(cur.id), body); a.status == http.StatusNotFound {
+			return p.groupGone(ctx, it, ch, a)
+		} else if !a.ok() {
 			failed = a
 			continue
 		}
@@ -304,7 +309,9 @@ func (p *pass) alignGroup(ctx context.Context, it *roster.ConnectorGroupItem, ch
 	for _, id := range remove {
 		body := map[string]any{"schemas": []string{patchSchema}, "Operations": []any{
 			map[string]any{"op": "remove", "path": `members[value eq "` + filterString(id) + `"]`}}}
-		if a := p.sendAbout(ctx, "", it.GroupID, OpRemoveMember, http.MethodPatch, groupPath(cur.id), body); !a.ok() {
+		if a := p.sendAbout(ctx, "", it.GroupID, OpRemoveMember, http.MethodPatch, groupPath(cur.id), body); a.status == http.StatusNotFound {
+			return p.groupGone(ctx, it, ch, a)
+		} else if !a.ok() {
 			failed = a
 			continue
 		}
@@ -319,6 +326,17 @@ func (p *pass) alignGroup(ctx context.Context, it *roster.ConnectorGroupItem, ch
 		ch.Error = "storing the group: " + err.Error()
 	}
 	return ch
+}
+
+// groupGone handles a 404 to a PATCH of a linked group: deleted in the
+// target since the pass last read it. The link is forgotten, so that the
+// next pass (soon: a failure schedules one) finds or makes it again.
+func (p *pass) groupGone(ctx context.Context, it *roster.ConnectorGroupItem, ch *GroupChange, a *answer) *GroupChange {
+	if err := p.svc.Store.DeleteConnectorGroups(context.WithoutCancel(ctx), p.conn.OrgID, p.conn.ID, []string{it.GroupID}); err != nil {
+		ch.Error = "forgetting the group gone from the target: " + err.Error()
+		return ch
+	}
+	return failGroup(ch, "the group is gone from the target (the next pass makes it again)", a)
 }
 
 // createGroup POSTs the group with its members; a conflict means it

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/connectors"
@@ -254,6 +255,18 @@ func TestPushGroups(t *testing.T) {
 		}
 	}
 
+	// A grant of a group without members moves no user's access: the
+	// group's grant alone makes the pass that creates it, and its revoke
+	// the one that deletes it.
+	auditors := h.group(t, "Auditors")
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: auditors.ID, Role: roster.RoleUser}))
+	wantGroupOps(t, "an empty group granted", pass("an empty group granted"), "create Auditors +0 -0")
+	if tg.groups(t)["Auditors"] == nil {
+		t.Error("the empty group granted is not in the target")
+	}
+	must(t, h.store.RevokeAccess(ctx, roster.ProductScope{OrgID: h.org.ID, Product: "jira"}, auditors.ID))
+	wantGroupOps(t, "an empty group's grant revoked", pass("an empty group's grant revoked"), "delete Auditors +0 -0")
+
 	// The grant revoked: the group is deleted from the target, its users
 	// deactivated; the other group stays.
 	must(t, h.store.RevokeAccess(ctx, roster.ProductScope{OrgID: h.org.ID, Product: "jira"}, eng.ID))
@@ -338,4 +351,40 @@ func TestEnterpriseAttributes(t *testing.T) {
 	if schemas != 1 || spc != 1 {
 		t.Errorf("three passes read /Schemas %d and /ServiceProviderConfig %d times, want once each (cached)", schemas, spc)
 	}
+}
+
+// TestGroupDeletedInTarget: a pushed group deleted directly in the
+// target is made again: the pass after a change finds it gone (404),
+// forgets it and fails, which schedules a pass soon; that one makes the
+// group again with its members.
+func TestGroupDeletedInTarget(t *testing.T) {
+	tg := newTarget(t)
+	h := newHub(t)
+	ann := h.user(t, "ann@acme.test", "")
+	ben := h.user(t, "ben@acme.test", "")
+	eng := h.group(t, "Engineering", ann.ID)
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
+	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: tg.base, Token: tg.token, Groups: true})
+	must(t, err)
+	_, err = h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	g := tg.wantMembers(t, "after the sync", "Engineering", "ann@acme.test")
+	if status, _ := tg.call(t, http.MethodDelete, "/Groups/"+g["id"].(string), nil); status != http.StatusNoContent {
+		t.Fatalf("deleting the group in the target: %d", status)
+	}
+	h.members(t, eng, roster.AddMembers, ben.ID)
+	var last *connectors.Result
+	w := &connectors.Worker{Service: h.svc, OnPass: func(r *connectors.Result) { last = r }}
+	step(t, w)
+	if last == nil || last.GroupsFailed != 1 {
+		t.Fatalf("the pass after the change: %+v, want the group failed", last)
+	}
+	shown, _ := h.svc.Get(ctx, h.org.ID, c.ID)
+	if !strings.Contains(shown.LastError, "gone from the target") || shown.NextFull.After(time.Now().Add(time.Minute)) {
+		t.Fatalf("health after the failure: error %q, next full pass %v", shown.LastError, shown.NextFull)
+	}
+	res, err := h.svc.Sync(ctx, h.org.ID, c.ID) // the pass the failure scheduled, now
+	must(t, err)
+	wantGroupOps(t, "the pass after the failure", res, "create Engineering +2 -0")
+	tg.wantMembers(t, "made again", "Engineering", "ann@acme.test", "ben@acme.test")
 }
