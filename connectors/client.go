@@ -143,6 +143,20 @@ func (c *client) do(ctx context.Context, method, path string, body any) *answer 
 	}
 }
 
+// try sends one request once, without retries; it returns the answer
+// and the target's Retry-After (0 without one). For requests that a
+// retry could duplicate (a group's create: no attribute of a group is
+// unique at every target), whose caller looks before trying again.
+func (c *client) try(ctx context.Context, method, path string, body any) (*answer, time.Duration) {
+	var payload []byte
+	if body != nil {
+		payload, _ = json.Marshal(body)
+	}
+	a, wait := c.once(ctx, method, path, payload)
+	a.attempts = 1
+	return a, wait
+}
+
 func (c *client) once(ctx context.Context, method, path string, payload []byte) (*answer, time.Duration) {
 	if c.limit != nil {
 		if err := c.limit.Wait(ctx); err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -339,9 +340,12 @@ func (p *pass) groupGone(ctx context.Context, it *roster.ConnectorGroupItem, ch 
 	return failGroup(ch, "the group is gone from the target (the next pass makes it again)", a)
 }
 
-// createGroup POSTs the group with its members; a conflict means it
-// exists already (a retry of a create whose answer was lost, or a group
-// made meanwhile): it is looked up again and aligned.
+// createGroup POSTs the group with its members. Unlike a user's, a
+// group's create is not retried blindly: displayName is unique at few
+// targets (Roster's own included), so a retried create whose first answer
+// was lost would make the group twice. After an answer worth retrying,
+// or a conflict, the group is looked up by displayName first, and aligned
+// when the target has it; otherwise created again after the retry's wait.
 func (p *pass) createGroup(ctx context.Context, it *roster.ConnectorGroupItem, ch *GroupChange) *GroupChange {
 	ch.Op = OpCreate
 	want := targetIDs(it.Members)
@@ -354,18 +358,33 @@ func (p *pass) createGroup(ctx context.Context, it *roster.ConnectorGroupItem, c
 		members = append(members, map[string]any{"value": id})
 	}
 	body := map[string]any{"schemas": []string{groupSchema}, "displayName": it.DisplayName, "externalId": it.GroupID, "members": members}
-	a := p.sendAbout(ctx, "", it.GroupID, OpCreate, http.MethodPost, "/Groups", body, http.StatusConflict)
-	if a.status == http.StatusConflict {
-		found, _ := p.c.findGroup(ctx, it.DisplayName)
-		if found == "" {
-			return failGroup(ch, "creating the group", a)
+	var a *answer
+	for attempt := 0; ; attempt++ {
+		var retryAfter time.Duration
+		a, retryAfter = p.c.try(ctx, http.MethodPost, "/Groups", body)
+		p.logged("", it.GroupID, OpCreate, http.MethodPost, "/Groups", a, http.StatusConflict)
+		if a.status != http.StatusConflict && !retryable(a) {
+			break
 		}
-		g, b := p.readGroup(ctx, found)
-		if g == nil {
-			return failGroup(ch, "reading the group found after a conflict", b)
+		found, b := p.c.findGroup(ctx, it.DisplayName)
+		if found != "" {
+			g, b := p.readGroup(ctx, found)
+			if g == nil {
+				return failGroup(ch, "reading the group found after a failed create", b)
+			}
+			ch.TargetID = found
+			return p.alignGroup(ctx, it, ch, g)
 		}
-		ch.TargetID = found
-		return p.alignGroup(ctx, it, ch, g)
+		if a.status == http.StatusConflict || !b.ok() || attempt >= len(p.c.retries) || ctx.Err() != nil {
+			break
+		}
+		wait := p.c.retries[attempt]
+		if retryAfter > wait {
+			wait = min(retryAfter, MaxRetryWait)
+		}
+		if p.c.sleep(ctx, wait) != nil {
+			break
+		}
 	}
 	if !a.ok() {
 		return failGroup(ch, "creating the group", a)

@@ -3,6 +3,7 @@ package connectors_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -387,4 +388,36 @@ func TestGroupDeletedInTarget(t *testing.T) {
 	must(t, err)
 	wantGroupOps(t, "the pass after the failure", res, "create Engineering +2 -0")
 	tg.wantMembers(t, "made again", "Engineering", "ann@acme.test", "ben@acme.test")
+}
+
+// TestGroupCreateAnswerLost: a group create whose answer is lost (the
+// target made it; the gateway answered 503) is not made twice.
+func TestGroupCreateAnswerLost(t *testing.T) {
+	tg := newTarget(t)
+	px := newProxy(t, tg)
+	h := newHub(t)
+	ann := h.user(t, "ann@acme.test", "")
+	eng := h.group(t, "Engineering", ann.ID)
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
+	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token, Groups: true})
+	must(t, err)
+	_, err = h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	ops := h.group(t, "Operations", ann.ID)
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: ops.ID, Role: roster.RoleUser}))
+	px.set(func(p *proxy) { p.loseCreate = 1 })
+	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	if res.GroupsFailed != 0 {
+		t.Fatalf("the sync: %q", groupOps(res))
+	}
+	status, obj := tg.call(t, http.MethodGet, "/Groups?filter="+url.QueryEscape(`displayName eq "Operations"`), nil)
+	if status != http.StatusOK || obj["totalResults"] != 1.0 {
+		t.Fatalf("the target holds %v groups named Operations, want 1", obj["totalResults"])
+	}
+	tg.wantMembers(t, "after the lost answer", "Operations", "ann@acme.test")
+	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	wantGroupOps(t, "a sync after it", again)
 }

@@ -360,6 +360,12 @@ func (p *pass) send(ctx context.Context, userID, op, method, path string, body a
 // (groupID).
 func (p *pass) sendAbout(ctx context.Context, userID, groupID, op, method, path string, body any, expected ...int) *answer {
 	a := p.c.do(ctx, method, path, body)
+	p.logged(userID, groupID, op, method, path, a, expected...)
+	return a
+}
+
+// logged adds the answer a of a request to the delivery log.
+func (p *pass) logged(userID, groupID, op, method, path string, a *answer, expected ...int) {
 	d := roster.ConnectorDelivery{ConnectorID: p.conn.ID, OrgID: p.conn.OrgID, UserID: userID, GroupID: groupID, Op: op, Method: method, Path: path,
 		Status: a.status, Attempts: a.attempts, Error: a.problem(), Latency: a.latency, ResponseExcerpt: p.c.excerpt(a), At: p.svc.now().UTC()}
 	if a.err == nil && slices.Contains(expected, a.status) {
@@ -370,7 +376,6 @@ func (p *pass) sendAbout(ctx context.Context, userID, groupID, op, method, path 
 	p.mu.Lock()
 	p.log = append(p.log, d)
 	p.mu.Unlock()
-	return a
 }
 
 func userPath(id string) string { return "/Users/" + url.PathEscape(id) }
