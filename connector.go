@@ -20,8 +20,8 @@ const (
 // Roster is the identity provider and the application the service
 // provider. The engine (package connectors) reconciles what the target
 // holds with what it should hold; the store keeps the connector, the
-// links between Roster's users and the target's resources, and the log of
-// what was sent.
+// links between Roster's users (and, with Groups, groups) and the
+// target's resources, and the log of what was sent.
 //
 // Token is sealed (encrypted with the server's secret key, like webhook
 // secrets): calling the target needs the token itself, so it cannot be a

@@ -1,7 +1,9 @@
 // Package connectors is the use case of outbound SCIM connectors: Roster
 // acting as an identity provider towards an organization's applications,
 // provisioning each with exactly the users that have access to one of its
-// products (the rule of the access check). It owns creating connectors
+// products (the rule of the access check) and, for a connector created
+// with --groups, the groups granted the product with their members that
+// have access (groups.go). It owns creating connectors
 // (the URL's outbound rules, a `roster check` run against the target that
 // refuses a target failing a step the connector needs, the token sealed
 // with the server's secret key), listing, updating, pausing, deleting,
@@ -13,7 +15,11 @@
 // Reconcile is the engine rather than a stream of per-event pushes: a pass
 // is idempotent, safe to repeat after a crash or on another node, and
 // fixes drift made in the target; events only tell the worker that a pass
-// is due. Console, admin API and command line all call it.
+// is due, and which users it may narrow to (changes.go). A pass has two
+// stages: the users, then the groups (whose members are the target IDs
+// the first stage linked). What the target supports is read once an hour
+// per connector (target.go); the delivery log is purged by age
+// (retention.go). Console, admin API and command line all call it.
 //
 // It depends on the root package, outbound, check and the webhooks
 // Keyring (the one sealing key of the server); never on storage or the
@@ -382,7 +388,7 @@ func (s *Service) ReplaceToken(ctx context.Context, orgID, id, token string) (*r
 	})
 }
 
-// Delete deletes the connector with its links and log; the users it made
+// Delete deletes the connector with its links and log; the users (and groups) it made
 // stay in the application.
 func (s *Service) Delete(ctx context.Context, orgID, id string) error {
 	return s.Store.DeleteConnector(ctx, orgID, id)

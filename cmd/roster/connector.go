@@ -371,5 +371,5 @@ func (cmd *connectorDelete) run(ctx context.Context, e *env) (output, error) {
 	if err := svc.Delete(cliCtx(ctx), cmd.org, cmd.id); err != nil {
 		return nil, err
 	}
-	return done{"Connector " + cmd.id + " deleted, with its links and delivery log; the users it made stay in the application."}, nil
+	return done{"Connector " + cmd.id + " deleted, with its links and delivery log; the users and groups it made stay in the application."}, nil
 }
