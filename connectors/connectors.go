@@ -388,8 +388,8 @@ func (s *Service) ReplaceToken(ctx context.Context, orgID, id, token string) (*r
 	})
 }
 
-// Delete deletes the connector with its links and log; the users (and groups) it made
-// stay in the application.
+// Delete deletes the connector with its links and log; the users (and
+// groups) it made stay in the application.
 func (s *Service) Delete(ctx context.Context, orgID, id string) error {
 	return s.Store.DeleteConnector(ctx, orgID, id)
 }
