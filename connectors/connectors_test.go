@@ -124,6 +124,7 @@ type proxy struct {
 	noPatch    bool
 	noGroups   bool           // answer 404 to everything under /Groups
 	paths      map[string]int // when not nil, requests counted by the path's last element
+	hidden     []string       // paths' last elements answered 404 ("/Schemas")
 	onPost     func()         // called before each POST is forwarded
 	failed     int
 	requests   int
@@ -141,7 +142,7 @@ func newProxy(t testing.TB, tg *target) *proxy {
 			p.paths[r.URL.Path[strings.LastIndex(r.URL.Path, "/"):]]++
 		}
 		fail, lose, noPatch := p.fail > 0, p.loseCreate > 0 && r.Method == http.MethodPost, p.noPatch && r.Method == http.MethodPatch
-		noGroups := p.noGroups && strings.Contains(r.URL.Path, "/Groups")
+		noGroups := p.noGroups && strings.Contains(r.URL.Path, "/Groups") || slices.Contains(p.hidden, r.URL.Path[strings.LastIndex(r.URL.Path, "/"):])
 		if fail {
 			p.fail--
 			p.failed++

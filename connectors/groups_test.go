@@ -421,3 +421,28 @@ func TestGroupCreateAnswerLost(t *testing.T) {
 	must(t, err)
 	wantGroupOps(t, "a sync after it", again)
 }
+
+// TestEnterpriseNotAdvertised: a target that advertises the enterprise
+// extension neither in /Schemas nor in /ResourceTypes is not sent it.
+func TestEnterpriseNotAdvertised(t *testing.T) {
+	tg := newTarget(t)
+	px := newProxy(t, tg)
+	px.set(func(p *proxy) { p.hidden = []string{"/Schemas", "/ResourceTypes"} })
+	h := newHub(t)
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	ann := h.user(t, "ann@acme.test", `,"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","`+ent+`"],"`+ent+`":{"department":"Platform"}`)
+	eng := h.group(t, "Engineering", ann.ID)
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
+	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token, Force: true})
+	must(t, err)
+	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	wantOps(t, "the sync", res, "create ann@acme.test")
+	if e := tg.users(t)["ann@acme.test"][ent]; e != nil {
+		t.Errorf("a target that does not advertise the extension got %v", e)
+	}
+	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	wantOps(t, "a second sync", again)
+}
