@@ -240,21 +240,33 @@ func (c *client) findUser(ctx context.Context, attr, value string) (map[string]a
 
 // findGroup looks a group up by displayName with an eq filter (members
 // left out: a large group's would make the answer huge) and returns its
-// id; "" when there is none.
-func (c *client) findGroup(ctx context.Context, name string) (string, *answer) {
+// id; "" when there is none. Of several of that name, the one whose
+// externalId is externalID (the one this connector made) wins; those
+// taken reports (another group's) are passed over.
+func (c *client) findGroup(ctx context.Context, name, externalID string, taken func(id, externalID string) bool) (string, *answer) {
 	filter := `displayName eq "` + filterString(name) + `"`
 	a := c.do(ctx, http.MethodGet, "/Groups?excludedAttributes=members&filter="+url.QueryEscape(filter), nil)
 	if !a.ok() {
 		return "", a
 	}
 	res, _ := a.obj["Resources"].([]any)
+	found := ""
 	for _, r := range res {
 		m, _ := r.(map[string]any)
-		if v, _ := m["displayName"].(string); strings.EqualFold(v, name) { // SCIM compares displayName without case
-			if id, _ := m["id"].(string); id != "" {
-				return id, a
-			}
+		id, _ := m["id"].(string)
+		if v, _ := m["displayName"].(string); id == "" || !strings.EqualFold(v, name) { // SCIM compares displayName without case
+			continue
+		}
+		ext, _ := m["externalId"].(string)
+		if ext == externalID {
+			return id, a
+		}
+		if taken != nil && taken(id, ext) {
+			continue
+		}
+		if found == "" {
+			found = id
 		}
 	}
-	return "", a
+	return found, a
 }

@@ -91,6 +91,17 @@ func (p *pass) groupsStage(ctx context.Context) error {
 			break
 		}
 		after = items[len(items)-1].GroupID
+		p.mu.Lock()
+		if p.taken == nil {
+			p.taken = map[string]bool{}
+		}
+		for _, it := range items {
+			p.taken[it.GroupID] = true
+			if it.Link != nil {
+				p.taken[it.Link.TargetID] = true
+			}
+		}
+		p.mu.Unlock()
 		sem := make(chan struct{}, p.workers)
 		var wg sync.WaitGroup
 		for i := range items {
@@ -112,6 +123,17 @@ func (p *pass) groupsStage(ctx context.Context) error {
 	}
 	sort.SliceStable(p.res.GroupChanges, func(i, j int) bool { return p.res.GroupChanges[i].GroupID < p.res.GroupChanges[j].GroupID })
 	return nil
+}
+
+// groupTaken reports whether a target group found by displayName is
+// another group's of this connector: linked to it, or made for it
+// (externalId its Roster ID), as far as the stage has read. Two granted
+// groups of one name (from two directories) get a target group each
+// instead of sharing one, whose members would flap between them.
+func (p *pass) groupTaken(targetID, externalID string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.taken[targetID] || externalID != "" && p.taken[externalID]
 }
 
 func (p *pass) recordGroup(ch *GroupChange) {
@@ -232,7 +254,7 @@ func (p *pass) ensureGroup(ctx context.Context, it *roster.ConnectorGroupItem, c
 		}
 	}
 	if cur == nil {
-		found, a := p.c.findGroup(ctx, it.DisplayName)
+		found, a := p.c.findGroup(ctx, it.DisplayName, it.GroupID, p.groupTaken)
 		if !a.ok() {
 			return failGroup(ch, "looking the group up", a)
 		}
@@ -366,7 +388,7 @@ func (p *pass) createGroup(ctx context.Context, it *roster.ConnectorGroupItem, c
 		if a.status != http.StatusConflict && !retryable(a) {
 			break
 		}
-		found, b := p.c.findGroup(ctx, it.DisplayName)
+		found, b := p.c.findGroup(ctx, it.DisplayName, it.GroupID, p.groupTaken)
 		if found != "" {
 			g, b := p.readGroup(ctx, found)
 			if g == nil {
@@ -441,5 +463,10 @@ func (p *pass) saveGroup(ctx context.Context, it *roster.ConnectorGroupItem, tar
 		add = append(add, roster.ConnectorMember{UserID: userOf[id], TargetID: id})
 	}
 	link := roster.ConnectorGroupLink{GroupID: it.GroupID, TargetID: targetID, DisplayName: name}
+	p.mu.Lock()
+	if p.taken != nil {
+		p.taken[targetID] = true
+	}
+	p.mu.Unlock()
 	return p.svc.Store.SaveConnectorGroup(context.WithoutCancel(ctx), p.conn.OrgID, p.conn.ID, link, add, minus(stored, holds))
 }

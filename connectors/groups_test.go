@@ -446,3 +446,45 @@ func TestEnterpriseNotAdvertised(t *testing.T) {
 	must(t, err)
 	wantOps(t, "a second sync", again)
 }
+
+// TestGroupsOfOneName: two granted groups of one name (one synced, one
+// local) get a group each in the target, each with its own members, and
+// stay so: neither links the other's.
+func TestGroupsOfOneName(t *testing.T) {
+	tg := newTarget(t)
+	h := newHub(t)
+	ann := h.user(t, "ann@acme.test", "")
+	ben := h.user(t, "ben@acme.test", "")
+	synced := h.group(t, "Engineering", ann.ID)
+	local := &roster.Group{DisplayName: "Engineering", Attributes: []byte(`{"displayName":"Engineering"}`)}
+	must(t, h.store.CreateLocalGroup(ctx, h.org.ID, local))
+	must(t, h.store.AddLocalMembers(ctx, h.org.ID, local.ID, []string{ben.ID}))
+	for _, g := range []string{synced.ID, local.ID} {
+		must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: g, Role: roster.RoleUser}))
+	}
+	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: tg.base, Token: tg.token, Groups: true})
+	must(t, err)
+	h.svc.Concurrency = 1 // one group after the other: the second finds the first's by name, and must pass it over
+	for i := range 3 {
+		res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
+		must(t, err)
+		if i == 0 {
+			wantGroupOps(t, "the first sync", res, "create Engineering +1 -0", "create Engineering +1 -0")
+		} else {
+			wantGroupOps(t, fmt.Sprintf("sync %d", i+1), res)
+		}
+	}
+	status, obj := tg.call(t, http.MethodGet, "/Groups?filter="+url.QueryEscape(`displayName eq "Engineering"`), nil)
+	res, _ := obj["Resources"].([]any)
+	if status != http.StatusOK || len(res) != 2 {
+		t.Fatalf("the target's groups named Engineering: %d %v, want 2", status, obj)
+	}
+	byExt := map[string][]string{}
+	for _, r := range res {
+		g := r.(map[string]any)
+		byExt[g["externalId"].(string)] = tg.memberNames(t, g)
+	}
+	if fmt.Sprint(byExt[synced.ID]) != "[ann@acme.test]" || fmt.Sprint(byExt[local.ID]) != "[ben@acme.test]" {
+		t.Errorf("the two groups' members by externalId: %v", byExt)
+	}
+}

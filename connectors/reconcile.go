@@ -88,10 +88,13 @@ type pass struct {
 	// deferred are the users pushed without their manager because it had
 	// no link yet; the stage ends by pushing them again (retryDeferred).
 	deferred []string
-	res      Result
-	log      []roster.ConnectorDelivery
-	links    []roster.ConnectorLink // to store at the page's end
-	unlinks  []string               // users whose links to forget then
+	// taken are the Roster group IDs and target group IDs the group
+	// stage has met so far (groupTaken).
+	taken   map[string]bool
+	res     Result
+	log     []roster.ConnectorDelivery
+	links   []roster.ConnectorLink // to store at the page's end
+	unlinks []string               // users whose links to forget then
 }
 
 // page returns the pass's next items: a keyset page after after, or, for
