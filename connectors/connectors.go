@@ -211,9 +211,13 @@ var neededSteps = []neededStep{
 }
 
 // Gaps are the steps of rep a connector with the given revoke policy
-// (and pushing groups or not) needs and the target failed, each with what
-// went wrong.
-func Gaps(rep *check.Report, onRevoke roster.OnRevoke, groups bool) []string {
+// that pushes users only needs and the target failed, each with what went
+// wrong (GapsWith for one that pushes groups too).
+func Gaps(rep *check.Report, onRevoke roster.OnRevoke) []string { return GapsWith(rep, onRevoke, false) }
+
+// GapsWith is Gaps for a connector that pushes groups (--groups) or not:
+// with groups, the group steps count too.
+func GapsWith(rep *check.Report, onRevoke roster.OnRevoke, groups bool) []string {
 	var out []string
 	for _, n := range neededSteps {
 		if n.onlyDelete && onRevoke != roster.RevokeDelete || n.onlyGroups && !groups {
@@ -278,7 +282,7 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (*roster.Connecto
 	if err != nil {
 		return nil, nil, roster.E(roster.ReasonInvalidValue, "checking the application: %v", err)
 	}
-	gaps := Gaps(rep, onRevoke, r.Groups)
+	gaps := GapsWith(rep, onRevoke, r.Groups)
 	if len(gaps) > 0 && !r.Force {
 		return nil, rep, roster.E(roster.ReasonTargetFailsCheck, "the application at %s fails %d step(s) a connector needs (run roster check --url %s for the whole report; --force accepts it anyway, recording the gaps): %s",
 			base, len(gaps), base, strings.Join(gaps, "; "))
