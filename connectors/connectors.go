@@ -213,7 +213,9 @@ var neededSteps = []neededStep{
 // Gaps are the steps of rep a connector with the given revoke policy
 // that pushes users only needs and the target failed, each with what went
 // wrong (GapsWith for one that pushes groups too).
-func Gaps(rep *check.Report, onRevoke roster.OnRevoke) []string { return GapsWith(rep, onRevoke, false) }
+func Gaps(rep *check.Report, onRevoke roster.OnRevoke) []string {
+	return GapsWith(rep, onRevoke, false)
+}
 
 // GapsWith is Gaps for a connector that pushes groups (--groups) or not:
 // with groups, the group steps count too.
