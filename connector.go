@@ -20,8 +20,8 @@ const (
 // Roster is the identity provider and the application the service
 // provider. The engine (package connectors) reconciles what the target
 // holds with what it should hold; the store keeps the connector, the
-// links between Roster's users and the target's resources, and the log of
-// what was sent.
+// links between Roster's users (and, with Groups, groups) and the
+// target's resources, and the log of what was sent.
 //
 // Token is sealed (encrypted with the server's secret key, like webhook
 // secrets): calling the target needs the token itself, so it cannot be a
@@ -33,7 +33,7 @@ type Connector struct {
 	Name     string // unique in the organization
 	BaseURL  string // the target's SCIM base URL
 	Token    []byte // sealed bearer token of the target
-	Groups   bool   // push the granted groups too (not in this release)
+	Groups   bool   // push the granted groups too, with their members that have access
 	OnRevoke OnRevoke
 	Paused   bool // no pass runs while paused
 	DryRun   bool // passes compute what they would send, and send nothing
@@ -78,6 +78,45 @@ type ConnectorLink struct {
 	Modified    time.Time
 }
 
+// ConnectorGroupLink ties a Roster group a connector pushes (one granted
+// the product, with --groups) to the group it made or found in the target.
+// DisplayName is the name last pushed, so that a pass notices a rename
+// without reading the target.
+type ConnectorGroupLink struct {
+	ConnectorID string
+	GroupID     string
+	TargetID    string
+	DisplayName string
+	Modified    time.Time
+}
+
+// ConnectorMember is one member of a pushed group: a Roster user and the
+// target's id of that user (its link's TargetID).
+type ConnectorMember struct {
+	UserID   string
+	TargetID string
+}
+
+// ConnectorGroupItem is one group a connector pass considers: each group
+// granted the product and each group the connector has a link for.
+type ConnectorGroupItem struct {
+	GroupID string
+	// DisplayName is Roster's name of the group; "" with Exists false
+	// when the group is gone from Roster.
+	DisplayName string
+	Exists      bool
+	Granted     bool // granted the product directly (not through a parent group)
+	Link        *ConnectorGroupLink
+	// Members are what the target's group should hold: every active user
+	// with access through the group (members of its nested groups
+	// included, the rule of the access check) that the connector has
+	// pushed (an active link), in TargetID order.
+	Members []ConnectorMember
+	// Pushed are the members the connector last pushed (or found in the
+	// target), in TargetID order.
+	Pushed []ConnectorMember
+}
+
 // ConnectorItem is one user a connector pass considers: each user with
 // access to the product and each user the connector has a link for.
 // User is nil when the user is gone from Roster (deleted); Link nil when
@@ -95,8 +134,9 @@ type ConnectorDelivery struct {
 	Seq             int64
 	ConnectorID     string
 	OrgID           string
-	UserID          string
-	Op              string // "create", "link", "update", "deactivate", "reactivate", "delete"
+	UserID          string // "" for a request about a group
+	GroupID         string // "" for a request about a user
+	Op              string // "create", "link", "update", "deactivate", "reactivate", "delete", "add-member", "remove-member"
 	Method          string
 	Path            string // relative to the base URL
 	Status          int    // 0 when no answer came
@@ -151,6 +191,18 @@ type Connectors interface {
 	SetConnectorLinks(ctx context.Context, orgID, connectorID string, links []ConnectorLink) error
 	// DeleteConnectorLinks forgets the links of the given users.
 	DeleteConnectorLinks(ctx context.Context, orgID, connectorID string, userIDs []string) error
+	// ListConnectorGroups returns, in group ID order after afterGroupID,
+	// up to limit of the groups a pass of a connector with Groups
+	// considers (see ConnectorGroupItem), each with the members it should
+	// hold and the members last pushed.
+	ListConnectorGroups(ctx context.Context, orgID, connectorID, afterGroupID string, limit int) ([]ConnectorGroupItem, error)
+	// SaveConnectorGroup stores (or replaces) the link of a pushed group
+	// and moves its pushed members by add and remove (target IDs), in one
+	// transaction.
+	SaveConnectorGroup(ctx context.Context, orgID, connectorID string, link ConnectorGroupLink, add []ConnectorMember, remove []string) error
+	// DeleteConnectorGroups forgets the links and pushed members of the
+	// given groups.
+	DeleteConnectorGroups(ctx context.Context, orgID, connectorID string, groupIDs []string) error
 	// AddConnectorDeliveries appends to the connector's delivery log.
 	AddConnectorDeliveries(ctx context.Context, orgID string, ds []ConnectorDelivery) error
 	// ListConnectorDeliveries returns the log, newest first, up to limit;
@@ -178,6 +230,10 @@ type ConnectorQueue interface {
 	// FinishConnectorRun records a pass's outcome and ends the lease;
 	// false (and nothing written) when owner lost the lease.
 	FinishConnectorRun(ctx context.Context, owner, id string, r ConnectorRun) (bool, error)
+	// DeleteConnectorDeliveries deletes up to limit lines of every
+	// connector's delivery log older than before, oldest first, and
+	// returns how many: the log's retention.
+	DeleteConnectorDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 	// ListFeedEvents is the change feed's (see ChangeFeed): a pass that
 	// follows events reads which users they name from it, up to the safe
 	// horizon, so that its cursor never passes an event yet to commit.

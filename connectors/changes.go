@@ -30,9 +30,13 @@ const changeBatch = 1000
 // ignoredEvents are the actions that change nothing a connector pushes:
 // administration, and the per-product announcements that come with an
 // access.granted or access.revoked per user (which do name the users).
+// product.granted and product.revoked are not among them: a grant moves
+// which groups a connector with --groups pushes even when no user's
+// access moves (an empty group, or one whose members have access through
+// another).
 var ignoredEvents = []string{
 	"admin.", "admin_token.", "token.", "webhook.", "connector.", "domain.", "org.",
-	"product.created", "product.renamed", "product.default_group", "product.granted", "product.revoked",
+	"product.created", "product.renamed", "product.default_group",
 	"directory.created", "directory.renamed", "directory.updated", "directory.deletion_policy_changed", roster.EventTokenExpiring,
 }
 
@@ -61,6 +65,11 @@ func scopeOf(e *roster.Event) eventScope {
 	case e.ResourceType == "Group" && e.Action != "group.linked" && strings.HasPrefix(e.Action, "group."):
 		// A member's access comes with an access event of its own; the
 		// group itself matters to a connector that pushes groups.
+		return scopeGroup
+	case e.Action == "product.granted" || e.Action == "product.revoked":
+		// The users whose access moved have events of their own; the
+		// granted group is the group stage's (which goes through every
+		// group of the connector, so the product's key stands for it).
 		return scopeGroup
 	}
 	return scopeAll

@@ -143,6 +143,20 @@ func (c *client) do(ctx context.Context, method, path string, body any) *answer 
 	}
 }
 
+// try sends one request once, without retries; it returns the answer
+// and the target's Retry-After (0 without one). For requests that a
+// retry could duplicate (a group's create: no attribute of a group is
+// unique at every target), whose caller looks before trying again.
+func (c *client) try(ctx context.Context, method, path string, body any) (*answer, time.Duration) {
+	var payload []byte
+	if body != nil {
+		payload, _ = json.Marshal(body)
+	}
+	a, wait := c.once(ctx, method, path, payload)
+	a.attempts = 1
+	return a, wait
+}
+
 func (c *client) once(ctx context.Context, method, path string, payload []byte) (*answer, time.Duration) {
 	if c.limit != nil {
 		if err := c.limit.Wait(ctx); err != nil {
@@ -203,10 +217,13 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
+// filterString escapes a value for a string in a SCIM filter.
+func filterString(s string) string { return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) }
+
 // findUser looks a user up by an attribute (userName or externalId) with
 // an eq filter; nil, nil when there is none.
 func (c *client) findUser(ctx context.Context, attr, value string) (map[string]any, *answer) {
-	filter := attr + ` eq "` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(value) + `"`
+	filter := attr + ` eq "` + filterString(value) + `"`
 	a := c.do(ctx, http.MethodGet, "/Users?filter="+url.QueryEscape(filter), nil)
 	if !a.ok() {
 		return nil, a
@@ -221,17 +238,35 @@ func (c *client) findUser(ctx context.Context, attr, value string) (map[string]a
 	return nil, a
 }
 
-// supportsPatch reads ServiceProviderConfig: false only when the target
-// says patch.supported is false (a target that does not say is assumed to
-// take PATCH, as Entra and Okta assume).
-func (c *client) supportsPatch(ctx context.Context) bool {
-	a := c.do(ctx, http.MethodGet, "/ServiceProviderConfig", nil)
+// findGroup looks a group up by displayName with an eq filter (members
+// left out: a large group's would make the answer huge) and returns its
+// id; "" when there is none. Of several of that name, the one whose
+// externalId is externalID (the one this connector made) wins; those
+// taken reports (another group's) are passed over.
+func (c *client) findGroup(ctx context.Context, name, externalID string, taken func(id, externalID string) bool) (string, *answer) {
+	filter := `displayName eq "` + filterString(name) + `"`
+	a := c.do(ctx, http.MethodGet, "/Groups?excludedAttributes=members&filter="+url.QueryEscape(filter), nil)
 	if !a.ok() {
-		return true
+		return "", a
 	}
-	p, _ := a.obj["patch"].(map[string]any)
-	if s, ok := p["supported"].(bool); ok {
-		return s
+	res, _ := a.obj["Resources"].([]any)
+	found := ""
+	for _, r := range res {
+		m, _ := r.(map[string]any)
+		id, _ := m["id"].(string)
+		if v, _ := m["displayName"].(string); id == "" || !strings.EqualFold(v, name) { // SCIM compares displayName without case
+			continue
+		}
+		ext, _ := m["externalId"].(string)
+		if ext == externalID {
+			return id, a
+		}
+		if taken != nil && taken(id, ext) {
+			continue
+		}
+		if found == "" {
+			found = id
+		}
 	}
-	return true
+	return found, a
 }

@@ -1,7 +1,9 @@
 // Package connectors is the use case of outbound SCIM connectors: Roster
 // acting as an identity provider towards an organization's applications,
 // provisioning each with exactly the users that have access to one of its
-// products (the rule of the access check). It owns creating connectors
+// products (the rule of the access check) and, for a connector created
+// with --groups, the groups granted the product with their members that
+// have access (groups.go). It owns creating connectors
 // (the URL's outbound rules, a `roster check` run against the target that
 // refuses a target failing a step the connector needs, the token sealed
 // with the server's secret key), listing, updating, pausing, deleting,
@@ -13,7 +15,11 @@
 // Reconcile is the engine rather than a stream of per-event pushes: a pass
 // is idempotent, safe to repeat after a crash or on another node, and
 // fixes drift made in the target; events only tell the worker that a pass
-// is due. Console, admin API and command line all call it.
+// is due, and which users it may narrow to (changes.go). A pass has two
+// stages: the users, then the groups (whose members are the target IDs
+// the first stage linked). What the target supports is read once an hour
+// per connector (target.go); the delivery log is purged by age
+// (retention.go). Console, admin API and command line all call it.
 //
 // It depends on the root package, outbound, check and the webhooks
 // Keyring (the one sealing key of the server); never on storage or the
@@ -69,6 +75,7 @@ type Service struct {
 	Now         func() time.Time
 
 	once sync.Once // fills in Owner and HTTPClient, once: surfaces call the service concurrently
+	caps capabilityCache
 }
 
 func (s *Service) init() {
@@ -182,6 +189,9 @@ type neededStep struct {
 	alt string
 	// onlyDelete marks what only a connector that deletes on revoke needs.
 	onlyDelete bool
+	// onlyGroups marks what only a connector that pushes groups needs:
+	// the requests the group stage sends (groups.go).
+	onlyGroups bool
 }
 
 var neededSteps = []neededStep{
@@ -192,14 +202,27 @@ var neededSteps = []neededStep{
 	{seq: check.Entra, name: "Update the user (Entra's PATCH)", alt: "Update the profile (PUT full replace)"},
 	{seq: check.Okta, name: "Deactivate the user (PATCH active false)"},
 	{seq: check.Entra, name: "Delete the user", onlyDelete: true},
+	{seq: check.Entra, name: "Look up the group before creating it", onlyGroups: true},
+	{seq: check.Okta, name: "Push a group (POST)", onlyGroups: true},
+	{seq: check.Okta, name: "Add a member (PATCH add members)", onlyGroups: true},
+	{seq: check.Okta, name: `Remove the member (PATCH remove members[value eq "id"])`, onlyGroups: true},
+	{seq: check.Entra, name: "Rename the group (PATCH Replace displayName)", onlyGroups: true},
+	{seq: check.Entra, name: "Delete the group", onlyGroups: true},
 }
 
 // Gaps are the steps of rep a connector with the given revoke policy
-// needs and the target failed, each with what went wrong.
+// that pushes users only needs and the target failed, each with what went
+// wrong (GapsWith for one that pushes groups too).
 func Gaps(rep *check.Report, onRevoke roster.OnRevoke) []string {
+	return GapsWith(rep, onRevoke, false)
+}
+
+// GapsWith is Gaps for a connector that pushes groups (--groups) or not:
+// with groups, the group steps count too.
+func GapsWith(rep *check.Report, onRevoke roster.OnRevoke, groups bool) []string {
 	var out []string
 	for _, n := range neededSteps {
-		if n.onlyDelete && onRevoke != roster.RevokeDelete {
+		if n.onlyDelete && onRevoke != roster.RevokeDelete || n.onlyGroups && !groups {
 			continue
 		}
 		st := rep.Step(n.seq, n.name)
@@ -231,9 +254,6 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (*roster.Connecto
 	if s.Keys == nil {
 		return nil, nil, errNoKey()
 	}
-	if r.Groups {
-		return nil, nil, roster.E(roster.ReasonInvalidValue, "pushing groups (--groups) is not in this release: connectors push users only")
-	}
 	onRevoke, err := ParseOnRevoke(r.OnRevoke)
 	if err != nil {
 		return nil, nil, err
@@ -264,13 +284,13 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (*roster.Connecto
 	if err != nil {
 		return nil, nil, roster.E(roster.ReasonInvalidValue, "checking the application: %v", err)
 	}
-	gaps := Gaps(rep, onRevoke)
+	gaps := GapsWith(rep, onRevoke, r.Groups)
 	if len(gaps) > 0 && !r.Force {
 		return nil, rep, roster.E(roster.ReasonTargetFailsCheck, "the application at %s fails %d step(s) a connector needs (run roster check --url %s for the whole report; --force accepts it anyway, recording the gaps): %s",
 			base, len(gaps), base, strings.Join(gaps, "; "))
 	}
 	c := &roster.Connector{OrgID: r.OrgID, Product: r.Product, Name: name, BaseURL: base, Token: s.Keys.Seal(r.Token), OnRevoke: onRevoke,
-		DryRun: r.DryRun, RateLimit: limit, CheckGaps: gaps}
+		Groups: r.Groups, DryRun: r.DryRun, RateLimit: limit, CheckGaps: gaps}
 	if err := s.Store.CreateConnector(ctx, c); err != nil {
 		return nil, rep, err
 	}
@@ -295,6 +315,10 @@ type UpdateRequest struct {
 	DryRun    *bool
 	Paused    *bool
 	RateLimit *int
+	// Groups turns pushing the granted groups on or off. Off leaves the
+	// groups pushed so far in the application as they are (and their
+	// links in the store: turned on again, the connector takes them up).
+	Groups *bool
 }
 
 // Update changes a connector's settings. A new URL passes the outbound
@@ -342,6 +366,9 @@ func (s *Service) Update(ctx context.Context, orgID, id string, r UpdateRequest)
 		if r.RateLimit != nil {
 			c.RateLimit = *r.RateLimit
 		}
+		if r.Groups != nil {
+			c.Groups = *r.Groups
+		}
 		c.SyncRequested = true
 		return nil
 	})
@@ -367,8 +394,8 @@ func (s *Service) ReplaceToken(ctx context.Context, orgID, id, token string) (*r
 	})
 }
 
-// Delete deletes the connector with its links and log; the users it made
-// stay in the application.
+// Delete deletes the connector with its links and log; the users (and
+// groups) it made stay in the application.
 func (s *Service) Delete(ctx context.Context, orgID, id string) error {
 	return s.Store.DeleteConnector(ctx, orgID, id)
 }
@@ -433,6 +460,37 @@ func (s *Service) Sync(ctx context.Context, orgID, id string) (*Result, error) {
 	return s.runLeased(ctx, c, head, true, nil)
 }
 
+// StartSync starts a full pass in the background and returns the
+// connector as it is then (its health says when the pass has ended:
+// SyncRequested false again and LastRun after now). The sync is requested
+// in the store first, so that a pass that dies with this process, or
+// waits behind another node's, is run by the next worker that is free;
+// then, unless another node holds the connector (its pass then carries
+// on, and the request is served after it), this process takes the lease
+// and runs the pass itself, out of the caller's context. Errors are those
+// of finding the connector: the pass's own go to its health.
+func (s *Service) StartSync(ctx context.Context, orgID, id string) (*roster.Connector, error) {
+	c, err := s.Store.UpdateConnector(ctx, orgID, id, func(c *roster.Connector) error {
+		c.SyncRequested = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	leased, head, ok, err := s.Store.ClaimConnectorByID(ctx, s.owner(), orgID, id, now, now.Add(s.lease()))
+	if err != nil || !ok {
+		return c, err
+	}
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		s.runLeased(context.WithoutCancel(ctx), leased, head, true, nil)
+	}()
+	<-started
+	return leased, nil
+}
+
 // runLeased runs a pass of a connector leased to this process and records
 // its outcome. With ch (and not ch.all), the pass considers only the
 // users ch names and records ch.next as its cursor; otherwise every item,
@@ -445,6 +503,8 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 		if p.users == nil {
 			p.users = []string{}
 		}
+		// Events naming no user and no group change nothing pushed.
+		p.skipGroups = len(ch.users) == 0 && len(ch.groups) == 0
 		head = ch.next
 	}
 	var res *Result
@@ -480,8 +540,8 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 		// again, which the failure schedules.
 		run.InSync = res.Counts[OpCreate] + res.Counts[OpLink] - res.Counts[OpDelete] - res.Failed
 		run.OutOfSync = res.Failed
-		if res.Failed > 0 {
-			run.Error = fmt.Sprintf("%d of %d users failed: %s", res.Failed, res.Considered, firstError(res))
+		if res.Failed > 0 || res.GroupsFailed > 0 {
+			run.Error = failures(res)
 			run.NextFull = s.now().Add(retryWait(c.Failures + 1))
 		}
 	default:
@@ -489,8 +549,8 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 		if !p.write {
 			run.OutOfSync += len(res.Changes) + res.More - res.Failed
 		}
-		if res.Failed > 0 {
-			run.Error = fmt.Sprintf("%d of %d users failed: %s", res.Failed, res.Considered, firstError(res))
+		if res.Failed > 0 || res.GroupsFailed > 0 {
+			run.Error = failures(res)
 			run.NextFull = s.now().Add(retryWait(c.Failures + 1))
 		} else if full {
 			run.NextFull = s.now().Add(FullEvery)
@@ -502,10 +562,28 @@ func (s *Service) runLeased(ctx context.Context, c *roster.Connector, head int64
 	return res, err
 }
 
+// failures is a pass's error for the health: how many users and groups
+// failed, and the first failure.
+func failures(r *Result) string {
+	var parts []string
+	if r.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d users failed", r.Failed, r.Considered))
+	}
+	if r.GroupsFailed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d groups failed", r.GroupsFailed, r.Groups))
+	}
+	return strings.Join(parts, ", ") + ": " + firstError(r)
+}
+
 func firstError(r *Result) string {
 	for _, c := range r.Changes {
 		if c.Error != "" {
 			return c.UserName + ": " + c.Error
+		}
+	}
+	for _, c := range r.GroupChanges {
+		if c.Error != "" {
+			return "group " + c.DisplayName + ": " + c.Error
 		}
 	}
 	return ""

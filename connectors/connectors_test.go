@@ -122,7 +122,10 @@ type proxy struct {
 	fail       int
 	loseCreate int
 	noPatch    bool
-	onPost     func() // called before each POST is forwarded
+	noGroups   bool           // answer 404 to everything under /Groups
+	paths      map[string]int // when not nil, requests counted by the path's last element
+	hidden     []string       // paths' last elements answered 404 ("/Schemas")
+	onPost     func()         // called before each POST is forwarded
 	failed     int
 	requests   int
 }
@@ -135,7 +138,11 @@ func newProxy(t testing.TB, tg *target) *proxy {
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.requests++
+		if p.paths != nil {
+			p.paths[r.URL.Path[strings.LastIndex(r.URL.Path, "/"):]]++
+		}
 		fail, lose, noPatch := p.fail > 0, p.loseCreate > 0 && r.Method == http.MethodPost, p.noPatch && r.Method == http.MethodPatch
+		noGroups := p.noGroups && strings.Contains(r.URL.Path, "/Groups") || slices.Contains(p.hidden, r.URL.Path[strings.LastIndex(r.URL.Path, "/"):])
 		if fail {
 			p.fail--
 			p.failed++
@@ -149,6 +156,8 @@ func newProxy(t testing.TB, tg *target) *proxy {
 		}
 		p.mu.Unlock()
 		switch {
+		case noGroups:
+			http.Error(w, `{"status":"404","detail":"no groups here"}`, http.StatusNotFound)
 		case noPatch:
 			http.Error(w, `{"status":"501","detail":"no PATCH here"}`, http.StatusNotImplemented)
 		case fail:
@@ -467,8 +476,8 @@ func TestTargetThatThrottles(t *testing.T) {
 }
 
 // TestCreateRefusals: no key, a private target without the operator's
-// leave, --groups, and a target failing a needed step (accepted with
-// force, the gap recorded).
+// leave, a target failing a needed step (accepted with force, the gap
+// recorded), and a target without groups for a connector with --groups.
 func TestCreateRefusals(t *testing.T) {
 	tg := newTarget(t)
 	h := newHub(t)
@@ -492,11 +501,6 @@ func TestCreateRefusals(t *testing.T) {
 	https.URL = "https://127.0.0.1:1/scim"
 	if _, _, err := strict.Create(ctx, https); reason(err) != roster.ReasonPrivateTarget {
 		t.Errorf("https:// loopback target without --allow-private-targets: %v", err)
-	}
-	groups := req
-	groups.Groups = true
-	if _, _, err := h.svc.Create(ctx, groups); reason(err) != roster.ReasonInvalidValue {
-		t.Errorf("--groups: %v", err)
 	}
 	bad := req
 	bad.OnRevoke = "archive"
@@ -523,6 +527,20 @@ func TestCreateRefusals(t *testing.T) {
 	}
 	if got, _ := h.svc.Get(ctx, h.org.ID, c.ID); len(got.CheckGaps) != len(c.CheckGaps) {
 		t.Errorf("stored gaps %q", got.CheckGaps)
+	}
+
+	// A target without /Groups: fine for users, refused for --groups.
+	noGroups := newProxy(t, tg)
+	noGroups.set(func(p *proxy) { p.noGroups = true })
+	users := req
+	users.Name, users.URL = "users only", noGroups.URL+strings.TrimPrefix(tg.base, tg.srv.URL)
+	if _, _, err := h.svc.Create(ctx, users); err != nil {
+		t.Errorf("a target without groups, for users: %v", err)
+	}
+	groups := users
+	groups.Name, groups.Groups = "with groups", true
+	if _, _, err := h.svc.Create(ctx, groups); reason(err) != roster.ReasonTargetFailsCheck || !strings.Contains(err.Error(), "Push a group (POST)") {
+		t.Errorf("a target without groups, for --groups: %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -11,14 +12,42 @@ import (
 
 // The SCIM schema URNs a connector sends.
 const (
-	userSchema  = "urn:ietf:params:scim:schemas:core:2.0:User"
-	patchSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	userSchema       = "urn:ietf:params:scim:schemas:core:2.0:User"
+	patchSchema      = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	enterpriseSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 )
 
-// mappedKeys are the core User attributes a connector owns in the target,
-// in the order PATCH operations list them. Everything else on the target's
-// resource is the application's own and left alone.
-var mappedKeys = []string{"userName", "externalId", "active", "displayName", "name", "emails", "title"}
+// mappedKeys are the User attributes a connector owns in the target, in
+// the order PATCH operations list them: the core ones, and the enterprise
+// extension (as one key, its URN) for targets that advertise it.
+// Everything else on the target's resource is the application's own and
+// left alone.
+var mappedKeys = []string{"userName", "externalId", "active", "displayName", "name", "emails", "title", enterpriseSchema}
+
+// enterpriseKeys are the enterprise extension's string attributes that
+// are pushed; its manager is pushed too, as the target's id of the
+// manager (see docOptions).
+var enterpriseKeys = []string{"employeeNumber", "costCenter", "organization", "division", "department"}
+
+// docOptions say what of a user's document depends on the target.
+type docOptions struct {
+	// enterprise: the target keeps the enterprise extension.
+	enterprise bool
+	// manager maps the Roster ID of a user's manager to the target's id
+	// of that user ("" when the connector has not pushed the manager: the
+	// manager is then left out).
+	manager func(rosterID string) string
+}
+
+// managerID is the Roster ID of u's manager ("" for none): what the
+// identity provider sent as manager.value, which is Roster's id of the
+// manager (the id Roster gave it).
+func managerID(attrs map[string]any) string {
+	ext, _ := attrs[enterpriseSchema].(map[string]any)
+	m, _ := ext["manager"].(map[string]any)
+	v, _ := m["value"].(string)
+	return v
+}
 
 // nameKeys and emailKeys are the sub-attributes of name and emails that are
 // pushed.
@@ -31,10 +60,22 @@ var (
 // attributes of Roster's copy, externalId its Roster ID (so that the
 // application, and a retried create, can find it by it), active as the
 // connector decides.
-func userDoc(u *roster.User, active bool) map[string]any {
+func userDoc(u *roster.User, active bool, opt docOptions) map[string]any {
 	var attrs map[string]any
 	json.Unmarshal(u.Attributes, &attrs)
 	doc := map[string]any{"userName": u.UserName, "externalId": u.ID, "active": active}
+	if opt.enterprise {
+		src, _ := attrs[enterpriseSchema].(map[string]any)
+		ext := pick(src, enterpriseKeys)
+		if id := managerID(attrs); id != "" && opt.manager != nil {
+			if target := opt.manager(id); target != "" {
+				ext["manager"] = map[string]any{"value": target}
+			}
+		}
+		if len(ext) > 0 {
+			doc[enterpriseSchema] = ext
+		}
+	}
 	if u.DisplayName != "" {
 		doc["displayName"] = u.DisplayName
 	}
@@ -144,6 +185,10 @@ func differences(want, target map[string]any) []string {
 func patchOps(want map[string]any, keys []string) map[string]any {
 	ops := make([]map[string]any, 0, len(keys))
 	for _, k := range keys {
+		if k == enterpriseSchema {
+			ops = append(ops, enterpriseOps(want)...)
+			continue
+		}
 		if v, ok := want[k]; ok {
 			ops = append(ops, map[string]any{"op": "replace", "path": k, "value": v})
 		} else {
@@ -151,6 +196,25 @@ func patchOps(want map[string]any, keys []string) map[string]any {
 		}
 	}
 	return map[string]any{"schemas": []string{patchSchema}, "Operations": ops}
+}
+
+// enterpriseOps bring the enterprise extension in line one attribute at
+// a time (its path urn:…:User:department and so on): a replace for what
+// want has, a remove for the rest, so that an attribute Roster no longer
+// has goes in the target too, without a replace of the whole extension
+// that would take the application's own attributes of it.
+func enterpriseOps(want map[string]any) []map[string]any {
+	ext, _ := want[enterpriseSchema].(map[string]any)
+	var ops []map[string]any
+	for _, k := range append(slices.Clone(enterpriseKeys), "manager") {
+		path := enterpriseSchema + ":" + k
+		if v, ok := ext[k]; ok {
+			ops = append(ops, map[string]any{"op": "replace", "path": path, "value": v})
+		} else {
+			ops = append(ops, map[string]any{"op": "remove", "path": path})
+		}
+	}
+	return ops
 }
 
 // fullDoc is want as a whole resource, for POST and PUT: the target's own
@@ -170,9 +234,13 @@ func fullDoc(want, base map[string]any) map[string]any {
 			doc[k] = v
 		}
 	}
-	doc["schemas"] = []any{userSchema}
+	schemas := []any{userSchema}
 	if s, ok := base["schemas"].([]any); ok && len(s) > 0 {
-		doc["schemas"] = s // the target's extensions stay declared
+		schemas = s // the target's extensions stay declared
 	}
+	if _, ok := want[enterpriseSchema]; ok && !slices.Contains(schemas, any(enterpriseSchema)) {
+		schemas = append(slices.Clone(schemas), enterpriseSchema)
+	}
+	doc["schemas"] = schemas
 	return doc
 }

@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -47,6 +48,14 @@ type Result struct {
 	Counts      map[string]int `json:"counts"` // changes by op
 	Changes     []Change       `json:"changes"`
 	More        int            `json:"more"` // changes beyond MaxListed
+
+	// The group stage, with --groups (groups.go): counted apart from the
+	// users, whose counts are the connector's health.
+	Groups       int            `json:"groups"` // groups considered
+	GroupsInSync int            `json:"groupsInSync"`
+	GroupsFailed int            `json:"groupsFailed"`
+	GroupCounts  map[string]int `json:"groupCounts"`
+	GroupChanges []GroupChange  `json:"groupChanges"`
 }
 
 // pageSize is how many users a pass reads at a time.
@@ -54,18 +63,34 @@ const pageSize = 500
 
 // pass is one reconcile pass of one connector.
 type pass struct {
-	svc     *Service
-	conn    *roster.Connector
-	c       *client
-	write   bool
-	full    bool
-	usePut  bool
-	workers int
+	svc    *Service
+	conn   *roster.Connector
+	c      *client
+	write  bool
+	full   bool
+	usePut bool
+	// enterprise: the target keeps the enterprise User extension, which
+	// is then pushed (mapping.go).
+	enterprise bool
+	workers    int
 	// users, when not nil, are the only users the pass considers (a pass
 	// after their events); nil: every item.
 	users []string
+	// skipGroups leaves the group stage out: a pass after events that
+	// name neither users nor groups.
+	skipGroups bool
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// managers are the target IDs of the users that are someone's manager
+	// (Roster ID → target ID), for the enterprise extension: read per page
+	// (resolveManagers) and kept up to date by setLink.
+	managers map[string]string
+	// deferred are the users pushed without their manager because it had
+	// no link yet; the stage ends by pushing them again (retryDeferred).
+	deferred []string
+	// taken are the Roster group IDs and target group IDs the group
+	// stage has met so far (groupTaken).
+	taken   map[string]bool
 	res     Result
 	log     []roster.ConnectorDelivery
 	links   []roster.ConnectorLink // to store at the page's end
@@ -93,21 +118,46 @@ func (p *pass) page(ctx context.Context, after string, rest *[]string) ([]roster
 // run pages through the connector's items (or those of p.users) and
 // brings each in line.
 func (p *pass) run(ctx context.Context) (*Result, error) {
-	p.res = Result{ConnectorID: p.conn.ID, Preview: !p.write, Full: p.full, Partial: p.users != nil, Counts: map[string]int{}, Changes: []Change{}}
-	if p.users != nil && len(p.users) == 0 {
+	p.res = Result{ConnectorID: p.conn.ID, Preview: !p.write, Full: p.full, Partial: p.users != nil, Counts: map[string]int{}, Changes: []Change{},
+		GroupCounts: map[string]int{}, GroupChanges: []GroupChange{}}
+	stageGroups := p.conn.Groups && !p.skipGroups
+	if p.users != nil && len(p.users) == 0 && !stageGroups {
 		return &p.res, nil
 	}
-	p.usePut = !p.c.supportsPatch(ctx)
+	caps := p.capabilities(ctx)
+	p.usePut, p.enterprise = !caps.patch, caps.enterprise
+	if err := p.usersStage(ctx); err != nil {
+		return nil, err
+	}
+	if stageGroups {
+		// After the users: a group's members are the target IDs of the
+		// users this pass has just linked.
+		if err := p.groupsStage(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &p.res, nil
+}
+
+// usersStage pages through the connector's items (or those of p.users)
+// and brings each in line.
+func (p *pass) usersStage(ctx context.Context) error {
+	if p.users != nil && len(p.users) == 0 {
+		return nil
+	}
 	after, rest := "", p.users
 	for {
 		items, err := p.page(ctx, after, &rest)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(items) == 0 {
 			break
 		}
 		after = items[len(items)-1].UserID
+		if err := p.resolveManagers(ctx, items); err != nil {
+			return err
+		}
 		sem := make(chan struct{}, p.workers)
 		var wg sync.WaitGroup
 		for i := range items {
@@ -122,14 +172,142 @@ func (p *pass) run(ctx context.Context) (*Result, error) {
 		}
 		wg.Wait()
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		if err := p.flush(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	if err := p.retryDeferred(ctx); err != nil {
+		return err
+	}
 	sort.SliceStable(p.res.Changes, func(i, j int) bool { return p.res.Changes[i].UserID < p.res.Changes[j].UserID })
-	return &p.res, nil
+	return nil
+}
+
+// doc is the document of an item's user for this pass's target.
+func (p *pass) doc(it *roster.ConnectorItem, active bool) map[string]any {
+	opt := docOptions{enterprise: p.enterprise}
+	if p.enterprise {
+		opt.manager = func(id string) string {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			target := p.managers[id]
+			if target == "" && p.write && !slices.Contains(p.deferred, it.UserID) {
+				p.deferred = append(p.deferred, it.UserID)
+			}
+			return target
+		}
+	}
+	return userDoc(it.User, active, opt)
+}
+
+// differences are differences, without the enterprise extension for a
+// target that does not advertise it (whatever such a target holds there
+// is not the connector's).
+func (p *pass) differences(want, target map[string]any) []string {
+	keys := differences(want, target)
+	if !p.enterprise {
+		keys = slices.DeleteFunc(keys, func(k string) bool { return k == enterpriseSchema })
+	}
+	return keys
+}
+
+// resolveManagers reads the links of the managers of a page's users that
+// the pass does not know yet (one query for the page).
+func (p *pass) resolveManagers(ctx context.Context, items []roster.ConnectorItem) error {
+	if !p.enterprise {
+		return nil
+	}
+	p.mu.Lock()
+	if p.managers == nil {
+		p.managers = map[string]string{}
+	}
+	var ids []string
+	for _, it := range items {
+		if it.User == nil {
+			continue
+		}
+		var attrs map[string]any
+		json.Unmarshal(it.User.Attributes, &attrs)
+		if id := managerID(attrs); id != "" {
+			if _, known := p.managers[id]; !known && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	p.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := p.svc.Store.ListConnectorItemsOf(ctx, p.conn.OrgID, p.conn.ID, ids)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		if _, known := p.managers[id]; !known {
+			p.managers[id] = "" // known: no link (yet)
+		}
+	}
+	for _, it := range found {
+		if it.Link != nil {
+			p.managers[it.UserID] = it.Link.TargetID
+		}
+	}
+	return nil
+}
+
+// retryDeferred pushes again the users whose manager had no link when
+// they were pushed and has one now (made by this pass: a manager later in
+// the pass's order than its reports). Each is considered once more, not
+// counted twice; a failure now makes it one that failed.
+func (p *pass) retryDeferred(ctx context.Context) error {
+	p.mu.Lock()
+	ids := p.deferred
+	p.deferred = nil
+	p.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	items, err := p.svc.Store.ListConnectorItemsOf(ctx, p.conn.OrgID, p.conn.ID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		it := &items[i]
+		if it.User == nil || !it.Access {
+			continue
+		}
+		var attrs map[string]any
+		json.Unmarshal(it.User.Attributes, &attrs)
+		p.mu.Lock()
+		resolved := p.managers[managerID(attrs)] != ""
+		p.mu.Unlock()
+		if !resolved {
+			continue
+		}
+		ch := p.item(ctx, it)
+		if ch == nil {
+			continue
+		}
+		p.mu.Lock()
+		if ch.Error != "" {
+			p.res.Failed++
+			p.res.InSync--
+		} else {
+			p.res.Counts[ch.Op]++
+		}
+		if len(p.res.Changes) < MaxListed {
+			p.res.Changes = append(p.res.Changes, *ch)
+		} else {
+			p.res.More++
+		}
+		p.mu.Unlock()
+	}
+	return p.flush(ctx)
 }
 
 func (p *pass) record(it *roster.ConnectorItem, ch *Change) {
@@ -178,16 +356,29 @@ func (p *pass) flush(ctx context.Context) error {
 // Statuses in expected are logged as no failure (a DELETE's 404: gone
 // already; a POST's 409: made already, and looked up next).
 func (p *pass) send(ctx context.Context, userID, op, method, path string, body any, expected ...int) *answer {
+	return p.sendAbout(ctx, userID, "", op, method, path, body, expected...)
+}
+
+// sendAbout is send for a request about a user (userID) or a group
+// (groupID).
+func (p *pass) sendAbout(ctx context.Context, userID, groupID, op, method, path string, body any, expected ...int) *answer {
 	a := p.c.do(ctx, method, path, body)
-	d := roster.ConnectorDelivery{ConnectorID: p.conn.ID, OrgID: p.conn.OrgID, UserID: userID, Op: op, Method: method, Path: path,
+	p.logged(userID, groupID, op, method, path, a, expected...)
+	return a
+}
+
+// logged adds the answer a of a request to the delivery log.
+func (p *pass) logged(userID, groupID, op, method, path string, a *answer, expected ...int) {
+	d := roster.ConnectorDelivery{ConnectorID: p.conn.ID, OrgID: p.conn.OrgID, UserID: userID, GroupID: groupID, Op: op, Method: method, Path: path,
 		Status: a.status, Attempts: a.attempts, Error: a.problem(), Latency: a.latency, ResponseExcerpt: p.c.excerpt(a), At: p.svc.now().UTC()}
 	if a.err == nil && slices.Contains(expected, a.status) {
 		d.Error = ""
+	} else if suggestsChange(a) {
+		p.svc.caps.forget(p.conn.ID) // the next pass reads them again
 	}
 	p.mu.Lock()
 	p.log = append(p.log, d)
 	p.mu.Unlock()
-	return a
 }
 
 func userPath(id string) string { return "/Users/" + url.PathEscape(id) }
@@ -219,7 +410,7 @@ func fail(ch *Change, what string, a *answer) *Change {
 // ensure brings a user with access in line: linked, present, active,
 // with its attributes.
 func (p *pass) ensure(ctx context.Context, it *roster.ConnectorItem, ch *Change) *Change {
-	want := userDoc(it.User, true)
+	want := p.doc(it, true)
 	hash := hashDoc(want)
 	link := it.Link
 	var target map[string]any
@@ -248,9 +439,9 @@ func (p *pass) ensure(ctx context.Context, it *roster.ConnectorItem, ch *Change)
 	var keys []string
 	switch {
 	case target != nil:
-		keys = differences(want, target)
+		keys = p.differences(want, target)
 	case link.Hash != hash:
-		keys = differences(want, nil)
+		keys = p.differences(want, nil)
 	}
 	if ch.Op == "" {
 		if len(keys) == 0 {
@@ -297,7 +488,7 @@ func (p *pass) create(ctx context.Context, it *roster.ConnectorItem, ch *Change,
 			return fail(ch, "creating the user", a)
 		}
 		id, _ = found["id"].(string)
-		if keys := differences(want, found); len(keys) > 0 {
+		if keys := p.differences(want, found); len(keys) > 0 {
 			if b := p.update(ctx, it.UserID, OpUpdate, id, want, found, keys); !b.ok() {
 				return fail(ch, "updating the user found after a conflict", b)
 			}
@@ -393,7 +584,7 @@ func (p *pass) revoke(ctx context.Context, it *roster.ConnectorItem, ch *Change)
 	}
 	hash := ""
 	if it.User != nil {
-		hash = hashDoc(userDoc(it.User, false))
+		hash = hashDoc(p.doc(it, false))
 	}
 	p.setLink(it.UserID, link.TargetID, hash, false)
 	return ch
@@ -404,6 +595,9 @@ func (p *pass) setLink(userID, targetID, hash string, active bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.links = append(p.links, roster.ConnectorLink{ConnectorID: p.conn.ID, UserID: userID, TargetID: targetID, Hash: hash, Active: active})
+	if p.managers != nil {
+		p.managers[userID] = targetID
+	}
 }
 
 // unlink forgets the link of a user when the page ends.

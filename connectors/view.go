@@ -14,6 +14,7 @@ type View struct {
 	Product     string     `json:"product"`
 	URL         string     `json:"url"`
 	OnRevoke    string     `json:"onRevoke"`
+	Groups      bool       `json:"groups"`
 	Paused      bool       `json:"paused"`
 	DryRun      bool       `json:"dryRun"`
 	RateLimit   int        `json:"rateLimit"`
@@ -42,7 +43,7 @@ func ViewOf(c *roster.Connector) View {
 	if gaps == nil {
 		gaps = []string{}
 	}
-	return View{ID: c.ID, Name: c.Name, Product: c.Product, URL: c.BaseURL, OnRevoke: string(c.OnRevoke), Paused: c.Paused, DryRun: c.DryRun,
+	return View{ID: c.ID, Name: c.Name, Product: c.Product, URL: c.BaseURL, OnRevoke: string(c.OnRevoke), Groups: c.Groups, Paused: c.Paused, DryRun: c.DryRun,
 		RateLimit: c.RateLimit, CheckGaps: gaps, Created: c.Created.UTC(), LastRun: optTime(c.LastRun), LastSuccess: optTime(c.LastSuccess),
 		LastError: c.LastError, InSync: c.InSync, OutOfSync: c.OutOfSync, Failures: c.Failures, SyncPending: c.SyncRequested}
 }
@@ -51,6 +52,7 @@ func ViewOf(c *roster.Connector) View {
 type DeliveryView struct {
 	Seq       int64     `json:"seq"`
 	User      string    `json:"user"`
+	Group     string    `json:"group,omitempty"`
 	Op        string    `json:"op"`
 	Method    string    `json:"method"`
 	Path      string    `json:"path"`
@@ -64,6 +66,6 @@ type DeliveryView struct {
 
 // DeliveryViewOf is d's DeliveryView.
 func DeliveryViewOf(d *roster.ConnectorDelivery) DeliveryView {
-	return DeliveryView{Seq: d.Seq, User: d.UserID, Op: d.Op, Method: d.Method, Path: d.Path, Status: d.Status, Attempts: d.Attempts,
+	return DeliveryView{Seq: d.Seq, User: d.UserID, Group: d.GroupID, Op: d.Op, Method: d.Method, Path: d.Path, Status: d.Status, Attempts: d.Attempts,
 		LatencyMS: d.Latency.Milliseconds(), Error: d.Error, Response: d.ResponseExcerpt, At: d.At.UTC()}
 }

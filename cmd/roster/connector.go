@@ -42,7 +42,7 @@ func (v connectorView) Text(w io.Writer) {
 		last = formatTime(*v.LastRun)
 	}
 	labelled(w, "ID", v.ID, "Name", v.Name, "Product", v.Product, "URL", v.URL, "On revoke", v.OnRevoke,
-		"Paused", strconv.FormatBool(v.Paused), "Dry run", strconv.FormatBool(v.DryRun), "Rate limit", strconv.Itoa(v.RateLimit)+" req/s",
+		"Groups", strconv.FormatBool(v.Groups), "Paused", strconv.FormatBool(v.Paused), "Dry run", strconv.FormatBool(v.DryRun), "Rate limit", strconv.Itoa(v.RateLimit)+" req/s",
 		"Last pass", last, "In sync", strconv.Itoa(v.InSync), "Out of sync", strconv.Itoa(v.OutOfSync), "Last error", orNone(v.LastError))
 	for _, g := range v.CheckGaps {
 		fmt.Fprintf(w, "  Accepted check gap: %s\n", g)
@@ -82,7 +82,7 @@ func (cmd *connectorCreate) flags(fs *flag.FlagSet) []string {
 	fs.StringVar(&cmd.url, "url", "", "the application's SCIM base URL")
 	fs.StringVar(&cmd.token, "token", "", "the application's SCIM bearer token (kept sealed, never shown again)")
 	fs.StringVar(&cmd.name, "name", "", "a name (default: the URL's host)")
-	fs.BoolVar(&cmd.groups, "groups", false, "push the granted groups too (not in this release: refused)")
+	fs.BoolVar(&cmd.groups, "groups", false, "push the product's granted groups too, each with its members that have access (nested groups' members included)")
 	fs.StringVar(&cmd.onRevoke, "on-revoke", "deactivate", "what a user that loses access becomes in the application: deactivate (active false) or delete")
 	fs.BoolVar(&cmd.dryRun, "dry-run", false, "compute what would be sent, send nothing (see roster connector preview)")
 	fs.BoolVar(&cmd.force, "force", false, "accept an application that fails roster check steps the connector needs (the gaps are recorded)")
@@ -161,8 +161,8 @@ func (cmd *connectorShow) run(ctx context.Context, e *env) (output, error) {
 // application's token.
 type connectorUpdate struct {
 	connectorFlags
-	name, url, token, onRevoke, dryRun string
-	rateLimit                          int
+	name, url, token, onRevoke, dryRun, groups string
+	rateLimit                                  int
 }
 
 func (cmd *connectorUpdate) flags(fs *flag.FlagSet) []string {
@@ -172,6 +172,7 @@ func (cmd *connectorUpdate) flags(fs *flag.FlagSet) []string {
 	fs.StringVar(&cmd.token, "token", "", "a new SCIM bearer token for the application")
 	fs.StringVar(&cmd.onRevoke, "on-revoke", "", "deactivate or delete")
 	fs.StringVar(&cmd.dryRun, "dry-run", "", "true: send nothing from now on; false: send again")
+	fs.StringVar(&cmd.groups, "groups", "", "true: push the granted groups too; false: stop (the groups pushed so far stay in the application)")
 	fs.IntVar(&cmd.rateLimit, "rate-limit", -1, "requests per second at most (0: no limit)")
 	return req
 }
@@ -195,6 +196,13 @@ func (cmd *connectorUpdate) run(ctx context.Context, e *env) (output, error) {
 			return nil, usagef("--dry-run is true or false, not %q", cmd.dryRun)
 		}
 		r.DryRun = &b
+	}
+	if cmd.groups != "" {
+		b, err := strconv.ParseBool(cmd.groups)
+		if err != nil {
+			return nil, usagef("--groups is true or false, not %q", cmd.groups)
+		}
+		r.Groups = &b
 	}
 	if cmd.rateLimit >= 0 {
 		r.RateLimit = &cmd.rateLimit
@@ -256,6 +264,25 @@ func (r passResult) Text(w io.Writer) {
 	}
 	if len(rows) > 1 {
 		table(w, rows)
+	}
+	if r.Groups > 0 || len(r.GroupChanges) > 0 {
+		var counts []string
+		for _, op := range []string{connectors.OpCreate, connectors.OpLink, connectors.OpUpdate, connectors.OpDelete} {
+			if n := r.GroupCounts[op]; n > 0 {
+				counts = append(counts, fmt.Sprintf("%d %s", n, op))
+			}
+		}
+		if len(counts) == 0 {
+			counts = []string{"nothing"}
+		}
+		fmt.Fprintf(w, "Groups: %s (%d groups considered, %d failed).\n", strings.Join(counts, ", "), r.Groups, r.GroupsFailed)
+		rows := [][]string{{"OP", "GROUP", "TARGET ID", "MEMBERS", "ERROR"}}
+		for _, c := range r.GroupChanges {
+			rows = append(rows, []string{c.Op, c.DisplayName, orNone(c.TargetID), fmt.Sprintf("+%d -%d", c.Added, c.Removed), orNone(c.Error)})
+		}
+		if len(rows) > 1 {
+			table(w, rows)
+		}
 	}
 	if r.More > 0 {
 		fmt.Fprintf(w, "… and %d more.\n", r.More)
@@ -344,5 +371,5 @@ func (cmd *connectorDelete) run(ctx context.Context, e *env) (output, error) {
 	if err := svc.Delete(cliCtx(ctx), cmd.org, cmd.id); err != nil {
 		return nil, err
 	}
-	return done{"Connector " + cmd.id + " deleted, with its links and delivery log; the users it made stay in the application."}, nil
+	return done{"Connector " + cmd.id + " deleted, with its links and delivery log; the users and groups it made stay in the application."}, nil
 }

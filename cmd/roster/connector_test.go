@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	neturl "net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func TestConnectorCLI(t *testing.T) {
 		CheckGaps []string
 	}
 	rosterJSON(t, env, &conn, "connector", "create", "--org", acme.ID, "--product", "jira", "--url", target.BaseURL, "--token", target.Token,
-		"--name", "Jira", "--secret-key-file", key, "--allow-private-targets")
+		"--name", "Jira", "--groups", "--secret-key-file", key, "--allow-private-targets")
 	if conn.ID == "" || len(conn.CheckGaps) != 0 {
 		t.Fatalf("connector create printed %+v", conn)
 	}
@@ -74,6 +75,22 @@ func TestConnectorCLI(t *testing.T) {
 	}
 	if n := count(); n != 2 {
 		t.Fatalf("the server's worker provisioned %d users into the application, want 2", n)
+	}
+	// --groups: the granted group arrives with its two members.
+	members := func() int {
+		_, gs := app1.do("GET", "/Groups?filter="+neturl.QueryEscape(`displayName eq "Jira users"`), "")
+		res, _ := gs["Resources"].([]any)
+		if len(res) != 1 {
+			return -1
+		}
+		ms, _ := res[0].(map[string]any)["members"].([]any)
+		return len(ms)
+	}
+	for members() != 2 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := members(); n != 2 {
+		t.Fatalf("the application's group Jira users has %d members (-1: no such group), want 2", n)
 	}
 
 	// A new user with access arrives through the worker too.

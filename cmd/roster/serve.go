@@ -75,7 +75,7 @@ func (cmd *serveCmd) flags(fs *flag.FlagSet) []string {
 	fs.StringVar(&cmd.keyFile, "secret-key-file", os.Getenv("ROSTER_SECRET_KEY_FILE"), "the secret key (roster keygen --out FILE) that seals webhook secrets and connector tokens; webhooks and connectors run only with it (env ROSTER_SECRET_KEY_FILE)")
 	fs.BoolVar(&cmd.allowPrivate, "allow-private-targets", false, "let webhooks and connectors use http:// and private or loopback addresses (tests, internal receivers and applications)")
 	fs.DurationVar(&cmd.disableAfter, "webhook-disable-after", delivery.DefaultDisableAfter, "disable a webhook whose every attempt has failed for this long (it is also disabled after 3 dead-lettered deliveries in a row)")
-	fs.DurationVar(&cmd.deliveryRetention, "webhook-log-retention", delivery.DefaultRetention, "how long delivered and dead-lettered deliveries stay in the delivery log, with their attempts")
+	fs.DurationVar(&cmd.deliveryRetention, "webhook-log-retention", delivery.DefaultRetention, "how long delivered and dead-lettered deliveries stay in the delivery log, with their attempts; the connectors' delivery logs keep their requests as long")
 	fs.DurationVar(&cmd.lease, "webhook-lease", time.Minute, "how long a node holds the deliveries it claimed: after a crash, another node (or this one restarted) retries them this much later")
 	return nil
 }
@@ -216,6 +216,9 @@ func (cmd *serveCmd) run(ctx context.Context, e *env) (output, error) {
 		// Events past their retention go on the same schedule, on every
 		// node (see roster.ChangeFeed.DeleteEvents); 0 keeps them.
 		go feed.Purge(ctx, st, cmd.retention, cmd.purge, log)
+		// So do the connectors' delivery logs, kept as long as the
+		// webhooks' (--webhook-log-retention).
+		go connectors.Purge(ctx, st, cmd.deliveryRetention, cmd.purge, log)
 	}
 	if cmd.keys != nil {
 		w := &delivery.Worker{Store: st, Keys: cmd.keys, Log: log, AllowPrivate: cmd.allowPrivate, DisableAfter: cmd.disableAfter, Retention: cmd.deliveryRetention,

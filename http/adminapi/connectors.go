@@ -2,6 +2,7 @@ package adminapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/rosterhq/roster"
@@ -64,6 +65,7 @@ func (s *Server) updateConnector(w http.ResponseWriter, r *http.Request, c *call
 		DryRun    *bool   `json:"dryRun"`
 		Paused    *bool   `json:"paused"`
 		RateLimit *int    `json:"rateLimit"`
+		Groups    *bool   `json:"groups"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
@@ -75,7 +77,7 @@ func (s *Server) updateConnector(w http.ResponseWriter, r *http.Request, c *call
 		}
 	}
 	conn, err := s.connectors.Update(r.Context(), c.org, id, connectors.UpdateRequest{Name: body.Name, URL: body.URL, OnRevoke: body.OnRevoke,
-		DryRun: body.DryRun, Paused: body.Paused, RateLimit: body.RateLimit})
+		DryRun: body.DryRun, Paused: body.Paused, RateLimit: body.RateLimit, Groups: body.Groups})
 	if err != nil {
 		return err
 	}
@@ -100,15 +102,37 @@ func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request, c *call
 	return nil
 }
 
-// syncConnector runs a full pass within the request (POST .../sync), or
-// with preview (GET .../preview) one that writes nothing.
+// syncConnector is POST .../sync: a full pass started in the background,
+// answered 202 Accepted with the connector (syncPending true) and a
+// Location to poll, its health, which says when the pass ended and how
+// (a pass can take minutes; a client should not hold a request that
+// long). With ?wait=true the pass runs within the request and the answer
+// is its result, as `roster connector sync` prints it. With preview (GET
+// .../preview), a pass that writes nothing, always within the request.
 func (s *Server) syncConnector(preview bool) handler {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		id := r.PathValue("connector")
+		wait := preview
+		if v := r.URL.Query().Get("wait"); v != "" && !preview {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return roster.E(roster.ReasonInvalidValue, "wait is true or false, not %q", v)
+			}
+			wait = b
+		}
+		if !wait {
+			conn, err := s.connectors.StartSync(r.Context(), c.org, id)
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Location", "/api/v1/orgs/"+url.PathEscape(c.org)+"/connectors/"+url.PathEscape(conn.ID))
+			return write(w, http.StatusAccepted, connectors.ViewOf(conn))
+		}
 		run := s.connectors.Sync
 		if preview {
 			run = s.connectors.Preview
 		}
-		res, err := run(r.Context(), c.org, r.PathValue("connector"))
+		res, err := run(r.Context(), c.org, id)
 		if err != nil {
 			return err
 		}

@@ -1,11 +1,13 @@
 package adminapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/connectors"
@@ -45,7 +47,7 @@ func TestConnectors(t *testing.T) {
 	must(t, e.st.GrantAccess(ctx, &roster.Grant{OrgID: e.org.ID, Product: "jira", GroupID: g.ID, Role: roster.RoleUser}))
 
 	for _, body := range []string{`{"product":"jira","url":"ftp://x","token":"t"}`, `{"product":"jira","url":"` + base + `"}`,
-		`{"product":"jira","url":"` + base + `","token":"t","onRevoke":"archive"}`, `{"product":"jira","url":"` + base + `","token":"t","groups":true}`,
+		`{"product":"jira","url":"` + base + `","token":"t","onRevoke":"archive"}`, `{"product":"jira","url":"` + base + `","token":"t","groups":"yes"}`,
 		`{"product":"jira","url":"` + base + `","token":"t","rateLimit":-1}`, `{"url":7}`} {
 		if status, out := e.call("POST", "/connectors", body); status != http.StatusBadRequest {
 			t.Errorf("create %s: %d %v, want 400", body, status, out)
@@ -59,8 +61,35 @@ func TestConnectors(t *testing.T) {
 	if status, out := e.call("GET", "/connectors/"+id+"/preview", ""); status != http.StatusOK || fmt.Sprint(out["counts"]) != "map[create:1]" {
 		t.Errorf("preview: %d %v", status, out)
 	}
-	if status, out := e.call("POST", "/connectors/"+id+"/sync", ""); status != http.StatusOK || fmt.Sprint(out["counts"]) != "map[create:1]" {
-		t.Errorf("sync: %d %v", status, out)
+	// A sync starts in the background: 202, with the connector to poll.
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/orgs/"+e.org.ID+"/connectors/"+id+"/sync", nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	var accepted map[string]any
+	json.NewDecoder(resp.Body).Decode(&accepted)
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusAccepted || loc != "/api/v1/orgs/"+e.org.ID+"/connectors/"+id || accepted["id"] != id || accepted["syncPending"] != true {
+		t.Fatalf("sync: %d, Location %q, %v; want 202 with the connector pending", resp.StatusCode, loc, accepted)
+	}
+	var health map[string]any
+	for range 500 {
+		_, health = e.call("GET", strings.TrimPrefix(loc, "/api/v1/orgs/"+e.org.ID), "")
+		if health["syncPending"] == false && health["lastRun"] != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if health["syncPending"] != false || health["inSync"] != 1.0 || health["lastError"] != nil {
+		t.Fatalf("the connector after the background sync: %v", health)
+	}
+	// ?wait=true: within the request, with the result (nothing left to do).
+	if status, out := e.call("POST", "/connectors/"+id+"/sync?wait=true", ""); status != http.StatusOK || out["full"] != true || fmt.Sprint(out["counts"]) != "map[]" || out["inSync"] != 1.0 {
+		t.Errorf("sync?wait=true: %d %v", status, out)
+	}
+	if status, out := e.call("POST", "/connectors/"+id+"/sync?wait=maybe", ""); status != http.StatusBadRequest {
+		t.Errorf("sync?wait=maybe: %d %v, want 400", status, out)
 	}
 	if status, out := e.call("GET", "/connectors/"+id+"/deliveries", ""); status != http.StatusOK || len(out["deliveries"].([]any)) != 1 {
 		t.Errorf("deliveries: %d %v", status, out)

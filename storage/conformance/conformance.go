@@ -73,6 +73,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DeliveryAttempts", testDeliveryAttempts},
 		{"RecordAttemptsBatch", testRecordAttemptsBatch},
 		{"Connectors", testConnectors},
+		{"ConnectorGroups", testConnectorGroups},
+		{"ConnectorDeliveryRetention", testConnectorDeliveryRetention},
 		{"RequestWarnings", testRequestWarnings},
 		{"DirectorySettings", testDirectorySettings},
 		{"ProductAndGroupNames", testProductAndGroupNames},

@@ -144,7 +144,7 @@ func (s *Store) DeleteConnector(ctx context.Context, orgID, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return roster.NotFoundf("the organization has no connector %q", id)
 		}
-		for _, table := range []string{"connector_links", "connector_deliveries"} {
+		for _, table := range []string{"connector_links", "connector_deliveries", "connector_groups", "connector_group_members"} {
 			if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE org_id = ? AND connector_id = ?`, orgID, id); err != nil {
 				return err
 			}
@@ -267,7 +267,7 @@ func (s *Store) DeleteConnectorLinks(ctx context.Context, orgID, connectorID str
 	})
 }
 
-const connectorDeliveryColumns = `seq, connector_id, org_id, user_id, op, method, path, status, attempts, error, latency_us, response_excerpt, at`
+const connectorDeliveryColumns = `seq, connector_id, org_id, user_id, group_id, op, method, path, status, attempts, error, latency_us, response_excerpt, at`
 
 // AddConnectorDeliveries implements roster.Store.
 func (s *Store) AddConnectorDeliveries(ctx context.Context, orgID string, ds []roster.ConnectorDelivery) error {
@@ -280,8 +280,8 @@ func (s *Store) AddConnectorDeliveries(ctx context.Context, orgID string, ds []r
 			if d.At.IsZero() {
 				d.At = s.clock()
 			}
-			if _, err := t.exec(ctx, `INSERT INTO connector_deliveries (connector_id, org_id, user_id, op, method, path, status, attempts, error, latency_us, response_excerpt, at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ConnectorID, orgID, d.UserID, d.Op, d.Method, d.Path, d.Status, d.Attempts, d.Error, d.Latency.Microseconds(),
+			if _, err := t.exec(ctx, `INSERT INTO connector_deliveries (connector_id, org_id, user_id, group_id, op, method, path, status, attempts, error, latency_us, response_excerpt, at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ConnectorID, orgID, d.UserID, d.GroupID, d.Op, d.Method, d.Path, d.Status, d.Attempts, d.Error, d.Latency.Microseconds(),
 				strings.ToValidUTF8(d.ResponseExcerpt, "?"), micros(d.At)); err != nil {
 				return err
 			}
@@ -303,7 +303,7 @@ func (s *Store) ListConnectorDeliveries(ctx context.Context, orgID, connectorID 
 	_, err := s.readRows(ctx, q+` ORDER BY seq DESC LIMIT ?`, []any{orgID, connectorID, limit}, func(sc rowScanner) (int64, error) {
 		var d roster.ConnectorDelivery
 		var latency, at int64
-		err := sc.Scan(&d.Seq, &d.ConnectorID, &d.OrgID, &d.UserID, &d.Op, &d.Method, &d.Path, &d.Status, &d.Attempts, &d.Error, &latency, &d.ResponseExcerpt, &at)
+		err := sc.Scan(&d.Seq, &d.ConnectorID, &d.OrgID, &d.UserID, &d.GroupID, &d.Op, &d.Method, &d.Path, &d.Status, &d.Attempts, &d.Error, &latency, &d.ResponseExcerpt, &at)
 		d.Latency, d.At = time.Duration(latency)*time.Microsecond, fromMicros(at)
 		out = append(out, d)
 		return 0, err
