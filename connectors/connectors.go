@@ -460,6 +460,57 @@ func (s *Service) Sync(ctx context.Context, orgID, id string) (*Result, error) {
 	return s.runLeased(ctx, c, head, true, nil)
 }
 
+// Resend pushes again, now, what failed requests of the delivery log were
+// about: the users userIDs and, for a connector with --groups, its groups
+// (groups true), in a pass of those alone. Nothing a connector fails to
+// write is dropped: it stays out of sync, shown in the log, and every pass
+// tries it again (after failures, with backoff); Resend is the way not to
+// wait. The connector's cursor stays where it is, so no event is skipped.
+// A user that is none of the connector's (no access to the product and
+// nothing pushed for it) is refused by name.
+func (s *Service) Resend(ctx context.Context, orgID, id string, userIDs []string, groups bool) (*Result, error) {
+	c, err := s.Get(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(userIDs) == 0 && !groups:
+		return nil, roster.E(roster.ReasonInvalidValue, "say what to push again: users (by ID), or the groups")
+	case groups && !c.Groups:
+		return nil, roster.E(roster.ReasonInvalidValue, "connector %s pushes no groups (turn them on with --groups true)", id)
+	case len(userIDs) > maxChanged:
+		return nil, roster.E(roster.ReasonTooMany, "at most %d users at a time; a sync pushes every user", maxChanged)
+	}
+	if len(userIDs) > 0 {
+		items, err := s.Store.ListConnectorItemsOf(ctx, orgID, id, userIDs)
+		if err != nil {
+			return nil, err
+		}
+		found := map[string]bool{}
+		for _, it := range items {
+			found[it.UserID] = true
+		}
+		for _, u := range userIDs {
+			if !found[u] {
+				return nil, roster.NotFoundf("user %q is none of connector %s's: it has no access to the product and nothing was pushed for it", u, id)
+			}
+		}
+	}
+	now := s.now()
+	leased, _, ok, err := s.Store.ClaimConnectorByID(ctx, s.owner(), orgID, id, now, now.Add(s.lease()))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, roster.E(roster.ReasonConnectorBusy, "another node is running a pass of connector %s; try again when it ends", id)
+	}
+	ch := &changes{users: userIDs, next: leased.Cursor}
+	if groups {
+		ch.groups = []string{""} // any: the group stage goes over every group of the connector
+	}
+	return s.runLeased(ctx, leased, leased.Cursor, false, ch)
+}
+
 // StartSync starts a full pass in the background and returns the
 // connector as it is then (its health says when the pass has ended:
 // SyncRequested false again and LastRun after now). The sync is requested

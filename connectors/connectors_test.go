@@ -126,6 +126,7 @@ type proxy struct {
 	paths      map[string]int // when not nil, requests counted by the path's last element
 	hidden     []string       // paths' last elements answered 404 ("/Schemas")
 	onPost     func()         // called before each POST is forwarded
+	rejectPost bool           // answer 400 to every POST (a create the target refuses)
 	failed     int
 	requests   int
 }
@@ -143,6 +144,7 @@ func newProxy(t testing.TB, tg *target) *proxy {
 		}
 		fail, lose, noPatch := p.fail > 0, p.loseCreate > 0 && r.Method == http.MethodPost, p.noPatch && r.Method == http.MethodPatch
 		noGroups := p.noGroups && strings.Contains(r.URL.Path, "/Groups") || slices.Contains(p.hidden, r.URL.Path[strings.LastIndex(r.URL.Path, "/"):])
+		reject := p.rejectPost && r.Method == http.MethodPost
 		if fail {
 			p.fail--
 			p.failed++
@@ -156,6 +158,8 @@ func newProxy(t testing.TB, tg *target) *proxy {
 		}
 		p.mu.Unlock()
 		switch {
+		case reject:
+			http.Error(w, `{"status":"400","scimType":"invalidValue","detail":"refused"}`, http.StatusBadRequest)
 		case noGroups:
 			http.Error(w, `{"status":"404","detail":"no groups here"}`, http.StatusNotFound)
 		case noPatch:
@@ -617,5 +621,64 @@ func TestPushFollowsEvents(t *testing.T) {
 	got, _ = h.svc.Get(ctx, h.org.ID, c.ID)
 	if got.InSync != 4 || got.OutOfSync != 0 {
 		t.Errorf("health after the complete pass: in sync %d, out of sync %d, want 4, 0", got.InSync, got.OutOfSync)
+	}
+}
+
+// TestResendFailedUser: a user whose create the target refused stays out
+// of sync, failed in the delivery log; Resend pushes it at once when the
+// target takes it again, without moving the connector's cursor, and
+// refuses what is none of the connector's.
+func TestResendFailedUser(t *testing.T) {
+	tg := newTarget(t)
+	px := newProxy(t, tg)
+	h := newHub(t)
+	eng := h.group(t, "Engineering")
+	ann := h.user(t, "ann@acme.test", "")
+	outsider := h.user(t, "olaf@acme.test", "")
+	h.members(t, eng, roster.AddMembers, ann.ID)
+	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
+	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token})
+	must(t, err)
+
+	px.set(func(p *proxy) { p.rejectPost = true })
+	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
+	must(t, err)
+	if res.Failed != 1 || len(tg.users(t)) != 0 {
+		t.Fatalf("sync against a target refusing creates: failed %d, target holds %d", res.Failed, len(tg.users(t)))
+	}
+	failed, _ := h.svc.Deliveries(ctx, h.org.ID, c.ID, true, 10)
+	if len(failed) == 0 || failed[0].UserID != ann.ID || failed[0].Status != 400 {
+		t.Fatalf("failed deliveries %+v, want ann's refused create", failed)
+	}
+	before, _ := h.svc.Get(ctx, h.org.ID, c.ID)
+
+	px.set(func(p *proxy) { p.rejectPost = false })
+	res, err = h.svc.Resend(ctx, h.org.ID, c.ID, []string{ann.ID}, false)
+	must(t, err)
+	if res.Failed != 0 || res.Counts[connectors.OpCreate] != 1 {
+		t.Errorf("resend: %+v", ops(res))
+	}
+	if tg.idOf(t, "ann@acme.test") == "" {
+		t.Error("ann is not in the target after the resend")
+	}
+	after, _ := h.svc.Get(ctx, h.org.ID, c.ID)
+	if after.Cursor != before.Cursor {
+		t.Errorf("the resend moved the cursor from %d to %d", before.Cursor, after.Cursor)
+	}
+
+	for _, c2 := range []struct {
+		what   string
+		users  []string
+		groups bool
+		want   roster.Reason
+	}{
+		{"a user without access", []string{outsider.ID}, false, roster.Reason(roster.ENotFound)},
+		{"nothing named", nil, false, roster.ReasonInvalidValue},
+		{"groups of a connector without them", nil, true, roster.ReasonInvalidValue},
+	} {
+		if _, err := h.svc.Resend(ctx, h.org.ID, c.ID, c2.users, c2.groups); roster.ReasonOf(err) != c2.want {
+			t.Errorf("resend %s: %v (reason %q), want %q", c2.what, err, roster.ReasonOf(err), c2.want)
+		}
 	}
 }

@@ -314,6 +314,40 @@ func (cmd *connectorSync) run(ctx context.Context, e *env) (output, error) {
 	return passResult{res}, nil
 }
 
+// connectorResend is `roster connector resend`: push again, now, what
+// failed requests were about (the delivery log's USER column), instead of
+// waiting for the next pass's retry.
+type connectorResend struct {
+	connectorFlags
+	users  string
+	groups bool
+}
+
+func (cmd *connectorResend) flags(fs *flag.FlagSet) []string {
+	req := cmd.defineWithID(fs)
+	fs.StringVar(&cmd.users, "user", "", "the users to push again, by ID, comma-separated (see connector deliveries --failed)")
+	fs.BoolVar(&cmd.groups, "groups", false, "push the connector's groups again too")
+	return req
+}
+
+func (cmd *connectorResend) run(ctx context.Context, e *env) (output, error) {
+	svc, err := cmd.service(e)
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, u := range strings.Split(cmd.users, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			users = append(users, u)
+		}
+	}
+	res, err := svc.Resend(cliCtx(ctx), cmd.org, cmd.id, users, cmd.groups)
+	if err != nil {
+		return nil, err
+	}
+	return passResult{res}, nil
+}
+
 // connectorDeliveries is `roster connector deliveries`.
 type connectorDeliveries struct {
 	connectorFlags

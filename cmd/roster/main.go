@@ -120,6 +120,7 @@ var commands = []command{
 	{"connector resume", "resume a connector's passes (a full pass follows)", func() runner { return &connectorPause{resume: true} }},
 	{"connector sync", "reconcile the application now: a full pass, in this process", func() runner { return new(connectorSync) }},
 	{"connector preview", "what a sync would change now, sending nothing", func() runner { return &connectorSync{preview: true} }},
+	{"connector resend", "push failed users (or the groups) again now, instead of at the next pass's retry", func() runner { return new(connectorResend) }},
 	{"connector deliveries", "a connector's delivery log: request, status, attempts, latency, response", func() runner { return new(connectorDeliveries) }},
 	{"connector delete", "delete a connector, its links and log (the application keeps its users)", func() runner { return new(connectorDelete) }},
 	{"keygen", "write a new secret key (it seals webhook secrets and connector tokens)", func() runner { return new(keygen) }},

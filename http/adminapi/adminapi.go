@@ -182,6 +182,7 @@ func (s *Server) routes() {
 	h("POST "+p+"/connectors/{connector}/sync", s.syncConnector(false))
 	h("GET "+p+"/connectors/{connector}/preview", s.syncConnector(true))
 	h("GET "+p+"/connectors/{connector}/deliveries", s.listConnectorDeliveries)
+	h("POST "+p+"/connectors/{connector}/resend", s.resendConnector)
 	s.mux.Handle(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httperr.WriteJSON(w, r, s.log, roster.NotFoundf("no API endpoint %s %s; see docs/api.md", r.Method, r.URL.Path))
 	}))

@@ -140,6 +140,24 @@ func (s *Server) syncConnector(preview bool) handler {
 	}
 }
 
+// resendConnector pushes again, within the request, what failed requests
+// were about: {"users": ["ID", …], "groups": true}; the answer is the
+// pass's result.
+func (s *Server) resendConnector(w http.ResponseWriter, r *http.Request, c *call) error {
+	var body struct {
+		Users  []string `json:"users"`
+		Groups bool     `json:"groups"`
+	}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	res, err := s.connectors.Resend(r.Context(), c.org, r.PathValue("connector"), body.Users, body.Groups)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, res)
+}
+
 func (s *Server) listConnectorDeliveries(w http.ResponseWriter, r *http.Request, c *call) error {
 	limit := 0
 	if v := r.URL.Query().Get("limit"); v != "" {

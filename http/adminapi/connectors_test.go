@@ -94,6 +94,17 @@ func TestConnectors(t *testing.T) {
 	if status, out := e.call("GET", "/connectors/"+id+"/deliveries", ""); status != http.StatusOK || len(out["deliveries"].([]any)) != 1 {
 		t.Errorf("deliveries: %d %v", status, out)
 	}
+	// Push again: the user the log names, at once; nothing named, or a
+	// body that is not the shape, is a 400.
+	userID := deliveredUser(t, e, "/connectors/"+id+"/deliveries")
+	if status, out := e.call("POST", "/connectors/"+id+"/resend", `{"users":["`+userID+`"]}`); status != http.StatusOK || out["failed"] != 0.0 {
+		t.Errorf("resend: %d %v", status, out)
+	}
+	for _, body := range []string{`{}`, `{"users":"x"}`, `{"groups":true}`} {
+		if status, out := e.call("POST", "/connectors/"+id+"/resend", body); status != http.StatusBadRequest {
+			t.Errorf("resend %s: %d %v, want 400", body, status, out)
+		}
+	}
 	if status, out := e.call("POST", "/connectors/"+id+"/pause", ""); status != http.StatusOK || out["paused"] != true {
 		t.Errorf("pause: %d %v", status, out)
 	}
@@ -119,4 +130,15 @@ func TestConnectors(t *testing.T) {
 	if status, _ := e.call("POST", "/connectors/"+id+"/sync", ""); status != http.StatusNotFound {
 		t.Errorf("sync after delete: %d", status)
 	}
+}
+
+// deliveredUser is the user of the newest request in a connector's delivery log.
+func deliveredUser(t *testing.T, e *env, path string) string {
+	t.Helper()
+	_, out := e.call("GET", path, "")
+	ds, _ := out["deliveries"].([]any)
+	if len(ds) == 0 {
+		t.Fatalf("no delivery at %s: %v", path, out)
+	}
+	return ds[0].(map[string]any)["user"].(string)
 }

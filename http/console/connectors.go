@@ -35,6 +35,7 @@ func (s *Console) connectorRoutes(h func(string, page), o string) {
 	h("POST "+p, s.createConnector)
 	h("GET "+c, s.connectorPage)
 	h("POST "+c+"/sync", s.syncConnector)
+	h("POST "+c+"/resend", s.resendConnector)
 	h("POST "+c+"/paused", s.pauseConnector)
 	h("GET "+c+"/preview", s.previewConnector)
 	h("GET "+c+"/deliveries", s.connectorDeliveries)
@@ -361,6 +362,29 @@ func (s *Console) syncConnector(w http.ResponseWriter, r *http.Request, a *sessi
 		msg += " " + plural(res.Failed, "user") + " failed: see the delivery log."
 	}
 	return s.redirect(w, r, back(r, a, pr, c), msg)
+}
+
+// resendConnector pushes again, at once, the user (or, with groups=1, the
+// groups) of a failed request of the delivery log, as `roster connector
+// resend` does, and says how it went.
+func (s *Console) resendConnector(w http.ResponseWriter, r *http.Request, a *session) error {
+	pr, c, err := s.productConnector(r, a)
+	if err != nil {
+		return err
+	}
+	var users []string
+	if u := r.PostForm.Get("user"); u != "" {
+		users = []string{u}
+	}
+	res, err := s.connectors.Resend(r.Context(), a.org.ID, c.ID, users, r.PostForm.Get("groups") == "1")
+	if err != nil {
+		return err
+	}
+	msg := "Pushed again: " + changesSaid(res) + "."
+	if res.Failed > 0 || res.GroupsFailed > 0 {
+		msg = "Pushed again, and it failed again: see the newest requests below."
+	}
+	return s.redirect(w, r, connectorPath(a.org.ID, pr.Key, c.ID)+"/deliveries?failed=1", msg)
 }
 
 // opOrder is the order a pass's operations are told in.

@@ -298,11 +298,21 @@ func testConnectedApplications(t *testing.T, f *fixture) {
 		t.Error("the failed-only log lists a request that succeeded")
 	}
 	wantPage(t, b.get(connPath+"/deliveries"), http.StatusOK, "ann@acme.test", "cat@acme.test")
-	p, _ = b.postSeeOther(connPath+"/sync", url.Values{"csrf": {csrf}})
-	wantPage(t, p, http.StatusOK, "Synced Jira Cloud: 1 create", `<span class="badge state active">active</span>`, `<strong id="in-sync">3</strong>`, `<strong id="failures">0</strong>`)
+	// Push again, on the failed row: cat alone, at once.
+	resend := regexp.MustCompile(`name="user" value="([^"]+)">\s*<button type="submit" class="secondary resend">Push again`).FindStringSubmatch(p.body)
+	if resend == nil {
+		t.Fatalf("the failed request has no Push again button:\n%s", p.body)
+	}
+	if code := b.post(connPath+"/resend", url.Values{"user": {resend[1]}}).status; code != http.StatusForbidden {
+		t.Errorf("Push again without the CSRF token: %d, want 403", code)
+	}
+	p, _ = b.postSeeOther(connPath+"/resend", url.Values{"csrf": {csrf}, "user": {resend[1]}})
+	wantPage(t, p, http.StatusOK, "Pushed again: 1 create.")
 	if got := tg.users(t); !got["cat@acme.test"] {
 		t.Errorf("once the application took writes again, it still lacks cat: %v", got)
 	}
+	p, _ = b.postSeeOther(connPath+"/sync", url.Values{"csrf": {csrf}})
+	wantPage(t, p, http.StatusOK, "Synced Jira Cloud: no change", `<span class="badge state active">active</span>`, `<strong id="in-sync">3</strong>`, `<strong id="failures">0</strong>`)
 
 	// Settings: mistakes stay on the form; a change is stored.
 	p = b.post(connPath+"/settings", url.Values{"csrf": {csrf}, "name": {"Jira Cloud"}, "on_revoke": {"delete"}, "rate_limit": {"lots"}})
