@@ -361,11 +361,20 @@ func (s *Store) lease(ctx context.Context, t *tx, owner, id string, now, leaseUn
 	if err != nil {
 		return nil, 0, false, err
 	}
+	// The head a pass starts from is the organization's newest event,
+	// but never past the feed's safe horizon: on PostgreSQL an event
+	// numbered below the newest may still commit, after this pass has read
+	// its user; the events after the head are read again by the next pass
+	// (which changes nothing that is in sync), so none is skipped.
 	var head int64
 	if err := t.queryRow(ctx, orgHead, c.OrgID).Scan(&head); err != nil {
 		return nil, 0, false, err
 	}
-	return &c, head, true, nil
+	safe, err := s.feedHorizon(ctx, t)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return &c, min(head, safe), true, nil
 }
 
 // ClaimConnectorByID implements roster.Store.

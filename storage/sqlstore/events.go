@@ -329,18 +329,22 @@ const feedWindow = 10000
 func (s *Store) GetFeedHorizon(ctx context.Context) (int64, error) {
 	var h int64
 	err := s.inRead(ctx, func(t *tx) error {
-		var start int64
-		err := t.queryRow(ctx, `SELECT COALESCE(MIN(seq), 1) - 1 FROM (SELECT seq FROM events ORDER BY seq DESC LIMIT ?) x`, feedWindow).Scan(&start)
-		if err != nil {
-			return err
-		}
-		if start < 0 {
-			start = 0
-		}
-		h, err = s.horizon(ctx, t, start, feedWindow+1)
+		var err error
+		h, err = s.feedHorizon(ctx, t)
 		return err
 	})
 	return h, err
+}
+
+// feedHorizon is the safe horizon of the whole feed, read inside t: the
+// newest seq below which no event can still appear.
+func (s *Store) feedHorizon(ctx context.Context, t *tx) (int64, error) {
+	var start int64
+	err := t.queryRow(ctx, `SELECT COALESCE(MIN(seq), 1) - 1 FROM (SELECT seq FROM events ORDER BY seq DESC LIMIT ?) x`, feedWindow).Scan(&start)
+	if err != nil {
+		return 0, err
+	}
+	return s.horizon(ctx, t, max(start, 0), feedWindow+1)
 }
 
 // ListFeedEvents implements roster.Store.
