@@ -21,6 +21,9 @@ type column struct {
 	fold string
 	key  string
 	time bool // microseconds; compared with time.Time values
+	// binary: text comparisons go through Dialect.Binary, as the
+	// attribute's index (migration 0021) compares.
+	binary bool
 }
 
 // rowsAttr is a multi-valued attribute kept as rows (memberships): from
@@ -107,11 +110,15 @@ type compiler struct {
 	args  []any
 	elem  map[string]column // inside a rows Has: the element's fields
 	json  string            // inside a JSON Has: the element alias
+	inHas roster.Attr       // inside a JSON Has: its attribute
 	alias int
+	// org, when set, is the tenant's organization, which scopes the
+	// candidate sets read from user_values (see indexed.go).
+	org string
 }
 
-func (s *Store) compileFilter(f roster.Filter, sc *scope) (string, []any, error) {
-	c := &compiler{d: s.d, sc: sc, elem: sc.elem}
+func (s *Store) compileFilter(f roster.Filter, sc *scope, org string) (string, []any, error) {
+	c := &compiler{d: s.d, sc: sc, elem: sc.elem, org: org}
 	where, err := c.compile(f)
 	return where, c.args, err
 }
@@ -163,14 +170,23 @@ func (c *compiler) has(h roster.Has) (string, error) {
 		}
 		return "EXISTS (SELECT 1 FROM " + strings.ReplaceAll(rows.from, "{m}", alias) + " AND " + inner + ")", nil
 	}
-	c.json = "e" + strconv.Itoa(c.alias)
+	// The candidates' placeholders come first, as their SQL does.
+	candidates := ""
+	if c.sc == userScope {
+		candidates = c.valueCandidates(h)
+	}
+	c.json, c.inHas = "e"+strconv.Itoa(c.alias), h.Attr
 	from := c.d.JSONElements(c.sc.doc, docPath(h.Attr), c.json)
 	inner, err := c.compile(h.Filter)
-	c.json = ""
+	c.json, c.inHas = "", roster.Attr{}
 	if err != nil {
 		return "", err
 	}
-	return "EXISTS (SELECT 1 FROM " + from + " WHERE " + inner + ")", nil
+	exists := "EXISTS (SELECT 1 FROM " + from + " WHERE " + inner + ")"
+	if candidates != "" {
+		return "(" + candidates + " AND " + exists + ")", nil
+	}
+	return exists, nil
 }
 
 // withAlias points the field expressions of a rows attribute at alias.
@@ -214,7 +230,10 @@ func (c *compiler) column(cmp roster.Compare) (column, error) {
 		}
 		return col, nil
 	case c.json != "":
-		return column{expr: c.d.JSONElemValue(c.json, a.Sub, a.Type)}, nil
+		// user_values compares the value by code point: the element's
+		// own check must agree with its candidates.
+		binary := c.sc == userScope && isValueAttr(c.inHas) && a.Sub == "value"
+		return column{expr: c.d.JSONElemValue(c.json, a.Sub, a.Type), binary: binary}, nil
 	case a.MultiValued:
 		// Only "emails pr" reaches here; comparisons come wrapped in Has.
 		if rows, ok := c.sc.rows[a.Name]; ok {
@@ -231,7 +250,7 @@ func (c *compiler) column(cmp roster.Compare) (column, error) {
 	if a.Type == roster.TypeComplex {
 		return column{expr: c.d.JSONPresent(c.sc.doc, docPath(a), false)}, nil
 	}
-	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type)}, nil
+	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type), binary: c.sc == userScope && indexedAttrs[strings.Join(docPath(a), "/")]}, nil
 }
 
 // predicate writes the comparison of col against the filter's value.
@@ -265,6 +284,9 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 			expr = c.d.Fold(expr)
 		}
 	}
+	if _, ok := value.(string); ok && col.binary {
+		expr = c.d.Binary(expr)
+	}
 	if t, ok := value.(time.Time); ok && col.time {
 		value = micros(t)
 	}
@@ -291,7 +313,20 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 	case roster.Co:
 		pattern = "%" + pattern + "%"
 	case roster.Sw:
-		pattern = pattern + "%"
+		// A range any index on the expression serves, then the LIKE
+		// that says what sw means. The range is by code point
+		// (Binary), so that it holds every string with the prefix
+		// whatever the database's collation.
+		lo, hi, bounded := prefixRange(s)
+		rng := expr
+		if !col.binary {
+			rng = c.d.Binary(expr)
+		}
+		cond := c.bind(rng+" >= ?", lo)
+		if bounded {
+			cond += c.bind(" AND "+rng+" < ?", hi)
+		}
+		return "(" + cond + " AND " + c.bind(expr+` LIKE ? ESCAPE '\'`, pattern+"%") + ")", nil
 	case roster.Ew:
 		pattern = "%" + pattern
 	}
@@ -350,7 +385,7 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 	where := "r.org_id = ? AND r.directory_id = ?"
 	args := []any{t.OrgID, t.DirectoryID}
 	if q.Filter != nil {
-		cond, fargs, err := s.compileFilter(q.Filter, sc)
+		cond, fargs, err := s.compileFilter(q.Filter, sc, t.OrgID)
 		if err != nil {
 			return pageInfo{}, err
 		}

@@ -26,6 +26,8 @@ import (
 //     as nullable);
 //   - indexes made by a UNIQUE constraint are compared by their columns,
 //     their names being generated; primary keys are compared as keys;
+//   - an index expression is "(expression)", its text being each
+//     dialect's own;
 //   - a trailing seq (the table's integer primary key) is dropped from an
 //     index's columns: every SQLite index ends with the rowid implicitly,
 //     PostgreSQL's spell it out.
@@ -216,7 +218,9 @@ var sqliteSchema = introspect{
 			if out[i].columns != nil {
 				out[i].name = ""
 			}
-			cols := must(db.Query(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`, name))
+			// An expression (migration 0021) has no column name; both
+			// dialects report it as "(expression)".
+			cols := must(db.Query(`SELECT COALESCE(name, '(expression)') FROM pragma_index_info(?) ORDER BY seqno`, name))
 			out[i].columns = nil
 			for cols.Next() {
 				var c string
@@ -259,8 +263,8 @@ var postgresSchema = introspect{
 func postgresIndexes(db *sql.DB, table string) []index {
 	rows := must(db.Query(`SELECT i.relname, ix.indisunique, ix.indisprimary, ix.indpred IS NOT NULL,
 			EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype = 'u'),
-			(SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-				JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum)
+			(SELECT string_agg(COALESCE(a.attname, '(expression)'), ',' ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+				LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum)
 		FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
 		JOIN pg_namespace n ON n.oid = t.relnamespace
 		WHERE n.nspname = 'public' AND t.relname = $1`, table))

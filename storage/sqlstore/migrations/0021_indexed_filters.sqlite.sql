@@ -1,0 +1,62 @@
+-- Indexed filters (issue 16): the attributes identity providers,
+-- applications and admins filter on are answered from an index for eq, sw
+-- (compiled to a range) and the range operators, instead of a scan of the
+-- directory.
+--
+-- Single-valued attributes kept in the JSON document get a partial
+-- expression index on (org_id, directory_id, <the very expression the
+-- filter compiler writes>): the planner matches an index expression to the
+-- query's text, so the two are written together (storage/sqlstore/query.go,
+-- indexedAttrs) and a test checks each plan. Expression indexes rather
+-- than generated columns: they need no new columns in the schema both
+-- dialects share, nothing to write in Go, and the same cost on every
+-- write (each is re-evaluated whenever the row changes). Partial (WHERE
+-- ... IS NOT NULL) because most users lack most of them.
+--
+-- This migration is written per dialect, the rare case the escape hatch
+-- is for: the expressions are the dialect's own JSON access and case
+-- folding, and PostgreSQL's are collated "C" so that they order by code
+-- point, as SQLite's do, which is what makes sw a range.
+--
+-- SQLite: once fold(), Roster's own function, is in an index expression,
+-- a stock sqlite3 shell (which lacks it) can read the users table but no
+-- longer write it.
+
+CREATE INDEX users_ix_display_name ON users (org_id, directory_id, fold(json_extract(attributes, '$.displayName'))) WHERE fold(json_extract(attributes, '$.displayName')) IS NOT NULL;
+CREATE INDEX users_ix_title ON users (org_id, directory_id, fold(json_extract(attributes, '$.title'))) WHERE fold(json_extract(attributes, '$.title')) IS NOT NULL;
+CREATE INDEX users_ix_given_name ON users (org_id, directory_id, fold(json_extract(attributes, '$.name.givenName'))) WHERE fold(json_extract(attributes, '$.name.givenName')) IS NOT NULL;
+CREATE INDEX users_ix_family_name ON users (org_id, directory_id, fold(json_extract(attributes, '$.name.familyName'))) WHERE fold(json_extract(attributes, '$.name.familyName')) IS NOT NULL;
+CREATE INDEX users_ix_employee_number ON users (org_id, directory_id, fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".employeeNumber'))) WHERE fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".employeeNumber')) IS NOT NULL;
+CREATE INDEX users_ix_department ON users (org_id, directory_id, fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".department'))) WHERE fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".department')) IS NOT NULL;
+CREATE INDEX users_ix_cost_center ON users (org_id, directory_id, fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".costCenter'))) WHERE fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".costCenter')) IS NOT NULL;
+CREATE INDEX users_ix_organization ON users (org_id, directory_id, fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".organization'))) WHERE fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".organization')) IS NOT NULL;
+CREATE INDEX users_ix_division ON users (org_id, directory_id, fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".division'))) WHERE fold(json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".division')) IS NOT NULL;
+CREATE INDEX users_ix_manager ON users (org_id, directory_id, json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value')) WHERE json_extract(attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value') IS NOT NULL;
+
+-- Columns: active, and the timestamps that incremental syncs ask for
+-- (meta.lastModified gt ...).
+CREATE INDEX users_ix_active ON users (org_id, directory_id, active);
+CREATE INDEX users_ix_created ON users (org_id, directory_id, created);
+CREATE INDEX users_ix_modified ON users (org_id, directory_id, modified);
+
+-- The values of multi-valued attributes (emails.value, phoneNumbers.value),
+-- one row per element, folded as the filter compiler folds them, and
+-- reversed so that ew is a prefix range too. Written in the user's write
+-- transaction (sqlstore.indexValues; for the users there are already, by
+-- this migration's Go step) from the stored document, by the same SQL
+-- expressions a scan evaluates; deleted with the user (ON DELETE
+-- CASCADE: user deletion and directory deletion alike). Rows are keyed by
+-- organization, not directory: an unlinked user keeps its values, and the
+-- query checks the directory on the user's own row. A filter uses it as
+-- a candidate set (r.seq IN (...)) and still checks the element itself.
+CREATE TABLE user_values (
+    user_seq  {{int64}} NOT NULL REFERENCES users (seq) ON DELETE CASCADE,
+    org_id    TEXT NOT NULL,
+    attr      TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    value_rev TEXT NOT NULL
+);
+CREATE INDEX user_values_value ON user_values (org_id, attr, value);
+CREATE INDEX user_values_value_rev ON user_values (org_id, attr, value_rev);
+CREATE INDEX user_values_user ON user_values (user_seq);
+
