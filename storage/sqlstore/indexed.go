@@ -24,6 +24,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -68,10 +69,11 @@ func valuesSelect(d Dialect, cond string) string {
 	var parts []string
 	for _, a := range valueAttrs {
 		v := d.Fold(d.JSONElemValue("e", "value", roster.TypeString))
-		parts = append(parts, `SELECT r.seq, r.org_id, '`+a+`', `+v+`, `+d.Reverse(v)+
+		typ := d.Fold(d.JSONElemValue("e", "type", roster.TypeString))
+		parts = append(parts, `SELECT r.seq, r.org_id, '`+a+`', `+v+`, `+d.Reverse(v)+`, `+typ+
 			` FROM users r, `+d.JSONElements("r.attributes", []string{a}, "e")+` WHERE `+cond+` AND `+v+` IS NOT NULL`)
 	}
-	return `INSERT INTO user_values (user_seq, org_id, attr, value, value_rev) ` + strings.Join(parts, " UNION ALL ")
+	return `INSERT INTO user_values (user_seq, org_id, attr, value, value_rev, type) ` + strings.Join(parts, " UNION ALL ")
 }
 
 // indexValues writes the user_values rows of the user with id, in the
@@ -150,76 +152,101 @@ func ReverseRunes(s string) string {
 
 // valueCandidates is the candidate set of a value filter on one of
 // valueAttrs (emails[type eq "work" and value ew "@x"]): the users one of
-// whose values satisfies the first conjunct on "value" that user_values
-// answers, or "" when there is none. The filter's own check still runs on
-// the candidates.
-func (c *compiler) valueCandidates(h roster.Has) string {
+// whose values satisfies the filter's most selective conjunct on "value"
+// that user_values answers, or "" when there is none. exact says that
+// user_values answers the whole filter (conjuncts on value, and type eq,
+// all on one row, which is one element): then the candidates are the
+// matches, and the element's own check is not needed. Otherwise that check
+// still runs on the candidates.
+func (c *compiler) valueCandidates(h roster.Has) (sql string, exact bool) {
 	if c.org == "" || !isValueAttr(h.Attr) {
-		return ""
+		return "", false
 	}
-	cmp, ok := valueConjunct(h.Filter)
-	if !ok {
-		return ""
+	conj, exact := valueConjuncts(h.Filter)
+	if len(conj) == 0 {
+		return "", false
 	}
-	s := fold(cmp.Value.(string))
 	// Placeholders bind in the order of the SQL text.
-	scope := c.bind("v.org_id = ?", c.org) + " AND " + c.bind("v.attr = ?", h.Attr.Name)
-	cond := ""
-	switch cmp.Op {
-	case roster.Eq:
-		cond = c.bind("v.value = ?", s)
-	case roster.Gt:
-		cond = c.bind("v.value > ?", s)
-	case roster.Ge:
-		cond = c.bind("v.value >= ?", s)
-	case roster.Lt:
-		cond = c.bind("v.value < ?", s)
-	case roster.Le:
-		cond = c.bind("v.value <= ?", s)
-	case roster.Sw, roster.Ew:
-		col := "v.value"
-		if cmp.Op == roster.Ew {
-			col, s = "v.value_rev", ReverseRunes(s)
+	cond := c.bind("v.org_id = ?", c.org) + " AND " + c.bind("v.attr = ?", h.Attr.Name)
+	if !exact {
+		conj = conj[:1]
+	}
+	for _, cmp := range conj {
+		s := fold(cmp.Value.(string))
+		if cmp.Attr.Sub == "type" {
+			cond += c.bind(" AND v.type = ?", s)
+			continue
 		}
-		lo, hi, bounded := prefixRange(s)
-		cond = c.bind(col+" >= ?", lo)
-		if bounded {
-			cond += c.bind(" AND "+col+" < ?", hi)
+		switch cmp.Op {
+		case roster.Eq:
+			cond += c.bind(" AND v.value = ?", s)
+		case roster.Gt:
+			cond += c.bind(" AND v.value > ?", s)
+		case roster.Ge:
+			cond += c.bind(" AND v.value >= ?", s)
+		case roster.Lt:
+			cond += c.bind(" AND v.value < ?", s)
+		case roster.Le:
+			cond += c.bind(" AND v.value <= ?", s)
+		case roster.Sw, roster.Ew:
+			col := "v.value"
+			if cmp.Op == roster.Ew {
+				col, s = "v.value_rev", ReverseRunes(s)
+			}
+			lo, hi, bounded := prefixRange(s)
+			cond += c.bind(" AND "+col+" >= ?", lo)
+			if bounded {
+				cond += c.bind(" AND "+col+" < ?", hi)
+			}
 		}
 	}
-	return "r.seq IN (SELECT v.user_seq FROM user_values v WHERE " + scope + " AND " + cond + ")"
+	return "r.seq IN (SELECT v.user_seq FROM user_values v WHERE " + cond + ")", exact
 }
 
-// valueConjunct finds, among the conjuncts of a value filter, a comparison
-// of "value" that user_values answers; eq is preferred, being the most
-// selective.
-func valueConjunct(f roster.Filter) (roster.Compare, bool) {
-	var found []roster.Compare
+// valueConjuncts lists the conjuncts of a value filter that user_values
+// answers, the most selective comparison of "value" first (eq, then sw
+// and ew, then ranges), and whether they are the whole filter: an AND of
+// comparisons of value and of type eq, with one of value at least. A
+// comparison of value by its range or prefix is exact on user_values:
+// both compare by code point (Dialect.Binary), and the ranges are exactly
+// the prefixes (prefixRange).
+func valueConjuncts(f roster.Filter) ([]roster.Compare, bool) {
+	var values, types []roster.Compare
+	whole := true
 	var walk func(roster.Filter)
 	walk = func(f roster.Filter) {
 		switch f := f.(type) {
 		case roster.And:
 			walk(f.Left)
 			walk(f.Right)
+			return
 		case roster.Compare:
-			if _, ok := f.Value.(string); ok && f.Attr.Sub == "value" && !f.Attr.CaseExact {
-				switch f.Op {
-				case roster.Eq, roster.Sw, roster.Ew, roster.Gt, roster.Ge, roster.Lt, roster.Le:
-					found = append(found, f)
+			if _, ok := f.Value.(string); ok && !f.Attr.CaseExact {
+				switch {
+				case f.Attr.Sub == "value" && slices.Contains([]roster.Op{roster.Eq, roster.Sw, roster.Ew, roster.Gt, roster.Ge, roster.Lt, roster.Le}, f.Op):
+					values = append(values, f)
+					return
+				case f.Attr.Sub == "type" && f.Op == roster.Eq:
+					types = append(types, f)
+					return
 				}
 			}
 		}
+		whole = false
 	}
 	walk(f)
-	for _, op := range []roster.Op{roster.Eq, roster.Sw, roster.Ew} {
-		for _, cmp := range found {
-			if cmp.Op == op {
-				return cmp, true
-			}
+	if len(values) == 0 {
+		return nil, false
+	}
+	rank := func(op roster.Op) int {
+		switch op {
+		case roster.Eq:
+			return 0
+		case roster.Sw, roster.Ew:
+			return 1
 		}
+		return 2
 	}
-	if len(found) > 0 {
-		return found[0], true
-	}
-	return roster.Compare{}, false
+	slices.SortStableFunc(values, func(a, b roster.Compare) int { return rank(a.Op) - rank(b.Op) })
+	return append(values, types...), whole
 }

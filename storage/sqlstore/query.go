@@ -62,7 +62,7 @@ var userScope = &scope{
 	columns: withMeta(map[string]column{
 		"id":                {expr: "r.id"},
 		"userName":          {expr: "r.user_name", fold: "r.user_name_fold", key: "r.user_name_key"},
-		"externalId":        {expr: "r.external_id"},
+		"externalId":        {expr: "r.external_id", binary: true},
 		"active":            {expr: "r.active"},
 		"meta.resourceType": {expr: "'User'"},
 	}),
@@ -91,7 +91,7 @@ var groupScope = &scope{
 	columns: withMeta(map[string]column{
 		"id":                {expr: "r.id"},
 		"displayName":       {expr: "r.display_name", fold: "r.display_name_fold"},
-		"externalId":        {expr: "r.external_id"},
+		"externalId":        {expr: "r.external_id", binary: true},
 		"meta.resourceType": {expr: "'Group'"},
 	}),
 	rows: map[string]rowsAttr{
@@ -171,9 +171,12 @@ func (c *compiler) has(h roster.Has) (string, error) {
 		return "EXISTS (SELECT 1 FROM " + strings.ReplaceAll(rows.from, "{m}", alias) + " AND " + inner + ")", nil
 	}
 	// The candidates' placeholders come first, as their SQL does.
-	candidates := ""
+	candidates, exact := "", false
 	if c.sc == userScope {
-		candidates = c.valueCandidates(h)
+		candidates, exact = c.valueCandidates(h)
+	}
+	if exact {
+		return candidates, nil
 	}
 	c.json, c.inHas = "e"+strconv.Itoa(c.alias), h.Attr
 	from := c.d.JSONElements(c.sc.doc, docPath(h.Attr), c.json)
