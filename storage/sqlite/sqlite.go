@@ -100,6 +100,7 @@ func Dialect() sqlstore.Dialect {
 		JSONBool:          func(cond string) string { return "json(CASE WHEN " + cond + " THEN 'true' ELSE 'false' END)" },
 		Fold:              func(expr string) string { return "fold(" + expr + ")" },
 		Binary:            func(expr string) string { return expr }, // BINARY is SQLite's default
+		CodePointOrder:    true,
 		Reverse:           func(expr string) string { return "reverse(" + expr + ")" },
 		IsUniqueViolation: isUniqueViolation,
 		GroupCommit:       true,

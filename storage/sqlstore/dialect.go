@@ -65,6 +65,9 @@ type Dialect struct {
 	// BINARY collation; COLLATE "C" on PostgreSQL), as the indexes of
 	// migration 0021 do: sw becomes a range only in that order.
 	Binary func(expr string) string
+	// CodePointOrder says that text compares by code point without
+	// Binary (SQLite): then sw is a range on any expression.
+	CodePointOrder bool
 	// Reverse reverses a text by code point: user_values keeps values
 	// reversed, so that ew is a prefix range on them.
 	Reverse func(expr string) string

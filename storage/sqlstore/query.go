@@ -317,17 +317,19 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 		pattern = "%" + pattern + "%"
 	case roster.Sw:
 		// A range any index on the expression serves, then the LIKE
-		// that says what sw means. The range is by code point
-		// (Binary), so that it holds every string with the prefix
-		// whatever the database's collation.
-		lo, hi, bounded := prefixRange(s)
-		rng := expr
-		if !col.binary {
-			rng = c.d.Binary(expr)
+		// that says what sw means. The range is by code point, so
+		// that it holds every string with the prefix: where the
+		// database's own order is not (PostgreSQL), only on the
+		// expressions indexed by code point (binary); elsewhere a
+		// range in "C" could use no index and only costs time.
+		if !col.binary && !c.d.CodePointOrder {
+			pattern += "%"
+			break
 		}
-		cond := c.bind(rng+" >= ?", lo)
+		lo, hi, bounded := prefixRange(s)
+		cond := c.bind(expr+" >= ?", lo)
 		if bounded {
-			cond += c.bind(" AND "+rng+" < ?", hi)
+			cond += c.bind(" AND "+expr+" < ?", hi)
 		}
 		return "(" + cond + " AND " + c.bind(expr+` LIKE ? ESCAPE '\'`, pattern+"%") + ")", nil
 	case roster.Ew:

@@ -71,3 +71,7 @@ CREATE INDEX user_values_value ON user_values (org_id, attr, value, type, user_s
 CREATE INDEX user_values_value_rev ON user_values (org_id, attr, value_rev, type, user_seq);
 CREATE INDEX user_values_user ON user_values (user_seq);
 
+
+-- Statistics of the new index expressions now, rather than at the next
+-- autovacuum's analyze: until then the planner guesses their selectivity.
+ANALYZE users;
