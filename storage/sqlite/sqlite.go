@@ -101,6 +101,7 @@ func Dialect() sqlstore.Dialect {
 		Fold:              func(expr string) string { return "fold(" + expr + ")" },
 		Binary:            func(expr string) string { return expr }, // BINARY is SQLite's default
 		CodePointOrder:    true,
+		TextMatch:         true,
 		Reverse:           func(expr string) string { return "reverse(" + expr + ")" },
 		IsUniqueViolation: isUniqueViolation,
 		GroupCommit:       true,

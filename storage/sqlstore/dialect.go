@@ -68,6 +68,9 @@ type Dialect struct {
 	// CodePointOrder says that text compares by code point without
 	// Binary (SQLite): then sw is a range on any expression.
 	CodePointOrder bool
+	// TextMatch says that user_text, SQLite's FTS5 trigram index of the
+	// indexed attributes (migration 0021), answers co and ew candidates.
+	TextMatch bool
 	// Reverse reverses a text by code point: user_values keeps values
 	// reversed, so that ew is a prefix range on them.
 	Reverse func(expr string) string

@@ -32,18 +32,19 @@ import (
 )
 
 // indexedAttrs are the JSON-held user attributes with an expression index
-// in migration 0021, by their document path joined with "/".
-var indexedAttrs = map[string]bool{
-	"displayName":                  true,
-	"title":                        true,
-	"name/givenName":               true,
-	"name/familyName":              true,
-	enterprise + "/employeeNumber": true,
-	enterprise + "/department":     true,
-	enterprise + "/costCenter":     true,
-	enterprise + "/organization":   true,
-	enterprise + "/division":       true,
-	enterprise + "/manager/value":  true,
+// in migration 0021, by their document path joined with "/", and the
+// column of user_text (SQLite's trigram index) that holds them.
+var indexedAttrs = map[string]string{
+	"displayName":                  "display_name",
+	"title":                        "title",
+	"name/givenName":               "given_name",
+	"name/familyName":              "family_name",
+	enterprise + "/employeeNumber": "employee_number",
+	enterprise + "/department":     "department",
+	enterprise + "/costCenter":     "cost_center",
+	enterprise + "/organization":   "organization",
+	enterprise + "/division":       "division",
+	enterprise + "/manager/value":  "manager",
 }
 
 const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -249,4 +250,43 @@ func valueConjuncts(f roster.Filter) ([]roster.Compare, bool) {
 	}
 	slices.SortStableFunc(values, func(a, b roster.Compare) int { return rank(a.Op) - rank(b.Op) })
 	return append(values, types...), whole
+}
+
+// textCandidates is the candidate set of a co or ew comparison of the
+// (folded) text s with column col of user_text, SQLite's trigram index: the
+// users whose value holds s. "" where the dialect has no such index, or s
+// is shorter than a trigram. The comparison's own LIKE still runs on them.
+// On PostgreSQL the LIKE itself uses the pg_trgm indexes.
+func (c *compiler) textCandidates(col, s string) string {
+	if !c.d.TextMatch || utf8.RuneCountInString(s) < 3 {
+		return ""
+	}
+	return c.bind("r.seq IN (SELECT rowid FROM user_text WHERE user_text MATCH ?)", "{"+col+`} : "`+strings.ReplaceAll(s, `"`, `""`)+`"`)
+}
+
+// valueText is textCandidates for a value filter on emails or
+// phoneNumbers whose conjuncts include a co or ew of value.
+func (c *compiler) valueText(h roster.Has) string {
+	if !isValueAttr(h.Attr) {
+		return ""
+	}
+	col := map[string]string{"emails": "emails", "phoneNumbers": "phone_numbers"}[h.Attr.Name]
+	var found string
+	var walk func(roster.Filter)
+	walk = func(f roster.Filter) {
+		switch f := f.(type) {
+		case roster.And:
+			walk(f.Left)
+			walk(f.Right)
+		case roster.Compare:
+			if s, ok := f.Value.(string); ok && found == "" && f.Attr.Sub == "value" && !f.Attr.CaseExact && (f.Op == roster.Co || f.Op == roster.Ew) {
+				found = fold(s)
+			}
+		}
+	}
+	walk(h.Filter)
+	if found == "" {
+		return ""
+	}
+	return c.textCandidates(col, found)
 }

@@ -46,6 +46,11 @@ var indexedFilters = []struct{ filter, index string }{
 	{`phoneNumbers.value eq "+1 555 0100"`, "user_values_value"},
 	{`department eq "R&D" and title co "eng"`, "users_ix_department"},
 	{`externalId sw "ext-12"`, "users_external_id"},
+	// co and ew: SQLite's FTS5 table, PostgreSQL's pg_trgm indexes.
+	{`displayName co "ser 1234"`, "user_text|users_trgm_display_name"},
+	{`employeeNumber ew "1234"`, "user_text|users_trgm_employee_number"},
+	{`active eq true and name.familyName co "er 2345"`, "user_text|users_trgm_family_name"},
+	{`emails.value co "r12@acm"`, "user_text sqlite"},
 	// PostgreSQL's users_user_name is in the database's collation, which
 	// a code-point range cannot use: on PostgreSQL userName sw reads the
 	// directory, as its LIKE did before.

@@ -24,6 +24,9 @@ type column struct {
 	// binary: text comparisons go through Dialect.Binary, as the
 	// attribute's index (migration 0021) compares.
 	binary bool
+	// text, when set, is the column of user_text (SQLite's trigram
+	// index) that holds the attribute, for co and ew.
+	text string
 }
 
 // rowsAttr is a multi-valued attribute kept as rows (memberships): from
@@ -178,6 +181,9 @@ func (c *compiler) has(h roster.Has) (string, error) {
 	if exact {
 		return candidates, nil
 	}
+	if candidates == "" && c.sc == userScope {
+		candidates = c.valueText(h)
+	}
 	c.json, c.inHas = "e"+strconv.Itoa(c.alias), h.Attr
 	from := c.d.JSONElements(c.sc.doc, docPath(h.Attr), c.json)
 	inner, err := c.compile(h.Filter)
@@ -253,7 +259,11 @@ func (c *compiler) column(cmp roster.Compare) (column, error) {
 	if a.Type == roster.TypeComplex {
 		return column{expr: c.d.JSONPresent(c.sc.doc, docPath(a), false)}, nil
 	}
-	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type), binary: c.sc == userScope && indexedAttrs[strings.Join(docPath(a), "/")]}, nil
+	text, indexed := indexedAttrs[strings.Join(docPath(a), "/")]
+	if c.sc != userScope {
+		text, indexed = "", false
+	}
+	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type), binary: indexed, text: text}, nil
 }
 
 // predicate writes the comparison of col against the filter's value.
@@ -287,6 +297,9 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 			expr = c.d.Fold(expr)
 		}
 	}
+	// plain is the expression in the database's collation, which
+	// PostgreSQL's trigram indexes are on, for co and ew.
+	plain := expr
 	if _, ok := value.(string); ok && col.binary {
 		expr = c.d.Binary(expr)
 	}
@@ -334,6 +347,15 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 		return "(" + cond + " AND " + c.bind(expr+` LIKE ? ESCAPE '\'`, pattern+"%") + ")", nil
 	case roster.Ew:
 		pattern = "%" + pattern
+	}
+	if cmp.Op == roster.Co || cmp.Op == roster.Ew {
+		// Candidates first: their placeholder comes first.
+		if col.text != "" {
+			if cand := c.textCandidates(col.text, s); cand != "" {
+				return "(" + cand + " AND " + c.bind(plain+` LIKE ? ESCAPE '\'`, pattern) + ")", nil
+			}
+		}
+		return c.bind(plain+` LIKE ? ESCAPE '\'`, pattern), nil
 	}
 	return c.bind(expr+` LIKE ? ESCAPE '\'`, pattern), nil
 }

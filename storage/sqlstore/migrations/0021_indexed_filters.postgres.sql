@@ -72,6 +72,21 @@ CREATE INDEX user_values_value_rev ON user_values (org_id, attr, value_rev, type
 CREATE INDEX user_values_user ON user_values (user_seq);
 
 
+-- co and ew (issue 16): trigram indexes (pg_trgm, a trusted extension:
+-- the database's owner may create it) on the same expressions, folded but
+-- in the database's collation, as the filter's LIKE compares them.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX users_trgm_display_name ON users USING gin (lower((attributes #>> '{"displayName"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_title ON users USING gin (lower((attributes #>> '{"title"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_given_name ON users USING gin (lower((attributes #>> '{"name","givenName"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_family_name ON users USING gin (lower((attributes #>> '{"name","familyName"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_employee_number ON users USING gin (lower((attributes #>> '{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","employeeNumber"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_department ON users USING gin (lower((attributes #>> '{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","department"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_cost_center ON users USING gin (lower((attributes #>> '{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","costCenter"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_organization ON users USING gin (lower((attributes #>> '{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","organization"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_division ON users USING gin (lower((attributes #>> '{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","division"}')) gin_trgm_ops);
+CREATE INDEX users_trgm_manager ON users USING gin ((attributes #>> '{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","manager","value"}') gin_trgm_ops);
+
 -- Statistics of the new index expressions now, rather than at the next
 -- autovacuum's analyze: until then the planner guesses their selectivity.
 ANALYZE users;

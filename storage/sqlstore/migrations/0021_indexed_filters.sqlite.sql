@@ -66,3 +66,64 @@ CREATE INDEX user_values_value ON user_values (org_id, attr, value, type, user_s
 CREATE INDEX user_values_value_rev ON user_values (org_id, attr, value_rev, type, user_seq);
 CREATE INDEX user_values_user ON user_values (user_seq);
 
+
+-- co and ew (issue 16): a trigram index of the same folded values, in an
+-- FTS5 table of one row per user (rowid = users.seq; emails and
+-- phoneNumbers one column each, their values joined by newlines). A
+-- filter reads its candidates here (MATCH a phrase of the folded text,
+-- three characters at least) and still checks its LIKE on them. The
+-- tokenizer is case-sensitive because the values are folded already, by
+-- fold(), exactly as the filter folds. Contentless (the document is in
+-- users), kept by triggers in every write's transaction: a create, a
+-- replace of the document (not a member add, which leaves attributes
+-- alone), a delete (user, directory or organization).
+CREATE VIRTUAL TABLE user_text USING fts5(display_name, title, given_name, family_name, employee_number, department, cost_center, organization, division, manager, emails, phone_numbers,
+    tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1);
+CREATE TRIGGER users_text_insert AFTER INSERT ON users BEGIN
+    INSERT INTO user_text (rowid, display_name, title, given_name, family_name, employee_number, department, cost_center, organization, division, manager, emails, phone_numbers) VALUES (new.seq,
+        fold(json_extract(new.attributes, '$.displayName')),
+        fold(json_extract(new.attributes, '$.title')),
+        fold(json_extract(new.attributes, '$.name.givenName')),
+        fold(json_extract(new.attributes, '$.name.familyName')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".employeeNumber')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".department')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".costCenter')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".organization')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".division')),
+        json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value'),
+        (SELECT group_concat(fold(json_extract(e.value, '$.value')), char(10)) FROM json_each(new.attributes, '$.emails') AS e),
+        (SELECT group_concat(fold(json_extract(e.value, '$.value')), char(10)) FROM json_each(new.attributes, '$.phoneNumbers') AS e));
+END;
+CREATE TRIGGER users_text_update AFTER UPDATE OF attributes ON users BEGIN
+    DELETE FROM user_text WHERE rowid = old.seq;
+    INSERT INTO user_text (rowid, display_name, title, given_name, family_name, employee_number, department, cost_center, organization, division, manager, emails, phone_numbers) VALUES (new.seq,
+        fold(json_extract(new.attributes, '$.displayName')),
+        fold(json_extract(new.attributes, '$.title')),
+        fold(json_extract(new.attributes, '$.name.givenName')),
+        fold(json_extract(new.attributes, '$.name.familyName')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".employeeNumber')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".department')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".costCenter')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".organization')),
+        fold(json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".division')),
+        json_extract(new.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value'),
+        (SELECT group_concat(fold(json_extract(e.value, '$.value')), char(10)) FROM json_each(new.attributes, '$.emails') AS e),
+        (SELECT group_concat(fold(json_extract(e.value, '$.value')), char(10)) FROM json_each(new.attributes, '$.phoneNumbers') AS e));
+END;
+CREATE TRIGGER users_text_delete AFTER DELETE ON users BEGIN
+    DELETE FROM user_text WHERE rowid = old.seq;
+END;
+INSERT INTO user_text (rowid, display_name, title, given_name, family_name, employee_number, department, cost_center, organization, division, manager, emails, phone_numbers) SELECT r.seq,
+        fold(json_extract(r.attributes, '$.displayName')),
+        fold(json_extract(r.attributes, '$.title')),
+        fold(json_extract(r.attributes, '$.name.givenName')),
+        fold(json_extract(r.attributes, '$.name.familyName')),
+        fold(json_extract(r.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".employeeNumber')),
+        fold(json_extract(r.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".department')),
+        fold(json_extract(r.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".costCenter')),
+        fold(json_extract(r.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".organization')),
+        fold(json_extract(r.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".division')),
+        json_extract(r.attributes, '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".manager.value'),
+        (SELECT group_concat(fold(json_extract(e.value, '$.value')), char(10)) FROM json_each(r.attributes, '$.emails') AS e),
+        (SELECT group_concat(fold(json_extract(e.value, '$.value')), char(10)) FROM json_each(r.attributes, '$.phoneNumbers') AS e)
+    FROM users r;
