@@ -114,6 +114,7 @@ func BenchmarkIndexedFilters(b *testing.B) {
 		{`emails.value eq "user0004242@bench.example.com"`, 1},
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "department 7"`, 200},
 		{`active eq true and name.familyName sw "User 99"`, 111},
+		{`displayName co "ser 4242"`, 1},
 	} {
 		b.Run(tc.filter, func(b *testing.B) {
 			f, err := scim.UserType.ParseFilter(tc.filter)
