@@ -438,6 +438,7 @@ func (r *Runner) filtered(ctx context.Context) ([]Result, error) {
 		`emails[type eq "work" and value ew "7@bench.example.com"]`,
 		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Department 7"`,
 		`active eq true and name.familyName sw "User 99"`,
+		`displayName co "ser 4242"`,
 	}
 	n := max(r.cfg.Requests/100, 20)
 	var out []Result

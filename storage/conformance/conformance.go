@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"UserNameKeys", testUserNameKeys},
 		{"TenantIsolation", testTenantIsolation},
 		{"Filters", testFilters},
+		{"IndexedFilters", testIndexedFilters},
 		{"SortAndPage", testSortAndPage},
 		{"CursorWalk", testCursorWalk},
 		{"Membership", testMembership},

@@ -74,6 +74,8 @@ func Dialect() sqlstore.Dialect {
 		JSONStored:        func(expr string) string { return expr },
 		JSONBool:          func(cond string) string { return "to_jsonb(" + cond + ")" },
 		Fold:              func(expr string) string { return "lower(" + expr + ")" },
+		Binary:            func(expr string) string { return "(" + expr + ` COLLATE "C")` },
+		Reverse:           func(expr string) string { return "reverse(" + expr + ")" },
 		ForUpdate:         " FOR UPDATE",
 		CountShards:       8,
 		IsUniqueViolation: func(err error) bool { return hasCode(err, "23505") },

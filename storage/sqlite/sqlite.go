@@ -49,6 +49,17 @@ func init() {
 		}
 		return args[0], nil
 	})
+	// reverse() reverses a text by code point, as PostgreSQL's does:
+	// user_values keeps values reversed for ew (see sqlstore/indexed.go).
+	sqlite.MustRegisterDeterministicScalarFunction("reverse", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return sqlstore.ReverseRunes(v), nil
+		case []byte:
+			return sqlstore.ReverseRunes(string(v)), nil
+		}
+		return args[0], nil
+	})
 }
 
 // Dialect is SQLite's sqlstore.Dialect.
@@ -88,6 +99,10 @@ func Dialect() sqlstore.Dialect {
 		JSONStored:        func(expr string) string { return "json(" + expr + ")" },
 		JSONBool:          func(cond string) string { return "json(CASE WHEN " + cond + " THEN 'true' ELSE 'false' END)" },
 		Fold:              func(expr string) string { return "fold(" + expr + ")" },
+		Binary:            func(expr string) string { return expr }, // BINARY is SQLite's default
+		CodePointOrder:    true,
+		TextMatch:         true,
+		Reverse:           func(expr string) string { return "reverse(" + expr + ")" },
 		IsUniqueViolation: isUniqueViolation,
 		GroupCommit:       true,
 		CacheStatements:   true,

@@ -295,6 +295,9 @@ func (s *Store) restoreUser(ctx context.Context, t *tx, scope roster.DirectorySc
 	if err != nil {
 		return err
 	}
+	if err := s.indexValues(ctx, t, r.ID); err != nil {
+		return err
+	}
 	if err := s.count(ctx, t, scope.DirectoryID, roster.MemberUser, 1); err != nil {
 		return err
 	}

@@ -61,6 +61,20 @@ type Dialect struct {
 	// which fills the *_fold columns.
 	Fold func(expr string) string
 
+	// Binary makes a text expression compare by code point (SQLite's
+	// BINARY collation; COLLATE "C" on PostgreSQL), as the indexes of
+	// migration 0021 do: sw becomes a range only in that order.
+	Binary func(expr string) string
+	// CodePointOrder says that text compares by code point without
+	// Binary (SQLite): then sw is a range on any expression.
+	CodePointOrder bool
+	// TextMatch says that user_text, SQLite's FTS5 trigram index of the
+	// indexed attributes (migration 0021), answers co and ew candidates.
+	TextMatch bool
+	// Reverse reverses a text by code point: user_values keeps values
+	// reversed, so that ew is a prefix range on them.
+	Reverse func(expr string) string
+
 	// ForUpdate is appended to a SELECT that reads a row the transaction
 	// will write ("" where the database locks the whole file anyway).
 	ForUpdate string

@@ -183,7 +183,7 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.DirectorySco
 	case roster.RemoveMembersWhere:
 		var where string
 		var args []any
-		where, args, err = s.compileFilter(op.Filter, memberScope)
+		where, args, err = s.compileFilter(op.Filter, memberScope, "")
 		if err == nil {
 			rows, err = returning(ctx, tx, `DELETE FROM group_members AS m WHERE m.group_id = ? AND `+where+` RETURNING member_id, member_type`,
 				append([]any{groupID}, args...)...)

@@ -37,6 +37,7 @@ var goSteps = map[int]func(ctx context.Context, tx *sql.Tx, d Dialect) error{
 	8:  fillUserNameKeys,
 	16: fillAccessState,
 	18: fillNameKeys,
+	21: fillUserValues,
 }
 
 // Migrate applies the migrations that db has not seen, in version order,

@@ -21,6 +21,12 @@ type column struct {
 	fold string
 	key  string
 	time bool // microseconds; compared with time.Time values
+	// binary: text comparisons go through Dialect.Binary, as the
+	// attribute's index (migration 0021) compares.
+	binary bool
+	// text, when set, is the column of user_text (SQLite's trigram
+	// index) that holds the attribute, for co and ew.
+	text string
 }
 
 // rowsAttr is a multi-valued attribute kept as rows (memberships): from
@@ -59,7 +65,7 @@ var userScope = &scope{
 	columns: withMeta(map[string]column{
 		"id":                {expr: "r.id"},
 		"userName":          {expr: "r.user_name", fold: "r.user_name_fold", key: "r.user_name_key"},
-		"externalId":        {expr: "r.external_id"},
+		"externalId":        {expr: "r.external_id", binary: true},
 		"active":            {expr: "r.active"},
 		"meta.resourceType": {expr: "'User'"},
 	}),
@@ -88,7 +94,7 @@ var groupScope = &scope{
 	columns: withMeta(map[string]column{
 		"id":                {expr: "r.id"},
 		"displayName":       {expr: "r.display_name", fold: "r.display_name_fold"},
-		"externalId":        {expr: "r.external_id"},
+		"externalId":        {expr: "r.external_id", binary: true},
 		"meta.resourceType": {expr: "'Group'"},
 	}),
 	rows: map[string]rowsAttr{
@@ -107,11 +113,15 @@ type compiler struct {
 	args  []any
 	elem  map[string]column // inside a rows Has: the element's fields
 	json  string            // inside a JSON Has: the element alias
+	inHas roster.Attr       // inside a JSON Has: its attribute
 	alias int
+	// org, when set, is the tenant's organization, which scopes the
+	// candidate sets read from user_values (see indexed.go).
+	org string
 }
 
-func (s *Store) compileFilter(f roster.Filter, sc *scope) (string, []any, error) {
-	c := &compiler{d: s.d, sc: sc, elem: sc.elem}
+func (s *Store) compileFilter(f roster.Filter, sc *scope, org string) (string, []any, error) {
+	c := &compiler{d: s.d, sc: sc, elem: sc.elem, org: org}
 	where, err := c.compile(f)
 	return where, c.args, err
 }
@@ -163,14 +173,29 @@ func (c *compiler) has(h roster.Has) (string, error) {
 		}
 		return "EXISTS (SELECT 1 FROM " + strings.ReplaceAll(rows.from, "{m}", alias) + " AND " + inner + ")", nil
 	}
-	c.json = "e" + strconv.Itoa(c.alias)
+	// The candidates' placeholders come first, as their SQL does.
+	candidates, exact := "", false
+	if c.sc == userScope {
+		candidates, exact = c.valueCandidates(h)
+	}
+	if exact {
+		return candidates, nil
+	}
+	if candidates == "" && c.sc == userScope {
+		candidates = c.valueText(h)
+	}
+	c.json, c.inHas = "e"+strconv.Itoa(c.alias), h.Attr
 	from := c.d.JSONElements(c.sc.doc, docPath(h.Attr), c.json)
 	inner, err := c.compile(h.Filter)
-	c.json = ""
+	c.json, c.inHas = "", roster.Attr{}
 	if err != nil {
 		return "", err
 	}
-	return "EXISTS (SELECT 1 FROM " + from + " WHERE " + inner + ")", nil
+	exists := "EXISTS (SELECT 1 FROM " + from + " WHERE " + inner + ")"
+	if candidates != "" {
+		return "(" + candidates + " AND " + exists + ")", nil
+	}
+	return exists, nil
 }
 
 // withAlias points the field expressions of a rows attribute at alias.
@@ -214,7 +239,10 @@ func (c *compiler) column(cmp roster.Compare) (column, error) {
 		}
 		return col, nil
 	case c.json != "":
-		return column{expr: c.d.JSONElemValue(c.json, a.Sub, a.Type)}, nil
+		// user_values compares the value by code point: the element's
+		// own check must agree with its candidates.
+		binary := c.sc == userScope && isValueAttr(c.inHas) && a.Sub == "value"
+		return column{expr: c.d.JSONElemValue(c.json, a.Sub, a.Type), binary: binary}, nil
 	case a.MultiValued:
 		// Only "emails pr" reaches here; comparisons come wrapped in Has.
 		if rows, ok := c.sc.rows[a.Name]; ok {
@@ -231,7 +259,11 @@ func (c *compiler) column(cmp roster.Compare) (column, error) {
 	if a.Type == roster.TypeComplex {
 		return column{expr: c.d.JSONPresent(c.sc.doc, docPath(a), false)}, nil
 	}
-	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type)}, nil
+	text, indexed := indexedAttrs[strings.Join(docPath(a), "/")]
+	if c.sc != userScope {
+		text, indexed = "", false
+	}
+	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type), binary: indexed, text: text}, nil
 }
 
 // predicate writes the comparison of col against the filter's value.
@@ -265,6 +297,12 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 			expr = c.d.Fold(expr)
 		}
 	}
+	// plain is the expression in the database's collation, which
+	// PostgreSQL's trigram indexes are on, for co and ew.
+	plain := expr
+	if _, ok := value.(string); ok && col.binary {
+		expr = c.d.Binary(expr)
+	}
 	if t, ok := value.(time.Time); ok && col.time {
 		value = micros(t)
 	}
@@ -291,9 +329,33 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 	case roster.Co:
 		pattern = "%" + pattern + "%"
 	case roster.Sw:
-		pattern = pattern + "%"
+		// A range any index on the expression serves, then the LIKE
+		// that says what sw means. The range is by code point, so
+		// that it holds every string with the prefix: where the
+		// database's own order is not (PostgreSQL), only on the
+		// expressions indexed by code point (binary); elsewhere a
+		// range in "C" could use no index and only costs time.
+		if !col.binary && !c.d.CodePointOrder {
+			pattern += "%"
+			break
+		}
+		lo, hi, bounded := prefixRange(s)
+		cond := c.bind(expr+" >= ?", lo)
+		if bounded {
+			cond += c.bind(" AND "+expr+" < ?", hi)
+		}
+		return "(" + cond + " AND " + c.bind(expr+` LIKE ? ESCAPE '\'`, pattern+"%") + ")", nil
 	case roster.Ew:
 		pattern = "%" + pattern
+	}
+	if cmp.Op == roster.Co || cmp.Op == roster.Ew {
+		// Candidates first: their placeholder comes first.
+		if col.text != "" {
+			if cand := c.textCandidates(col.text, s); cand != "" {
+				return "(" + cand + " AND " + c.bind(plain+` LIKE ? ESCAPE '\'`, pattern) + ")", nil
+			}
+		}
+		return c.bind(plain+` LIKE ? ESCAPE '\'`, pattern), nil
 	}
 	return c.bind(expr+` LIKE ? ESCAPE '\'`, pattern), nil
 }
@@ -350,7 +412,7 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 	where := "r.org_id = ? AND r.directory_id = ?"
 	args := []any{t.OrgID, t.DirectoryID}
 	if q.Filter != nil {
-		cond, fargs, err := s.compileFilter(q.Filter, sc)
+		cond, fargs, err := s.compileFilter(q.Filter, sc, t.OrgID)
 		if err != nil {
 			return pageInfo{}, err
 		}

@@ -92,6 +92,9 @@ func (s *Store) CreateUser(ctx context.Context, t roster.DirectoryScope, u *rost
 		if err != nil {
 			return err
 		}
+		if err := s.indexValues(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		if err := s.count(ctx, tx, t.DirectoryID, roster.MemberUser, 1); err != nil {
 			return err
 		}
@@ -208,6 +211,9 @@ func (s *Store) UpdateUser(ctx context.Context, t roster.DirectoryScope, id stri
 			return errUserNameTaken{u.UserName}
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.reindexValues(ctx, tx, seq, before.Attributes, u.Attributes); err != nil {
 			return err
 		}
 		out = u
