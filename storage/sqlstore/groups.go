@@ -143,7 +143,8 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 type memberChange struct {
 	added, removed int
 	log            []membership
-	rows           []memberRow // every member added or removed, for the access diff
+	rows           []memberRow       // every member added or removed, for the access diff
+	names          map[string]string // the users' names, which touchUsers read: the events need them
 }
 
 func (c *memberChange) record(action, groupID string, rows []memberRow) {
@@ -157,7 +158,11 @@ func (c *memberChange) record(action, groupID string, rows []memberRow) {
 
 // appendEvents appends the change's member events for group g.
 func (c *memberChange) appendEvents(ctx context.Context, s *Store, t *tx, orgID, dirID string, g *roster.Group) error {
-	return s.appendMemberEvents(ctx, t, orgID, dirID, map[string]string{g.ID: g.DisplayName}, c.log)
+	known := map[string]string{g.ID: g.DisplayName}
+	for id, name := range c.names {
+		known[id] = name
+	}
+	return s.appendMemberEvents(ctx, t, orgID, dirID, known, c.log)
 }
 
 // maxListedMembers bounds the IDs an audit event lists; counts are exact.
@@ -200,7 +205,10 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.DirectorySco
 		ch.record(roster.EventMemberRemoved, groupID, rows)
 	}
 	ch.rows = append(ch.rows, rows...)
-	return s.touchUsers(ctx, tx, t, rows)
+	if ch.names == nil {
+		ch.names = map[string]string{}
+	}
+	return s.touchUsers(ctx, tx, t, rows, ch.names)
 }
 
 type memberRow struct{ id, kind string }
@@ -319,8 +327,10 @@ func dedupe(ids []string) []string {
 }
 
 // touchUsers gives the users among rows a new version: their groups
-// attribute changed.
-func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.DirectoryScope, rows []memberRow) error {
+// attribute changed. It puts their names (display name, else userName)
+// into names, from the rows it updates: the membership events need them,
+// and reading them here saves a query per change.
+func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.DirectoryScope, rows []memberRow, names map[string]string) error {
 	var users []string
 	for _, r := range rows {
 		if r.kind == roster.MemberUser {
@@ -331,9 +341,20 @@ func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.DirectoryScope,
 		return nil
 	}
 	list, _ := json.Marshal(users)
-	_, err := tx.exec(ctx, `UPDATE users SET version = version + 1, modified = ? WHERE directory_id = ? AND `+s.d.InJSON("id"),
-		micros(s.clock()), t.DirectoryID, string(list))
-	return err
+	rs, err := tx.query(ctx, `UPDATE users SET version = version + 1, modified = ? WHERE directory_id = ? AND `+s.d.InJSON("id")+`
+		RETURNING id, COALESCE(display_name, user_name)`, micros(s.clock()), t.DirectoryID, string(list))
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id, name string
+		if err := rs.Scan(&id, &name); err != nil {
+			return err
+		}
+		names[id] = name
+	}
+	return rs.Err()
 }
 
 // DeleteGroup implements roster.Store.
