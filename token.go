@@ -189,8 +189,10 @@ type DirectoryAuth interface {
 	TouchToken(ctx context.Context, dirID, tokenID string, at time.Time) error
 	// AuthGeneration returns a number that grows with every change that
 	// can make a token that worked stop working (a revocation, a rotation,
-	// a directory deleted): a token verified at generation n may be
-	// trusted without reading it again while the generation is still n.
+	// a directory deleted) and with every change of a directory's
+	// settings (UpdateDirectory): a token verified, or a directory read,
+	// at generation n may be trusted without reading it again while the
+	// generation is still n.
 	// The number may lag changes made through other stores (other nodes)
 	// by up to AuthGenerationMaxAge, never those made through this one.
 	AuthGeneration(ctx context.Context) (int64, error)

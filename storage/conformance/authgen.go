@@ -10,7 +10,7 @@ import (
 // testAuthGenerationOnTwoNodes: the store's AuthGeneration, which lets
 // package auth trust the tokens it verified, grows with every change that
 // can make a working token stop working (a revocation, a rotation, a
-// directory deleted), on the node that made it at once and on the other
+// directory deleted) and with a directory's settings, on the node that made it at once and on the other
 // within roster.AuthGenerationMaxAge; using, creating and refusing tokens
 // leave it alone, so that caches stay warm. (Package auth's own test runs
 // the cache itself on two nodes.)
@@ -51,6 +51,10 @@ func testAuthGenerationOnTwoNodes(t *testing.T, a, b roster.Store) {
 	_, next := roster.NewTokenSecret()
 	changed("a rotation", func() error { return a.RotateToken(ctx, f.tenant, tok.ID, time.Now().Add(time.Hour), &next) })
 	changed("a revocation", func() error { return a.RevokeToken(ctx, f.tenant, next.ID) })
+	changed("strict mode turned on", func() error {
+		_, err := a.UpdateDirectory(ctx, f.org.ID, f.dir.ID, func(d *roster.Directory) error { d.Strict = true; return nil })
+		return err
+	})
 	other := f.addDirectory(t, a, "Okta")
 	changed("a directory deleted", func() error { _, _, err := a.DeleteDirectory(ctx, f.org.ID, other.ID); return err })
 }

@@ -128,6 +128,7 @@ func (s *Store) ListDirectories(ctx context.Context, orgID string) ([]roster.Dir
 // (directory.updated) in the same transaction.
 func (s *Store) UpdateDirectory(ctx context.Context, orgID, dirID string, update func(*roster.Directory) error) (*roster.Directory, error) {
 	var d roster.Directory
+	defer s.authChanged() // nodes remember directories' settings by the generation too
 	err := s.inTx(ctx, func(t *tx) error {
 		var created int64
 		err := t.queryRow(ctx, `SELECT id, org_id, name, created, strict FROM directories WHERE org_id = ? AND id = ?`+s.d.ForUpdate, orgID, dirID).
@@ -141,6 +142,9 @@ func (s *Store) UpdateDirectory(ctx context.Context, orgID, dirID string, update
 		}
 		d.ID, d.OrgID, d.Created = dirID, orgID, fromMicros(created)
 		if _, err := t.exec(ctx, `UPDATE directories SET name = ?, strict = ? WHERE org_id = ? AND id = ?`, d.Name, d.Strict, orgID, dirID); err != nil {
+			return err
+		}
+		if err := s.bumpAuthGeneration(ctx, t); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "directory.updated",
