@@ -161,6 +161,12 @@ func dsn(path string, o options, extra string) string {
 		// cache on most members' rows (issue 16). It is address space,
 		// not memory; the OS pages it in and out.
 		"_pragma=mmap_size(1073741824)",
+		// Checkpoint every 10,000 pages (40 MB of log) instead of 1,000:
+		// the pages every write touches (index roots and inner pages, the
+		// counters) are copied back once per checkpoint rather than ten
+		// times, and the writer waits for a checkpoint's fsync a tenth
+		// as often (issue 16).
+		"_pragma=wal_autocheckpoint(10000)",
 		extra,
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + strings.Join(params, "&")
