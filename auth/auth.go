@@ -102,7 +102,10 @@ func (a *Directories) Authenticate(ctx context.Context, dirID, secret string) (r
 }
 
 // AdminAuth is what checking admin credentials needs of the store.
+// AuthGeneration is roster.DirectoryAuth's: revoking, spending or deleting
+// an admin's tokens bumps it too.
 type AdminAuth interface {
+	AuthGeneration(ctx context.Context) (int64, error)
 	ListAdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]roster.AdminToken, error)
 	TouchAdminToken(ctx context.Context, orgID, tokenID string, at time.Time) error
 	SpendAdminToken(ctx context.Context, orgID, tokenID string) (bool, error)
@@ -115,6 +118,12 @@ type Admins struct {
 	Store AdminAuth
 	Now   func() time.Time // time.Now when nil
 	Log   *slog.Logger     // slog.Default() when nil
+
+	// cache holds verified API tokens and console sessions, as
+	// Directories.cache holds directory tokens; never sign-in links,
+	// which are spent on first use. The admin is read on every request
+	// still: a role change applies to the next one.
+	cache adminTokenCache
 }
 
 // Authenticate returns the admin of organization orgID whose token of the
@@ -122,15 +131,32 @@ type Admins struct {
 // another kind never matches: a console session does not open the API,
 // nor an API token the console.
 func (a *Admins) Authenticate(ctx context.Context, orgID, secret string, kind roster.AdminTokenKind) (*roster.Admin, roster.AdminToken, error) {
-	tok, err := a.find(ctx, orgID, secret, kind)
+	gen, err := a.Store.AuthGeneration(ctx) // before the token is read: see Directories.Authenticate
 	if err != nil {
 		return nil, roster.AdminToken{}, err
+	}
+	key := cacheKey{dir: orgID, hash: [32]byte(roster.HashTokenSecret(secret))}
+	tok, ok := a.cache.get(key, gen)
+	if ok && (tok.Kind != kind || !tok.Matches(secret)) { // constant time, as from the store
+		ok = false
+	}
+	if ok {
+		if err := adminTokenStatus(tok, clock(a.Now)); err != nil {
+			return nil, roster.AdminToken{}, err
+		}
+	} else {
+		if tok, err = a.find(ctx, orgID, secret, kind); err != nil {
+			return nil, roster.AdminToken{}, err
+		}
+		a.cache.put(key, tok, gen)
 	}
 	now := clock(a.Now)
 	if now.Sub(tok.LastUsed) > TouchInterval {
 		if err := a.Store.TouchAdminToken(ctx, orgID, tok.ID, now); err != nil {
 			logger(a.Log).WarnContext(ctx, "could not record admin token use", "token", tok.Prefix, "err", err)
 		}
+		tok.LastUsed = now
+		a.cache.put(key, tok, gen)
 	}
 	admin, err := a.Store.GetAdmin(ctx, orgID, tok.AdminID)
 	if roster.ErrorCodeOf(err) == roster.ENotFound {
@@ -178,13 +204,21 @@ func (a *Admins) find(ctx context.Context, orgID, secret string, kind roster.Adm
 	if !ok {
 		return roster.AdminToken{}, roster.E(roster.ReasonTokenUnknown, "the token does not open this organization")
 	}
-	switch tok.Status(clock(a.Now)) {
-	case roster.TokenRevoked:
-		return roster.AdminToken{}, roster.E(roster.ReasonTokenRevoked, "admin token %s is revoked", tok.Prefix)
-	case roster.TokenExpired:
-		return roster.AdminToken{}, roster.E(roster.ReasonTokenExpired, "admin token %s is expired", tok.Prefix)
+	if err := adminTokenStatus(tok, clock(a.Now)); err != nil {
+		return roster.AdminToken{}, err
 	}
 	return tok, nil
+}
+
+// adminTokenStatus refuses a revoked or expired admin token.
+func adminTokenStatus(tok roster.AdminToken, now time.Time) error {
+	switch tok.Status(now) {
+	case roster.TokenRevoked:
+		return roster.E(roster.ReasonTokenRevoked, "admin token %s is revoked", tok.Prefix)
+	case roster.TokenExpired:
+		return roster.E(roster.ReasonTokenExpired, "admin token %s is expired", tok.Prefix)
+	}
+	return nil
 }
 
 func clock(now func() time.Time) time.Time {

@@ -59,3 +59,36 @@ func (c *tokenCache) put(k cacheKey, tok roster.Token, gen int64) {
 	}
 	c.entries[k] = cachedToken{tok: tok, gen: gen}
 }
+
+// adminTokenCache is tokenCache for admin tokens, keyed by organization
+// (in cacheKey.dir) and secret hash. Only tokens that worked when read get
+// in (find refuses the others), so an entry's kind and status are
+// checked again on each use.
+type adminTokenCache struct {
+	mu      sync.RWMutex
+	entries map[cacheKey]cachedAdminToken
+}
+
+type cachedAdminToken struct {
+	tok roster.AdminToken
+	gen int64
+}
+
+func (c *adminTokenCache) get(k cacheKey, gen int64) (roster.AdminToken, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[k]
+	c.mu.RUnlock()
+	if !ok || e.gen != gen {
+		return roster.AdminToken{}, false
+	}
+	return e.tok, true
+}
+
+func (c *adminTokenCache) put(k cacheKey, tok roster.AdminToken, gen int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= maxCachedTokens {
+		c.entries = make(map[cacheKey]cachedAdminToken)
+	}
+	c.entries[k] = cachedAdminToken{tok: tok, gen: gen}
+}

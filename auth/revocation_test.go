@@ -29,6 +29,7 @@ func TestRevocationOnTwoNodes(t *testing.T) {
 		must(t, err)
 		defer b.Close()
 		testRevocationOnTwoNodes(t, a, b)
+		testAdminRevocationOnTwoNodes(t, a, b)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dsn := pgtest.DSN(t)
@@ -39,6 +40,7 @@ func TestRevocationOnTwoNodes(t *testing.T) {
 		must(t, err)
 		defer b.Close()
 		testRevocationOnTwoNodes(t, a, b)
+		testAdminRevocationOnTwoNodes(t, a, b)
 	})
 }
 
@@ -78,6 +80,11 @@ func (f fixture) addDirectory(t *testing.T, s roster.Store, name string) roster.
 type tokenReads struct {
 	roster.Store
 	n atomic.Int64
+}
+
+func (c *tokenReads) ListAdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]roster.AdminToken, error) {
+	c.n.Add(1)
+	return c.Store.ListAdminTokensByPrefix(ctx, orgID, prefix)
 }
 
 func (c *tokenReads) ListTokensByPrefix(ctx context.Context, dirID, prefix string) ([]roster.Token, error) {
@@ -184,4 +191,56 @@ func testRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
 	must(t, err)
 	deleted := time.Now()
 	refusedWithin("directory deleted", onB, third.ID, secret4, roster.ReasonTokenUnknown, deleted, roster.AuthGenerationMaxAge+time.Second)
+}
+
+// testAdminRevocationOnTwoNodes: admin API tokens are cached like
+// directory tokens, and a revocation through one node is refused by it at
+// once and by the other within roster.AuthGenerationMaxAge.
+func testAdminRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
+	f := newFixture(t, a, "Globex")
+	admin := roster.Admin{OrgID: f.org.ID, Email: "ann@globex.test"}
+	must(t, a.CreateAdmin(ctx, &admin))
+	secret, tok := roster.NewAdminTokenSecret()
+	tok.OrgID, tok.AdminID, tok.Kind, tok.Name = f.org.ID, admin.ID, roster.AdminAPI, "script"
+	must(t, a.CreateAdminToken(ctx, &tok))
+	onA := &auth.Admins{Store: a}
+	readsB := &tokenReads{Store: b}
+	onB := &auth.Admins{Store: readsB}
+	for _, node := range []*auth.Admins{onA, onB} {
+		if _, _, err := node.Authenticate(ctx, f.org.ID, secret, roster.AdminAPI); err != nil {
+			t.Fatalf("a working admin token was refused: %v", err)
+		}
+	}
+	before := readsB.n.Load()
+	for range 50 {
+		if _, _, err := onB.Authenticate(ctx, f.org.ID, secret, roster.AdminAPI); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := readsB.n.Load() - before; n != 0 {
+		t.Errorf("50 checks of a verified admin token read it %d times, want 0", n)
+	}
+	// The cache does not let a token in as another kind.
+	if _, _, err := onB.Authenticate(ctx, f.org.ID, secret, roster.AdminSession); roster.ReasonOf(err) != roster.ReasonTokenUnknown {
+		t.Errorf("a cached API token as a console session: %v, want reason %s", err, roster.ReasonTokenUnknown)
+	}
+	must(t, a.RevokeAdminToken(ctx, f.org.ID, tok.ID))
+	revoked := time.Now()
+	if _, _, err := onA.Authenticate(ctx, f.org.ID, secret, roster.AdminAPI); roster.ReasonOf(err) != roster.ReasonTokenRevoked {
+		t.Errorf("the revoking node accepted the admin token right after the revocation: %v", err)
+	}
+	for {
+		_, _, err := onB.Authenticate(ctx, f.org.ID, secret, roster.AdminAPI)
+		if err != nil {
+			if roster.ReasonOf(err) != roster.ReasonTokenRevoked {
+				t.Fatalf("refused with %v, want reason %s", err, roster.ReasonTokenRevoked)
+			}
+			t.Logf("admin token: refused %v after the revocation", time.Since(revoked).Round(time.Microsecond))
+			break
+		}
+		if time.Since(revoked) > roster.AuthGenerationMaxAge+time.Second {
+			t.Fatalf("the other node still accepts the admin token %v after its revocation", time.Since(revoked))
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -156,11 +156,6 @@ func dsn(path string, o options, extra string) string {
 		"_pragma=case_sensitive_like(1)",
 		"_pragma=cache_size(-8000)",
 		"_pragma=temp_store(MEMORY)",
-		// Pages are read from a memory map instead of one pread system
-		// call each: a full GET of a 100,000-member group misses the page
-		// cache on most members' rows (issue 16). It is address space,
-		// not memory; the OS pages it in and out.
-		"_pragma=mmap_size(1073741824)",
 		// Checkpoint every 10,000 pages (40 MB of log) instead of 1,000:
 		// the pages every write touches (index roots and inner pages, the
 		// counters) are copied back once per checkpoint rather than ten
