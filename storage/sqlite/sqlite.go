@@ -156,12 +156,6 @@ func dsn(path string, o options, extra string) string {
 		"_pragma=case_sensitive_like(1)",
 		"_pragma=cache_size(-8000)",
 		"_pragma=temp_store(MEMORY)",
-		// Checkpoint every 10,000 pages (40 MB of log) instead of 1,000:
-		// the pages every write touches (index roots and inner pages, the
-		// counters) are copied back once per checkpoint rather than ten
-		// times, and the writer waits for a checkpoint's fsync a tenth
-		// as often (issue 16).
-		"_pragma=wal_autocheckpoint(10000)",
 		extra,
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + strings.Join(params, "&")
