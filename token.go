@@ -187,7 +187,22 @@ type DirectoryAuth interface {
 	ListTokensByPrefix(ctx context.Context, dirID, prefix string) ([]Token, error)
 	// TouchToken records that the token was used at time at.
 	TouchToken(ctx context.Context, dirID, tokenID string, at time.Time) error
+	// AuthGeneration returns a number that grows with every change that
+	// can make a token that worked stop working (a revocation, a rotation,
+	// a directory deleted) and with every change of a directory's
+	// settings (UpdateDirectory): a token verified, or a directory read,
+	// at generation n may be trusted without reading it again while the
+	// generation is still n.
+	// The number may lag changes made through other stores (other nodes)
+	// by up to AuthGenerationMaxAge, never those made through this one.
+	AuthGeneration(ctx context.Context) (int64, error)
 }
+
+// AuthGenerationMaxAge bounds how long a node may go on trusting a token
+// another node revoked: the longest a store answers AuthGeneration from
+// memory. It is the bound of "instant" revocation across nodes; a tenth of
+// a second costs each node ten indexed reads a second.
+const AuthGenerationMaxAge = 100 * time.Millisecond
 
 // TokenExpiry is what the expiry warnings need of the tokens.
 type TokenExpiry interface {

@@ -123,7 +123,9 @@ type Provisioning interface {
 	UpdateGroup(ctx context.Context, t DirectoryScope, id string, update func(*Group) ([]MemberOp, error)) (*Group, error)
 	DeleteGroup(ctx context.Context, t DirectoryScope, id string, ifVersion int64) error
 	ListGroups(ctx context.Context, t DirectoryScope, q Query) (*Page[Group], error)
-	// ListMembers calls fn for each member of the group, in the order they were
-	// added, without holding them all in memory.
+	// ListMembers calls fn for each member of the group, in member ID
+	// order, without holding them all in memory. Members are read in
+	// batches, each its own snapshot: a member added or removed while a
+	// large group streams may be in it or not, but none comes twice.
 	ListMembers(ctx context.Context, t DirectoryScope, groupID string, fn func(Member) error) error
 }

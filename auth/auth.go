@@ -11,6 +11,7 @@ package auth
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,11 +32,16 @@ func BearerSecret(header string) string {
 	return strings.TrimSpace(secret)
 }
 
-// Directories authenticates directory API tokens.
+// Directories authenticates directory API tokens. It keeps the tokens it
+// verified in memory (see tokenCache), so that a request of an identity
+// provider costs no token read while nothing was revoked; the zero value
+// is ready to use.
 type Directories struct {
 	Store roster.DirectoryAuth
 	Now   func() time.Time // time.Now when nil
 	Log   *slog.Logger     // slog.Default() when nil
+
+	cache tokenCache
 }
 
 // Authenticate returns the token of directory dirID whose secret is the
@@ -50,33 +56,56 @@ func (a *Directories) Authenticate(ctx context.Context, dirID, secret string) (r
 	if !ok {
 		return roster.Token{}, roster.E(roster.ReasonTokenMissing, "the bearer token is not a Roster API token; tokens start with %s", roster.TokenSecretPrefix)
 	}
-	tokens, err := a.Store.ListTokensByPrefix(ctx, dirID, prefix)
+	// The generation is read before the token: a revocation that commits
+	// after this read bumps it past gen, so what is cached below at gen
+	// cannot outlive the revocation by more than the generation's age.
+	gen, err := a.Store.AuthGeneration(ctx)
 	if err != nil {
 		return roster.Token{}, err
 	}
-	now := clock(a.Now)
-	for _, tok := range tokens {
-		if !tok.Matches(secret) {
-			continue
-		}
-		switch tok.Status(now) {
-		case roster.TokenRevoked:
-			return roster.Token{}, roster.E(roster.ReasonTokenRevoked, "token %s was revoked on %s; ask the admin for a new one", tok.Prefix, tok.Revoked.Format(time.RFC3339))
-		case roster.TokenExpired:
-			return roster.Token{}, roster.E(roster.ReasonTokenExpired, "token %s expired on %s; ask the admin for a new one", tok.Prefix, tok.Expires.Format(time.RFC3339))
-		}
-		if now.Sub(tok.LastUsed) > TouchInterval {
-			if err := a.Store.TouchToken(ctx, dirID, tok.ID, now); err != nil {
-				logger(a.Log).WarnContext(ctx, "could not record token use", "token", tok.Prefix, "err", err)
-			}
-		}
-		return tok, nil
+	key := cacheKey{dir: dirID, hash: [32]byte(roster.HashTokenSecret(secret))}
+	tok, ok := a.cache.get(key, gen)
+	if ok && !tok.Matches(secret) { // constant time, as on a read from the store
+		ok = false
 	}
-	return roster.Token{}, roster.E(roster.ReasonTokenUnknown, "the bearer token does not open this directory")
+	if !ok {
+		tokens, err := a.Store.ListTokensByPrefix(ctx, dirID, prefix)
+		if err != nil {
+			return roster.Token{}, err
+		}
+		i := slices.IndexFunc(tokens, func(t roster.Token) bool { return t.Matches(secret) })
+		if i < 0 {
+			// Not cached: unknown secrets are whatever a client makes up,
+			// and the failed-authentication limit bounds their reads.
+			return roster.Token{}, roster.E(roster.ReasonTokenUnknown, "the bearer token does not open this directory")
+		}
+		tok = tokens[i]
+		a.cache.put(key, tok, gen)
+	}
+	now := clock(a.Now)
+	switch tok.Status(now) {
+	case roster.TokenRevoked:
+		return roster.Token{}, roster.E(roster.ReasonTokenRevoked, "token %s was revoked on %s; ask the admin for a new one", tok.Prefix, tok.Revoked.Format(time.RFC3339))
+	case roster.TokenExpired:
+		return roster.Token{}, roster.E(roster.ReasonTokenExpired, "token %s expired on %s; ask the admin for a new one", tok.Prefix, tok.Expires.Format(time.RFC3339))
+	}
+	if now.Sub(tok.LastUsed) > TouchInterval {
+		if err := a.Store.TouchToken(ctx, dirID, tok.ID, now); err != nil {
+			logger(a.Log).WarnContext(ctx, "could not record token use", "token", tok.Prefix, "err", err)
+		}
+		// Remembered as touched whether or not the write worked: a
+		// failing database is not written to on every request.
+		tok.LastUsed = now
+		a.cache.put(key, tok, gen)
+	}
+	return tok, nil
 }
 
 // AdminAuth is what checking admin credentials needs of the store.
+// AuthGeneration is roster.DirectoryAuth's: revoking, spending or deleting
+// an admin's tokens bumps it too.
 type AdminAuth interface {
+	AuthGeneration(ctx context.Context) (int64, error)
 	ListAdminTokensByPrefix(ctx context.Context, orgID, prefix string) ([]roster.AdminToken, error)
 	TouchAdminToken(ctx context.Context, orgID, tokenID string, at time.Time) error
 	SpendAdminToken(ctx context.Context, orgID, tokenID string) (bool, error)
@@ -89,6 +118,12 @@ type Admins struct {
 	Store AdminAuth
 	Now   func() time.Time // time.Now when nil
 	Log   *slog.Logger     // slog.Default() when nil
+
+	// cache holds verified API tokens and console sessions, as
+	// Directories.cache holds directory tokens; never sign-in links,
+	// which are spent on first use. The admin is read on every request
+	// still: a role change applies to the next one.
+	cache adminTokenCache
 }
 
 // Authenticate returns the admin of organization orgID whose token of the
@@ -96,15 +131,32 @@ type Admins struct {
 // another kind never matches: a console session does not open the API,
 // nor an API token the console.
 func (a *Admins) Authenticate(ctx context.Context, orgID, secret string, kind roster.AdminTokenKind) (*roster.Admin, roster.AdminToken, error) {
-	tok, err := a.find(ctx, orgID, secret, kind)
+	gen, err := a.Store.AuthGeneration(ctx) // before the token is read: see Directories.Authenticate
 	if err != nil {
 		return nil, roster.AdminToken{}, err
+	}
+	key := cacheKey{dir: orgID, hash: [32]byte(roster.HashTokenSecret(secret))}
+	tok, ok := a.cache.get(key, gen)
+	if ok && (tok.Kind != kind || !tok.Matches(secret)) { // constant time, as from the store
+		ok = false
+	}
+	if ok {
+		if err := adminTokenStatus(tok, clock(a.Now)); err != nil {
+			return nil, roster.AdminToken{}, err
+		}
+	} else {
+		if tok, err = a.find(ctx, orgID, secret, kind); err != nil {
+			return nil, roster.AdminToken{}, err
+		}
+		a.cache.put(key, tok, gen)
 	}
 	now := clock(a.Now)
 	if now.Sub(tok.LastUsed) > TouchInterval {
 		if err := a.Store.TouchAdminToken(ctx, orgID, tok.ID, now); err != nil {
 			logger(a.Log).WarnContext(ctx, "could not record admin token use", "token", tok.Prefix, "err", err)
 		}
+		tok.LastUsed = now
+		a.cache.put(key, tok, gen)
 	}
 	admin, err := a.Store.GetAdmin(ctx, orgID, tok.AdminID)
 	if roster.ErrorCodeOf(err) == roster.ENotFound {
@@ -152,13 +204,21 @@ func (a *Admins) find(ctx context.Context, orgID, secret string, kind roster.Adm
 	if !ok {
 		return roster.AdminToken{}, roster.E(roster.ReasonTokenUnknown, "the token does not open this organization")
 	}
-	switch tok.Status(clock(a.Now)) {
-	case roster.TokenRevoked:
-		return roster.AdminToken{}, roster.E(roster.ReasonTokenRevoked, "admin token %s is revoked", tok.Prefix)
-	case roster.TokenExpired:
-		return roster.AdminToken{}, roster.E(roster.ReasonTokenExpired, "admin token %s is expired", tok.Prefix)
+	if err := adminTokenStatus(tok, clock(a.Now)); err != nil {
+		return roster.AdminToken{}, err
 	}
 	return tok, nil
+}
+
+// adminTokenStatus refuses a revoked or expired admin token.
+func adminTokenStatus(tok roster.AdminToken, now time.Time) error {
+	switch tok.Status(now) {
+	case roster.TokenRevoked:
+		return roster.E(roster.ReasonTokenRevoked, "admin token %s is revoked", tok.Prefix)
+	case roster.TokenExpired:
+		return roster.E(roster.ReasonTokenExpired, "admin token %s is expired", tok.Prefix)
+	}
+	return nil
 }
 
 func clock(now func() time.Time) time.Time {

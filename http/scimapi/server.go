@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -90,6 +91,9 @@ type Server struct {
 	record  func(roster.Request)
 	reject  func(dirID string, at time.Time)
 	mux     *http.ServeMux
+
+	dirsMu sync.Mutex
+	dirs   map[string]dirSettings // see strict
 }
 
 // New returns a Server for c.
@@ -237,14 +241,14 @@ const maxWarnedAttributes = 10
 // any other drops them and the request log names them, so that one
 // misspelt or newly mapped attribute does not stop the identity
 // provider's provisioning (the admin sees the warning on the directory
-// page). The setting is read from the directory on each POST and PUT: a
-// change applies to the next request.
+// page). The setting is the directory's as of at most
+// roster.AuthGenerationMaxAge ago (see strict).
 func (s *Server) normalize(r *http.Request, c *call, rt *scim.ResourceType, body map[string]any) (*scim.Resource, error) {
-	d, err := s.store.FindDirectory(r.Context(), c.tenant.DirectoryID)
+	strict, err := s.strict(r.Context(), c.tenant.DirectoryID)
 	if err != nil {
 		return nil, err
 	}
-	if d.Strict {
+	if strict {
 		return rt.Normalize(body)
 	}
 	res, err := rt.NormalizeLenient(body)
@@ -267,6 +271,45 @@ func (s *Server) normalize(r *http.Request, c *call, rt *scim.ResourceType, body
 		rt.Name, strings.Join(quoted, ", "), more)
 	return res, nil
 }
+
+// strict says whether the directory is in strict mode. The setting is
+// remembered with the store's AuthGeneration, which UpdateDirectory bumps:
+// a change applies at once on this node and within
+// roster.AuthGenerationMaxAge on the others, and a POST costs no directory
+// read meanwhile.
+func (s *Server) strict(ctx context.Context, dirID string) (bool, error) {
+	gen, err := s.store.AuthGeneration(ctx) // before the read, as package auth does
+	if err != nil {
+		return false, err
+	}
+	s.dirsMu.Lock()
+	e, ok := s.dirs[dirID]
+	s.dirsMu.Unlock()
+	if ok && e.gen == gen {
+		return e.strict, nil
+	}
+	d, err := s.store.FindDirectory(ctx, dirID)
+	if err != nil {
+		return false, err
+	}
+	s.dirsMu.Lock()
+	defer s.dirsMu.Unlock()
+	if s.dirs == nil || len(s.dirs) >= maxRememberedDirectories {
+		s.dirs = map[string]dirSettings{}
+	}
+	s.dirs[dirID] = dirSettings{strict: d.Strict, gen: gen}
+	return d.Strict, nil
+}
+
+// dirSettings is a directory's setting as read at generation gen.
+type dirSettings struct {
+	strict bool
+	gen    int64
+}
+
+// maxRememberedDirectories bounds Server.dirs; past it, it starts again
+// empty. Only authenticated requests reach it.
+const maxRememberedDirectories = 10_000
 
 // authenticated checks the bearer token before h runs and writes h's error.
 // An address or directory that failed authentication too often is refused

@@ -26,6 +26,7 @@ func RunNodes(t *testing.T, newNodes NewNodes) {
 		{"LastOwnerRace", testLastOwnerRace},
 		{"AccessOnTwoNodes", testAccessOnTwoNodes},
 		{"ConnectorLeaseOnTwoNodes", testConnectorLeaseOnTwoNodes},
+		{"AuthGenerationOnTwoNodes", testAuthGenerationOnTwoNodes},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := newNodes(t)

@@ -161,6 +161,7 @@ func (s *Store) UpdateAdminRole(ctx context.Context, orgID, adminID string, role
 
 // DeleteAdmin implements roster.Store.
 func (s *Store) DeleteAdmin(ctx context.Context, orgID, adminID string) error {
+	defer s.authChanged() // its tokens are gone
 	return s.inTx(ctx, func(t *tx) error {
 		if err := s.lockOrgAdmins(ctx, t, orgID); err != nil {
 			return err
@@ -175,6 +176,9 @@ func (s *Store) DeleteAdmin(ctx context.Context, orgID, adminID string) error {
 		}
 		tokens, _ := res.RowsAffected()
 		if _, err := t.exec(ctx, `DELETE FROM admins WHERE org_id = ? AND id = ?`, orgID, adminID); err != nil {
+			return err
+		}
+		if err := s.bumpAuthGeneration(ctx, t); err != nil {
 			return err
 		}
 		if err := checkOwnerRemains(ctx, t, orgID); err != nil {
@@ -335,6 +339,7 @@ func (s *Store) adminTokens(ctx context.Context, query string, args ...any) ([]r
 // RevokeAdminToken implements roster.Store. A token revoked (or spent)
 // already is not found, like a missing one.
 func (s *Store) RevokeAdminToken(ctx context.Context, orgID, tokenID string) error {
+	defer s.authChanged()
 	return s.inTx(ctx, func(t *tx) error {
 		ok, err := s.endAdminToken(ctx, t, orgID, tokenID, "admin_token.revoked")
 		if err == nil && !ok {
@@ -351,6 +356,7 @@ func (s *Store) RevokeAdminToken(ctx context.Context, orgID, tokenID string) err
 // writer).
 func (s *Store) SpendAdminToken(ctx context.Context, orgID, tokenID string) (bool, error) {
 	var spent bool
+	defer s.authChanged()
 	err := s.inTx(ctx, func(t *tx) error {
 		var err error
 		spent, err = s.endAdminToken(ctx, t, orgID, tokenID, "admin_token.spent")
@@ -381,6 +387,9 @@ func (s *Store) endAdminToken(ctx context.Context, t *tx, orgID, tokenID, action
 	}
 	var adminID, kind, prefix string
 	if err := t.queryRow(ctx, `SELECT admin_id, kind, prefix FROM admin_tokens WHERE org_id = ? AND id = ?`, orgID, tokenID).Scan(&adminID, &kind, &prefix); err != nil {
+		return false, err
+	}
+	if err := s.bumpAuthGeneration(ctx, t); err != nil { // nodes cache admin tokens too (package auth)
 		return false, err
 	}
 	return true, s.appendEvent(ctx, t, roster.Event{OrgID: orgID, Action: action, ResourceType: "AdminToken", ResourceID: tokenID,

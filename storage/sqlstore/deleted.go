@@ -356,10 +356,11 @@ func (s *Store) restoreGroup(ctx context.Context, t *tx, scope roster.DirectoryS
 	if _, err := t.exec(ctx, `UPDATE groups SET member_count = ? WHERE id = ?`, len(added), r.ID); err != nil {
 		return err
 	}
-	if err := s.touchUsers(ctx, t, scope, added); err != nil {
+	names := map[string]string{r.ID: r.Name}
+	if err := s.touchUsers(ctx, t, scope, added, names); err != nil {
 		return err
 	}
-	if err := s.appendMemberEvents(ctx, t, scope.OrgID, scope.DirectoryID, map[string]string{r.ID: r.Name},
+	if err := s.appendMemberEvents(ctx, t, scope.OrgID, scope.DirectoryID, names,
 		memberships(roster.EventMemberAdded, added, r.ID, false, "")); err != nil {
 		return err
 	}

@@ -128,6 +128,7 @@ func (s *Store) ListDirectories(ctx context.Context, orgID string) ([]roster.Dir
 // (directory.updated) in the same transaction.
 func (s *Store) UpdateDirectory(ctx context.Context, orgID, dirID string, update func(*roster.Directory) error) (*roster.Directory, error) {
 	var d roster.Directory
+	defer s.authChanged() // nodes remember directories' settings by the generation too
 	err := s.inTx(ctx, func(t *tx) error {
 		var created int64
 		err := t.queryRow(ctx, `SELECT id, org_id, name, created, strict FROM directories WHERE org_id = ? AND id = ?`+s.d.ForUpdate, orgID, dirID).
@@ -141,6 +142,9 @@ func (s *Store) UpdateDirectory(ctx context.Context, orgID, dirID string, update
 		}
 		d.ID, d.OrgID, d.Created = dirID, orgID, fromMicros(created)
 		if _, err := t.exec(ctx, `UPDATE directories SET name = ?, strict = ? WHERE org_id = ? AND id = ?`, d.Name, d.Strict, orgID, dirID); err != nil {
+			return err
+		}
+		if err := s.bumpAuthGeneration(ctx, t); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "directory.updated",
@@ -235,6 +239,7 @@ func (s *Store) tokens(ctx context.Context, query string, args ...any) ([]roster
 // RotateToken implements roster.Store.
 func (s *Store) RotateToken(ctx context.Context, d roster.DirectoryScope, oldID string, oldExpires time.Time, next *roster.Token) error {
 	orgID, dirID := d.OrgID, d.DirectoryID
+	defer s.authChanged() // the old token's life is shorter now
 	return s.inTx(ctx, func(t *tx) error {
 		old, err := scanToken(t.queryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE org_id = ? AND directory_id = ? AND id = ?`, orgID, dirID, oldID))
 		if err != nil {
@@ -268,6 +273,9 @@ func (s *Store) RotateToken(ctx context.Context, d roster.DirectoryScope, oldID 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errReplaced(old)
 		}
+		if err := s.bumpAuthGeneration(ctx, t); err != nil {
+			return err
+		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "token.rotated", ResourceType: "Token",
 			ResourceID: old.ID, Detail: detail("prefix", old.Prefix, "expires", timeOrNever(old.Expires), "replacedBy", next.Prefix)})
 	})
@@ -281,6 +289,7 @@ func errReplaced(old roster.Token) error {
 // RevokeToken implements roster.Store.
 func (s *Store) RevokeToken(ctx context.Context, d roster.DirectoryScope, tokenID string) error {
 	orgID, dirID := d.OrgID, d.DirectoryID
+	defer s.authChanged()
 	return s.inTx(ctx, func(t *tx) error {
 		res, err := t.exec(ctx, `UPDATE tokens SET revoked = ? WHERE org_id = ? AND directory_id = ? AND id = ? AND revoked = 0`,
 			micros(s.clock()), orgID, dirID, tokenID)
@@ -289,6 +298,9 @@ func (s *Store) RevokeToken(ctx context.Context, d roster.DirectoryScope, tokenI
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return roster.NotFoundf("no unrevoked token %q in directory %q", tokenID, dirID)
+		}
+		if err := s.bumpAuthGeneration(ctx, t); err != nil {
+			return err
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "token.revoked", ResourceType: "Token", ResourceID: tokenID})
 	})
@@ -383,6 +395,7 @@ func timeOrNever(t time.Time) string {
 // groups go with it; local groups that had them as members are recounted.
 func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, int, error) {
 	var users, groups int
+	defer s.authChanged() // its tokens are gone
 	err := s.inTx(ctx, func(t *tx) error {
 		// The directory's row first, FOR UPDATE: provisioning writes lock
 		// it (FOR KEY SHARE) before anything else, so the deletion waits
@@ -467,6 +480,9 @@ func (s *Store) DeleteDirectory(ctx context.Context, orgID, dirID string) (int, 
 		}
 		if _, err := t.exec(ctx, `UPDATE groups SET member_count = (SELECT COUNT(*) FROM group_members m WHERE m.group_id = groups.id)
 			WHERE org_id = ? AND directory_id IS NULL`, orgID); err != nil {
+			return err
+		}
+		if err := s.bumpAuthGeneration(ctx, t); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, t, roster.Event{OrgID: orgID, DirectoryID: dirID, Action: "directory.deleted", ResourceType: "Directory", ResourceID: dirID,

@@ -67,6 +67,7 @@ type Store struct {
 
 	batch   *batcher // group commit, where the dialect asks for it
 	rebound sync.Map // query text -> the text with the dialect's placeholders
+	gen     authGen  // the authentication generation, remembered (authgen.go)
 }
 
 var _ roster.Store = (*Store)(nil)
