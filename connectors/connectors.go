@@ -682,3 +682,33 @@ func retryWait(n int) time.Duration {
 	}
 	return min(d, 10*time.Minute)
 }
+
+// Rekey seals again with the key file's first key the token of every
+// connector of the organization that an older key of the ring sealed, and
+// returns how many it changed (see webhooks.Keyring: roster rekey, after
+// roster keygen --rotate).
+func (s *Service) Rekey(ctx context.Context, orgID string) (int, error) {
+	if s.Keys == nil {
+		return 0, errNoKey()
+	}
+	list, err := s.Store.ListConnectors(ctx, orgID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range list {
+		changed := false
+		_, err := s.Store.UpdateConnector(ctx, orgID, c.ID, func(c *roster.Connector) error {
+			var err error
+			c.Token, changed, err = s.Keys.Reseal(c.Token)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("connector %s: %w", c.ID, err)
+		}
+		if changed {
+			n++
+		}
+	}
+	return n, nil
+}

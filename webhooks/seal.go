@@ -13,12 +13,18 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// Keyring seals webhook secrets for the store with AES-256-GCM under the
-// server's secret key (roster keygen --out FILE writes one; roster serve
-// --secret-key-file reads it). Signing needs the secret itself, so unlike
-// tokens it cannot be stored as a hash; sealed, a copy of the database
-// alone does not give the secrets away.
-type Keyring struct{ aead cipher.AEAD }
+// Keyring seals webhook secrets and connector tokens for the store with
+// AES-256-GCM under the server's secret key (roster keygen --out FILE
+// writes one; roster serve --secret-key-file reads it). Signing needs the
+// secret itself, so unlike tokens it cannot be stored as a hash; sealed, a
+// copy of the database alone does not give the secrets away.
+//
+// The key is rotatable: a key file holds one key per line, newest first
+// (roster keygen --rotate FILE adds one). The first seals; every one
+// opens, so secrets sealed with an older key keep working until
+// roster rekey has sealed them again with the first, after which the
+// older lines can go.
+type Keyring struct{ aeads []cipher.AEAD }
 
 // NewKey returns a fresh secret key in its file form: the base64 of 32
 // random bytes and a newline.
@@ -30,22 +36,37 @@ func NewKey() []byte {
 	return []byte(base64.StdEncoding.EncodeToString(raw[:]) + "\n")
 }
 
-// ParseKey reads a key in its file form.
+// ParseKey reads a key file's text: one key per line, newest first; blank
+// lines and lines starting with # are skipped.
 func ParseKey(text []byte) (*Keyring, error) {
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(text)))
-	if err != nil || len(raw) != 32 {
-		return nil, fmt.Errorf("a secret key is the base64 of 32 bytes on one line (make one with roster keygen --out FILE)")
+	k := &Keyring{}
+	for i, line := range strings.Split(string(text), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(line)
+		if err != nil || len(raw) != 32 {
+			return nil, fmt.Errorf("line %d: a secret key is the base64 of 32 bytes on one line (make one with roster keygen --out FILE)", i+1)
+		}
+		block, err := aes.NewCipher(raw)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		k.aeads = append(k.aeads, aead)
 	}
-	block, err := aes.NewCipher(raw)
-	if err != nil {
-		return nil, err
+	if len(k.aeads) == 0 {
+		return nil, fmt.Errorf("no secret key in it: a secret key is the base64 of 32 bytes on one line (make one with roster keygen --out FILE)")
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Keyring{aead: aead}, nil
+	return k, nil
 }
+
+// Keys is how many keys the ring holds; the first seals.
+func (k *Keyring) Keys() int { return len(k.aeads) }
 
 // LoadKey reads the key file at path.
 func LoadKey(path string) (*Keyring, error) {
@@ -60,26 +81,50 @@ func LoadKey(path string) (*Keyring, error) {
 	return k, nil
 }
 
-// Seal encrypts a secret: the nonce, then the ciphertext.
+// Seal encrypts a secret with the first key: the nonce, then the
+// ciphertext.
 func (k *Keyring) Seal(secret string) []byte {
-	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(secret)+k.aead.Overhead())
+	aead := k.aeads[0]
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(secret)+aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		panic("webhooks: crypto/rand failed: " + err.Error())
 	}
-	return k.aead.Seal(nonce, nonce, []byte(secret), nil)
+	return aead.Seal(nonce, nonce, []byte(secret), nil)
 }
 
-// Open decrypts what Seal made; an error means another key sealed it.
+// Open decrypts what Seal made under any key of the ring; an error means
+// none of them sealed it.
 func (k *Keyring) Open(sealed []byte) (string, error) {
-	n := k.aead.NonceSize()
-	if len(sealed) < n {
-		return "", fmt.Errorf("sealed secret too short")
+	plain, _, err := k.open(sealed)
+	return plain, err
+}
+
+// open is Open, also saying which key opened it (0: the first).
+func (k *Keyring) open(sealed []byte) (string, int, error) {
+	for i, aead := range k.aeads {
+		n := aead.NonceSize()
+		if len(sealed) < n {
+			return "", 0, fmt.Errorf("sealed secret too short")
+		}
+		if plain, err := aead.Open(nil, sealed[:n], sealed[n:], nil); err == nil {
+			return string(plain), i, nil
+		}
 	}
-	plain, err := k.aead.Open(nil, sealed[:n], sealed[n:], nil)
-	if err != nil {
-		return "", fmt.Errorf("the webhook secret was sealed with another secret key")
+	return "", 0, fmt.Errorf("the secret was sealed with a secret key that is not in the key file")
+}
+
+// Reseal returns sealed sealed again with the first key, and true, when
+// an older key of the ring sealed it; sealed itself and false when the
+// first did (or it is empty).
+func (k *Keyring) Reseal(sealed []byte) ([]byte, bool, error) {
+	if len(sealed) == 0 {
+		return sealed, false, nil
 	}
-	return string(plain), nil
+	plain, i, err := k.open(sealed)
+	if err != nil || i == 0 {
+		return sealed, false, err
+	}
+	return k.Seal(plain), true, nil
 }
 
 // errNoKey is what creating or rotating a webhook says without a key.

@@ -11,6 +11,7 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -346,4 +347,42 @@ func (k *Keyring) Secrets(w *roster.Webhook, now time.Time) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Rekey seals again with the key file's first key every secret of the
+// organization's webhooks (the current one and, during a rotation, the
+// previous one) that an older key of the ring sealed, and returns how many
+// webhooks it changed. roster rekey runs it after roster keygen --rotate,
+// so that the older keys can then leave the key file.
+func (s *Service) Rekey(ctx context.Context, orgID string) (int, error) {
+	if s.Keys == nil {
+		return 0, errNoKey()
+	}
+	hooks, err := s.Store.ListWebhooks(ctx, orgID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, h := range hooks {
+		changed := false
+		_, err := s.Store.UpdateWebhook(ctx, orgID, h.ID, func(w *roster.Webhook) error {
+			var a, b bool
+			var err error
+			if w.Secret, a, err = s.Keys.Reseal(w.Secret); err != nil {
+				return err
+			}
+			if w.OldSecret, b, err = s.Keys.Reseal(w.OldSecret); err != nil {
+				return err
+			}
+			changed = a || b
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("webhook %s: %w", h.ID, err)
+		}
+		if changed {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -124,6 +124,8 @@ var commands = []command{
 	{"connector deliveries", "a connector's delivery log: request, status, attempts, latency, response", func() runner { return new(connectorDeliveries) }},
 	{"connector delete", "delete a connector, its links and log (the application keeps its users)", func() runner { return new(connectorDelete) }},
 	{"keygen", "write a new secret key (it seals webhook secrets and connector tokens)", func() runner { return new(keygen) }},
+	{"keygen rotate", "put a new secret key at the top of a key file, keeping the older ones to open what they sealed", func() runner { return new(keygenRotate) }},
+	{"rekey", "seal every webhook secret and connector token again with the key file's first key", func() runner { return new(rekey) }},
 	{"bench", "load-test a SCIM base URL the way identity providers use it", func() runner { return new(benchCmd) }},
 	{"version", "print the version", func() runner { return new(versionCmd) }},
 }
