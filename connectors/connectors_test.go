@@ -1,6 +1,7 @@
 package connectors_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -680,5 +681,37 @@ func TestResendFailedUser(t *testing.T) {
 		if _, err := h.svc.Resend(ctx, h.org.ID, c.ID, c2.users, c2.groups); roster.ReasonOf(err) != c2.want {
 			t.Errorf("resend %s: %v (reason %q), want %q", c2.what, err, roster.ReasonOf(err), c2.want)
 		}
+	}
+}
+
+// TestRekeyToken: after a new key is put on top of the key file, Rekey
+// seals the connector's token again with it; the new key alone then runs
+// the connector, and the retired key alone no longer can.
+func TestRekeyToken(t *testing.T) {
+	tg := newTarget(t)
+	h := newHub(t)
+	oldKey, newKey := webhooks.NewKey(), webhooks.NewKey()
+	ring := func(text ...[]byte) *webhooks.Keyring {
+		k, err := webhooks.ParseKey(bytes.Join(text, nil))
+		must(t, err)
+		return k
+	}
+	svc := func(k *webhooks.Keyring) *connectors.Service {
+		return &connectors.Service{Store: h.store, Keys: k, AllowPrivate: true}
+	}
+	c, _, err := svc(ring(oldKey)).Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: tg.base, Token: tg.token})
+	must(t, err)
+	n, err := svc(ring(newKey, oldKey)).Rekey(ctx, h.org.ID)
+	if err != nil || n != 1 {
+		t.Fatalf("Rekey = %d, %v; want the one connector", n, err)
+	}
+	if n, err := svc(ring(newKey, oldKey)).Rekey(ctx, h.org.ID); err != nil || n != 0 {
+		t.Errorf("a second Rekey = %d, %v; want 0", n, err)
+	}
+	if _, err := svc(ring(newKey)).Sync(ctx, h.org.ID, c.ID); err != nil {
+		t.Errorf("a sync with the new key alone: %v", err)
+	}
+	if _, err := svc(ring(oldKey)).Sync(ctx, h.org.ID, c.ID); roster.ReasonOf(err) != roster.ReasonNoSecretKey {
+		t.Errorf("a sync with the retired key alone: %v, want %s", err, roster.ReasonNoSecretKey)
 	}
 }
