@@ -31,7 +31,7 @@ import (
 // what produced it; the token is left out of every report, since reports
 // are printed and kept.
 type Config struct {
-	BaseURL     string // the directory's SCIM base URL
+	BaseURL     string // the directory's SCIM base URL; several, comma-separated, are nodes on one database, taken in turn
 	Token       string `json:"-"`
 	Users       int    // users to create (and to add to the big group)
 	Concurrency int
@@ -92,6 +92,8 @@ type Runner struct {
 	ids        []string // created users' IDs, by index
 	group      string   // the big group
 	firstError atomic.Value
+	bases      []string      // BaseURL's nodes
+	turn       atomic.Uint64 // the next request's node
 }
 
 // New returns a Runner for cfg.
@@ -108,8 +110,12 @@ func New(cfg Config) *Runner {
 	if len(cfg.Phases) == 0 {
 		cfg.Phases = AllPhases
 	}
+	var bases []string
+	for _, b := range strings.Split(cfg.BaseURL, ",") {
+		bases = append(bases, strings.TrimRight(strings.TrimSpace(b), "/"))
+	}
 	tr := &http.Transport{MaxIdleConns: cfg.Concurrency * 2, MaxIdleConnsPerHost: cfg.Concurrency * 2, IdleConnTimeout: time.Minute}
-	return &Runner{cfg: cfg, client: &http.Client{Transport: tr, Timeout: 5 * time.Minute}}
+	return &Runner{cfg: cfg, bases: bases, client: &http.Client{Transport: tr, Timeout: 5 * time.Minute}}
 }
 
 // Run runs the configured phases in order.
@@ -166,7 +172,11 @@ func (r *Runner) do(ctx context.Context, method, path string, body []byte, want 
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, r.cfg.BaseURL+path, rd)
+	base := r.bases[0]
+	if len(r.bases) > 1 {
+		base = r.bases[r.turn.Add(1)%uint64(len(r.bases))]
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,11 @@
 package bench
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -14,5 +18,31 @@ func TestParsePhases(t *testing.T) {
 		if _, err := ParsePhases(bad); err == nil || !strings.Contains(err.Error(), strings.Join(AllPhases, ", ")) {
 			t.Errorf("ParsePhases(%q) = %v; want an error listing the phases", bad, err)
 		}
+	}
+}
+
+// TestNodesTakenInTurn: a BaseURL of two nodes sends the requests to each
+// in turn, with the path and token as given.
+func TestNodesTakenInTurn(t *testing.T) {
+	var hits [2]atomic.Int32
+	var srvs [2]*httptest.Server
+	for i := range srvs {
+		srvs[i] = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/scim/v2/Users" || r.Header.Get("Authorization") != "Bearer tok" {
+				http.Error(w, "wrong request", http.StatusBadRequest)
+				return
+			}
+			hits[i].Add(1)
+		}))
+		defer srvs[i].Close()
+	}
+	r := New(Config{BaseURL: srvs[0].URL + "/scim/v2/, " + srvs[1].URL + "/scim/v2", Token: "tok"})
+	for range 6 {
+		if _, err := r.do(context.Background(), http.MethodGet, "/Users", nil, http.StatusOK); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hits[0].Load() != 3 || hits[1].Load() != 3 {
+		t.Errorf("the nodes got %d and %d requests, want 3 each", hits[0].Load(), hits[1].Load())
 	}
 }

@@ -19,7 +19,7 @@ type benchCmd struct {
 }
 
 func (cmd *benchCmd) flags(fs *flag.FlagSet) []string {
-	fs.StringVar(&cmd.cfg.BaseURL, "url", "", "the directory's SCIM base URL")
+	fs.StringVar(&cmd.cfg.BaseURL, "url", "", "the directory's SCIM base URL; several, comma-separated, for nodes on one database, taken in turn")
 	fs.StringVar(&cmd.cfg.Token, "token", "", "the directory's API token")
 	fs.IntVar(&cmd.cfg.Users, "users", 10000, "users to create and add to the big group")
 	fs.IntVar(&cmd.cfg.Concurrency, "concurrency", 8, "concurrent requests")
