@@ -217,7 +217,7 @@ func (s *Store) connectorItems(ctx context.Context, orgID, connectorID, cond str
 		ids[i] = it.UserID
 	}
 	list, _ := json.Marshal(ids)
-	_, err = s.readRows(ctx, `SELECT `+userColumns+` FROM users r WHERE r.org_id = ? AND `+s.d.InJSON("r.id"), []any{orgID, string(list)}, func(sc rowScanner) (int64, error) {
+	_, err = s.readRows(ctx, `SELECT `+userColumns+` FROM users r WHERE `+asValue("r.org_id")+` = ? AND `+s.d.InJSON("r.id"), []any{orgID, string(list)}, func(sc rowScanner) (int64, error) {
 		u, seq, err := scanUser(sc)
 		if i, ok := byID[u.ID]; ok && err == nil {
 			items[i].User = &u

@@ -183,7 +183,7 @@ func (s *Store) ListNames(ctx context.Context, orgID string, ids []string) (map[
 		// column, so that SQLite's planner reads by the ID (a unique
 		// index, a few rows) instead of the organization's index (every
 		// user of it), which made Activity 40 times slower at 100,000 users.
-		q += `SELECT ` + t.id + `, ` + t.name + ` FROM ` + t.table + ` WHERE ` + s.d.InJSON(t.id) + ` AND org_id || '' = ?`
+		q += `SELECT ` + t.id + `, ` + t.name + ` FROM ` + t.table + ` WHERE ` + s.d.InJSON(t.id) + ` AND ` + asValue("org_id") + ` = ?`
 		args = append(args, list, orgID)
 	}
 	_, err := s.readRows(ctx, q, args, func(sc rowScanner) (int64, error) {

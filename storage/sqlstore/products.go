@@ -353,10 +353,12 @@ func (s *Store) ListDefaultGroups(ctx context.Context, orgID, product string) ([
 // on a domain just verified) to the default groups of every product of
 // their organization, inside the transaction that made them managed.
 func (s *Store) joinDefaultGroups(ctx context.Context, t *tx, orgID string, userIDs ...string) error {
+	// The users are read by ID (asValue): by the organization's index,
+	// every managed user created read every user of the organization.
 	rows, err := t.query(ctx, `INSERT INTO group_members (group_id, member_id, member_type)
-		SELECT DISTINCT dg.group_id, u.id, 'User' FROM default_groups dg JOIN users u ON u.org_id = dg.org_id
-		WHERE dg.org_id = ? AND `+s.d.InJSON("u.id")+`
-		ON CONFLICT DO NOTHING RETURNING group_id, member_id`, orgID, jsonList(userIDs))
+		SELECT DISTINCT dg.group_id, u.id, 'User' FROM users u CROSS JOIN default_groups dg
+		WHERE `+s.d.InJSON("u.id")+` AND `+asValue("u.org_id")+` = ? AND dg.org_id = ?
+		ON CONFLICT DO NOTHING RETURNING group_id, member_id`, jsonList(userIDs), orgID, orgID)
 	if err != nil {
 		return err
 	}
@@ -580,7 +582,7 @@ func (s *Store) AddLocalMembers(ctx context.Context, orgID, groupID string, user
 		ids := dedupe(userIDs)
 		list, _ := json.Marshal(ids)
 		rows, err := returning(ctx, t, `INSERT INTO group_members (group_id, member_id, member_type)
-			SELECT CAST(? AS TEXT), id, 'User' FROM users WHERE org_id = ? AND `+s.d.InJSON("id")+` ON CONFLICT DO NOTHING RETURNING member_id, member_type`,
+			SELECT CAST(? AS TEXT), id, 'User' FROM users WHERE `+asValue("org_id")+` = ? AND `+s.d.InJSON("id")+` ON CONFLICT DO NOTHING RETURNING member_id, member_type`,
 			groupID, orgID, string(list))
 		if err != nil {
 			return err
