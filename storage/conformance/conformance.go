@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AccessEvents", testAccessEvents},
 		{"Conflicts", testConflicts},
 		{"OrgLists", testOrgLists},
+		{"AdminSearch", testAdminSearch},
 		{"DeleteDirectory", testDeleteDirectory},
 		{"FindEvents", testFindEvents},
 		{"RequestLog", testRequestLog},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -37,13 +38,31 @@ func (s *Store) ListOrgUsers(ctx context.Context, orgID string, f roster.UserFil
 		}
 		where = append(where, cond)
 	}
+	setSearch := false
 	if q := strings.TrimSpace(f.Search); q != "" {
+		set, err := s.searchSet(ctx, orgID, q, searchUserName, searchDisplayName, searchEmail)
+		if err != nil {
+			return nil, err
+		}
+		if set != nil {
+			// Read by the set's IDs, not by the organization's index.
+			where[0] = asValue("r.org_id") + " = ?"
+			where, args = append(where, s.d.InJSON("r.id")), append(args, jsonList(set))
+			setSearch = true
+		}
 		cond, condArgs := s.contains(q, "r.user_name_fold", "r.display_name", "r.email")
 		where, args = append(where, cond), append(args, condArgs...)
 	}
 	cond := strings.Join(where, " AND ")
 	page := &roster.Page[roster.User]{}
-	n, err := s.readRows(ctx, `SELECT `+userColumns+` FROM users r WHERE `+cond+` ORDER BY r.user_name_fold, r.seq LIMIT ? OFFSET ?`,
+	// With a search set, the page is read from the set and sorted:
+	// ordering by an expression (|| '') keeps the planners from reading
+	// the organization's users in userName order to spare the sort.
+	order := "r.user_name_fold, r.seq"
+	if setSearch {
+		order = "r.user_name_fold || '', r.seq"
+	}
+	n, err := s.readRows(ctx, `SELECT `+userColumns+` FROM users r WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, limit, offset), func(sc rowScanner) (int64, error) {
 			u, seq, err := scanUser(sc)
 			page.Items = append(page.Items, u)
@@ -121,6 +140,68 @@ func (s *Store) contains(q, folded string, exprs ...string) (string, []any) {
 		conds, args = append(conds, lower(e)+` LIKE ? ESCAPE '\'`), append(args, p)
 	}
 	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
+// The columns an admins' search compares, as the search index names
+// them (migration 0024).
+const (
+	searchUserName    = "user_name"
+	searchDisplayName = "display_name"
+	searchEmail       = "email"
+)
+
+// searchSetMax is the most users a search reads as candidates from the
+// search index. A text more users hold is left to the ordered read of the
+// organization's users, which finds a page of such a common text after a
+// few rows, where the candidates would all have to be read and sorted.
+const searchSetMax = 5000
+
+// searchSet names the users of the organization that may hold q in one of
+// cols, read from the substring index (migration 0024): SQLite's FTS5
+// table user_search, PostgreSQL's trigram indexes on the same columns.
+// Every user whose column contains q, as contains compares, is among them;
+// the caller still checks contains on them. It returns nil when the index
+// cannot narrow the search: q is shorter than a trigram, or more than
+// searchSetMax users hold it.
+func (s *Store) searchSet(ctx context.Context, orgID, q string, cols ...string) ([]string, error) {
+	q = fold(q)
+	if utf8.RuneCountInString(q) < 3 {
+		return nil, nil
+	}
+	var query string
+	var args []any
+	if s.d.TextMatch {
+		query = `SELECT id FROM users WHERE seq IN (SELECT rowid FROM user_search WHERE user_search MATCH ?) AND org_id = ? LIMIT ?`
+		args = []any{"{" + strings.Join(cols, " ") + `} : "` + strings.ReplaceAll(q, `"`, `""`) + `"`, orgID, searchSetMax + 1}
+	} else {
+		exprs := map[string]string{searchUserName: "user_name_fold", searchDisplayName: "lower(display_name)", searchEmail: "lower(email)"}
+		var conds []string
+		p := "%" + escapeLike(q) + "%"
+		args = []any{orgID}
+		for _, c := range cols {
+			conds, args = append(conds, exprs[c]+` LIKE ? ESCAPE '\'`), append(args, p)
+		}
+		query = `SELECT id FROM users WHERE org_id = ? AND (` + strings.Join(conds, " OR ") + `) LIMIT ?`
+		args = append(args, searchSetMax+1)
+	}
+	set, err := s.readColumn(ctx, query, args...)
+	if err != nil || len(set) > searchSetMax {
+		return nil, err
+	}
+	return append([]string{}, set...), nil
+}
+
+// readColumn reads a one-column result into a list, as listColumn does
+// inside a transaction.
+func (s *Store) readColumn(ctx context.Context, query string, args ...any) ([]string, error) {
+	var out []string
+	_, err := s.readRows(ctx, query, args, func(sc rowScanner) (int64, error) {
+		var v string
+		err := sc.Scan(&v)
+		out = append(out, v)
+		return 0, err
+	})
+	return out, err
 }
 
 func isASCII(s string) bool {
@@ -211,6 +292,24 @@ func (s *Store) ListMembersPage(ctx context.Context, orgID, groupID string, q ro
 		WHERE m.group_id = ? AND m.member_id > ?`
 	args := []any{groupID, after}
 	if q := strings.TrimSpace(search); q != "" {
+		set, err := s.searchSet(ctx, orgID, q, searchUserName, searchDisplayName)
+		if err != nil {
+			return nil, err
+		}
+		if set != nil {
+			// The members that may match: the users the index names and the
+			// groups whose folded name holds the text (which every group
+			// the condition below matches does; an organization's groups
+			// are few). The group's members are then read by key.
+			groups, err := s.readColumn(ctx, `SELECT id FROM groups WHERE org_id = ? AND display_name_fold LIKE ? ESCAPE '\'`,
+				orgID, "%"+escapeLike(fold(q))+"%")
+			if err != nil {
+				return nil, err
+			}
+			set = append(set, groups...)
+			query += " AND " + s.d.InJSON("m.member_id")
+			args = append(args, jsonList(set))
+		}
 		cond, condArgs := s.contains(q, "u.user_name_fold", "COALESCE(u.display_name, g.display_name)")
 		query += " AND " + cond
 		args = append(args, condArgs...)
