@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -119,6 +120,14 @@ func (f fixture) addDirectory(t *testing.T, s roster.Store, name string) roster.
 	_, tok := roster.NewTokenSecret()
 	must(t, s.CreateDirectory(ctx, &d, &tok))
 	return d
+}
+
+// seeded returns a random source from a new seed, which it logs, so
+// that a failing randomized test can be replayed.
+func seeded(t *testing.T) (uint64, *rand.Rand) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	return seed, rand.New(rand.NewPCG(seed, seed>>7))
 }
 
 func must(t *testing.T, err error) {

@@ -24,9 +24,8 @@ import (
 // element matches all of it. A store whose index misses a row, or finds
 // one the scan would not, fails with the seed and the filter.
 func testIndexedFilters(t *testing.T, s roster.Store) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	g := &filterGen{r: rand.New(rand.NewPCG(seed, seed>>7))}
+	seed, r := seeded(t)
+	g := &filterGen{r: r}
 
 	f := newFixture(t, s, "Acme")
 	other := f.addDirectory(t, s, "Other directory")

@@ -2,11 +2,9 @@ package conformance
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -21,9 +19,7 @@ import (
 // deletes and an unlink. A store whose index misses a user, or keeps a
 // stale value, fails with the seed and the text.
 func testAdminSearch(t *testing.T, s roster.Store) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	r := rand.New(rand.NewPCG(seed, seed>>9))
+	seed, r := seeded(t)
 
 	f := newFixture(t, s, "Acme")
 	second := roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.addDirectory(t, s, "Second").ID}
