@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Versions", testVersions},
 		{"Events", testEvents},
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
+		{"ConcurrentGroupChanges", testConcurrentGroupChanges},
 		{"ConcurrentSameUserName", testConcurrentSameUserName},
 		{"ConcurrentPatchesOfOneUser", testConcurrentPatchesOfOneUser},
 		{"Domains", testDomains},

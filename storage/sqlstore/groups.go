@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"reflect"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -73,13 +75,42 @@ func (s *Store) GetGroup(ctx context.Context, t roster.DirectoryScope, id string
 // UpdateGroup implements roster.Store. Membership changes write only the
 // rows they add or remove: the cost of adding one member does not depend
 // on the size of the group.
+//
+// On databases with row locks (PostgreSQL) the group's row is read
+// without a lock and locked only once the members are written
+// (lockLate), so that member adds to one large group, which an identity
+// provider sends many at a time, hold it for the last statements and the
+// commit instead of the whole transaction: held from the start, adds to
+// one group ran one at a time at about 1.7 ms each (579/s with 16
+// clients). Member operations commute, so what the late lock must check
+// is that the update still holds for the row as it is then: update runs
+// again on that row, and if it now fails (an If-Match that no longer
+// matches) the transaction fails with it; if it now asks for other
+// member operations, the whole update is done again with the row locked
+// from the start.
 func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id string, update func(*roster.Group) ([]roster.MemberOp, error)) (*roster.Group, error) {
+	g, err := s.updateGroup(ctx, t, id, update, s.d.ForUpdate != "")
+	if errors.Is(err, errGroupMoved) {
+		g, err = s.updateGroup(ctx, t, id, update, false)
+	}
+	return g, err
+}
+
+// errGroupMoved says that a group changed between its unlocked read and
+// its late lock in a way its update depends on.
+var errGroupMoved = errors.New("sqlstore: the group changed under a late-locked update")
+
+func (s *Store) updateGroup(ctx context.Context, t roster.DirectoryScope, id string, update func(*roster.Group) ([]roster.MemberOp, error), lockLate bool) (*roster.Group, error) {
 	var out roster.Group
+	lock := s.d.ForUpdate
+	if lockLate {
+		lock = ""
+	}
 	err := s.inTx(ctx, func(tx *tx) error {
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
-		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
+		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+lock,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
 			return notFound(err, "no group %q in this directory", id)
@@ -94,9 +125,22 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 			return err
 		}
 		g.ID, g.Created = before.ID, before.Created
+		if lockLate && !commute(ops) {
+			// A replacement of the members, or a removal by filter, is a
+			// change of the whole set: made under the lock, as on SQLite.
+			if before, err = s.relockGroup(ctx, tx, t, seq, before, &g, ops, update); err != nil {
+				return err
+			}
+			lockLate = false
+		}
 		var ch memberChange
 		for _, op := range ops {
 			if err := s.applyMemberOp(ctx, tx, t, g.ID, op, &ch); err != nil {
+				return err
+			}
+		}
+		if lockLate {
+			if before, err = s.relockGroup(ctx, tx, t, seq, before, &g, ops, update); err != nil {
 				return err
 			}
 		}
@@ -135,6 +179,47 @@ func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id str
 		return nil, err
 	}
 	return &out, nil
+}
+
+// commute reports whether ops are only adds and removals of named
+// members: each of those locks its members' rows (addMembers,
+// applyMemberOp), so two changes of one membership run one after the
+// other whatever the group's lock, and such changes to one group may be
+// made side by side.
+func commute(ops []roster.MemberOp) bool {
+	for _, op := range ops {
+		if op.Kind != roster.AddMembers && op.Kind != roster.RemoveMembers {
+			return false
+		}
+	}
+	return true
+}
+
+// relockGroup takes the late lock of a group's row (seq) read unlocked as
+// read, whose update gave g and ops. It returns the row as locked, with g
+// updated from it when another change committed in between: update runs
+// again on that row, its error is the transaction's, and other member
+// operations than ops are errGroupMoved.
+func (s *Store) relockGroup(ctx context.Context, tx *tx, t roster.DirectoryScope, seq int64, read roster.Group, g *roster.Group,
+	ops []roster.MemberOp, update func(*roster.Group) ([]roster.MemberOp, error)) (roster.Group, error) {
+	cur, _, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.seq = ?`+s.d.ForUpdate, seq))
+	if err != nil {
+		return cur, notFound(err, "no group %q in this directory", read.ID)
+	}
+	if cur.Version == read.Version {
+		return cur, nil
+	}
+	again := cur
+	ops2, err := update(&again)
+	if err != nil {
+		return cur, err
+	}
+	if !reflect.DeepEqual(ops, ops2) {
+		return cur, errGroupMoved
+	}
+	again.ID, again.Created = cur.ID, cur.Created
+	*g = again
+	return cur, nil
 }
 
 // memberChange collects what a group update did to its membership, in
@@ -184,6 +269,9 @@ func (s *Store) applyMemberOp(ctx context.Context, tx *tx, t roster.DirectorySco
 		rows, err = s.addMembers(ctx, tx, t, groupID, op.IDs)
 	case roster.RemoveMembers:
 		ids, _ := json.Marshal(op.IDs)
+		if err := s.lockMembers(ctx, tx, t, string(ids)); err != nil {
+			return err
+		}
 		rows, err = returning(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND `+s.d.InJSON("member_id")+` RETURNING member_id, member_type`, groupID, string(ids))
 	case roster.RemoveMembersWhere:
 		var where string
@@ -276,6 +364,21 @@ func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.DirectoryScope,
 		return nil, err
 	}
 	return added, checkMembers(without(rest, present))
+}
+
+// lockMembers locks the rows of the users and groups of the directory
+// that the JSON array ids names, where the database has row locks, as
+// addMembers does before it adds them: a removal of a member then waits
+// for an add of the same member under way in another transaction, and
+// sees it once that commits, whether or not the group's row is locked.
+func (s *Store) lockMembers(ctx context.Context, tx *tx, t roster.DirectoryScope, ids string) error {
+	if s.d.ForUpdate == "" {
+		return nil
+	}
+	var n int
+	return tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM (SELECT id FROM users WHERE directory_id = ? AND `+s.d.InJSON("id")+s.d.ForUpdate+`) AS x)
+		+ (SELECT COUNT(*) FROM (SELECT id FROM groups WHERE directory_id = ? AND `+s.d.InJSON("id")+s.d.ForUpdate+`) AS y)`,
+		t.DirectoryID, ids, t.DirectoryID, ids).Scan(&n)
 }
 
 // without returns the IDs of ids that are not among rows.
