@@ -87,11 +87,7 @@ func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, c *call, sta
 }
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	res, err := s.normalize(r, c, scim.GroupType, body)
+	res, err := s.readResource(w, r, c, scim.GroupType)
 	if err != nil {
 		return err
 	}
@@ -119,11 +115,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *call) error
 // that renames a group must not empty it by omission ("members": []
 // empties it).
 func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	res, err := s.normalize(r, c, scim.GroupType, body)
+	res, err := s.readResource(w, r, c, scim.GroupType)
 	if err != nil {
 		return err
 	}
@@ -205,22 +197,13 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	id := r.PathValue("id")
-	version, err := deleteVersion(r, "group", id, func() (int64, error) {
+	return deleteResource(w, r, "group", func(id string) (int64, error) {
 		g, err := s.store.GetGroup(r.Context(), c.tenant, id)
 		if err != nil {
 			return 0, err
 		}
 		return g.Version, nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteGroup(r.Context(), c.tenant, id, version); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	}, func(id string, version int64) error { return s.store.DeleteGroup(r.Context(), c.tenant, id, version) })
 }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -228,6 +211,12 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
+	return s.answerGroups(w, r, c, req)
+}
+
+// answerGroups answers a list or search request for groups, streamed:
+// a page of large groups' members is written as it is read.
+func (s *Server) answerGroups(w http.ResponseWriter, r *http.Request, c *call, req *scim.ListRequest) error {
 	page, err := s.store.ListGroups(r.Context(), c.tenant, req.Query)
 	if err != nil {
 		return err

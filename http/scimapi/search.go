@@ -33,11 +33,7 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	body, err := s.userPage(r, c, req)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, body)
+	return s.answerUsers(w, r, c, req)
 }
 
 func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -45,13 +41,7 @@ func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	page, err := s.store.ListGroups(r.Context(), c.tenant, req.Query)
-	if err != nil {
-		return err
-	}
-	return s.streamed(w, r, http.StatusOK, func(bw scim.Writer) error {
-		return s.writeGroupPage(bw, r, c, req, page)
-	})
+	return s.answerGroups(w, r, c, req)
 }
 
 // searchRoot searches users and groups together: users first, then

@@ -434,6 +434,16 @@ func (s *Server) authenticate(r *http.Request) (*call, error) {
 
 // readBody reads and decodes a JSON request body, enforcing the size limit
 // and the media type.
+// readResource reads a POST or PUT body and normalizes it as rt, per the
+// directory's strict setting.
+func (s *Server) readResource(w http.ResponseWriter, r *http.Request, c *call, rt *scim.ResourceType) (*scim.Resource, error) {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return s.normalize(r, c, rt, body)
+}
+
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	return readBodyLimit(w, r, s.maxBody)
 }
@@ -486,6 +496,22 @@ func ifMatch(r *http.Request, kind, id string, version int64) error {
 		}
 	}
 	return roster.E(roster.ReasonVersionMismatch, "%s %s is at version %s, not %s; read it again and retry", kind, id, scim.ETag(version), h)
+}
+
+// deleteResource answers a DELETE of the resource of kind named in the
+// path: at the version If-Match asks for (current reads the version it
+// is at), then del.
+func deleteResource(w http.ResponseWriter, r *http.Request, kind string, current func(id string) (int64, error), del func(id string, version int64) error) error {
+	id := r.PathValue("id")
+	version, err := deleteVersion(r, kind, id, func() (int64, error) { return current(id) })
+	if err != nil {
+		return err
+	}
+	if err := del(id, version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // deleteVersion is the version a DELETE must find (0: any). Without

@@ -37,11 +37,7 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *call, stat
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	res, err := s.normalize(r, c, scim.UserType, body)
+	res, err := s.readResource(w, r, c, scim.UserType)
 	if err != nil {
 		return err
 	}
@@ -67,11 +63,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c *call) error 
 // replaceUser is PUT: the body replaces every attribute the client may
 // set; read-only attributes in it (id, meta, groups) are ignored.
 func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	res, err := s.normalize(r, c, scim.UserType, body)
+	res, err := s.readResource(w, r, c, scim.UserType)
 	if err != nil {
 		return err
 	}
@@ -120,22 +112,13 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, c *call) erro
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c *call) error {
-	id := r.PathValue("id")
-	version, err := deleteVersion(r, "user", id, func() (int64, error) {
+	return deleteResource(w, r, "user", func(id string) (int64, error) {
 		u, err := s.store.GetUser(r.Context(), c.tenant, id)
 		if err != nil {
 			return 0, err
 		}
 		return u.Version, nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteUser(r.Context(), c.tenant, id, version); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	}, func(id string, version int64) error { return s.store.DeleteUser(r.Context(), c.tenant, id, version) })
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -143,6 +126,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
+	return s.answerUsers(w, r, c, req)
+}
+
+// answerUsers answers a list or search request for users.
+func (s *Server) answerUsers(w http.ResponseWriter, r *http.Request, c *call, req *scim.ListRequest) error {
 	body, err := s.userPage(r, c, req)
 	if err != nil {
 		return err
