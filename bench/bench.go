@@ -135,7 +135,7 @@ func (r *Runner) Run(ctx context.Context, progress io.Writer) (*Report, error) {
 		}
 		rep.Results = append(rep.Results, res...)
 		for _, x := range res {
-			fmt.Fprintf(progress, "  %-22s %8d ops %10.0f/s  p50 %-10v p99 %-10v errors %d %s\n", x.Phase, x.Ops, x.PerSec, x.P50, x.P99, x.Errors, x.Note)
+			fmt.Fprintf(progress, "  %-22s %8d ops %10s/s  p50 %-10v p99 %-10v errors %d %s\n", x.Phase, x.Ops, x.rate(), x.P50, x.P99, x.Errors, x.Note)
 		}
 	}
 	if r.cfg.ServerPID > 0 {
@@ -243,6 +243,11 @@ func summarize(name string, lat []time.Duration, errs int, elapsed time.Duration
 	if len(sorted) > 0 {
 		res.P50 = sorted[len(sorted)/2].Round(time.Microsecond)
 		res.P99 = sorted[min(len(sorted)-1, len(sorted)*99/100)].Round(time.Microsecond)
+	}
+	if len(sorted) > 0 && elapsed > 0 {
+		// A slice of a phase (its first and last tenth) has no elapsed
+		// time of its own: no rate, rather than +Inf, which JSON cannot
+		// encode.
 		res.PerSec = float64(len(lat)) / elapsed.Seconds()
 	}
 	return res
@@ -526,12 +531,21 @@ func rss(pid int) (peak, now int64) {
 	return peak, now
 }
 
+// rate is the result's operations per second as a report shows it: "-"
+// for a slice of a phase, which has none of its own.
+func (x Result) rate() string {
+	if x.PerSec == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(x.PerSec, 'f', 0, 64)
+}
+
 // WriteText writes the report as a table.
 func (rep *Report) WriteText(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\tops\tops/s\tp50\tp99\terrors\t")
 	for _, x := range rep.Results {
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%d\t%s\n", x.Phase, x.Ops, x.PerSec, x.P50, x.P99, x.Errors, x.Note)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%v\t%v\t%d\t  %s\n", x.Phase, x.Ops, x.rate(), x.P50, x.P99, x.Errors, x.Note)
 	}
 	tw.Flush()
 	if rep.PeakRSS > 0 {

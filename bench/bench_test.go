@@ -2,11 +2,13 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestParsePhases(t *testing.T) {
@@ -44,5 +46,25 @@ func TestNodesTakenInTurn(t *testing.T) {
 	}
 	if hits[0].Load() != 3 || hits[1].Load() != 3 {
 		t.Errorf("the nodes got %d and %d requests, want 3 each", hits[0].Load(), hits[1].Load())
+	}
+}
+
+// TestSliceOfAPhaseHasNoRate: the first and last tenth of the member-add
+// phase have no elapsed time of their own; their rate is none (not +Inf,
+// which made `roster bench --json` fail to encode the report).
+func TestSliceOfAPhaseHasNoRate(t *testing.T) {
+	lat := []time.Duration{time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond}
+	whole, slice := summarize("member-add", lat, 0, time.Second), summarize("  first 10%", lat[:1], 0, 0)
+	if whole.PerSec != 3 || slice.PerSec != 0 || slice.P50 != time.Millisecond {
+		t.Fatalf("rates %v and %v, p50 %v; want 3, 0 and 1ms", whole.PerSec, slice.PerSec, slice.P50)
+	}
+	rep := &Report{Results: []Result{whole, slice}}
+	if _, err := json.Marshal(rep); err != nil {
+		t.Fatalf("the report does not encode: %v", err)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	if !strings.Contains(text.String(), "first 10%") || strings.Contains(text.String(), "Inf") {
+		t.Errorf("report:\n%s", text.String())
 	}
 }
