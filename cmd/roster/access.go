@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/users"
 )
 
@@ -24,7 +23,7 @@ func (cmd *accessGrant) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *accessGrant) run(ctx context.Context, e *env) (output, error) {
-	g, err := (&access.Service{Store: e.st}).Grant(cliCtx(ctx), cmd.org, cmd.product, cmd.group, cmd.role)
+	g, err := e.uc().Access.Grant(cliCtx(ctx), cmd.org, cmd.product, cmd.group, cmd.role)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +46,7 @@ type accessRevoke struct{ productGroupFlags }
 func (cmd *accessRevoke) flags(fs *flag.FlagSet) []string { return cmd.define(fs, "the group's ID") }
 
 func (cmd *accessRevoke) run(ctx context.Context, e *env) (output, error) {
-	if err := (&access.Service{Store: e.st}).Revoke(cliCtx(ctx), cmd.org, cmd.product, cmd.group); err != nil {
+	if err := e.uc().Access.Revoke(cliCtx(ctx), cmd.org, cmd.product, cmd.group); err != nil {
 		return nil, err
 	}
 	return revoked{cmd.product, cmd.group, true}, nil

@@ -112,7 +112,7 @@ func (cmd *adminCreate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := (&admins.Service{Store: e.st}).Create(cliCtx(ctx), o.ID, cmd.email, plain)
+	c, err := e.uc().Admins.Create(cliCtx(ctx), o.ID, cmd.email, plain)
 	if c == nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (cmd *adminSignInLink) run(ctx context.Context, e *env) (output, error) {
 		return nil, err
 	}
 	// A new link replaces the admin's unspent ones: only the latest works.
-	link, err := (&admins.Service{Store: e.st}).NewSignInLink(cliCtx(ctx), a)
+	link, err := e.uc().Admins.NewSignInLink(cliCtx(ctx), a)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (cmd *adminPassword) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	ended, err := (&admins.Service{Store: e.st}).SetPassword(cliCtx(ctx), a, admins.PasswordChange{New: plain})
+	ended, err := e.uc().Admins.SetPassword(cliCtx(ctx), a, admins.PasswordChange{New: plain})
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +311,7 @@ func (cmd *adminRole) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := (&admins.Service{Store: e.st}).SetRole(cliCtx(ctx), nil, a, role); err != nil {
+	if err := e.uc().Admins.SetRole(cliCtx(ctx), nil, a, role); err != nil {
 		return nil, err
 	}
 	return adminRoleSet{adminView(a)}, nil
@@ -336,7 +336,7 @@ func (cmd *adminRemove) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := (&admins.Service{Store: e.st}).Remove(cliCtx(ctx), nil, a); err != nil {
+	if err := e.uc().Admins.Remove(cliCtx(ctx), nil, a); err != nil {
 		return nil, err
 	}
 	return adminRemoved{ID: a.ID, OrgID: a.OrgID, Email: a.Email}, nil

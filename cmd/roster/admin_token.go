@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/admins"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/tokens"
 )
@@ -35,7 +34,7 @@ func (cmd *adminTokenCreate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	created, err := (&admins.Service{Store: e.st}).CreateAPIToken(cliCtx(ctx), a, cmd.name, lifetime)
+	created, err := e.uc().Admins.CreateAPIToken(cliCtx(ctx), a, cmd.name, lifetime)
 	if err != nil {
 		return nil, err
 	}

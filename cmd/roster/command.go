@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/usecases"
 )
 
 // A runner is one command. The command table (main.go) makes a fresh one
@@ -90,6 +91,12 @@ type output interface {
 type env struct {
 	*cli
 	st store
+}
+
+// uc is the use cases on the command's store, built as the console and
+// the admin API build theirs.
+func (e *env) uc() *usecases.Set {
+	return usecases.New(usecases.Config{Store: e.st})
 }
 
 // cli holds what every command shares: where output goes and the common

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/tokens"
 )
@@ -44,7 +43,7 @@ func (cmd *directoryCreate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := (&directories.Service{Store: e.st}).Create(cliCtx(ctx), cmd.org, cmd.name, lifetime)
+	c, err := e.uc().Directories.Create(cliCtx(ctx), cmd.org, cmd.name, lifetime)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +120,7 @@ func (cmd *directoryUpdate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err = (&directories.Service{Store: e.st}).SetStrict(cliCtx(ctx), d.OrgID, d.ID, strict)
+	d, err = e.uc().Directories.SetStrict(cliCtx(ctx), d.OrgID, d.ID, strict)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +154,7 @@ func (cmd *directoryRename) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := (&directories.Service{Store: e.st}).Rename(cliCtx(ctx), d, cmd.name); err != nil {
+	if err := e.uc().Directories.Rename(cliCtx(ctx), d, cmd.name); err != nil {
 		return nil, err
 	}
 	return directoryRenamed{e.directoryView(d)}, nil
@@ -176,7 +175,7 @@ func (cmd *directoryDelete) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := (&directories.Service{Store: e.st}).Delete(cliCtx(ctx), d, cmd.confirm)
+	res, err := e.uc().Directories.Delete(cliCtx(ctx), d, cmd.confirm)
 	if err != nil {
 		return nil, err
 	}

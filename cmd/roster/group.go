@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/groups"
 )
 
 // groupFlags are the flags that name a group of an organization.
@@ -30,7 +29,7 @@ func (cmd *groupCreate) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *groupCreate) run(ctx context.Context, e *env) (output, error) {
-	g, err := (&groups.Service{Store: e.st}).CreateLocal(cliCtx(ctx), cmd.org, cmd.name)
+	g, err := e.uc().Groups.CreateLocal(cliCtx(ctx), cmd.org, cmd.name)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +60,7 @@ func (cmd *groupAddMember) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *groupAddMember) run(ctx context.Context, e *env) (output, error) {
-	added, err := (&groups.Service{Store: e.st}).AddMembers(cliCtx(ctx), cmd.org, cmd.group, []string{cmd.user})
+	added, err := e.uc().Groups.AddMembers(cliCtx(ctx), cmd.org, cmd.group, []string{cmd.user})
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +154,7 @@ func (cmd *groupLink) run(ctx context.Context, e *env) (output, error) {
 		return nil, err
 	}
 	if cmd.yes {
-		if p, err = (&groups.Service{Store: e.st}).Link(cliCtx(ctx), org, cmd.group); err != nil {
+		if p, err = e.uc().Groups.Link(cliCtx(ctx), org, cmd.group); err != nil {
 			return nil, err
 		}
 	}
@@ -250,7 +249,7 @@ type groupUnlink struct{ groupFlags }
 func (cmd *groupUnlink) flags(fs *flag.FlagSet) []string { return cmd.define(fs, "the group's ID") }
 
 func (cmd *groupUnlink) run(ctx context.Context, e *env) (output, error) {
-	if err := (&groups.Service{Store: e.st}).Unlink(cliCtx(ctx), cmd.org, cmd.group); err != nil {
+	if err := e.uc().Groups.Unlink(cliCtx(ctx), cmd.org, cmd.group); err != nil {
 		return nil, err
 	}
 	return groupUnlinked{cmd.group, true}, nil
@@ -278,7 +277,7 @@ func (cmd *groupRename) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *groupRename) run(ctx context.Context, e *env) (output, error) {
-	g, err := (&groups.Service{Store: e.st}).RenameLocal(cliCtx(ctx), cmd.org, cmd.group, cmd.name)
+	g, err := e.uc().Groups.RenameLocal(cliCtx(ctx), cmd.org, cmd.group, cmd.name)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +306,7 @@ func (cmd *groupDelete) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *groupDelete) run(ctx context.Context, e *env) (output, error) {
-	svc := &groups.Service{Store: e.st}
+	svc := e.uc().Groups
 	g, err := e.st.GetOrgGroup(ctx, cmd.org, cmd.group)
 	if err != nil {
 		return nil, err

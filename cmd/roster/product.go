@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/access"
 )
 
 // productCreate is `roster product create`.
@@ -22,7 +21,7 @@ func (cmd *productCreate) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *productCreate) run(ctx context.Context, e *env) (output, error) {
-	p, err := (&access.Service{Store: e.st}).CreateProduct(cliCtx(ctx), cmd.org, cmd.key, cmd.name)
+	p, err := e.uc().Access.CreateProduct(cliCtx(ctx), cmd.org, cmd.key, cmd.name)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +108,7 @@ func (cmd *productDefault) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *productDefault) run(ctx context.Context, e *env) (output, error) {
-	if err := (&access.Service{Store: e.st}).SetDefault(cliCtx(ctx), cmd.org, cmd.product, cmd.group, !cmd.remove); err != nil {
+	if err := e.uc().Access.SetDefault(cliCtx(ctx), cmd.org, cmd.product, cmd.group, !cmd.remove); err != nil {
 		return nil, err
 	}
 	return defaultGroup{cmd.product, cmd.group, !cmd.remove}, nil
@@ -143,7 +142,7 @@ func (cmd *productRename) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *productRename) run(ctx context.Context, e *env) (output, error) {
-	p, err := (&access.Service{Store: e.st}).RenameProduct(cliCtx(ctx), cmd.org, cmd.product, cmd.name)
+	p, err := e.uc().Access.RenameProduct(cliCtx(ctx), cmd.org, cmd.product, cmd.name)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +173,7 @@ func (cmd *productDelete) flags(fs *flag.FlagSet) []string {
 }
 
 func (cmd *productDelete) run(ctx context.Context, e *env) (output, error) {
-	svc := &access.Service{Store: e.st}
+	svc := e.uc().Access
 	d, err := svc.ProductDeletion(ctx, cmd.org, cmd.product)
 	if cmd.yes && err == nil {
 		d, err = svc.DeleteProduct(cliCtx(ctx), cmd.org, cmd.product)

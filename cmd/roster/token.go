@@ -79,7 +79,7 @@ func (cmd *tokenCreate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := (&tokens.Service{Store: e.st}).Create(cliCtx(ctx), d, cmd.name, lifetime)
+	c, err := e.uc().Tokens.Create(cliCtx(ctx), d, cmd.name, lifetime)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func (cmd *tokenRotate) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := (&tokens.Service{Store: e.st}).Rotate(cliCtx(ctx), d, old, rot)
+	r, err := e.uc().Tokens.Rotate(cliCtx(ctx), d, old, rot)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (cmd *tokenRevoke) run(ctx context.Context, e *env) (output, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := (&tokens.Service{Store: e.st}).Revoke(cliCtx(ctx), d, tok.ID); err != nil {
+	if err := e.uc().Tokens.Revoke(cliCtx(ctx), d, tok.ID); err != nil {
 		return nil, err
 	}
 	return tokenRevoked{tok.ID, tok.Prefix, roster.TokenRevoked, tok.Name}, nil

@@ -26,16 +26,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/connectors"
-	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/feed"
-	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/http/httperr"
 	"github.com/rosterhq/roster/http/urls"
-	"github.com/rosterhq/roster/tokens"
+	"github.com/rosterhq/roster/usecases"
 	"github.com/rosterhq/roster/webhooks"
 )
 
@@ -69,46 +66,19 @@ type Server struct {
 	mux      *http.ServeMux
 	public   string
 	// The use cases, shared with the console and the command line.
-	access      *access.Service
-	auth        *auth.Admins
-	directories *directories.Service
-	tokens      *tokens.Service
-	groups      *groups.Service
-	webhooks    *webhooks.Service
-	feed        *feed.Service
-	stream      *webhooks.Stream
-	closing     <-chan struct{}
-	connectors  *connectors.Service
+	uc      *usecases.Set
+	feed    *feed.Service
+	stream  *webhooks.Stream
+	closing <-chan struct{}
 }
 
 // New returns the API for c.
 func New(c Config) *Server {
-	s := &Server{store: c.Store, log: c.Logger, verifier: c.Verifier, now: c.Now, mux: http.NewServeMux()}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.verifier == nil {
-		s.verifier = domains.NewVerifier()
-	}
-	s.public = strings.TrimRight(c.PublicURL, "/")
-	s.access = &access.Service{Store: s.store}
-	s.directories = &directories.Service{Store: s.store, Now: s.now}
-	s.tokens = &tokens.Service{Store: s.store, Now: s.now}
-	s.groups = &groups.Service{Store: s.store}
+	s := &Server{store: c.Store, mux: http.NewServeMux(), public: strings.TrimRight(c.PublicURL, "/")}
+	s.uc = usecases.New(usecases.Config{Store: s.store, Now: c.Now, Logger: c.Logger, Verifier: c.Verifier, Webhooks: c.Webhooks, Connectors: c.Connectors})
+	s.now, s.log, s.verifier = s.uc.Now, s.uc.Log, s.uc.Verifier
 	s.stream = &webhooks.Stream{Audit: s.store}
 	s.closing = c.Closing
-	s.webhooks = c.Webhooks
-	if s.webhooks == nil {
-		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
-	}
-	s.connectors = c.Connectors
-	if s.connectors == nil {
-		s.connectors = &connectors.Service{Store: s.store, Now: s.now}
-	}
-	s.auth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
 	s.feed = &feed.Service{Store: s.store}
 	s.routes()
 	return s
@@ -206,7 +176,7 @@ func (s *Server) authenticated(h handler) http.Handler {
 // link never does.
 func (s *Server) authenticate(r *http.Request) (*call, error) {
 	org := r.PathValue("org")
-	admin, _, err := s.auth.Authenticate(r.Context(), org, auth.BearerSecret(r.Header.Get("Authorization")), roster.AdminAPI)
+	admin, _, err := s.uc.AdminAuth.Authenticate(r.Context(), org, auth.BearerSecret(r.Header.Get("Authorization")), roster.AdminAPI)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 // back out.
 
 func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := s.connectors.List(r.Context(), c.org)
+	list, err := s.uc.Connectors.List(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request, c *call
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	conn, rep, err := s.connectors.Create(r.Context(), connectors.CreateRequest{OrgID: c.org, Product: body.Product, URL: body.URL, Token: body.Token,
+	conn, rep, err := s.uc.Connectors.Create(r.Context(), connectors.CreateRequest{OrgID: c.org, Product: body.Product, URL: body.URL, Token: body.Token,
 		Name: body.Name, Groups: body.Groups, OnRevoke: body.OnRevoke, DryRun: body.DryRun, Force: body.Force, RateLimit: body.RateLimit})
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request, c *call
 }
 
 func (s *Server) getConnector(w http.ResponseWriter, r *http.Request, c *call) error {
-	conn, err := s.connectors.Get(r.Context(), c.org, r.PathValue("connector"))
+	conn, err := s.uc.Connectors.Get(r.Context(), c.org, r.PathValue("connector"))
 	if err != nil {
 		return err
 	}
@@ -72,11 +72,11 @@ func (s *Server) updateConnector(w http.ResponseWriter, r *http.Request, c *call
 	}
 	id := r.PathValue("connector")
 	if body.Token != nil {
-		if _, err := s.connectors.ReplaceToken(r.Context(), c.org, id, *body.Token); err != nil {
+		if _, err := s.uc.Connectors.ReplaceToken(r.Context(), c.org, id, *body.Token); err != nil {
 			return err
 		}
 	}
-	conn, err := s.connectors.Update(r.Context(), c.org, id, connectors.UpdateRequest{Name: body.Name, URL: body.URL, OnRevoke: body.OnRevoke,
+	conn, err := s.uc.Connectors.Update(r.Context(), c.org, id, connectors.UpdateRequest{Name: body.Name, URL: body.URL, OnRevoke: body.OnRevoke,
 		DryRun: body.DryRun, Paused: body.Paused, RateLimit: body.RateLimit, Groups: body.Groups})
 	if err != nil {
 		return err
@@ -86,7 +86,7 @@ func (s *Server) updateConnector(w http.ResponseWriter, r *http.Request, c *call
 
 func (s *Server) pauseConnector(paused bool) handler {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		conn, err := s.connectors.Pause(r.Context(), c.org, r.PathValue("connector"), paused)
+		conn, err := s.uc.Connectors.Pause(r.Context(), c.org, r.PathValue("connector"), paused)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (s *Server) pauseConnector(paused bool) handler {
 }
 
 func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.connectors.Delete(r.Context(), c.org, r.PathValue("connector")); err != nil {
+	if err := s.uc.Connectors.Delete(r.Context(), c.org, r.PathValue("connector")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -121,16 +121,16 @@ func (s *Server) syncConnector(preview bool) handler {
 			wait = b
 		}
 		if !wait {
-			conn, err := s.connectors.StartSync(r.Context(), c.org, id)
+			conn, err := s.uc.Connectors.StartSync(r.Context(), c.org, id)
 			if err != nil {
 				return err
 			}
 			w.Header().Set("Location", "/api/v1/orgs/"+url.PathEscape(c.org)+"/connectors/"+url.PathEscape(conn.ID))
 			return write(w, http.StatusAccepted, connectors.ViewOf(conn))
 		}
-		run := s.connectors.Sync
+		run := s.uc.Connectors.Sync
 		if preview {
-			run = s.connectors.Preview
+			run = s.uc.Connectors.Preview
 		}
 		res, err := run(r.Context(), c.org, id)
 		if err != nil {
@@ -151,7 +151,7 @@ func (s *Server) resendConnector(w http.ResponseWriter, r *http.Request, c *call
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	res, err := s.connectors.Resend(r.Context(), c.org, r.PathValue("connector"), body.Users, body.Groups)
+	res, err := s.uc.Connectors.Resend(r.Context(), c.org, r.PathValue("connector"), body.Users, body.Groups)
 	if err != nil {
 		return err
 	}
@@ -159,16 +159,12 @@ func (s *Server) resendConnector(w http.ResponseWriter, r *http.Request, c *call
 }
 
 func (s *Server) listConnectorDeliveries(w http.ResponseWriter, r *http.Request, c *call) error {
-	limit := 0
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return roster.E(roster.ReasonInvalidValue, "limit is a number, not %q", v)
-		}
-		limit = n
+	limit, err := intParam(r, "limit", 0, 1000) // 0: the use case's default
+	if err != nil {
+		return err
 	}
 	failed := r.URL.Query().Get("failed") == "true"
-	ds, err := s.connectors.Deliveries(r.Context(), c.org, r.PathValue("connector"), failed, limit)
+	ds, err := s.uc.Connectors.Deliveries(r.Context(), c.org, r.PathValue("connector"), failed, limit)
 	if err != nil {
 		return err
 	}

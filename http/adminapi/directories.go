@@ -30,7 +30,7 @@ func (s *Server) updateDirectory(w http.ResponseWriter, r *http.Request, c *call
 	if body.Strict == nil {
 		return roster.Invalidf("", `give the settings to change: {"strict": true} or {"strict": false}`)
 	}
-	d, err := s.directories.SetStrict(r.Context(), c.org, r.PathValue("dir"), *body.Strict)
+	d, err := s.uc.Directories.SetStrict(r.Context(), c.org, r.PathValue("dir"), *body.Strict)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *Server) createDirectory(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	d, err := s.directories.Create(r.Context(), c.org, body.Name, lifetime)
+	d, err := s.uc.Directories.Create(r.Context(), c.org, body.Name, lifetime)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (s *Server) deleteDirectory(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	res, err := s.directories.Delete(r.Context(), d, r.URL.Query().Get("confirm"))
+	res, err := s.uc.Directories.Delete(r.Context(), d, r.URL.Query().Get("confirm"))
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	created, err := s.tokens.Create(r.Context(), d, body.Name, lifetime)
+	created, err := s.uc.Tokens.Create(r.Context(), d, body.Name, lifetime)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	rotated, err := s.tokens.Rotate(r.Context(), d, old, rot)
+	rotated, err := s.uc.Tokens.Rotate(r.Context(), d, old, rot)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	if err := s.tokens.Revoke(r.Context(), d, r.PathValue("token")); err != nil {
+	if err := s.uc.Tokens.Revoke(r.Context(), d, r.PathValue("token")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

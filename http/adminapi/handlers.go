@@ -114,7 +114,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	p, err := s.access.CreateProduct(r.Context(), c.org, body.Key, body.Name)
+	p, err := s.uc.Access.CreateProduct(r.Context(), c.org, body.Key, body.Name)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Server) renameProduct(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	p, err := s.access.RenameProduct(r.Context(), c.org, r.PathValue("product"), body.Name)
+	p, err := s.uc.Access.RenameProduct(r.Context(), c.org, r.PathValue("product"), body.Name)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (s *Server) renameProduct(w http.ResponseWriter, r *http.Request, c *call) 
 
 // deleteProduct deletes a product and says what access went.
 func (s *Server) deleteProduct(w http.ResponseWriter, r *http.Request, c *call) error {
-	d, err := s.access.DeleteProduct(r.Context(), c.org, r.PathValue("product"))
+	d, err := s.uc.Access.DeleteProduct(r.Context(), c.org, r.PathValue("product"))
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *Server) renameGroup(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	g, err := s.groups.RenameLocal(r.Context(), c.org, r.PathValue("group"), body.DisplayName)
+	g, err := s.uc.Groups.RenameLocal(r.Context(), c.org, r.PathValue("group"), body.DisplayName)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Server) renameGroup(w http.ResponseWriter, r *http.Request, c *call) er
 
 // deleteGroup deletes a local group and says what access went.
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	d, err := s.groups.DeleteLocal(r.Context(), c.org, r.PathValue("group"))
+	d, err := s.uc.Groups.DeleteLocal(r.Context(), c.org, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	g, err := s.access.Grant(r.Context(), c.org, r.PathValue("product"), r.PathValue("group"), body.Role)
+	g, err := s.uc.Access.Grant(r.Context(), c.org, r.PathValue("product"), r.PathValue("group"), body.Role)
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, c *call) error {
 }
 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.access.Revoke(r.Context(), c.org, r.PathValue("product"), r.PathValue("group")); err != nil {
+	if err := s.uc.Access.Revoke(r.Context(), c.org, r.PathValue("product"), r.PathValue("group")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -322,7 +322,7 @@ func (s *Server) previewLink(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) link(w http.ResponseWriter, r *http.Request, c *call) error {
-	p, err := s.groups.Link(r.Context(), c.org, r.PathValue("group"))
+	p, err := s.uc.Groups.Link(r.Context(), c.org, r.PathValue("group"))
 	if err != nil {
 		return err
 	}
@@ -332,7 +332,7 @@ func (s *Server) link(w http.ResponseWriter, r *http.Request, c *call) error {
 }
 
 func (s *Server) unlinkGroup(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.groups.Unlink(r.Context(), c.org, r.PathValue("group")); err != nil {
+	if err := s.uc.Groups.Unlink(r.Context(), c.org, r.PathValue("group")); err != nil {
 		return err
 	}
 	g, err := s.store.GetOrgGroup(r.Context(), c.org, r.PathValue("group"))

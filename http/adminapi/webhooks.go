@@ -2,7 +2,6 @@ package adminapi
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -46,7 +45,7 @@ func deliveryJSON(d *roster.Delivery) map[string]any {
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := s.webhooks.List(r.Context(), c.org)
+	list, err := s.uc.Webhooks.List(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
@@ -66,7 +65,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	hook, secret, err := s.webhooks.Create(r.Context(), webhooks.CreateRequest{OrgID: c.org, URL: body.URL, Events: body.Events, DirectoryID: body.DirectoryID})
+	hook, secret, err := s.uc.Webhooks.Create(r.Context(), webhooks.CreateRequest{OrgID: c.org, URL: body.URL, Events: body.Events, DirectoryID: body.DirectoryID})
 	if err != nil {
 		return err
 	}
@@ -76,7 +75,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, c *call) error {
-	hook, err := s.webhooks.Get(r.Context(), c.org, r.PathValue("webhook"))
+	hook, err := s.uc.Webhooks.Get(r.Context(), c.org, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
@@ -93,7 +92,7 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	hook, err := s.webhooks.Update(r.Context(), c.org, r.PathValue("webhook"), webhooks.UpdateRequest{URL: body.URL, Events: body.Events, DirectoryID: body.DirectoryID, Disabled: body.Disabled})
+	hook, err := s.uc.Webhooks.Update(r.Context(), c.org, r.PathValue("webhook"), webhooks.UpdateRequest{URL: body.URL, Events: body.Events, DirectoryID: body.DirectoryID, Disabled: body.Disabled})
 	if err != nil {
 		return err
 	}
@@ -112,7 +111,7 @@ func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request, c *
 			return roster.E(roster.ReasonInvalidValue, "grace is a duration such as 24h, not %q", body.Grace)
 		}
 	}
-	hook, secret, err := s.webhooks.RotateSecret(r.Context(), c.org, r.PathValue("webhook"), grace)
+	hook, secret, err := s.uc.Webhooks.RotateSecret(r.Context(), c.org, r.PathValue("webhook"), grace)
 	if err != nil {
 		return err
 	}
@@ -122,7 +121,7 @@ func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.webhooks.Delete(r.Context(), c.org, r.PathValue("webhook")); err != nil {
+	if err := s.uc.Webhooks.Delete(r.Context(), c.org, r.PathValue("webhook")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -130,7 +129,7 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request, c *call) error {
-	d, err := s.webhooks.SendTest(r.Context(), c.org, r.PathValue("webhook"))
+	d, err := s.uc.Webhooks.SendTest(r.Context(), c.org, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
@@ -138,15 +137,11 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request, c *call) error {
-	limit := 0
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return roster.E(roster.ReasonInvalidValue, "limit is a number, not %q", v)
-		}
-		limit = n
+	limit, err := intParam(r, "limit", 0, 1000) // 0: the use case's default
+	if err != nil {
+		return err
 	}
-	ds, err := s.webhooks.Deliveries(r.Context(), c.org, r.PathValue("webhook"), roster.DeliveryState(r.URL.Query().Get("state")), limit)
+	ds, err := s.uc.Webhooks.Deliveries(r.Context(), c.org, r.PathValue("webhook"), roster.DeliveryState(r.URL.Query().Get("state")), limit)
 	if err != nil {
 		return err
 	}
@@ -159,7 +154,7 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request, c
 
 // getWebhookDelivery is one delivery with its attempts.
 func (s *Server) getWebhookDelivery(w http.ResponseWriter, r *http.Request, c *call) error {
-	d, attempts, err := s.webhooks.Delivery(r.Context(), c.org, r.PathValue("webhook"), r.PathValue("delivery"))
+	d, attempts, err := s.uc.Webhooks.Delivery(r.Context(), c.org, r.PathValue("webhook"), r.PathValue("delivery"))
 	if err != nil {
 		return err
 	}
@@ -173,7 +168,7 @@ func (s *Server) getWebhookDelivery(w http.ResponseWriter, r *http.Request, c *c
 }
 
 func (s *Server) resendWebhookDelivery(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.webhooks.Resend(r.Context(), c.org, r.PathValue("webhook"), r.PathValue("delivery")); err != nil {
+	if err := s.uc.Webhooks.Resend(r.Context(), c.org, r.PathValue("webhook"), r.PathValue("delivery")); err != nil {
 		return err
 	}
 	return write(w, http.StatusAccepted, map[string]any{"id": r.PathValue("delivery"), "state": roster.DeliveryPending})
@@ -186,7 +181,7 @@ func (s *Server) replayWebhook(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := s.webhooks.Replay(r.Context(), c.org, r.PathValue("webhook"), body.From); err != nil {
+	if err := s.uc.Webhooks.Replay(r.Context(), c.org, r.PathValue("webhook"), body.From); err != nil {
 		return err
 	}
 	return write(w, http.StatusAccepted, map[string]any{"from": body.From})

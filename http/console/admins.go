@@ -102,7 +102,7 @@ type signInLinkPage struct {
 }
 
 func (s *Console) addAdmin(w http.ResponseWriter, r *http.Request, a *session) error {
-	created, err := s.adminService.CreateBy(r.Context(), a.admin, r.PostForm.Get("email"))
+	created, err := s.uc.Admins.CreateBy(r.Context(), a.admin, r.PostForm.Get("email"))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *Console) newSignInLink(w http.ResponseWriter, r *http.Request, a *sessi
 	if err != nil {
 		return err
 	}
-	link, err := s.adminService.SignInLinkBy(r.Context(), a.admin, admin)
+	link, err := s.uc.Admins.SignInLinkBy(r.Context(), a.admin, admin)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (s *Console) signOutAdmin(w http.ResponseWriter, r *http.Request, a *sessio
 	if err != nil {
 		return err
 	}
-	n, err := s.adminService.SignOutBy(r.Context(), a.admin, admin)
+	n, err := s.uc.Admins.SignOutBy(r.Context(), a.admin, admin)
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (s *Console) setRole(w http.ResponseWriter, r *http.Request, a *session) er
 	if err != nil {
 		return err
 	}
-	if err := s.adminService.SetRole(r.Context(), a.admin, admin, role); err != nil {
+	if err := s.uc.Admins.SetRole(r.Context(), a.admin, admin, role); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "admins"), admin.Email+" is an "+string(role)+" now.")
@@ -187,7 +187,7 @@ func (s *Console) removeAdmin(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	if err := s.adminService.Remove(r.Context(), a.admin, admin); err != nil {
+	if err := s.uc.Admins.Remove(r.Context(), a.admin, admin); err != nil {
 		return err
 	}
 	if admin.ID == a.admin.ID {
@@ -207,7 +207,7 @@ func (s *Console) changePassword(w http.ResponseWriter, r *http.Request, a *sess
 	if plain == "" {
 		return roster.Invalidf("", "type the new password twice; the password is unchanged")
 	}
-	ended, err := s.adminService.SetPassword(r.Context(), a.admin, admins.PasswordChange{
+	ended, err := s.uc.Admins.SetPassword(r.Context(), a.admin, admins.PasswordChange{
 		New: plain, Current: r.PostForm.Get("current"), CheckCurrent: true, KeepSession: a.token.ID})
 	if err != nil {
 		return err

@@ -107,7 +107,7 @@ func (s *Console) rowOf(ctx context.Context, c *roster.Connector) (connectorRow,
 
 // productConnectors are the rows of a product's connectors.
 func (s *Console) productConnectors(ctx context.Context, orgID, product string) ([]connectorRow, error) {
-	list, err := s.connectors.List(ctx, orgID)
+	list, err := s.uc.Connectors.List(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (s *Console) productConnector(r *http.Request, a *session) (*roster.Product
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := s.connectors.Get(r.Context(), a.org.ID, r.PathValue("connector"))
+	c, err := s.uc.Connectors.Get(r.Context(), a.org.ID, r.PathValue("connector"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -236,7 +236,7 @@ func (s *Console) connectForm(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	p := connectPage{Product: *pr, NoKey: s.connectors.Keys == nil, DefaultRateLimit: connectors.DefaultRateLimit}
+	p := connectPage{Product: *pr, NoKey: s.uc.Connectors.Keys == nil, DefaultRateLimit: connectors.DefaultRateLimit}
 	p.Refused, _ = r.Context().Value(refusalKey{}).(*refusal)
 	return s.render(w, r, a, http.StatusOK, "connector-new", view{Title: "Connect an application to " + pr.Name, Section: "products", Page: p})
 }
@@ -283,7 +283,7 @@ func (s *Console) createConnector(w http.ResponseWriter, r *http.Request, a *ses
 		req.RateLimit = &n
 	}
 	if err == nil {
-		c, rep, err = s.connectors.Create(ctx, req)
+		c, rep, err = s.uc.Connectors.Create(ctx, req)
 	}
 	if err != nil {
 		if !isFormMistake(err) {
@@ -353,7 +353,7 @@ func (s *Console) syncConnector(w http.ResponseWriter, r *http.Request, a *sessi
 	if err != nil {
 		return err
 	}
-	res, err := s.connectors.Sync(r.Context(), a.org.ID, c.ID)
+	res, err := s.uc.Connectors.Sync(r.Context(), a.org.ID, c.ID)
 	if err != nil {
 		return err
 	}
@@ -376,7 +376,7 @@ func (s *Console) resendConnector(w http.ResponseWriter, r *http.Request, a *ses
 	if u := r.PostForm.Get("user"); u != "" {
 		users = []string{u}
 	}
-	res, err := s.connectors.Resend(r.Context(), a.org.ID, c.ID, users, r.PostForm.Get("groups") == "1")
+	res, err := s.uc.Connectors.Resend(r.Context(), a.org.ID, c.ID, users, r.PostForm.Get("groups") == "1")
 	if err != nil {
 		return err
 	}
@@ -410,7 +410,7 @@ func (s *Console) pauseConnector(w http.ResponseWriter, r *http.Request, a *sess
 		return err
 	}
 	on := r.PostForm.Get("on") == "1"
-	if c, err = s.connectors.Pause(r.Context(), a.org.ID, c.ID, on); err != nil {
+	if c, err = s.uc.Connectors.Pause(r.Context(), a.org.ID, c.ID, on); err != nil {
 		return err
 	}
 	msg := c.Name + " is paused: nothing is sent to it until it is resumed (Sync now still runs a pass)."
@@ -441,7 +441,7 @@ func (s *Console) previewConnector(w http.ResponseWriter, r *http.Request, a *se
 	if err != nil {
 		return err
 	}
-	res, err := s.connectors.Preview(r.Context(), a.org.ID, c.ID)
+	res, err := s.uc.Connectors.Preview(r.Context(), a.org.ID, c.ID)
 	if err != nil {
 		return err
 	}
@@ -481,7 +481,7 @@ func (s *Console) connectorDeliveries(w http.ResponseWriter, r *http.Request, a 
 	if p.Row, err = s.rowOf(ctx, c); err != nil {
 		return err
 	}
-	ds, err := s.connectors.Deliveries(ctx, a.org.ID, c.ID, p.FailedOnly, connectorLog)
+	ds, err := s.uc.Connectors.Deliveries(ctx, a.org.ID, c.ID, p.FailedOnly, connectorLog)
 	if err != nil {
 		return err
 	}
@@ -533,7 +533,7 @@ func (s *Console) updateConnector(w http.ResponseWriter, r *http.Request, a *ses
 	if err != nil {
 		return inField("rate_limit", roster.Invalidf("", "the rate limit is a whole number of requests per second (0: none), not %q", f.Get("rate_limit")))
 	}
-	if _, err := s.connectors.Update(r.Context(), a.org.ID, c.ID, connectors.UpdateRequest{Name: &name, OnRevoke: &onRevoke, DryRun: &dryRun, RateLimit: &limit}); err != nil {
+	if _, err := s.uc.Connectors.Update(r.Context(), a.org.ID, c.ID, connectors.UpdateRequest{Name: &name, OnRevoke: &onRevoke, DryRun: &dryRun, RateLimit: &limit}); err != nil {
 		return err
 	}
 	return s.redirect(w, r, connectorPath(a.org.ID, pr.Key, c.ID), "Settings of "+name+" saved; a full pass follows.")
@@ -544,7 +544,7 @@ func (s *Console) replaceConnectorToken(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	if c, err = s.connectors.ReplaceToken(r.Context(), a.org.ID, c.ID, r.PostForm.Get("token")); err != nil {
+	if c, err = s.uc.Connectors.ReplaceToken(r.Context(), a.org.ID, c.ID, r.PostForm.Get("token")); err != nil {
 		return err
 	}
 	return s.redirect(w, r, connectorPath(a.org.ID, pr.Key, c.ID), "The token of "+c.Name+" is replaced; the next pass, due now, uses it.")
@@ -567,7 +567,7 @@ func (s *Console) deleteConnector(w http.ResponseWriter, r *http.Request, a *ses
 	if err != nil {
 		return err
 	}
-	if err := s.connectors.Delete(r.Context(), a.org.ID, c.ID); err != nil {
+	if err := s.uc.Connectors.Delete(r.Context(), a.org.ID, c.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "products", pr.Key)+"#connectors",

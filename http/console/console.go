@@ -37,15 +37,10 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/admins"
-	"github.com/rosterhq/roster/auth"
 	"github.com/rosterhq/roster/connectors"
-	"github.com/rosterhq/roster/directories"
 	"github.com/rosterhq/roster/domains"
-	"github.com/rosterhq/roster/groups"
 	"github.com/rosterhq/roster/http/httperr"
-	"github.com/rosterhq/roster/tokens"
+	"github.com/rosterhq/roster/usecases"
 	"github.com/rosterhq/roster/webhooks"
 )
 
@@ -83,17 +78,10 @@ type Console struct {
 	now      func() time.Time
 	// The use cases the console's forms call: the same ones the admin API
 	// and the command line call, so the rules cannot drift apart.
-	tokenService     *tokens.Service
-	directoryService *directories.Service
-	adminService     *admins.Service
-	adminAuth        *auth.Admins
-	accessService    *access.Service
-	groupService     *groups.Service
-	webhooks         *webhooks.Service
-	connectors       *connectors.Service
-	pages            map[string]*template.Template
-	throttle         *throttle
-	presession       serverKey // signs what browsers get before a session (presession.go)
+	uc         *usecases.Set
+	pages      map[string]*template.Template
+	throttle   *throttle
+	presession serverKey // signs what browsers get before a session (presession.go)
 	// setupToken opens the first-run page; setupMu serializes setups.
 	setupToken string
 	setupMu    sync.Mutex
@@ -103,32 +91,10 @@ type Console struct {
 
 // New returns the console for c.
 func New(c Config) *Console {
-	s := &Console{store: c.Store, public: strings.TrimRight(c.PublicURL, "/"), log: c.Logger, verifier: c.Verifier, now: c.Now,
-		throttle: newThrottle(), setupToken: c.SetupToken, mux: http.NewServeMux()}
+	s := &Console{store: c.Store, public: strings.TrimRight(c.PublicURL, "/"), throttle: newThrottle(), setupToken: c.SetupToken, mux: http.NewServeMux()}
 	s.secure = strings.HasPrefix(s.public, "https://")
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.verifier == nil {
-		s.verifier = domains.NewVerifier()
-	}
-	s.tokenService = &tokens.Service{Store: s.store, Now: s.now}
-	s.directoryService = &directories.Service{Store: s.store, Now: s.now}
-	s.adminService = &admins.Service{Store: s.store, Now: s.now}
-	s.adminAuth = &auth.Admins{Store: s.store, Now: s.now, Log: s.log}
-	s.accessService = &access.Service{Store: s.store}
-	s.groupService = &groups.Service{Store: s.store}
-	s.webhooks = c.Webhooks
-	if s.webhooks == nil {
-		s.webhooks = &webhooks.Service{Store: s.store, Now: s.now}
-	}
-	s.connectors = c.Connectors
-	if s.connectors == nil {
-		s.connectors = &connectors.Service{Store: s.store, Now: s.now}
-	}
+	s.uc = usecases.New(usecases.Config{Store: s.store, Now: c.Now, Logger: c.Logger, Verifier: c.Verifier, Webhooks: c.Webhooks, Connectors: c.Connectors})
+	s.now, s.log, s.verifier = s.uc.Now, s.uc.Log, s.uc.Verifier
 	s.pages = parsePages()
 	s.routes()
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin); a

@@ -90,7 +90,7 @@ func (s *Console) createDirectory(w http.ResponseWriter, r *http.Request, a *ses
 	if err != nil {
 		return inField("expires", err)
 	}
-	c, err := s.directoryService.Create(r.Context(), a.org.ID, r.PostForm.Get("name"), lifetime)
+	c, err := s.uc.Directories.Create(r.Context(), a.org.ID, r.PostForm.Get("name"), lifetime)
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (s *Console) createToken(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	c, err := s.tokenService.Create(r.Context(), d, r.PostForm.Get("name"), lifetime)
+	c, err := s.uc.Tokens.Create(r.Context(), d, r.PostForm.Get("name"), lifetime)
 	if err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session
 		}
 		rot.Lifetime = &lifetime
 	}
-	rotated, err := s.tokenService.Rotate(r.Context(), d, *old, rot)
+	rotated, err := s.uc.Tokens.Rotate(r.Context(), d, *old, rot)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func (s *Console) renameDirectory(w http.ResponseWriter, r *http.Request, a *ses
 		return err
 	}
 	was := d.Name
-	if err := s.directoryService.Rename(r.Context(), d, r.PostForm.Get("name")); err != nil {
+	if err := s.uc.Directories.Rename(r.Context(), d, r.PostForm.Get("name")); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "directories", d.ID), was+" is called "+d.Name+" now.")
@@ -333,7 +333,7 @@ func (s *Console) deleteDirectory(w http.ResponseWriter, r *http.Request, a *ses
 	if err != nil {
 		return err
 	}
-	deleted, err := s.directoryService.Delete(r.Context(), d, r.PostForm.Get("confirm"))
+	deleted, err := s.uc.Directories.Delete(r.Context(), d, r.PostForm.Get("confirm"))
 	if err != nil {
 		return err
 	}

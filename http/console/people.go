@@ -277,7 +277,7 @@ func (s *Console) unlinkGroup(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	if err := s.groupService.Unlink(r.Context(), a.org.ID, g.ID); err != nil {
+	if err := s.uc.Groups.Unlink(r.Context(), a.org.ID, g.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "groups", g.ID),
@@ -306,7 +306,7 @@ func (s *Console) linkGroup(w http.ResponseWriter, r *http.Request, a *session) 
 	if err != nil {
 		return err
 	}
-	if _, err := s.groupService.Link(r.Context(), a.org.ID, g.ID); err != nil {
+	if _, err := s.uc.Groups.Link(r.Context(), a.org.ID, g.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "groups", g.ID),
@@ -332,7 +332,7 @@ func noun(n int, word string) string {
 // Local groups: made and filled by admins, with users of any directory.
 
 func (s *Console) createLocalGroup(w http.ResponseWriter, r *http.Request, a *session) error {
-	g, err := s.groupService.CreateLocal(r.Context(), a.org.ID, r.PostForm.Get("name"))
+	g, err := s.uc.Groups.CreateLocal(r.Context(), a.org.ID, r.PostForm.Get("name"))
 	if err != nil {
 		return err
 	}
@@ -342,7 +342,7 @@ func (s *Console) createLocalGroup(w http.ResponseWriter, r *http.Request, a *se
 // addLocalMembers adds the users the form lists, one userName, email or ID
 // a line, to a local group: all of them, or none when one is unknown.
 func (s *Console) addLocalMembers(w http.ResponseWriter, r *http.Request, a *session) error {
-	added, err := s.groupService.AddMembers(r.Context(), a.org.ID, r.PathValue("group"), strings.Split(r.PostForm.Get("users"), "\n"))
+	added, err := s.uc.Groups.AddMembers(r.Context(), a.org.ID, r.PathValue("group"), strings.Split(r.PostForm.Get("users"), "\n"))
 	if err != nil {
 		return err
 	}
@@ -350,7 +350,7 @@ func (s *Console) addLocalMembers(w http.ResponseWriter, r *http.Request, a *ses
 }
 
 func (s *Console) removeLocalMember(w http.ResponseWriter, r *http.Request, a *session) error {
-	if err := s.groupService.RemoveMembers(r.Context(), a.org.ID, r.PathValue("group"), []string{r.PathValue("member")}); err != nil {
+	if err := s.uc.Groups.RemoveMembers(r.Context(), a.org.ID, r.PathValue("group"), []string{r.PathValue("member")}); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "groups", r.PathValue("group")), "Removed from the group.")
@@ -363,7 +363,7 @@ func (s *Console) renameLocalGroup(w http.ResponseWriter, r *http.Request, a *se
 	if err != nil {
 		return err
 	}
-	g, err := s.groupService.RenameLocal(r.Context(), a.org.ID, was.ID, r.PostForm.Get("name"))
+	g, err := s.uc.Groups.RenameLocal(r.Context(), a.org.ID, was.ID, r.PostForm.Get("name"))
 	if err != nil {
 		return inField("name", err)
 	}
@@ -385,7 +385,7 @@ func (s *Console) deleteGroupForm(w http.ResponseWriter, r *http.Request, a *ses
 	if g.DirectoryID != "" {
 		return roster.Invalidf("", "%s is provisioned by a directory: its identity provider deletes it, or unlink it first", g.DisplayName)
 	}
-	d, err := s.groupService.Deletion(r.Context(), a.org.ID, g.ID)
+	d, err := s.uc.Groups.Deletion(r.Context(), a.org.ID, g.ID)
 	if err != nil {
 		return err
 	}
@@ -397,7 +397,7 @@ func (s *Console) deleteLocalGroup(w http.ResponseWriter, r *http.Request, a *se
 	if err != nil {
 		return err
 	}
-	d, err := s.groupService.DeleteLocal(r.Context(), a.org.ID, g.ID)
+	d, err := s.uc.Groups.DeleteLocal(r.Context(), a.org.ID, g.ID)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func (s *Console) products(w http.ResponseWriter, r *http.Request, a *session) e
 }
 
 func (s *Console) createProduct(w http.ResponseWriter, r *http.Request, a *session) error {
-	p, err := s.accessService.CreateProduct(r.Context(), a.org.ID, r.PostForm.Get("key"), r.PostForm.Get("name"))
+	p, err := s.uc.Access.CreateProduct(r.Context(), a.org.ID, r.PostForm.Get("key"), r.PostForm.Get("name"))
 	if roster.ReasonOf(err) == roster.ReasonNameTaken {
 		// A key or a name is taken: the message goes beside the one that is.
 		if _, kerr := s.store.GetProduct(r.Context(), a.org.ID, strings.TrimSpace(r.PostForm.Get("key"))); isNotFound(kerr) {
@@ -166,7 +166,7 @@ func (s *Console) grantAccess(w http.ResponseWriter, r *http.Request, a *session
 	if err != nil {
 		return err
 	}
-	grant, err := s.accessService.Grant(r.Context(), a.org.ID, pr.Key, g.ID, r.PostForm.Get("role"))
+	grant, err := s.uc.Access.Grant(r.Context(), a.org.ID, pr.Key, g.ID, r.PostForm.Get("role"))
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (s *Console) revoke(w http.ResponseWriter, r *http.Request, a *session) err
 	if err != nil {
 		return err
 	}
-	if err := s.accessService.Revoke(r.Context(), a.org.ID, pr.Key, g.ID); err != nil {
+	if err := s.uc.Access.Revoke(r.Context(), a.org.ID, pr.Key, g.ID); err != nil {
 		return err
 	}
 	back := orgPath(a.org.ID, "products", pr.Key)
@@ -232,7 +232,7 @@ func (s *Console) setDefaultGroup(w http.ResponseWriter, r *http.Request, a *ses
 		return err
 	}
 	on := r.PostForm.Get("on") == "1"
-	if err := s.accessService.SetDefault(r.Context(), a.org.ID, pr.Key, g.ID, on); err != nil {
+	if err := s.uc.Access.SetDefault(r.Context(), a.org.ID, pr.Key, g.ID, on); err != nil {
 		return err
 	}
 	msg := "New managed accounts join " + g.DisplayName + " from now on."
@@ -249,7 +249,7 @@ func (s *Console) renameProduct(w http.ResponseWriter, r *http.Request, a *sessi
 	if err != nil {
 		return err
 	}
-	p, err := s.accessService.RenameProduct(r.Context(), a.org.ID, was.Key, r.PostForm.Get("name"))
+	p, err := s.uc.Access.RenameProduct(r.Context(), a.org.ID, was.Key, r.PostForm.Get("name"))
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (s *Console) renameProduct(w http.ResponseWriter, r *http.Request, a *sessi
 
 // deleteProductForm says what deleting the product takes away, and asks.
 func (s *Console) deleteProductForm(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.accessService.ProductDeletion(r.Context(), a.org.ID, r.PathValue("product"))
+	d, err := s.uc.Access.ProductDeletion(r.Context(), a.org.ID, r.PathValue("product"))
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (s *Console) deleteProductForm(w http.ResponseWriter, r *http.Request, a *s
 }
 
 func (s *Console) deleteProduct(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.accessService.DeleteProduct(r.Context(), a.org.ID, r.PathValue("product"))
+	d, err := s.uc.Access.DeleteProduct(r.Context(), a.org.ID, r.PathValue("product"))
 	if err != nil {
 		return err
 	}

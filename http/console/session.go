@@ -61,7 +61,7 @@ func (s *Console) session(r *http.Request) (*session, error) {
 	if !ok || orgID != r.PathValue("org") {
 		return nil, nil
 	}
-	admin, tok, err := s.adminAuth.Authenticate(r.Context(), orgID, secret, roster.AdminSession)
+	admin, tok, err := s.uc.AdminAuth.Authenticate(r.Context(), orgID, secret, roster.AdminSession)
 	if roster.ErrorCodeOf(err) == roster.EUnauthorized {
 		return nil, nil
 	}
@@ -429,7 +429,7 @@ func (s *Console) signInLink(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Console) spendSignInLink(r *http.Request, orgID, secret string) (*roster.Admin, error) {
-	return s.adminAuth.SpendSignInLink(r.Context(), orgID, secret)
+	return s.uc.AdminAuth.SpendSignInLink(r.Context(), orgID, secret)
 }
 
 func (s *Console) signOut(w http.ResponseWriter, r *http.Request, a *session) error {

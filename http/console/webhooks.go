@@ -45,9 +45,9 @@ type webhooksPage struct {
 }
 
 func (s *Console) webhooksPage(w http.ResponseWriter, r *http.Request, a *session) error {
-	p := webhooksPage{NoKey: s.webhooks.Keys == nil, DefaultEvents: strings.Join(webhooks.DefaultEvents, ",")}
+	p := webhooksPage{NoKey: s.uc.Webhooks.Keys == nil, DefaultEvents: strings.Join(webhooks.DefaultEvents, ",")}
 	var err error
-	if p.Webhooks, err = s.webhooks.List(r.Context(), a.org.ID); err != nil {
+	if p.Webhooks, err = s.uc.Webhooks.List(r.Context(), a.org.ID); err != nil {
 		return err
 	}
 	if p.Directories, err = s.store.ListDirectories(r.Context(), a.org.ID); err != nil {
@@ -58,7 +58,7 @@ func (s *Console) webhooksPage(w http.ResponseWriter, r *http.Request, a *sessio
 
 func (s *Console) createWebhook(w http.ResponseWriter, r *http.Request, a *session) error {
 	f := r.PostForm
-	hook, secret, err := s.webhooks.Create(r.Context(), webhooks.CreateRequest{OrgID: a.org.ID, URL: f.Get("url"),
+	hook, secret, err := s.uc.Webhooks.Create(r.Context(), webhooks.CreateRequest{OrgID: a.org.ID, URL: f.Get("url"),
 		Events: strings.Split(f.Get("events"), ","), DirectoryID: f.Get("directory")})
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ type webhookSecretPage struct {
 }
 
 func (s *Console) webhookSecret(w http.ResponseWriter, r *http.Request, a *session) error {
-	hook, err := s.webhooks.Get(r.Context(), a.org.ID, r.PathValue("webhook"))
+	hook, err := s.uc.Webhooks.Get(r.Context(), a.org.ID, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ const deliveryLog = 50
 
 func (s *Console) webhookPage(w http.ResponseWriter, r *http.Request, a *session) error {
 	ctx := r.Context()
-	hook, err := s.webhooks.Get(ctx, a.org.ID, r.PathValue("webhook"))
+	hook, err := s.uc.Webhooks.Get(ctx, a.org.ID, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Console) webhookPage(w http.ResponseWriter, r *http.Request, a *session
 			p.Directory = hook.DirectoryID
 		}
 	}
-	if p.Deliveries, err = s.webhooks.Deliveries(ctx, a.org.ID, hook.ID, "", deliveryLog); err != nil {
+	if p.Deliveries, err = s.uc.Webhooks.Deliveries(ctx, a.org.ID, hook.ID, "", deliveryLog); err != nil {
 		return err
 	}
 	return s.render(w, r, a, http.StatusOK, "webhook", view{Title: hook.URL, Section: "webhooks", Page: p})
@@ -128,7 +128,7 @@ func (s *Console) webhookURL(a *session, r *http.Request) string {
 }
 
 func (s *Console) rotateWebhook(w http.ResponseWriter, r *http.Request, a *session) error {
-	hook, secret, err := s.webhooks.RotateSecret(r.Context(), a.org.ID, r.PathValue("webhook"), 0)
+	hook, secret, err := s.uc.Webhooks.RotateSecret(r.Context(), a.org.ID, r.PathValue("webhook"), 0)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *Console) rotateWebhook(w http.ResponseWriter, r *http.Request, a *sessi
 
 func (s *Console) enableWebhook(w http.ResponseWriter, r *http.Request, a *session) error {
 	on := r.PostForm.Get("on") == "1"
-	hook, err := s.webhooks.Disable(r.Context(), a.org.ID, r.PathValue("webhook"), !on)
+	hook, err := s.uc.Webhooks.Disable(r.Context(), a.org.ID, r.PathValue("webhook"), !on)
 	if err != nil {
 		return err
 	}
@@ -149,21 +149,21 @@ func (s *Console) enableWebhook(w http.ResponseWriter, r *http.Request, a *sessi
 }
 
 func (s *Console) deleteWebhook(w http.ResponseWriter, r *http.Request, a *session) error {
-	hook, err := s.webhooks.Get(r.Context(), a.org.ID, r.PathValue("webhook"))
+	hook, err := s.uc.Webhooks.Get(r.Context(), a.org.ID, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
 	if r.PostForm.Get("confirm") != "delete" {
 		return roster.Invalidf("", "type delete to confirm deleting the webhook to %s", hook.URL)
 	}
-	if err := s.webhooks.Delete(r.Context(), a.org.ID, hook.ID); err != nil {
+	if err := s.uc.Webhooks.Delete(r.Context(), a.org.ID, hook.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, orgPath(a.org.ID, "webhooks"), "Webhook to "+hook.URL+" deleted, with its delivery log.")
 }
 
 func (s *Console) testWebhook(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.webhooks.SendTest(r.Context(), a.org.ID, r.PathValue("webhook"))
+	d, err := s.uc.Webhooks.SendTest(r.Context(), a.org.ID, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Console) replayWebhook(w http.ResponseWriter, r *http.Request, a *sessi
 	if err != nil {
 		return roster.Invalidf("", "give the event sequence number to replay from (see Activity), not %q", r.PostForm.Get("from"))
 	}
-	if err := s.webhooks.Replay(r.Context(), a.org.ID, r.PathValue("webhook"), from); err != nil {
+	if err := s.uc.Webhooks.Replay(r.Context(), a.org.ID, r.PathValue("webhook"), from); err != nil {
 		return err
 	}
 	return s.redirect(w, r, s.webhookURL(a, r), "Events from "+strconv.FormatInt(from, 10)+" on will be delivered again, with their original webhook-ids.")
@@ -188,11 +188,11 @@ type deliveryPage struct {
 }
 
 func (s *Console) deliveryPage(w http.ResponseWriter, r *http.Request, a *session) error {
-	hook, err := s.webhooks.Get(r.Context(), a.org.ID, r.PathValue("webhook"))
+	hook, err := s.uc.Webhooks.Get(r.Context(), a.org.ID, r.PathValue("webhook"))
 	if err != nil {
 		return err
 	}
-	d, attempts, err := s.webhooks.Delivery(r.Context(), a.org.ID, hook.ID, r.PathValue("delivery"))
+	d, attempts, err := s.uc.Webhooks.Delivery(r.Context(), a.org.ID, hook.ID, r.PathValue("delivery"))
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (s *Console) deliveryPage(w http.ResponseWriter, r *http.Request, a *sessio
 
 func (s *Console) resendDelivery(w http.ResponseWriter, r *http.Request, a *session) error {
 	id := r.PathValue("delivery")
-	if err := s.webhooks.Resend(r.Context(), a.org.ID, r.PathValue("webhook"), id); err != nil {
+	if err := s.uc.Webhooks.Resend(r.Context(), a.org.ID, r.PathValue("webhook"), id); err != nil {
 		return err
 	}
 	return s.redirect(w, r, s.webhookURL(a, r), "Delivery "+id+" queued again, with the same webhook-id.")
@@ -210,7 +210,7 @@ func (s *Console) resendDelivery(w http.ResponseWriter, r *http.Request, a *sess
 // disabledWebhooks are the organization's webhooks that Roster disabled
 // because they kept failing, for the Overview's warning.
 func (s *Console) disabledWebhooks(r *http.Request, orgID string) ([]roster.Webhook, error) {
-	list, err := s.webhooks.List(r.Context(), orgID)
+	list, err := s.uc.Webhooks.List(r.Context(), orgID)
 	var out []roster.Webhook
 	for _, h := range list {
 		if h.Disabled && h.DisabledReason != "" {
