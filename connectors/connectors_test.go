@@ -21,6 +21,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/connectors"
+	"github.com/rosterhq/roster/http/scimtest"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/scim"
@@ -65,42 +66,19 @@ func newTarget(t testing.TB) *target {
 // connector), as the application's own admin would.
 func (tg *target) call(t testing.TB, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader
+	var doc string
 	if body != nil {
 		b, _ := json.Marshal(body)
-		rd = strings.NewReader(string(b))
+		doc = string(b)
 	}
-	req, _ := http.NewRequest(method, tg.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+tg.token)
-	req.Header.Set("Content-Type", "application/scim+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var obj map[string]any
-	json.NewDecoder(resp.Body).Decode(&obj)
-	return resp.StatusCode, obj
+	a := scimtest.Client{Base: tg.base, Token: tg.token}.Do(t, method, path, doc)
+	return a.Status, a.Body
 }
 
 // users returns the target's users by userName.
 func (tg *target) users(t testing.TB) map[string]map[string]any {
 	t.Helper()
-	out := map[string]map[string]any{}
-	for start := 1; ; start += 100 {
-		status, obj := tg.call(t, http.MethodGet, fmt.Sprintf("/Users?startIndex=%d&count=100", start), nil)
-		if status != http.StatusOK {
-			t.Fatalf("listing the target's users: %d %v", status, obj)
-		}
-		res, _ := obj["Resources"].([]any)
-		for _, r := range res {
-			m := r.(map[string]any)
-			out[m["userName"].(string)] = m
-		}
-		if len(res) < 100 {
-			return out
-		}
-	}
+	return scimtest.Client{Base: tg.base, Token: tg.token}.All(t, "Users", "userName")
 }
 
 // idOf is the target's id of a user, by userName.

@@ -11,26 +11,13 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/connectors"
+	"github.com/rosterhq/roster/http/scimtest"
 )
 
 // groups returns the target's groups by displayName.
 func (tg *target) groups(t testing.TB) map[string]map[string]any {
 	t.Helper()
-	out := map[string]map[string]any{}
-	for start := 1; ; start += 100 {
-		status, obj := tg.call(t, http.MethodGet, fmt.Sprintf("/Groups?startIndex=%d&count=100", start), nil)
-		if status != http.StatusOK {
-			t.Fatalf("listing the target's groups: %d %v", status, obj)
-		}
-		res, _ := obj["Resources"].([]any)
-		for _, r := range res {
-			m := r.(map[string]any)
-			out[m["displayName"].(string)] = m
-		}
-		if len(res) < 100 {
-			return out
-		}
-	}
+	return scimtest.Client{Base: tg.base, Token: tg.token}.All(t, "Groups", "displayName")
 }
 
 // memberNames are the userNames of a target group's members, sorted: the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/scimtest"
 )
 
 // TestConsoleEndToEnd walks the console's seed flow in a real browser
@@ -1019,24 +1019,11 @@ const entraUserAgent = "Microsoft.Azure.ActiveDirectory.Provisioning/1.0 (SCIM t
 
 func (c entraClient) do(method, path, body string) (int, map[string]any) {
 	c.t.Helper()
-	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("User-Agent", entraUserAgent)
-	req.Header.Set("Accept", "application/scim+json")
+	var contentType []string
 	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
+		contentType = []string{"Content-Type", "application/scim+json; charset=utf-8"}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil && !errors.Is(err, io.EOF) {
-		c.t.Errorf("%s %s: the answer (%d) is not JSON: %v", method, path, resp.StatusCode, err)
-	}
-	return resp.StatusCode, out
+	entra := scimtest.Client{Base: c.base, Token: c.token, Header: map[string]string{"User-Agent": entraUserAgent, "Accept": "application/scim+json"}}
+	a := entra.Do(c.t, method, path, body, contentType...)
+	return a.Status, a.Body
 }

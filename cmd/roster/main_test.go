@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/http/scimtest"
 	"github.com/rosterhq/roster/storage/postgres/pgtest"
 )
 
@@ -101,22 +102,8 @@ type scimClient struct {
 
 func (c scimClient) do(method, path, body string) (int, map[string]any) {
 	c.t.Helper()
-	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	a := scimtest.Client{Base: c.base, Token: c.token}.Do(c.t, method, path, body)
+	return a.Status, a.Body
 }
 
 // TestAdminFlow walks the reference scenario from the command line: create

@@ -2,35 +2,19 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
+	"github.com/rosterhq/roster/http/scimtest"
 	"github.com/rosterhq/roster/storage/postgres/pgtest"
 )
 
 // do sends a request with extra headers and returns status and ETag.
 func (c scimClient) doWith(method, path, body string, header map[string]string) (int, string, map[string]any) {
 	c.t.Helper()
-	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/scim+json")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	decodeJSON(resp, &out)
-	return resp.StatusCode, resp.Header.Get("ETag"), out
+	a := scimtest.Client{Base: c.base, Token: c.token, Header: header}.Do(c.t, method, path, body)
+	return a.Status, a.Header.Get("ETag"), a.Body
 }
 
 // TestTwoNodesOnePostgres runs two Roster nodes on one PostgreSQL database

@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/connectors"
+	"github.com/rosterhq/roster/http/scimtest"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/storage/postgres"
@@ -78,21 +78,9 @@ func newSCIMTarget(t *testing.T) *scimTarget {
 // users are the target's users by userName, with whether they are active.
 func (tg *scimTarget) users(t *testing.T) map[string]bool {
 	t.Helper()
-	req, _ := http.NewRequest("GET", tg.base+"/Users?count=200", nil)
-	req.Header.Set("Authorization", "Bearer "+tg.token)
-	res, err := http.DefaultClient.Do(req)
-	must(t, err)
-	defer res.Body.Close()
-	var list struct {
-		Resources []struct {
-			UserName string
-			Active   bool
-		}
-	}
-	must(t, json.NewDecoder(res.Body).Decode(&list))
 	out := map[string]bool{}
-	for _, u := range list.Resources {
-		out[u.UserName] = u.Active
+	for name, u := range (scimtest.Client{Base: tg.base, Token: tg.token}).All(t, "Users", "userName") {
+		out[name] = u["active"] == true
 	}
 	return out
 }

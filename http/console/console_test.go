@@ -20,6 +20,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/console"
+	"github.com/rosterhq/roster/http/scimtest"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/password"
 	"github.com/rosterhq/roster/storage/postgres"
@@ -352,20 +353,9 @@ func TestCSRF(t *testing.T) {
 // scim sends a SCIM request with a directory token.
 func (f *fixture) scim(token, method, url, body string) (int, map[string]any) {
 	f.t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("User-Agent", "Okta SCIM Client 1.0.0")
-	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	json.NewDecoder(res.Body).Decode(&out)
-	return res.StatusCode, out
+	okta := scimtest.Client{Token: token, Header: map[string]string{"User-Agent": "Okta SCIM Client 1.0.0"}}
+	a := okta.Do(f.t, method, url, body)
+	return a.Status, a.Body
 }
 
 var (
