@@ -29,6 +29,18 @@ func (f *webhookFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.private, "allow-private-targets", false, "allow http:// and private or loopback addresses (internal receivers)")
 }
 
+// webhookRef is the flags of a command about one webhook.
+type webhookRef struct {
+	webhookFlags
+	id string
+}
+
+func (f *webhookRef) defineWithID(fs *flag.FlagSet) []string {
+	f.define(fs)
+	fs.StringVar(&f.id, "webhook", "", "the webhook's ID")
+	return []string{"org", "webhook"}
+}
+
 func (f *webhookFlags) service(e *env) (*webhooks.Service, error) {
 	k, err := f.keys()
 	if err != nil {
@@ -142,17 +154,16 @@ func (cmd *webhookList) run(ctx context.Context, e *env) (output, error) {
 
 // webhookUpdate is `roster webhook update`.
 type webhookUpdate struct {
-	webhookFlags
-	id, url, events, directory string
+	webhookRef
+	url, events, directory string
 }
 
 func (cmd *webhookUpdate) flags(fs *flag.FlagSet) []string {
-	cmd.define(fs)
-	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	req := cmd.defineWithID(fs)
 	fs.StringVar(&cmd.url, "url", "", "a new URL")
 	fs.StringVar(&cmd.events, "events", "", "new comma-separated event filters")
 	fs.StringVar(&cmd.directory, "directory", "", "only this directory's events")
-	return []string{"org", "webhook"}
+	return req
 }
 
 func (cmd *webhookUpdate) run(ctx context.Context, e *env) (output, error) {
@@ -179,16 +190,14 @@ func (cmd *webhookUpdate) run(ctx context.Context, e *env) (output, error) {
 
 // webhookRotate is `roster webhook rotate-secret`.
 type webhookRotate struct {
-	webhookFlags
-	id    string
+	webhookRef
 	grace time.Duration
 }
 
 func (cmd *webhookRotate) flags(fs *flag.FlagSet) []string {
-	cmd.define(fs)
-	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	req := cmd.defineWithID(fs)
 	fs.DurationVar(&cmd.grace, "grace", webhooks.DefaultGrace, "how long the old secret keeps signing alongside the new one")
-	return []string{"org", "webhook"}
+	return req
 }
 
 func (cmd *webhookRotate) run(ctx context.Context, e *env) (output, error) {
@@ -205,16 +214,14 @@ func (cmd *webhookRotate) run(ctx context.Context, e *env) (output, error) {
 
 // webhookDisable is `roster webhook disable` (--enable turns it back on).
 type webhookDisable struct {
-	webhookFlags
-	id     string
+	webhookRef
 	enable bool
 }
 
 func (cmd *webhookDisable) flags(fs *flag.FlagSet) []string {
-	cmd.define(fs)
-	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	req := cmd.defineWithID(fs)
 	fs.BoolVar(&cmd.enable, "enable", false, "enable it again; what happened meanwhile is delivered")
-	return []string{"org", "webhook"}
+	return req
 }
 
 func (cmd *webhookDisable) run(ctx context.Context, e *env) (output, error) {
@@ -231,14 +238,12 @@ func (cmd *webhookDisable) run(ctx context.Context, e *env) (output, error) {
 
 // webhookDelete is `roster webhook delete`.
 type webhookDelete struct {
-	webhookFlags
-	id string
+	webhookRef
 }
 
 func (cmd *webhookDelete) flags(fs *flag.FlagSet) []string {
-	cmd.define(fs)
-	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
-	return []string{"org", "webhook"}
+	req := cmd.defineWithID(fs)
+	return req
 }
 
 func (cmd *webhookDelete) run(ctx context.Context, e *env) (output, error) {
@@ -261,14 +266,12 @@ func (d done) Text(w io.Writer) { fmt.Fprintln(w, d.Message) }
 
 // webhookSendTest is `roster webhook send-test`.
 type webhookSendTest struct {
-	webhookFlags
-	id string
+	webhookRef
 }
 
 func (cmd *webhookSendTest) flags(fs *flag.FlagSet) []string {
-	cmd.define(fs)
-	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
-	return []string{"org", "webhook"}
+	req := cmd.defineWithID(fs)
+	return req
 }
 
 func (cmd *webhookSendTest) run(ctx context.Context, e *env) (output, error) {
@@ -301,18 +304,17 @@ type deliveryJSON struct {
 // webhookDeliveries is `roster webhook deliveries`; with --id, one
 // delivery and each of its attempts.
 type webhookDeliveries struct {
-	webhookFlags
-	id, state, delivery string
-	limit               int
+	webhookRef
+	state, delivery string
+	limit           int
 }
 
 func (cmd *webhookDeliveries) flags(fs *flag.FlagSet) []string {
-	cmd.define(fs)
-	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	req := cmd.defineWithID(fs)
 	fs.StringVar(&cmd.state, "state", "", "only pending, delivered or dead deliveries")
 	fs.IntVar(&cmd.limit, "limit", 50, "how many, newest first")
 	fs.StringVar(&cmd.delivery, "id", "", "one delivery (msg_...): show each of its attempts")
-	return []string{"org", "webhook"}
+	return req
 }
 
 func deliveryView(d *roster.Delivery) deliveryJSON {
@@ -408,15 +410,14 @@ func (v deliveryAttemptsJSON) Text(w io.Writer) {
 
 // webhookResend is `roster webhook resend`.
 type webhookResend struct {
-	webhookFlags
-	id, delivery string
+	webhookRef
+	delivery string
 }
 
 func (cmd *webhookResend) flags(fs *flag.FlagSet) []string {
-	cmd.define(fs)
-	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	req := cmd.defineWithID(fs)
 	fs.StringVar(&cmd.delivery, "delivery", "", "the delivery's ID (its webhook-id, msg_...)")
-	return []string{"org", "webhook", "delivery"}
+	return append(req, "delivery")
 }
 
 func (cmd *webhookResend) run(ctx context.Context, e *env) (output, error) {
@@ -432,16 +433,14 @@ func (cmd *webhookResend) run(ctx context.Context, e *env) (output, error) {
 
 // webhookReplay is `roster webhook replay`.
 type webhookReplay struct {
-	webhookFlags
-	id   string
+	webhookRef
 	from int64
 }
 
 func (cmd *webhookReplay) flags(fs *flag.FlagSet) []string {
-	cmd.define(fs)
-	fs.StringVar(&cmd.id, "webhook", "", "the webhook's ID")
+	req := cmd.defineWithID(fs)
 	fs.Int64Var(&cmd.from, "from", 0, "the event sequence number to deliver again from (see the audit trail)")
-	return []string{"org", "webhook", "from"}
+	return append(req, "from")
 }
 
 func (cmd *webhookReplay) run(ctx context.Context, e *env) (output, error) {
