@@ -1,5 +1,7 @@
 package roster
 
+import "strings"
+
 // Query selects and orders a page of users or groups. Package scim builds it
 // from a request; a store evaluates all of it in the database.
 type Query struct {
@@ -90,6 +92,43 @@ const (
 	Le Op = "le"
 	Pr Op = "pr"
 )
+
+// Holds reports whether an ordering operator (eq, ne, gt, ge, lt, le)
+// holds for cmp, a value compared with the filter's (negative, zero or
+// positive); false for the other operators.
+func (op Op) Holds(cmp int) bool {
+	switch op {
+	case Eq:
+		return cmp == 0
+	case Ne:
+		return cmp != 0
+	case Gt:
+		return cmp > 0
+	case Ge:
+		return cmp >= 0
+	case Lt:
+		return cmp < 0
+	case Le:
+		return cmp <= 0
+	}
+	return false
+}
+
+// HoldsText reports whether op holds between the text got and the
+// filter's want, both already folded where the attribute is not
+// caseExact: co, sw and ew as substring, prefix and suffix, the ordering
+// operators by code point.
+func (op Op) HoldsText(got, want string) bool {
+	switch op {
+	case Co:
+		return strings.Contains(got, want)
+	case Sw:
+		return strings.HasPrefix(got, want)
+	case Ew:
+		return strings.HasSuffix(got, want)
+	}
+	return op.Holds(strings.Compare(got, want))
+}
 
 // AttrType is a SCIM attribute data type (RFC 7643 §2.3).
 type AttrType string

@@ -47,21 +47,11 @@ func compareValue(c roster.Compare, v any) bool {
 		if !c.Attr.CaseExact {
 			got, want = strings.ToLower(got), strings.ToLower(want)
 		}
-		return compareOrdered(c.Op, strings.Compare(got, want), func() bool {
-			switch c.Op {
-			case roster.Co:
-				return strings.Contains(got, want)
-			case roster.Sw:
-				return strings.HasPrefix(got, want)
-			case roster.Ew:
-				return strings.HasSuffix(got, want)
-			}
-			return false
-		})
+		return c.Op.HoldsText(got, want)
 	case time.Time:
 		s, _ := v.(string)
 		got, err := ParseDateTime(s)
-		return err == nil && compareOrdered(c.Op, got.Compare(want), nil)
+		return err == nil && c.Op.Holds(got.Compare(want))
 	case int64, float64:
 		n, ok := v.(json.Number)
 		if !ok {
@@ -69,27 +59,9 @@ func compareValue(c roster.Compare, v any) bool {
 		}
 		got, err := n.Float64()
 		w := toFloat(want)
-		return err == nil && compareOrdered(c.Op, cmpFloat(got, w), nil)
+		return err == nil && c.Op.Holds(cmpFloat(got, w))
 	}
 	return false
-}
-
-func compareOrdered(op roster.Op, cmp int, text func() bool) bool {
-	switch op {
-	case roster.Eq:
-		return cmp == 0
-	case roster.Ne:
-		return cmp != 0
-	case roster.Gt:
-		return cmp > 0
-	case roster.Ge:
-		return cmp >= 0
-	case roster.Lt:
-		return cmp < 0
-	case roster.Le:
-		return cmp <= 0
-	}
-	return text != nil && text()
 }
 
 func toFloat(v any) float64 {

@@ -398,31 +398,9 @@ func compareAny(c roster.Compare, v any) bool {
 		if !c.Attr.CaseExact {
 			got, want = strings.ToLower(got), strings.ToLower(want)
 		}
-		switch c.Op {
-		case roster.Co:
-			return strings.Contains(got, want)
-		case roster.Sw:
-			return strings.HasPrefix(got, want)
-		case roster.Ew:
-			return strings.HasSuffix(got, want)
-		}
-		cmp = strings.Compare(got, want)
+		return c.Op.HoldsText(got, want)
 	default:
 		panic(fmt.Sprintf("compareAny: %T", want))
 	}
-	switch c.Op {
-	case roster.Eq:
-		return cmp == 0
-	case roster.Ne:
-		return cmp != 0
-	case roster.Gt:
-		return cmp > 0
-	case roster.Ge:
-		return cmp >= 0
-	case roster.Lt:
-		return cmp < 0
-	case roster.Le:
-		return cmp <= 0
-	}
-	panic("compareAny: " + string(c.Op))
+	return c.Op.Holds(cmp)
 }
