@@ -176,6 +176,17 @@ func group(t *testing.T, name string) *roster.Group {
 	return g
 }
 
+// createUsers creates n users named by format (a verb for their index)
+// and returns their IDs in that order.
+func createUsers(t *testing.T, s roster.Store, tn roster.DirectoryScope, n int, format string) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = createUser(t, s, tn, fmt.Sprintf(format, i)).ID
+	}
+	return ids
+}
+
 func createUser(t *testing.T, s roster.Store, tn roster.DirectoryScope, userName string, extra ...string) *roster.User {
 	t.Helper()
 	body := fmt.Sprintf(`{"userName":%q%s}`, userName, strings.Join(extra, ""))
@@ -602,10 +613,7 @@ func testSortAndPage(t *testing.T, s roster.Store) {
 // once, and a backwards walk sees the same pages.
 func testCursorWalk(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
-	var ids []string
-	for i := 0; i < 25; i++ {
-		ids = append(ids, createUser(t, s, f.tenant, fmt.Sprintf("walk%02d@acme.test", i)).ID)
-	}
+	ids := createUsers(t, s, f.tenant, 25, "walk%02d@acme.test")
 	deleted := map[string]bool{}
 	seen := map[string]int{}
 	var pages []*roster.Page[roster.User]
@@ -876,10 +884,7 @@ func testConcurrentMemberAdds(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	g := createGroup(t, s, f.tenant, "Big")
 	const n = 60
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = createUser(t, s, f.tenant, fmt.Sprintf("m%d@acme.test", i)).ID
-	}
+	ids := createUsers(t, s, f.tenant, n, "m%d@acme.test")
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*n)
 	for i := 0; i < n; i++ {

@@ -148,10 +148,7 @@ func testOrgLists(t *testing.T, s roster.Store) {
 
 	// A group's members, a page at a time, searchable.
 	many := createGroup(t, s, f.tenant, "Many")
-	var ids []string
-	for i := range 7 {
-		ids = append(ids, createUser(t, s, f.tenant, fmt.Sprintf("m%d@acme.test", i)).ID)
-	}
+	ids := createUsers(t, s, f.tenant, 7, "m%d@acme.test")
 	_, err = s.UpdateGroup(ctx, f.tenant, many.ID, func(*roster.Group) ([]roster.MemberOp, error) {
 		return []roster.MemberOp{{Kind: roster.AddMembers, IDs: append(slices.Clone(ids), ops.ID)}}, nil
 	})

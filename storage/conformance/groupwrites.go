@@ -22,10 +22,7 @@ func testConcurrentGroupChanges(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	g := createGroup(t, s, f.tenant, "Team 0")
 	const n = 48
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = createUser(t, s, f.tenant, fmt.Sprintf("g%d@acme.test", i)).ID
-	}
+	ids := createUsers(t, s, f.tenant, n, "g%d@acme.test")
 	// Half of them start as members: the removals' targets.
 	_, err := s.UpdateGroup(ctx, f.tenant, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
 		return []roster.MemberOp{{Kind: roster.AddMembers, IDs: ids[n/2:]}}, nil
