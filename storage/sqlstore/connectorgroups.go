@@ -141,18 +141,7 @@ func (s *Store) SaveConnectorGroup(ctx context.Context, orgID, connectorID strin
 // DeleteConnectorGroups implements roster.Store; a group that is not
 // linked is no error (the pass that deletes it may be a retry).
 func (s *Store) DeleteConnectorGroups(ctx context.Context, orgID, connectorID string, groupIDs []string) error {
-	if len(groupIDs) == 0 {
-		return nil
-	}
-	list, _ := json.Marshal(groupIDs)
-	return s.inTx(ctx, func(t *tx) error {
-		for _, table := range []string{"connector_groups", "connector_group_members"} {
-			if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE org_id = ? AND connector_id = ? AND `+s.d.InJSON("group_id"), orgID, connectorID, string(list)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.deleteConnectorRows(ctx, orgID, connectorID, "group_id", groupIDs, "connector_groups", "connector_group_members")
 }
 
 // DeleteConnectorDeliveries implements roster.Store: the oldest limit

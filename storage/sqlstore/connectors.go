@@ -257,13 +257,23 @@ func (s *Store) SetConnectorLinks(ctx context.Context, orgID, connectorID string
 // DeleteConnectorLinks implements roster.Store; a link that is not there
 // is no error (the pass that deletes it may be a retry).
 func (s *Store) DeleteConnectorLinks(ctx context.Context, orgID, connectorID string, userIDs []string) error {
-	if len(userIDs) == 0 {
+	return s.deleteConnectorRows(ctx, orgID, connectorID, "user_id", userIDs, "connector_links")
+}
+
+// deleteConnectorRows deletes, in one transaction, the connector's rows
+// of tables whose column is among ids.
+func (s *Store) deleteConnectorRows(ctx context.Context, orgID, connectorID, column string, ids []string, tables ...string) error {
+	if len(ids) == 0 {
 		return nil
 	}
-	list, _ := json.Marshal(userIDs)
+	list, _ := json.Marshal(ids)
 	return s.inTx(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, `DELETE FROM connector_links WHERE org_id = ? AND connector_id = ? AND `+s.d.InJSON("user_id"), orgID, connectorID, string(list))
-		return err
+		for _, table := range tables {
+			if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE org_id = ? AND connector_id = ? AND `+s.d.InJSON(column), orgID, connectorID, string(list)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
