@@ -14,16 +14,7 @@ import (
 // connectorFlags are what every connector command shares: the
 // organization, the connector, and what the use case needs from the
 // operator (the secret key, whether private targets are allowed).
-type connectorFlags struct {
-	webhookFlags
-	id string
-}
-
-func (f *connectorFlags) defineWithID(fs *flag.FlagSet) []string {
-	f.define(fs)
-	fs.StringVar(&f.id, "connector", "", "the connector's ID")
-	return []string{"org", "connector"}
-}
+type connectorFlags struct{ oneRef }
 
 func (f *connectorFlags) service(e *env) (*connectors.Service, error) {
 	k, err := f.keys()
@@ -143,7 +134,7 @@ func (cmd *connectorList) run(ctx context.Context, e *env) (output, error) {
 // connectorShow is `roster connector show`.
 type connectorShow struct{ connectorFlags }
 
-func (cmd *connectorShow) flags(fs *flag.FlagSet) []string { return cmd.defineWithID(fs) }
+func (cmd *connectorShow) flags(fs *flag.FlagSet) []string { return cmd.defineWithID(fs, "connector") }
 
 func (cmd *connectorShow) run(ctx context.Context, e *env) (output, error) {
 	svc, err := cmd.service(e)
@@ -166,7 +157,7 @@ type connectorUpdate struct {
 }
 
 func (cmd *connectorUpdate) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "connector")
 	fs.StringVar(&cmd.name, "name", "", "a new name")
 	fs.StringVar(&cmd.url, "url", "", "a new SCIM base URL")
 	fs.StringVar(&cmd.token, "token", "", "a new SCIM bearer token for the application")
@@ -226,7 +217,7 @@ type connectorPause struct {
 	resume bool
 }
 
-func (cmd *connectorPause) flags(fs *flag.FlagSet) []string { return cmd.defineWithID(fs) }
+func (cmd *connectorPause) flags(fs *flag.FlagSet) []string { return cmd.defineWithID(fs, "connector") }
 
 func (cmd *connectorPause) run(ctx context.Context, e *env) (output, error) {
 	svc, err := cmd.service(e)
@@ -296,7 +287,7 @@ type connectorSync struct {
 	preview bool
 }
 
-func (cmd *connectorSync) flags(fs *flag.FlagSet) []string { return cmd.defineWithID(fs) }
+func (cmd *connectorSync) flags(fs *flag.FlagSet) []string { return cmd.defineWithID(fs, "connector") }
 
 func (cmd *connectorSync) run(ctx context.Context, e *env) (output, error) {
 	svc, err := cmd.service(e)
@@ -324,7 +315,7 @@ type connectorResend struct {
 }
 
 func (cmd *connectorResend) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "connector")
 	fs.StringVar(&cmd.users, "user", "", "the users to push again, by ID, comma-separated (see connector deliveries --failed)")
 	fs.BoolVar(&cmd.groups, "groups", false, "push the connector's groups again too")
 	return req
@@ -356,7 +347,7 @@ type connectorDeliveries struct {
 }
 
 func (cmd *connectorDeliveries) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "connector")
 	fs.BoolVar(&cmd.failed, "failed", false, "only the requests that failed")
 	fs.IntVar(&cmd.limit, "limit", 50, "how many, newest first")
 	return req
@@ -395,7 +386,9 @@ func (cmd *connectorDeliveries) run(ctx context.Context, e *env) (output, error)
 // connectorDelete is `roster connector delete`.
 type connectorDelete struct{ connectorFlags }
 
-func (cmd *connectorDelete) flags(fs *flag.FlagSet) []string { return cmd.defineWithID(fs) }
+func (cmd *connectorDelete) flags(fs *flag.FlagSet) []string {
+	return cmd.defineWithID(fs, "connector")
+}
 
 func (cmd *connectorDelete) run(ctx context.Context, e *env) (output, error) {
 	svc, err := cmd.service(e)

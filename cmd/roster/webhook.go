@@ -30,15 +30,21 @@ func (f *webhookFlags) define(fs *flag.FlagSet) {
 }
 
 // webhookRef is the flags of a command about one webhook.
-type webhookRef struct {
+type webhookRef struct{ oneRef }
+
+// oneRef is the flags of a command about one webhook or connector: the
+// shared flags and the ID.
+type oneRef struct {
 	webhookFlags
 	id string
 }
 
-func (f *webhookRef) defineWithID(fs *flag.FlagSet) []string {
+// defineWithID defines the shared flags and --kind (webhook or
+// connector), and returns the required ones.
+func (f *oneRef) defineWithID(fs *flag.FlagSet, kind string) []string {
 	f.define(fs)
-	fs.StringVar(&f.id, "webhook", "", "the webhook's ID")
-	return []string{"org", "webhook"}
+	fs.StringVar(&f.id, kind, "", "the "+kind+"'s ID")
+	return []string{"org", kind}
 }
 
 func (f *webhookFlags) service(e *env) (*webhooks.Service, error) {
@@ -159,7 +165,7 @@ type webhookUpdate struct {
 }
 
 func (cmd *webhookUpdate) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "webhook")
 	fs.StringVar(&cmd.url, "url", "", "a new URL")
 	fs.StringVar(&cmd.events, "events", "", "new comma-separated event filters")
 	fs.StringVar(&cmd.directory, "directory", "", "only this directory's events")
@@ -195,7 +201,7 @@ type webhookRotate struct {
 }
 
 func (cmd *webhookRotate) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "webhook")
 	fs.DurationVar(&cmd.grace, "grace", webhooks.DefaultGrace, "how long the old secret keeps signing alongside the new one")
 	return req
 }
@@ -219,7 +225,7 @@ type webhookDisable struct {
 }
 
 func (cmd *webhookDisable) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "webhook")
 	fs.BoolVar(&cmd.enable, "enable", false, "enable it again; what happened meanwhile is delivered")
 	return req
 }
@@ -242,7 +248,7 @@ type webhookDelete struct {
 }
 
 func (cmd *webhookDelete) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "webhook")
 	return req
 }
 
@@ -270,7 +276,7 @@ type webhookSendTest struct {
 }
 
 func (cmd *webhookSendTest) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "webhook")
 	return req
 }
 
@@ -310,7 +316,7 @@ type webhookDeliveries struct {
 }
 
 func (cmd *webhookDeliveries) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "webhook")
 	fs.StringVar(&cmd.state, "state", "", "only pending, delivered or dead deliveries")
 	fs.IntVar(&cmd.limit, "limit", 50, "how many, newest first")
 	fs.StringVar(&cmd.delivery, "id", "", "one delivery (msg_...): show each of its attempts")
@@ -415,7 +421,7 @@ type webhookResend struct {
 }
 
 func (cmd *webhookResend) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "webhook")
 	fs.StringVar(&cmd.delivery, "delivery", "", "the delivery's ID (its webhook-id, msg_...)")
 	return append(req, "delivery")
 }
@@ -438,7 +444,7 @@ type webhookReplay struct {
 }
 
 func (cmd *webhookReplay) flags(fs *flag.FlagSet) []string {
-	req := cmd.defineWithID(fs)
+	req := cmd.defineWithID(fs, "webhook")
 	fs.Int64Var(&cmd.from, "from", 0, "the event sequence number to deliver again from (see the audit trail)")
 	return append(req, "from")
 }
