@@ -34,7 +34,9 @@ func testIndexedFilters(t *testing.T, s roster.Store) {
 
 	var live []*modelUser
 	for i := range 120 {
-		m := &modelUser{name: fmt.Sprintf("user%03d@acme.test", i), doc: g.doc()}
+		// userNames start with the generator's words, in their cases
+		// and scripts, so that userName sw and ranges split them.
+		m := &modelUser{name: fmt.Sprintf("%s%03d@acme.test", strings.ReplaceAll(g.word(), " ", "."), i), doc: g.doc()}
 		u := user(t, m.body())
 		must(t, s.CreateUser(ctx, f.tenant, u))
 		m.id = u.ID
@@ -301,6 +303,8 @@ func (g *filterGen) atom(live []*modelUser) string {
 		return g.textCompare("emails.value", g.email)
 	case 5:
 		return g.textCompare("phoneNumbers.value", func() string { return g.pick(genPhones) })
+	case 6:
+		return g.textCompare("userName", func() string { return live[g.r.IntN(len(live))].name })
 	}
 	return g.textCompare(g.pick(genAttrs), g.word)
 }
@@ -338,6 +342,8 @@ func evalUser(f roster.Filter, m *modelUser) bool {
 		return false
 	case roster.Compare:
 		switch f.Attr.Path() {
+		case "userName":
+			return compareAny(f, m.name)
 		case "active":
 			return compareAny(f, m.doc["active"])
 		case "meta.created":

@@ -64,7 +64,7 @@ var userScope = &scope{
 	doc: "r.attributes",
 	columns: withMeta(map[string]column{
 		"id":                {expr: "r.id"},
-		"userName":          {expr: "r.user_name", fold: "r.user_name_fold", key: "r.user_name_key"},
+		"userName":          {expr: "r.user_name", fold: "r.user_name_fold", key: "r.user_name_key", binary: true}, // sw a range: users_user_name_prefix (0025)
 		"externalId":        {expr: "r.external_id", binary: true},
 		"active":            {expr: "r.active"},
 		"meta.resourceType": {expr: "'User'"},
