@@ -4,10 +4,12 @@ package sqlstore
 // on are answered from an index instead of a scan of the directory:
 //
 //   - single-valued attributes kept in the JSON document (indexedAttrs)
-//     have an expression index on exactly the expression the compiler
-//     writes for them: a planner matches index expressions to the query
-//     text, so this list and the migration are written together, and
-//     TestIndexedPlans (storage/sqlite) checks each plan;
+//     have a generated column holding the value a comparison reads (the
+//     folded attribute, migration 0026; an expression index before), and
+//     an index on it: the compiler names the column for eq, sw and the
+//     ranges, so this list and the migration are written together, and
+//     TestIndexedPlans checks each plan. On PostgreSQL the index also
+//     holds seq and active, so that a count is an index-only scan;
 //   - the values of multi-valued attributes (valueAttrs) are rows of
 //     user_values, written here in the user's write transaction; a filter
 //     on them adds a candidate set (r.seq IN (...)) and keeps its own
@@ -31,20 +33,30 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// indexedAttrs are the JSON-held user attributes with an expression index
-// in migration 0021, by their document path joined with "/", and the
-// column of user_text (SQLite's trigram index) that holds them.
-var indexedAttrs = map[string]string{
-	"displayName":                  "display_name",
-	"title":                        "title",
-	"name/givenName":               "given_name",
-	"name/familyName":              "family_name",
-	enterprise + "/employeeNumber": "employee_number",
-	enterprise + "/department":     "department",
-	enterprise + "/costCenter":     "cost_center",
-	enterprise + "/organization":   "organization",
-	enterprise + "/division":       "division",
-	enterprise + "/manager/value":  "manager",
+// indexedAttrs are the JSON-held user attributes with an index, by their
+// document path joined with "/".
+var indexedAttrs = map[string]indexedAttr{
+	"displayName":                  {"display_name", "r.display_name_fold"},
+	"title":                        {"title", "r.title_fold"},
+	"name/givenName":               {"given_name", "r.given_name_fold"},
+	"name/familyName":              {"family_name", "r.family_name_fold"},
+	enterprise + "/employeeNumber": {"employee_number", "r.employee_number_fold"},
+	enterprise + "/department":     {"department", "r.department_fold"},
+	enterprise + "/costCenter":     {"cost_center", "r.cost_center_fold"},
+	enterprise + "/organization":   {"organization", "r.organization_fold"},
+	enterprise + "/division":       {"division", "r.division_fold"},
+	enterprise + "/manager/value":  {"manager", "r.manager_value"}, // caseExact: not folded
+}
+
+// indexedAttr says where an indexed attribute is kept.
+type indexedAttr struct {
+	// text is the column of user_text (SQLite's trigram index) that
+	// holds the attribute, for co and ew.
+	text string
+	// generated is the users column that holds the attribute as
+	// comparisons read it (folded unless caseExact), with an index on
+	// (org_id, directory_id, it), migration 0026.
+	generated string
 }
 
 const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

@@ -112,6 +112,16 @@ func TestIndexedPlansPostgres(t *testing.T) {
 			}
 		}
 	}
+	// The total count of a filter on generated columns (and active, which
+	// their indexes include) reads the index alone: a count that visits
+	// every match's row was 29-75 ms for 20,000 matches at 1,000,000
+	// users (migration 0026).
+	for _, filter := range []string{`department eq "Department 7"`, `title gt "title 98"`, `active eq true and name.familyName sw "user 29"`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m7"`} {
+		if _, count := explain(t, s, tenant, filter, "EXPLAIN "); !strings.Contains(count, "Index Only Scan") {
+			t.Errorf("%s: the count's plan reads rows:\n%s", filter, count)
+		}
+	}
 }
 
 // planTenant makes an organization and directory with n users.

@@ -27,6 +27,11 @@ type column struct {
 	// text, when set, is the column of user_text (SQLite's trigram
 	// index) that holds the attribute, for co and ew.
 	text string
+	// generated, when set, is the column that holds the compared value
+	// of an indexed attribute (indexedAttr.generated): eq, the ranges
+	// and sw read it and its index; co and ew keep the expression, on
+	// which PostgreSQL's trigram indexes are.
+	generated string
 }
 
 // rowsAttr is a multi-valued attribute kept as rows (memberships): from
@@ -259,11 +264,11 @@ func (c *compiler) column(cmp roster.Compare) (column, error) {
 	if a.Type == roster.TypeComplex {
 		return column{expr: c.d.JSONPresent(c.sc.doc, docPath(a), false)}, nil
 	}
-	text, indexed := indexedAttrs[strings.Join(docPath(a), "/")]
+	ix, indexed := indexedAttrs[strings.Join(docPath(a), "/")]
 	if c.sc != userScope {
-		text, indexed = "", false
+		ix, indexed = indexedAttr{}, false
 	}
-	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type), binary: indexed, text: text}, nil
+	return column{expr: c.d.JSONValue(c.sc.doc, docPath(a), a.Type), binary: indexed, text: ix.text, generated: ix.generated}, nil
 }
 
 // predicate writes the comparison of col against the filter's value.
@@ -300,6 +305,9 @@ func (c *compiler) predicate(col column, cmp roster.Compare) (string, error) {
 	// plain is the expression in the database's collation, which
 	// PostgreSQL's trigram indexes are on, for co and ew.
 	plain := expr
+	if _, ok := value.(string); ok && col.generated != "" {
+		expr = col.generated // the same value, folded as value is
+	}
 	if _, ok := value.(string); ok && col.binary {
 		expr = c.d.Binary(expr)
 	}

@@ -30,6 +30,8 @@ import (
 //     dialect's own;
 //   - the substring indexes, of different kinds, are left out, and so is
 //     PostgreSQL's users_user_name_prefix (SQLite needs no such index);
+//   - an index's INCLUDE columns (PostgreSQL's alone: migration 0026
+//     makes counts index-only with them) are left out;
 //   - a trailing seq (the table's integer primary key) is dropped from an
 //     index's columns: every SQLite index ends with the rowid implicitly,
 //     PostgreSQL's spell it out.
@@ -186,7 +188,9 @@ func must[T any](v T, err error) T {
 var sqliteSchema = introspect{
 	tables: `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`,
 	columns: func(db *sql.DB, table string) []column {
-		rows := must(db.Query(`SELECT name, type, "notnull" FROM pragma_table_info(?)`, table))
+		// table_xinfo, not table_info, lists generated columns too
+		// (migration 0026); hidden = 1 are a virtual table's own.
+		rows := must(db.Query(`SELECT name, type, "notnull" FROM pragma_table_xinfo(?) WHERE hidden <> 1`, table))
 		defer rows.Close()
 		var out []column
 		for rows.Next() {
@@ -274,7 +278,8 @@ func postgresIndexes(db *sql.DB, table string) []index {
 	rows := must(db.Query(`SELECT i.relname, ix.indisunique, ix.indisprimary, ix.indpred IS NOT NULL,
 			EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype = 'u'),
 			(SELECT string_agg(COALESCE(a.attname, '(expression)'), ',' ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-				LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum)
+				LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
+				WHERE k.ord <= ix.indnkeyatts)
 		FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
 		JOIN pg_namespace n ON n.oid = t.relnamespace
 		WHERE n.nspname = 'public' AND t.relname = $1`, table))
