@@ -41,7 +41,7 @@ type Directories struct {
 	Now   func() time.Time // time.Now when nil
 	Log   *slog.Logger     // slog.Default() when nil
 
-	cache tokenCache
+	cache directoryTokenCache
 }
 
 // Authenticate returns the token of directory dirID whose secret is the

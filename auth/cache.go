@@ -6,22 +6,28 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// tokenCache holds the directory tokens this node verified, by directory
-// and the SHA-256 of the secret (the stored hash; the secret itself is
-// never kept), each with the authentication generation read before it was
+// tokenCache holds the tokens this node verified, by scope and the
+// SHA-256 of the secret (the stored hash; the secret itself is never
+// kept), each with the authentication generation read before it was
 // verified. An entry is good only while the store's generation is the
 // same: every revocation, rotation or directory deletion bumps it, so a
 // cached token outlives such a change by at most
 // roster.AuthGenerationMaxAge on other nodes, and not at all on the node
-// that made it. Revoked and expired tokens are cached too: they stay so,
-// and an identity provider that keeps sending one costs no read either.
+// that made it.
+//
+// Directory tokens (roster.Token, keyed by directory) are cached revoked
+// and expired too: they stay so, and an identity provider that keeps
+// sending one costs no read either. Admin tokens (roster.AdminToken,
+// keyed by organization in cacheKey.dir) get in only when they worked as
+// read (find refuses the others), so an entry's kind and status are
+// checked again on each use.
 //
 // Hand-written rather than taken from a cache library: entries are
 // invalidated by the generation, not by time or size, and the map is
 // small (one entry per token in use).
-type tokenCache struct {
+type tokenCache[T any] struct {
 	mu      sync.RWMutex
-	entries map[cacheKey]cachedToken
+	entries map[cacheKey]cachedToken[T]
 }
 
 type cacheKey struct {
@@ -29,8 +35,8 @@ type cacheKey struct {
 	hash [32]byte
 }
 
-type cachedToken struct {
-	tok roster.Token
+type cachedToken[T any] struct {
+	tok T
 	gen int64
 }
 
@@ -40,55 +46,29 @@ type cachedToken struct {
 const maxCachedTokens = 10_000
 
 // get returns the token cached under k if it was verified at generation gen.
-func (c *tokenCache) get(k cacheKey, gen int64) (roster.Token, bool) {
+func (c *tokenCache[T]) get(k cacheKey, gen int64) (T, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[k]
 	c.mu.RUnlock()
 	if !ok || e.gen != gen {
-		return roster.Token{}, false
+		var zero T
+		return zero, false
 	}
 	return e.tok, true
 }
 
 // put caches tok, verified at generation gen, under k.
-func (c *tokenCache) put(k cacheKey, tok roster.Token, gen int64) {
+func (c *tokenCache[T]) put(k cacheKey, tok T, gen int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil || len(c.entries) >= maxCachedTokens {
-		c.entries = make(map[cacheKey]cachedToken)
+		c.entries = make(map[cacheKey]cachedToken[T])
 	}
-	c.entries[k] = cachedToken{tok: tok, gen: gen}
+	c.entries[k] = cachedToken[T]{tok: tok, gen: gen}
 }
 
-// adminTokenCache is tokenCache for admin tokens, keyed by organization
-// (in cacheKey.dir) and secret hash. Only tokens that worked when read get
-// in (find refuses the others), so an entry's kind and status are
-// checked again on each use.
-type adminTokenCache struct {
-	mu      sync.RWMutex
-	entries map[cacheKey]cachedAdminToken
-}
-
-type cachedAdminToken struct {
-	tok roster.AdminToken
-	gen int64
-}
-
-func (c *adminTokenCache) get(k cacheKey, gen int64) (roster.AdminToken, bool) {
-	c.mu.RLock()
-	e, ok := c.entries[k]
-	c.mu.RUnlock()
-	if !ok || e.gen != gen {
-		return roster.AdminToken{}, false
-	}
-	return e.tok, true
-}
-
-func (c *adminTokenCache) put(k cacheKey, tok roster.AdminToken, gen int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= maxCachedTokens {
-		c.entries = make(map[cacheKey]cachedAdminToken)
-	}
-	c.entries[k] = cachedAdminToken{tok: tok, gen: gen}
-}
+// The two caches an Authenticator keeps.
+type (
+	directoryTokenCache = tokenCache[roster.Token]
+	adminTokenCache     = tokenCache[roster.AdminToken]
+)
