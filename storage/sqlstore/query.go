@@ -557,28 +557,24 @@ func (s *Store) readRows(ctx context.Context, query string, args []any, scan fun
 	return n, s.badValue(rows.Err())
 }
 
-// ListUsers implements roster.Store. Items of a backwards cursor page are
-// read newest first and put back in order.
+// ListUsers implements roster.Store.
 func (s *Store) ListUsers(ctx context.Context, t roster.DirectoryScope, q roster.Query) (*roster.Page[roster.User], error) {
-	page := &roster.Page[roster.User]{}
-	info, err := s.list(ctx, "users", userColumns, userScope, t, q, func(sc rowScanner) (int64, error) {
-		u, seq, err := scanUser(sc)
-		page.Items = append(page.Items, u)
-		return seq, err
-	})
-	if q.Cursor != nil && q.Cursor.Before > 0 {
-		slices.Reverse(page.Items)
-	}
-	page.Total, page.First, page.Last, page.HasPrev, page.HasNext = info.total, info.first, info.last, info.hasPrev, info.hasNext
-	return page, err
+	return listPage(ctx, s, "users", userColumns, userScope, t, q, func(sc rowScanner) (roster.User, int64, error) { return scanUser(sc) })
 }
 
 // ListGroups implements roster.Store.
 func (s *Store) ListGroups(ctx context.Context, t roster.DirectoryScope, q roster.Query) (*roster.Page[roster.Group], error) {
-	page := &roster.Page[roster.Group]{}
-	info, err := s.list(ctx, "groups", groupColumns, groupScope, t, q, func(sc rowScanner) (int64, error) {
-		g, seq, err := scanGroup(sc)
-		page.Items = append(page.Items, g)
+	return listPage(ctx, s, "groups", groupColumns, groupScope, t, q, scanGroup)
+}
+
+// listPage is a page of users or groups by Store.list. Items of a
+// backwards cursor page are read newest first and put back in order.
+func listPage[T any](ctx context.Context, s *Store, table, columns string, sc *scope, t roster.DirectoryScope, q roster.Query,
+	scan func(rowScanner) (T, int64, error)) (*roster.Page[T], error) {
+	page := &roster.Page[T]{}
+	info, err := s.list(ctx, table, columns, sc, t, q, func(rs rowScanner) (int64, error) {
+		item, seq, err := scan(rs)
+		page.Items = append(page.Items, item)
 		return seq, err
 	})
 	if q.Cursor != nil && q.Cursor.Before > 0 {
