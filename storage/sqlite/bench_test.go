@@ -338,3 +338,17 @@ func BenchmarkProductCounts(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkListUserGroups is the second statement of every SCIM lookup
+// that finds a user: its groups, here none (as for users an identity
+// provider has just created).
+func BenchmarkListUserGroups(b *testing.B) {
+	d := newBenchDir(b, 10000)
+	i := 0
+	for b.Loop() {
+		if _, err := d.s.ListUserGroups(context.Background(), d.tenant, []string{d.users[i%len(d.users)]}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
