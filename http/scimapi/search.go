@@ -61,12 +61,13 @@ func (s *Server) searchRoot(w http.ResponseWriter, r *http.Request, c *call) err
 		return userErr
 	}
 	var users *roster.Page[roster.User]
+	var userGroups map[string][]roster.GroupRef
 	var groups *roster.Page[roster.Group]
 	start, count := 1, scim.DefaultCount
 	usersTotal := 0
 	if userErr == nil {
 		start, count = userReq.Query.StartIndex, userReq.Query.Count
-		if users, err = s.store.ListUsers(r.Context(), c.tenant, userReq.Query); err != nil {
+		if users, userGroups, err = s.readUsers(r, c, userReq); err != nil {
 			return err
 		}
 		usersTotal = users.Total
@@ -94,7 +95,7 @@ func (s *Server) searchRoot(w http.ResponseWriter, r *http.Request, c *call) err
 	var userBody []byte
 	if users != nil && len(users.Items) > 0 {
 		// The users' part of the page, without the list's own head.
-		if userBody, err = s.userItems(r, c, userReq, users); err != nil {
+		if userBody, err = userItems(c, userReq, users, userGroups); err != nil {
 			return err
 		}
 	}

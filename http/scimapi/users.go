@@ -140,11 +140,11 @@ func (s *Server) answerUsers(w http.ResponseWriter, r *http.Request, c *call, re
 
 // userPage runs a list request and encodes the ListResponse.
 func (s *Server) userPage(r *http.Request, c *call, req *scim.ListRequest) ([]byte, error) {
-	page, err := s.store.ListUsers(r.Context(), c.tenant, req.Query)
+	page, groups, err := s.readUsers(r, c, req)
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.userItems(r, c, req, page)
+	items, err := userItems(c, req, page, groups)
 	if err != nil {
 		return nil, err
 	}
@@ -152,20 +152,20 @@ func (s *Server) userPage(r *http.Request, c *call, req *scim.ListRequest) ([]by
 	return scim.ListTail(append(buf, items...)), nil
 }
 
-// userItems encodes a page's users, comma-separated. The groups of the
-// whole page are read in one query.
-func (s *Server) userItems(r *http.Request, c *call, req *scim.ListRequest, page *roster.Page[roster.User]) ([]byte, error) {
-	groups := map[string][]roster.GroupRef{}
-	var err error
-	if len(page.Items) > 0 && req.Projection.Wants(scim.UserType, "groups") {
-		ids := make([]string, len(page.Items))
-		for i, u := range page.Items {
-			ids[i] = u.ID
-		}
-		if groups, err = s.store.ListUserGroups(r.Context(), c.tenant, ids); err != nil {
-			return nil, err
-		}
+// readUsers reads a list request's page of users, and their groups in the
+// same statement when the projection returns them.
+func (s *Server) readUsers(r *http.Request, c *call, req *scim.ListRequest) (*roster.Page[roster.User], map[string][]roster.GroupRef, error) {
+	if req.Projection.Wants(scim.UserType, "groups") {
+		return s.store.ListUsersWithGroups(r.Context(), c.tenant, req.Query)
 	}
+	page, err := s.store.ListUsers(r.Context(), c.tenant, req.Query)
+	return page, nil, err
+}
+
+// userItems encodes a page's users, comma-separated, with the groups
+// readUsers read.
+func userItems(c *call, req *scim.ListRequest, page *roster.Page[roster.User], groups map[string][]roster.GroupRef) ([]byte, error) {
+	var err error
 	buf := make([]byte, 0, 1024*len(page.Items))
 	for i := range page.Items {
 		if i > 0 {

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SortAndPage", testSortAndPage},
 		{"CursorWalk", testCursorWalk},
 		{"Membership", testMembership},
+		{"UsersWithGroups", testUsersWithGroups},
 		{"NestedGroups", testNestedGroups},
 		{"Versions", testVersions},
 		{"Events", testEvents},

@@ -352,3 +352,37 @@ func BenchmarkListUserGroups(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkLookupWithGroups is a SCIM lookup's reads: the page by
+// userName eq and the user's groups, as two statements (ListUsers, then
+// ListUserGroups) and as one (ListUsersWithGroups).
+func BenchmarkLookupWithGroups(b *testing.B) {
+	d := newBenchDir(b, 10000)
+	lookup := func(i int) roster.Query {
+		f, _ := scim.UserType.ParseFilter(fmt.Sprintf(`userName eq "USER%07d@bench.example.com"`, i%10000))
+		return roster.Query{Filter: f, StartIndex: 1, Count: 100}
+	}
+	b.Run("two statements", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			page, err := d.s.ListUsers(context.Background(), d.tenant, lookup(i))
+			if err != nil || len(page.Items) != 1 {
+				b.Fatalf("%v, %d found", err, len(page.Items))
+			}
+			if _, err := d.s.ListUserGroups(context.Background(), d.tenant, []string{page.Items[0].ID}); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("one statement", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			page, _, err := d.s.ListUsersWithGroups(context.Background(), d.tenant, lookup(i))
+			if err != nil || len(page.Items) != 1 {
+				b.Fatalf("%v, %d found", err, len(page.Items))
+			}
+			i++
+		}
+	})
+}

@@ -411,6 +411,56 @@ func (s *Store) ListUserGroups(ctx context.Context, t roster.DirectoryScope, use
 	return s.nestedUserGroups(ctx, t, string(ids))
 }
 
+// ListUsersWithGroups implements roster.Store. Each user's direct groups
+// come as a JSON array in a column of the page's statement (directGroups);
+// when one of them is itself a member of a group, the page's groups are
+// read again by nestedUserGroups, as ListUserGroups does.
+func (s *Store) ListUsersWithGroups(ctx context.Context, t roster.DirectoryScope, q roster.Query) (*roster.Page[roster.User], map[string][]roster.GroupRef, error) {
+	groups := map[string][]roster.GroupRef{}
+	nested := false
+	page, err := listPage(ctx, s, "users", userColumns+", "+directGroupsColumn(s.d), userScope, t, q, func(sc rowScanner) (roster.User, int64, error) {
+		var refs []byte
+		u, seq, err := scanUser(sc, &refs)
+		if err != nil || len(refs) == 0 {
+			return u, seq, err // NULL: no group (PostgreSQL's aggregate of no rows)
+		}
+		var gs []struct {
+			ID      string `json:"id"`
+			Display string `json:"display"`
+			Nested  bool   `json:"nested"`
+		}
+		if err := json.Unmarshal(refs, &gs); err != nil {
+			return u, seq, err
+		}
+		for _, g := range gs {
+			groups[u.ID] = append(groups[u.ID], roster.GroupRef{ID: g.ID, Display: g.Display, Direct: true})
+			nested = nested || g.Nested
+		}
+		return u, seq, nil
+	})
+	if err != nil || !nested {
+		return page, groups, err
+	}
+	ids := make([]string, len(page.Items))
+	for i, u := range page.Items {
+		ids[i] = u.ID
+	}
+	b, _ := json.Marshal(ids)
+	groups, err = s.nestedUserGroups(ctx, t, string(b))
+	return page, groups, err
+}
+
+// directGroupsColumn is the column ListUsersWithGroups adds to a user
+// page: the user's direct groups of its directory, ordered as
+// ListUserGroups orders them, and whether each is itself a member
+// somewhere. Correlated on r, so it needs no arguments of its own.
+func directGroupsColumn(d Dialect) string {
+	return `(SELECT ` + d.JSONArrayAgg(d.JSONObject("id", "g.id", "display", "g.display_name",
+		"nested", d.JSONBool("EXISTS (SELECT 1 FROM group_members p WHERE p.member_id = g.id)")), "g.display_name, g.id") + `
+		FROM group_members m CROSS JOIN groups g
+		WHERE m.member_id = r.id AND g.id = m.group_id AND g.directory_id = r.directory_id AND g.org_id = r.org_id)`
+}
+
 // nestedUserGroups follows nested groups with a recursive query.
 func (s *Store) nestedUserGroups(ctx context.Context, t roster.DirectoryScope, ids string) (map[string][]roster.GroupRef, error) {
 	out := map[string][]roster.GroupRef{}
