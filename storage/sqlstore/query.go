@@ -440,6 +440,21 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 		return s.cursorPage(ctx, table, columns, where, args, t, q, scan)
 	}
 	info := pageInfo{total: -1}
+	// A filter's total is counted beside its page, on another connection,
+	// unless the filter looks a resource up by a unique key, whose page
+	// (fewer items than asked) tells the total. Page and count were never
+	// one snapshot (each statement reads its own), so counting at once
+	// changes only the wait: at 1,000,000 users on PostgreSQL the count of
+	// department eq (20,000 matches) is half of the request.
+	var counted chan countResult
+	if q.Count > 0 && q.Filter != nil && !byUniqueKey(q.Filter) {
+		args = slices.Clip(args) // the page's appends must not share it
+		counted = make(chan countResult, 1)
+		go func() {
+			n, err := s.total(ctx, table, where, args, false, t)
+			counted <- countResult{n, err}
+		}()
+	}
 	if q.Count > 0 {
 		order := s.orderBy(sc, q)
 		// The page's rows are found on the index alone, then read: a deep
@@ -456,7 +471,17 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 			info.total = 0
 		}
 	}
-	if info.total < 0 {
+	switch {
+	case counted != nil:
+		c := <-counted
+		if info.total >= 0 {
+			break // the page told it; the count's answer or error is moot
+		}
+		if c.err != nil {
+			return info, c.err
+		}
+		info.total = c.n
+	case info.total < 0:
 		total, err := s.total(ctx, table, where, args, q.Filter == nil, t)
 		if err != nil {
 			return info, err
@@ -464,6 +489,25 @@ func (s *Store) list(ctx context.Context, table, columns string, sc *scope, t ro
 		info.total = total
 	}
 	return info, nil
+}
+
+type countResult struct {
+	n   int
+	err error
+}
+
+// byUniqueKey says whether a filter is an eq on a key that names one
+// resource at most: its page is the whole answer.
+func byUniqueKey(f roster.Filter) bool {
+	c, ok := f.(roster.Compare)
+	if !ok || c.Op != roster.Eq || c.Attr.Extension {
+		return false
+	}
+	switch c.Attr.Path() {
+	case "id", "userName", "externalId":
+		return true
+	}
+	return false
 }
 
 // total counts a query's matches. Without a filter the directory's
