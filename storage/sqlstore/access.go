@@ -27,7 +27,9 @@ import (
 // takes the organization's row FOR KEY SHARE before anything else
 // (checkDirectory), and changes that touch single users lock those users;
 // changes that can move many users' access (grants, nesting, group and
-// directory deletion, links) take it FOR UPDATE (lockAccess). So a change
+// directory deletion, links) take it FOR UPDATE (lockAccess), before any
+// group's row: a member add locks its group's row last (UpdateGroup),
+// holding the organization shared meanwhile. So a change
 // of the structure waits for the membership changes under way and they
 // wait for it, and whichever finishes its diff second sees what the first
 // committed: access_state stays equal to the rule.

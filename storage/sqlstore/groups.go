@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -88,20 +89,54 @@ func (s *Store) GetGroup(ctx context.Context, t roster.DirectoryScope, id string
 // matches) the transaction fails with it; if it now asks for other
 // member operations, the whole update is done again with the row locked
 // from the start.
+//
+// A change of nested groups (a group added or removed as a member) locks
+// the organization exclusively (syncMembers). Taken after a group's row,
+// that lock waits for a late-locked member add that holds the
+// organization shared and waits for the same group's row: a deadlock,
+// which Conformance/AccessOnTwoNodes met about once in four runs. So the
+// organization is locked before any group row, and an update found to
+// change nesting is done again with the exclusive lock taken first
+// (groupLockExclusive).
 func (s *Store) UpdateGroup(ctx context.Context, t roster.DirectoryScope, id string, update func(*roster.Group) ([]roster.MemberOp, error)) (*roster.Group, error) {
-	g, err := s.updateGroup(ctx, t, id, update, s.d.ForUpdate != "")
-	if errors.Is(err, errGroupMoved) {
-		g, err = s.updateGroup(ctx, t, id, update, false)
+	mode := groupLockFirst
+	if s.d.ForUpdate != "" {
+		mode = groupLockLate
 	}
-	return g, err
+	for {
+		g, err := s.updateGroup(ctx, t, id, update, mode)
+		switch {
+		case errors.Is(err, errGroupMoved) && mode == groupLockLate:
+			mode = groupLockFirst
+		case errors.Is(err, errNesting) && mode != groupLockExclusive:
+			mode = groupLockExclusive
+		default:
+			return g, err
+		}
+	}
 }
+
+// groupLock is how updateGroup locks: the group's row late, or first
+// (after the organization's shared lock), or first after the
+// organization's exclusive lock, for changes of nesting.
+type groupLock int
+
+const (
+	groupLockLate groupLock = iota
+	groupLockFirst
+	groupLockExclusive
+)
 
 // errGroupMoved says that a group changed between its unlocked read and
 // its late lock in a way its update depends on.
 var errGroupMoved = errors.New("sqlstore: the group changed under a late-locked update")
 
-func (s *Store) updateGroup(ctx context.Context, t roster.DirectoryScope, id string, update func(*roster.Group) ([]roster.MemberOp, error), lockLate bool) (*roster.Group, error) {
+// errNesting says that an update not locked for it changes nesting.
+var errNesting = errors.New("sqlstore: the update changes nested groups")
+
+func (s *Store) updateGroup(ctx context.Context, t roster.DirectoryScope, id string, update func(*roster.Group) ([]roster.MemberOp, error), mode groupLock) (*roster.Group, error) {
 	var out roster.Group
+	lockLate := mode == groupLockLate
 	lock := s.d.ForUpdate
 	if lockLate {
 		lock = ""
@@ -110,19 +145,24 @@ func (s *Store) updateGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		// Before any group's row (see UpdateGroup).
+		if err := s.lockAccess(ctx, tx, t.OrgID, mode == groupLockExclusive); err != nil {
+			return err
+		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+lock,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
 			return notFound(err, "no group %q in this directory", id)
 		}
-		// After the group's row, before its members' (see access.go).
-		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
-			return err
-		}
 		before := g
 		ops, err := update(&g)
 		if err != nil {
 			return err
+		}
+		if mode != groupLockExclusive && s.d.ForUpdate != "" {
+			if nests, err := s.changesNesting(ctx, tx, t, g.ID, ops); err != nil || nests {
+				return cmp.Or(err, errNesting)
+			}
 		}
 		g.ID, g.Created = before.ID, before.Created
 		if lockLate && !commute(ops) {
@@ -366,6 +406,35 @@ func (s *Store) addMembers(ctx context.Context, tx *tx, t roster.DirectoryScope,
 	return added, checkMembers(without(rest, present))
 }
 
+// changesNesting says whether ops add or remove a group as a member of
+// groupID: an ID among the adds or removals that names a group of the
+// directory, or a removal of all members or by filter from a group that
+// has group members.
+func (s *Store) changesNesting(ctx context.Context, tx *tx, t roster.DirectoryScope, groupID string, ops []roster.MemberOp) (bool, error) {
+	var ids []string
+	whole := false
+	for _, op := range ops {
+		switch op.Kind {
+		case roster.AddMembers, roster.RemoveMembers:
+			ids = append(ids, op.IDs...)
+		default:
+			whole = true
+		}
+	}
+	var n int
+	if len(ids) > 0 {
+		b, _ := json.Marshal(ids)
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE directory_id = ? AND `+s.d.InJSON("id"), t.DirectoryID, string(b)).Scan(&n); err != nil || n > 0 {
+			return n > 0, err
+		}
+	}
+	if whole {
+		err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM group_members WHERE group_id = ? AND member_type = 'Group' LIMIT 1) AS x`, groupID).Scan(&n)
+		return n > 0, err
+	}
+	return false, nil
+}
+
 // lockMembers locks the rows of the users and groups of the directory
 // that the JSON array ids names, where the database has row locks, as
 // addMembers does before it adds them: a removal of a member then waits
@@ -466,13 +535,14 @@ func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id str
 		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
 			return err
 		}
+		// The organization before the group's row (see UpdateGroup).
+		if err := s.lockAccess(ctx, tx, t.OrgID, true); err != nil {
+			return err
+		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
 			id, t.DirectoryID, t.OrgID))
 		if err != nil {
 			return notFound(err, "no group %q in this directory", id)
-		}
-		if err := s.lockAccess(ctx, tx, t.OrgID, true); err != nil {
-			return err
 		}
 		if ifVersion > 0 && g.Version != ifVersion {
 			return roster.E(roster.ReasonVersionMismatch, "group %s is at version %d, not %d; read it again", id, g.Version, ifVersion)

@@ -265,10 +265,9 @@ func (s *Store) prepare(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 }
 
 // maxAttempts bounds how often a transaction that lost a deadlock or a
-// serialization conflict is run again. Eight, and jittered: under the
-// race detector on two cores, a group nesting on one node against member
-// adds on another (Conformance/AccessOnTwoNodes) lost five deadlocks in a
-// row about once in four runs.
+// serialization conflict is run again, after a jittered wait: two
+// transactions that wait alike after a deadlock would meet again in the
+// same order.
 const maxAttempts = 8
 
 // inTx runs fn in a write transaction and commits it. fn's error (or a
@@ -284,8 +283,6 @@ func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
 		if err == nil || s.d.IsRetryable == nil || !s.d.IsRetryable(err) || attempt == maxAttempts {
 			return s.badValue(err)
 		}
-		// Jittered: two transactions that deadlocked and wait alike would
-		// meet again in the same order.
 		backoff := time.Duration(attempt*attempt) * time.Millisecond
 		time.Sleep(backoff + rand.N(backoff))
 	}
