@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -16,7 +17,7 @@ import (
 func testUsersWithGroups(t *testing.T, s roster.Store) {
 	f := newFixture(t, s, "Acme")
 	ids := createUsers(t, s, f.tenant, 6, "user%d@acme.test")
-	createGroup(t, s, f.tenant, "Zeta", ids[1], ids[2])
+	zeta := createGroup(t, s, f.tenant, "Zeta", ids[1], ids[2])
 	createGroup(t, s, f.tenant, "alpha", ids[1])
 	createGroup(t, s, f.tenant, "Alpha", ids[1], ids[3]) // the same name but for case: ordered by ID then
 	// Another directory's group and users change nothing here.
@@ -45,7 +46,7 @@ func testUsersWithGroups(t *testing.T, s roster.Store) {
 			}
 		}
 		for id := range groups {
-			if len(groups[id]) > 0 && !contains(pageIDs, id) {
+			if len(groups[id]) > 0 && !slices.Contains(pageIDs, id) {
 				t.Errorf("%s: groups of user %s, not on the page", stage, id)
 			}
 		}
@@ -59,8 +60,7 @@ func testUsersWithGroups(t *testing.T, s roster.Store) {
 
 	// Nested: Zeta (ids[1], ids[2]) joins Outer, which ids[4] is in
 	// directly; ids[1] and ids[2] are in Outer through Zeta.
-	zeta := findGroup(t, s, f.tenant, "Zeta")
-	createGroup(t, s, f.tenant, "Outer", zeta, ids[4])
+	createGroup(t, s, f.tenant, "Outer", zeta.ID, ids[4])
 	compare("nested", roster.Query{StartIndex: 1, Count: 100})
 	compare("nested lookup", roster.Query{Filter: flt, StartIndex: 1, Count: 100})
 	_, groups, err := s.ListUsersWithGroups(ctx, f.tenant, roster.Query{Filter: flt, StartIndex: 1, Count: 100})
@@ -68,25 +68,4 @@ func testUsersWithGroups(t *testing.T, s roster.Store) {
 	if len(groups[ids[1]]) != 4 {
 		t.Errorf("user1's groups = %+v, want Alpha, alpha, Outer (through Zeta) and Zeta", groups[ids[1]])
 	}
-}
-
-func findGroup(t *testing.T, s roster.Store, tn roster.DirectoryScope, name string) string {
-	t.Helper()
-	flt, err := scim.GroupType.ParseFilter(`displayName eq "` + name + `"`)
-	must(t, err)
-	page, err := s.ListGroups(ctx, tn, roster.Query{Filter: flt, StartIndex: 1, Count: 2})
-	must(t, err)
-	if len(page.Items) != 1 {
-		t.Fatalf("%d groups named %s", len(page.Items), name)
-	}
-	return page.Items[0].ID
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
