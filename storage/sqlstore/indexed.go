@@ -65,6 +65,10 @@ const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 // sub-attribute is kept in user_values.
 var valueAttrs = []string{"emails", "phoneNumbers"}
 
+// valueTextColumns are user_text's columns of valueAttrs: each holds the
+// attribute's values, folded, joined by newlines.
+var valueTextColumns = map[string]string{"emails": "emails", "phoneNumbers": "phone_numbers"}
+
 func isValueAttr(a roster.Attr) bool {
 	for _, n := range valueAttrs {
 		if a.Name == n && !a.Extension {
@@ -282,7 +286,7 @@ func (c *compiler) valueText(h roster.Has) string {
 	if !isValueAttr(h.Attr) {
 		return ""
 	}
-	col := map[string]string{"emails": "emails", "phoneNumbers": "phone_numbers"}[h.Attr.Name]
+	col := valueTextColumns[h.Attr.Name]
 	var found string
 	var walk func(roster.Filter)
 	walk = func(f roster.Filter) {

@@ -68,6 +68,7 @@ type Store struct {
 	batch   *batcher // group commit, where the dialect asks for it
 	rebound sync.Map // query text -> the text with the dialect's placeholders
 	gen     authGen  // the authentication generation, remembered (authgen.go)
+	text    []string // the trigram tables' statements at commit, where the dialect has them (text.go)
 }
 
 var _ roster.Store = (*Store)(nil)
@@ -78,6 +79,9 @@ func New(d Dialect, write, read *sql.DB) *Store {
 	s := &Store{d: d, write: write, read: read, now: time.Now, stmts: map[*sql.DB]map[string]*sql.Stmt{}}
 	if d.GroupCommit {
 		s.batch = newBatcher(s)
+	}
+	if d.TextMatch {
+		s.text = textFlush(d)
 	}
 	return s
 }
@@ -314,7 +318,11 @@ func (s *Store) runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn f
 	}
 	t := &tx{s: s, db: db, sql: sqlTx}
 	defer s.cacheLater(ctx, t)
-	if err := fn(t); err != nil {
+	err = fn(t)
+	if err == nil && db == s.write && s.text != nil {
+		err = s.flushText(ctx, t)
+	}
+	if err != nil {
 		sqlTx.Rollback()
 		return err
 	}
