@@ -3,13 +3,12 @@ package deletions_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/deletions"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 	"github.com/rosterhq/roster/storage/sqlstore"
 )
 
@@ -17,21 +16,7 @@ var bg = context.Background()
 
 func setup(t *testing.T) (*sqlstore.Store, roster.DirectoryScope) {
 	t.Helper()
-	st, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org := roster.Org{Name: "Acme"}
-	if err := st.CreateOrg(bg, &org); err != nil {
-		t.Fatal(err)
-	}
-	d := roster.Directory{OrgID: org.ID, Name: "Entra"}
-	_, tok := roster.NewTokenSecret()
-	if err := st.CreateDirectory(bg, &d, &tok); err != nil {
-		t.Fatal(err)
-	}
-	return st, roster.DirectoryScope{OrgID: org.ID, DirectoryID: d.ID}
+	return sqlitetest.NewDirectory(t)
 }
 
 func addUsers(t *testing.T, st *sqlstore.Store, sc roster.DirectoryScope, n int) []*roster.User {

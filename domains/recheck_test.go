@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/domains"
 	"github.com/rosterhq/roster/domains/domainstest"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
 func TestRecord(t *testing.T) {
@@ -36,13 +35,7 @@ func TestRecord(t *testing.T) {
 // proof is back it is verified again; manual verifications are left alone.
 func TestRecheckDue(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	org := roster.Org{Name: "Acme"}
-	st.CreateOrg(ctx, &org)
+	st, org := sqlitetest.New(t)
 	for _, name := range []string{"acme.test", "manual.test"} {
 		d := roster.Domain{OrgID: org.ID, Name: name, Token: "tok-" + name}
 		if err := st.CreateDomain(ctx, &d); err != nil {

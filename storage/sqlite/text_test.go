@@ -3,13 +3,12 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
 // TestTrigramTablesAtCommit checks migration 0027: the trigram tables are
@@ -19,21 +18,7 @@ import (
 // empty after every commit.
 func TestTrigramTablesAtCommit(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	org := roster.Org{Name: "text"}
-	if err := s.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
-	dir := roster.Directory{OrgID: org.ID, Name: "text"}
-	_, tok := roster.NewTokenSecret()
-	if err := s.CreateDirectory(ctx, &dir, &tok); err != nil {
-		t.Fatal(err)
-	}
-	tenant := roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
+	s, tenant := sqlitetest.NewDirectory(t)
 	user := func(name, display string) *roster.User {
 		obj, err := scim.Decode([]byte(fmt.Sprintf(`{"userName":%q,"displayName":%q,"emails":[{"value":%q}]}`, name, display, name)))
 		if err != nil {

@@ -30,3 +30,16 @@ func New(t testing.TB) (*sqlstore.Store, roster.Org) {
 	}
 	return s, org
 }
+
+// NewDirectory opens a fresh store as New does, with a directory named
+// Entra in the organization, and returns the directory's scope.
+func NewDirectory(t testing.TB) (*sqlstore.Store, roster.DirectoryScope) {
+	t.Helper()
+	s, org := New(t)
+	dir := roster.Directory{OrgID: org.ID, Name: "Entra"}
+	_, tok := roster.NewTokenSecret()
+	if err := s.CreateDirectory(context.Background(), &dir, &tok); err != nil {
+		t.Fatal(err)
+	}
+	return s, roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
+}
