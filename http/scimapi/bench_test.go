@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -14,7 +13,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/server"
 	"github.com/rosterhq/roster/http/urls"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
 // BenchmarkGroupGetFull is a full GET of a group of 100,000 users on
@@ -25,20 +24,8 @@ import (
 //	go test ./http/scimapi -run '^$' -bench GroupGetFull -benchtime 10x
 func BenchmarkGroupGetFull(b *testing.B) {
 	const members = 100_000
-	st, err := sqlite.Open(bg, filepath.Join(b.TempDir(), "roster.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	org := roster.Org{Name: "Acme"}
-	if err := st.CreateOrg(bg, &org); err != nil {
-		b.Fatal(err)
-	}
-	secret, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: org.ID, Name: "Entra ID"}
-	if err := st.CreateDirectory(bg, &dir, &tok); err != nil {
-		b.Fatal(err)
-	}
+	st, org := sqlitetest.New(b)
+	dir, secret := sqlitetest.Directory(b, st, org, "Entra ID")
 	// The users, made concurrently so that group commit batches them.
 	ids := make([]string, members)
 	var wg sync.WaitGroup

@@ -36,10 +36,18 @@ func New(t testing.TB) (*sqlstore.Store, roster.Org) {
 func NewDirectory(t testing.TB) (*sqlstore.Store, roster.DirectoryScope) {
 	t.Helper()
 	s, org := New(t)
-	dir := roster.Directory{OrgID: org.ID, Name: "Entra"}
-	_, tok := roster.NewTokenSecret()
+	dir, _ := Directory(t, s, org, "Entra")
+	return s, roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
+}
+
+// Directory creates a directory named name in org and returns it with
+// the secret of its first token.
+func Directory(t testing.TB, s *sqlstore.Store, org roster.Org, name string) (roster.Directory, string) {
+	t.Helper()
+	secret, tok := roster.NewTokenSecret()
+	dir := roster.Directory{OrgID: org.ID, Name: name}
 	if err := s.CreateDirectory(context.Background(), &dir, &tok); err != nil {
 		t.Fatal(err)
 	}
-	return s, roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
+	return dir, secret
 }
