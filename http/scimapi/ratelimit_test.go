@@ -3,31 +3,20 @@ package scimapi_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/scimapi"
 	"github.com/rosterhq/roster/http/server"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
 // TestRateLimitPerToken: a token over its rate gets 429 with Retry-After
 // and a SCIM error; another token of the same directory is not affected.
 func TestRateLimitPerToken(t *testing.T) {
-	st, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	org := roster.Org{Name: "Acme"}
-	st.CreateOrg(bg, &org)
-	dir := roster.Directory{OrgID: org.ID, Name: "Entra"}
-	first, tok := roster.NewTokenSecret()
-	if err := st.CreateDirectory(bg, &dir, &tok); err != nil {
-		t.Fatal(err)
-	}
+	st, org := sqlitetest.New(t)
+	dir, first := sqlitetest.Directory(t, st, org, "Entra")
 	second, tok2 := roster.NewTokenSecret()
 	tok2.OrgID, tok2.DirectoryID, tok2.Name = org.ID, dir.ID, "second"
 	if err := st.CreateToken(bg, &tok2); err != nil {

@@ -1,33 +1,17 @@
 package server
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/storage/sqlite"
 )
 
 func TestMetrics(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	org := roster.Org{Name: "Acme"}
-	st.CreateOrg(context.Background(), &org)
-	dir := roster.Directory{OrgID: org.ID, Name: "Entra"}
-	secret, tok := roster.NewTokenSecret()
-	if err := st.CreateDirectory(context.Background(), &dir, &tok); err != nil {
-		t.Fatal(err)
-	}
+	st, _, dir, secret := newDirectory(t, "Entra")
 	reg := prometheus.NewRegistry()
 	RegisterDB(reg, "write", st.DB())
 	srv := httptest.NewServer(Handler(Config{Store: st, Metrics: reg}))

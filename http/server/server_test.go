@@ -2,14 +2,12 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +15,6 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/scim"
-	"github.com/rosterhq/roster/storage/sqlite"
 )
 
 // syncBuffer is a log destination that handlers on many goroutines share.
@@ -49,20 +46,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T, ready func(*http.Request) error, extra func(mux *http.ServeMux)) *testServer {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org := roster.Org{Name: "Acme"}
-	if err := st.CreateOrg(context.Background(), &org); err != nil {
-		t.Fatal(err)
-	}
-	secret, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: org.ID, Name: "Entra ID"}
-	if err := st.CreateDirectory(context.Background(), &dir, &tok); err != nil {
-		t.Fatal(err)
-	}
+	st, _, dir, secret := newDirectory(t, "Entra ID")
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	srv := httptest.NewUnstartedServer(nil)
