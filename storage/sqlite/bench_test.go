@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/scim"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 	"github.com/rosterhq/roster/storage/sqlstore"
 )
 
@@ -27,20 +26,8 @@ type benchDir struct {
 
 func newBenchDir(b *testing.B, users int) *benchDir {
 	b.Helper()
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	org := roster.Org{Name: "bench"}
-	s.CreateOrg(ctx, &org)
-	dir := roster.Directory{OrgID: org.ID, Name: "bench"}
-	_, tok := roster.NewTokenSecret()
-	if err := s.CreateDirectory(ctx, &dir, &tok); err != nil {
-		b.Fatal(err)
-	}
-	d := &benchDir{s: s, tenant: roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}}
+	s, tenant := sqlitetest.NewDirectory(b)
+	d := &benchDir{s: s, tenant: tenant}
 	for i := 0; i < users; i++ {
 		d.users = append(d.users, d.create(b, i))
 	}
