@@ -70,6 +70,8 @@ type Dialect struct {
 	CodePointOrder bool
 	// TextMatch says that user_text, SQLite's FTS5 trigram index of the
 	// indexed attributes (migration 0021), answers co and ew candidates.
+	// Its rows, and user_search's, are written at each write's commit
+	// from user_text_pending (migration 0027, text.go).
 	TextMatch bool
 	// Reverse reverses a text by code point: user_values keeps values
 	// reversed, so that ew is a prefix range on them.
