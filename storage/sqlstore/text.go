@@ -58,7 +58,7 @@ func textFlush(d Dialect) []string {
 	slices.Sort(paths) // one statement text, so one prepared statement
 	for _, p := range paths {
 		v := d.JSONValue("r.attributes", strings.Split(p, "/"), roster.TypeString)
-		if indexedAttrs[p].generated != "r.manager_value" { // caseExact
+		if strings.HasSuffix(indexedAttrs[p].generated, "_fold") { // folded unless caseExact, as its generated column
 			v = d.Fold(v)
 		}
 		cols, exprs = append(cols, indexedAttrs[p].text), append(exprs, v)
