@@ -105,10 +105,16 @@ func Dialect() sqlstore.Dialect {
 		Reverse:           func(expr string) string { return "reverse(" + expr + ")" },
 		IsUniqueViolation: isUniqueViolation,
 		GroupCommit:       true,
+		CheckpointFrames:  checkpointFrames,
 		CacheStatements:   true,
 		CountShards:       1,
 	}
 }
+
+// checkpointFrames bounds the write-ahead log: 4,000 frames of 4 KiB,
+// four times SQLite's own checkpoint threshold, as the store's passive
+// checkpoints keep it well below that but under the heaviest load.
+const checkpointFrames = 4000
 
 func isUniqueViolation(err error) bool {
 	var e *sqlite.Error
@@ -137,7 +143,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 	// in Go's pool is cheaper than waiting in SQLite's busy handler.
 	// IMMEDIATE transactions take the write lock at BEGIN, so a writer
 	// never fails halfway for want of it.
-	write, err := sql.Open("sqlite", dsn(path, o, "_txlock=immediate"))
+	// It never checkpoints: the store does, beside it (sqlstore's
+	// checkpoint.go).
+	write, err := sql.Open("sqlite", dsn(path, o, "_txlock=immediate&_pragma=wal_autocheckpoint(0)"))
 	if err != nil {
 		return nil, err
 	}

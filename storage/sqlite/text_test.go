@@ -11,6 +11,23 @@ import (
 	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 )
 
+// newUser is a user as a client would send it, with a work email that is
+// its userName.
+func newUser(t *testing.T, name, display string) *roster.User {
+	t.Helper()
+	obj, err := scim.Decode([]byte(fmt.Sprintf(`{"userName":%q,"displayName":%q,"emails":[{"value":%q,"type":"work"}]}`, name, display, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scim.UserType.Normalize(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u roster.User
+	scim.UserFromDoc(res.Doc, &u)
+	return &u
+}
+
 // TestTrigramTablesAtCommit checks migration 0027: the trigram tables are
 // written at each commit from user_text_pending, including commits that
 // hold several writes of which some fail (group commit rolls each back to
@@ -19,19 +36,7 @@ import (
 func TestTrigramTablesAtCommit(t *testing.T) {
 	ctx := context.Background()
 	s, tenant := sqlitetest.NewDirectory(t)
-	user := func(name, display string) *roster.User {
-		obj, err := scim.Decode([]byte(fmt.Sprintf(`{"userName":%q,"displayName":%q,"emails":[{"value":%q}]}`, name, display, name)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := scim.UserType.Normalize(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var u roster.User
-		scim.UserFromDoc(res.Doc, &u)
-		return &u
-	}
+	user := func(name, display string) *roster.User { return newUser(t, name, display) }
 	count := func(q string, args ...any) int {
 		t.Helper()
 		var n int

@@ -116,6 +116,13 @@ type Dialect struct {
 	// single writer.
 	GroupCommit bool
 
+	// CheckpointFrames, where it is not 0, says that the writer's
+	// connection does not checkpoint the write-ahead log itself (SQLite
+	// opened with wal_autocheckpoint(0)): the store checkpoints beside it
+	// after commits, and on the writer once the log holds this many
+	// frames (checkpoint.go).
+	CheckpointFrames int
+
 	// ReadTx are the options of read transactions: one snapshot for the
 	// page and the count of a list.
 	ReadTx *sql.TxOptions

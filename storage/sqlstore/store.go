@@ -65,10 +65,11 @@ type Store struct {
 	mu    sync.Mutex
 	stmts map[*sql.DB]map[string]*sql.Stmt
 
-	batch   *batcher // group commit, where the dialect asks for it
-	rebound sync.Map // query text -> the text with the dialect's placeholders
-	gen     authGen  // the authentication generation, remembered (authgen.go)
-	text    []string // the trigram tables' statements at commit, where the dialect has them (text.go)
+	batch   *batcher      // group commit, where the dialect asks for it
+	rebound sync.Map      // query text -> the text with the dialect's placeholders
+	gen     authGen       // the authentication generation, remembered (authgen.go)
+	text    []string      // the trigram tables' statements at commit, where the dialect has them (text.go)
+	ckpt    *checkpointer // checkpoints beside the writer, where the dialect asks for them (checkpoint.go)
 }
 
 var _ roster.Store = (*Store)(nil)
@@ -82,6 +83,9 @@ func New(d Dialect, write, read *sql.DB) *Store {
 	}
 	if d.TextMatch {
 		s.text = textFlush(d)
+	}
+	if d.CheckpointFrames > 0 {
+		s.ckpt = newCheckpointer(s)
 	}
 	return s
 }
@@ -108,6 +112,9 @@ func (s *Store) Pools() map[string]*sql.DB {
 func (s *Store) Close() error {
 	if s.batch != nil {
 		s.batch.close()
+	}
+	if s.ckpt != nil {
+		s.ckpt.close()
 	}
 	err := s.write.Close()
 	if s.read != s.write {
@@ -328,6 +335,9 @@ func (s *Store) runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn f
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if db == s.write && s.ckpt != nil {
+		s.ckpt.committed()
 	}
 	return nil
 }
