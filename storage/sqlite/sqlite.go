@@ -112,8 +112,9 @@ func Dialect() sqlstore.Dialect {
 }
 
 // checkpointFrames bounds the write-ahead log: 4,000 frames of 4 KiB,
-// four times SQLite's own checkpoint threshold, as the store's passive
-// checkpoints keep it well below that but under the heaviest load.
+// four times SQLite's own checkpoint threshold. The log gets there only
+// under sustained writes, whose commits leave the passive checkpoints no
+// gap to finish in; then the checkpoint on the writer restarts it.
 const checkpointFrames = 4000
 
 func isUniqueViolation(err error) bool {

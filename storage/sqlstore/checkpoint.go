@@ -6,8 +6,8 @@ package sqlstore
 // checkpoint copies them back into the database file. By default SQLite
 // checkpoints inside the commit that takes the log past 1,000 pages, on the
 // committing connection: on Roster's one writer connection, every write
-// queued behind it waits for the copy and its fsyncs. That was about an
-// eighth of a create's server CPU, all of it on the writer's path
+// queued behind it waits for the copy and its fsyncs: 7% of the server's
+// CPU in a profile of creates, and every fsync wait, on the writer's path
 // (docs/benchmarks.md, "Checkpoints beside the writer").
 //
 // So SQLite's writer is opened with wal_autocheckpoint(0), and the store
