@@ -25,15 +25,7 @@ import (
 func TestCheckpointsBesideTheWriter(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "roster.db")
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	org := roster.Org{Name: "Acme"}
-	if err := s.CreateOrg(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
+	s, org := sqlitetest.At(t, path)
 	dir, _ := sqlitetest.Directory(t, s, org, "Entra")
 	scope := roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}
 	size := func(name string) int64 {
@@ -65,9 +57,7 @@ func TestCheckpointsBesideTheWriter(t *testing.T) {
 	var wg sync.WaitGroup
 	var written atomic.Int64
 	for w := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 80 {
 				u := newUser(t, fmt.Sprintf("w%02d-u%03d@example.com", w, i), fmt.Sprintf("Person %d %d", w, i))
 				if err := s.CreateUser(ctx, scope, u); err != nil {
@@ -76,7 +66,7 @@ func TestCheckpointsBesideTheWriter(t *testing.T) {
 				}
 				written.Add(1)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(done)

@@ -54,9 +54,7 @@ func TestTrigramTablesAtCommit(t *testing.T) {
 	ids := make([][]string, 16)
 	var wg sync.WaitGroup
 	for w := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 20 {
 				name := fmt.Sprintf("w%02d-u%02d@example.com", w, i)
 				if i%5 == 0 {
@@ -67,7 +65,7 @@ func TestTrigramTablesAtCommit(t *testing.T) {
 					ids[w] = append(ids[w], u.ID)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	var all []string

@@ -18,8 +18,15 @@ import (
 // New opens a fresh store with an organization named Acme.
 func New(t testing.TB) (*sqlstore.Store, roster.Org) {
 	t.Helper()
+	return At(t, filepath.Join(t.TempDir(), "roster.db"))
+}
+
+// At opens a fresh store at path, for tests that watch the database's
+// files, with an organization named Acme.
+func At(t testing.TB, path string) (*sqlstore.Store, roster.Org) {
+	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	s, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
