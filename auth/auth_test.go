@@ -112,15 +112,13 @@ func TestAdminTokens(t *testing.T) {
 	var mu sync.Mutex
 	spent := 0
 	for range 5 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if got, err := a.SpendSignInLink(ctx, org.ID, linkSecret); err == nil && got.ID == admin.ID {
 				mu.Lock()
 				spent++
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if spent != 1 {

@@ -215,9 +215,7 @@ func (r *Runner) measure(ctx context.Context, n int, op func(ctx context.Context
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := 0; w < r.cfg.Concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n || ctx.Err() != nil {
@@ -230,7 +228,7 @@ func (r *Runner) measure(ctx context.Context, n int, op func(ctx context.Context
 				}
 				lat[i] = time.Since(t0)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return lat, int(errs.Load()), time.Since(start)

@@ -68,9 +68,7 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 		deadline := time.Now().Add(60 * time.Second)
 		var wg sync.WaitGroup
 		for _, s := range []*connectors.Service{nodeA, nodeB} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				w := &connectors.Worker{Service: s}
 				for time.Now().Before(deadline) && len(tg.users(t)) < want {
 					if _, err := w.Step(ctx); err != nil {
@@ -79,7 +77,7 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 					}
 					time.Sleep(20 * time.Millisecond)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 	}

@@ -103,13 +103,11 @@ func benchDelivery(b *testing.B, s roster.Store) {
 		prefix := fmt.Sprintf("b%d", time.Now().UnixNano())
 		var wg sync.WaitGroup
 		for w := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for i := w; i < benchUsers; i += 4 {
 					createUser(b, s, x.tenant, fmt.Sprintf("%s-%d@acme.test", prefix, i))
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		worker := &delivery.Worker{Store: s, Keys: x.keys, AllowPrivate: true}
@@ -134,12 +132,10 @@ func benchDelivery(b *testing.B, s roster.Store) {
 		tick := time.NewTicker(time.Second / benchRate)
 		for i := range n {
 			<-tick.C
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				u := createUser(b, s, x.tenant, fmt.Sprintf("%s-delay-%d@acme.test", prefix, i))
 				ids[i], acked[i] = u.ID, time.Now()
-			}()
+			})
 		}
 		tick.Stop()
 		wg.Wait()

@@ -156,9 +156,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	results := make(chan roster.DeliveryResult, limit)
 	var senders sync.WaitGroup
 	for range w.Concurrency {
-		senders.Add(1)
-		go func() {
-			defer senders.Done()
+		senders.Go(func() {
 			for j := range jobs {
 				if r, ok := w.send1(ctx, j); ok {
 					results <- r
@@ -166,7 +164,7 @@ func (w *Worker) Run(ctx context.Context) error {
 					inflight.Add(-1) // left to its lease
 				}
 			}
-		}()
+		})
 	}
 	recorded := make(chan struct{})
 	go func() {
@@ -371,13 +369,11 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(w.Concurrency, len(ds)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range next {
 				results[i], sent[i] = w.send1(ctx, job{d: &ds[i], hook: hooks[ds[i].WebhookID], leaseUntil: leaseUntil})
 			}
-		}()
+		})
 	}
 	for i := range ds {
 		next <- i

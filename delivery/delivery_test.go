@@ -454,15 +454,13 @@ func TestTwoNodesShareTheWork(t *testing.T) {
 		const burst = 200
 		var wg sync.WaitGroup
 		for i := range burst {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				node := a
 				if i%2 == 1 {
 					node = b
 				}
 				createUser(t, node, x.tenant, "user"+itoa(i)+"@acme.test")
-			}()
+			})
 		}
 		wg.Wait()
 		waitFor(t, "the burst", func() bool { return len(r.delivered()) >= burst })

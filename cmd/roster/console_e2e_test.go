@@ -822,9 +822,7 @@ func newConsoleBrowser(t *testing.T, execPath, shots string) *consoleBrowser {
 	// page (and the click) until answered: accept every dialog, and keep
 	// its message for the test to check.
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for ev, err := range dialogs {
 			if err != nil {
 				return
@@ -835,7 +833,7 @@ func newConsoleBrowser(t *testing.T, execPath, shots string) *consoleBrowser {
 			}
 			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
 		}
-	}()
+	})
 	return b
 }
 

@@ -45,23 +45,19 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for i, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if status := patch(i%2, "add", id); status != 204 {
 				t.Errorf("add %s on node %d: %d", id, i%2, status)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	for i, id := range ids[:20] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if status := patch((i+1)%2, "remove", id); status != 204 {
 				t.Errorf("remove %s: %d", id, status)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	for n := range nodes {
@@ -81,12 +77,10 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	// Same userName on both nodes at once: one winner.
 	results := make(chan int, 10)
 	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			status, _ := nodes[i%2].do("POST", "/Users", `{"userName":"race@acme.test"}`)
 			results <- status
-		}()
+		})
 	}
 	wg.Wait()
 	close(results)
@@ -108,12 +102,10 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	_, etag, _ := nodes[0].doWith("GET", "/Users/"+ids[0], "", nil)
 	statuses := make(chan int, 2)
 	for n := range nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			status, _, _ := nodes[n].doWith("PATCH", "/Users/"+ids[0], fmt.Sprintf(`{"Operations":[{"op":"replace","path":"title","value":"node %d"}]}`, n), map[string]string{"If-Match": etag})
 			statuses <- status
-		}()
+		})
 	}
 	wg.Wait()
 	close(statuses)

@@ -75,9 +75,7 @@ func TestKill9LosesNoDelivery(t *testing.T) {
 	var wg sync.WaitGroup
 	client := &http.Client{Timeout: 5 * time.Second}
 	for w := range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := 0; ctx.Err() == nil; i++ {
 				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/Users", strings.NewReader(fmt.Sprintf(`{"userName":"kill-%d-%d@acme.test"}`, w, i)))
 				req.Header.Set("Authorization", "Bearer "+dir.Token)
@@ -95,7 +93,7 @@ func TestKill9LosesNoDelivery(t *testing.T) {
 					mu.Unlock()
 				}
 			}
-		}()
+		})
 	}
 	// Kill once deliveries are under way and enough changes were
 	// acknowledged, whatever the machine's speed.

@@ -36,9 +36,7 @@ func TestDirectoriesAndTokens(t *testing.T) {
 	statuses := map[int]int{}
 	var winner map[string]any
 	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			status, body := e.call("POST", rotate, `{"grace": "1h"}`)
 			mu.Lock()
 			defer mu.Unlock()
@@ -46,7 +44,7 @@ func TestDirectoriesAndTokens(t *testing.T) {
 			if status == http.StatusCreated {
 				winner = body
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if statuses[http.StatusCreated] != 1 || statuses[http.StatusConflict] != 9 {

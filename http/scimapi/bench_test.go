@@ -32,9 +32,7 @@ func BenchmarkGroupGetFull(b *testing.B) {
 	errs := make(chan error, 1)
 	const workers = 16
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := w; i < members; i += workers {
 				u := roster.User{UserName: fmt.Sprintf("user%06d@acme.test", i), DisplayName: fmt.Sprintf("User %d", i), Active: true,
 					Attributes: []byte(fmt.Sprintf(`{"userName":"user%06d@acme.test","displayName":"User %d","active":true}`, i, i))}
@@ -47,7 +45,7 @@ func BenchmarkGroupGetFull(b *testing.B) {
 				}
 				ids[i] = u.ID
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	select {

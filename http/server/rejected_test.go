@@ -110,15 +110,13 @@ func testRejectedRequests(t *testing.T, st roster.Store) {
 		var wg sync.WaitGroup
 		var unauthorized atomic.Int64
 		for w := 0; w < 8; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for i := 0; i < 125; i++ {
 					if send(a, base+"/Users?filter=userName+eq+%22x%22", bad, "Okta SCIM Client 1.0").StatusCode == 401 {
 						unauthorized.Add(1)
 					}
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		// The last word is a wrong token sent by "Okta": it must not make

@@ -312,9 +312,7 @@ func testAccessOnTwoNodes(t *testing.T, a, b roster.Store) {
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Add(1)
-		go func() { // memberships, on node a
-			defer wg.Done()
+		wg.Go(func() { // memberships, on node a
 			for i := range rounds {
 				u := users[8+w*rounds+i]
 				g := inner
@@ -334,11 +332,9 @@ func testAccessOnTwoNodes(t *testing.T, a, b roster.Store) {
 					cleanError(t, "remove member", patch(a, g, roster.RemoveMembers, u.ID))
 				}
 			}
-		}()
+		})
 	}
-	wg.Add(1)
-	go func() { // structure, on node b
-		defer wg.Done()
+	wg.Go(func() { // structure, on node b
 		for i := range 2 * rounds {
 			switch i % 4 {
 			case 0, 2:
@@ -357,7 +353,7 @@ func testAccessOnTwoNodes(t *testing.T, a, b roster.Store) {
 				cleanError(t, "nest", patch(b, top, kind, inner.ID))
 			}
 		}
-	}()
+	})
 	wg.Wait()
 	checkAccessState(t, a, f.org.ID, []string{"jira"}, users...)
 }

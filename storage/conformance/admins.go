@@ -165,13 +165,11 @@ func testAdmins(t *testing.T, s roster.Store) {
 	results := make(chan result, n)
 	start := make(chan struct{})
 	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			spent, err := s.SpendAdminToken(actx, f.org.ID, link.ID)
 			results <- result{spent, err}
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()

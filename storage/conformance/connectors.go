@@ -255,13 +255,11 @@ func testConnectorLeaseOnTwoNodes(t *testing.T, a, b roster.Store) {
 		var wg sync.WaitGroup
 		got := make([]*roster.Connector, 2)
 		for i, s := range []roster.Store{a, b} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				c, _, err := s.ClaimConnector(ctx, "node"+itoa(int64(i)), now, now.Add(30*time.Minute))
 				cleanError(t, "ClaimConnector", err)
 				got[i] = c
-			}()
+			})
 		}
 		wg.Wait()
 		if got[0] != nil && got[1] != nil {

@@ -221,9 +221,7 @@ func testConcurrentPurge(t *testing.T, a, b roster.Store) {
 	var mu sync.Mutex
 	total := 0
 	for _, s := range []roster.Store{a, b, a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				k, err := s.PurgeDeletedResources(ctx, later, 7)
 				if err != nil {
@@ -237,7 +235,7 @@ func testConcurrentPurge(t *testing.T, a, b roster.Store) {
 				total += k
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if total != n {

@@ -392,9 +392,7 @@ func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 	var werr error
 	var wg sync.WaitGroup
 	started := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		n := 0
 		for i := 0; ; i++ {
 			if i == 20 {
@@ -458,7 +456,7 @@ func testSnapshotWhileWriting(t *testing.T, s roster.Store) {
 				return
 			}
 		}
-	}()
+	})
 	<-started
 
 	// The snapshot: its seq first, then small pages of each resource.

@@ -108,9 +108,7 @@ func testDeleteDirectoryWhileProvisioning(t *testing.T, a, b roster.Store) {
 		stop := make(chan struct{})
 		errs := make(chan error, 1000)
 		for w := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				g := groups[w]
 				for i := 0; ; i++ {
 					select {
@@ -145,7 +143,7 @@ func testDeleteDirectoryWhileProvisioning(t *testing.T, a, b roster.Store) {
 						}
 					}
 				}
-			}()
+			})
 		}
 		users, _, err := a.DeleteDirectory(ctx, f.org.ID, f.dir.ID)
 		close(stop)

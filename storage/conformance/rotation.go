@@ -33,9 +33,7 @@ func rotateOnNodes(t *testing.T, s, other roster.Store) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			_, next := roster.NewTokenSecret()
 			node := s
@@ -43,7 +41,7 @@ func rotateOnNodes(t *testing.T, s, other roster.Store) {
 				node = other
 			}
 			errs[i] = node.RotateToken(ctx, roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}, old.ID, time.Now().Add(time.Hour), &next)
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()

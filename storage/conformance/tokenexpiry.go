@@ -83,9 +83,7 @@ func testTokenExpiryOnTwoNodes(t *testing.T, a, b roster.Store) {
 	var wg sync.WaitGroup
 	counts := make([]int, 8)
 	for i := range counts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			node := a
 			if i%2 == 1 {
 				node = b
@@ -101,7 +99,7 @@ func testTokenExpiryOnTwoNodes(t *testing.T, a, b roster.Store) {
 				}
 				counts[i] += n
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	// A node can find the rows it picked taken by the other and stop

@@ -140,9 +140,7 @@ func planTenant(t *testing.T, s *sqlstore.Store, n int) roster.DirectoryScope {
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := w; i < n; i += 4 {
 				obj, err := scim.Decode([]byte(fmt.Sprintf(`{"userName":"user%[1]d@acme.test","externalId":"ext-%[1]d","displayName":"User %[1]d","title":"Title %[2]d",
 					"name":{"givenName":"Given %[2]d","familyName":"User %[1]d"},
@@ -165,7 +163,7 @@ func planTenant(t *testing.T, s *sqlstore.Store, n int) roster.DirectoryScope {
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

@@ -217,16 +217,14 @@ func TestPostgresNodesStartTogether(t *testing.T) {
 	errs := make([]error, nodes)
 	start := make(chan struct{})
 	for i := range nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			s, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: 2})
 			if err == nil {
 				s.Close()
 			}
 			errs[i] = err
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()
