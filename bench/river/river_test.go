@@ -26,10 +26,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +40,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	_ "modernc.org/sqlite"
 
+	"github.com/rosterhq/roster/delivery/deliverytest"
 	"github.com/rosterhq/roster/storage/postgres/pgtest"
 )
 
@@ -97,37 +96,6 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return nil
-}
-
-// receiver notes when each user's delivery first arrived.
-type receiver struct {
-	mu      sync.Mutex
-	arrived map[string]time.Time
-	want    int
-	done    chan struct{}
-}
-
-func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	at := time.Now()
-	var msg struct{ Data struct{ ID string } }
-	json.Unmarshal(body, &msg)
-	r.mu.Lock()
-	if _, ok := r.arrived[msg.Data.ID]; !ok {
-		r.arrived[msg.Data.ID] = at
-		if len(r.arrived) == r.want && r.done != nil {
-			close(r.done)
-			r.done = nil
-		}
-	}
-	r.mu.Unlock()
-}
-
-func (r *receiver) expect(n int) <-chan struct{} {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.arrived, r.want, r.done = map[string]time.Time{}, n, make(chan struct{})
-	return r.done
 }
 
 // backend is one database with River's tables and a changes table that
@@ -205,7 +173,7 @@ func run[TTx any](b *testing.B, be backend[TTx]) {
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		b.Fatal(err)
 	}
-	recv := &receiver{}
+	recv := &deliverytest.Receiver{}
 	srv := httptest.NewServer(recv)
 	defer srv.Close()
 	ws := river.NewWorkers()
@@ -239,76 +207,54 @@ func run[TTx any](b *testing.B, be backend[TTx]) {
 	}
 	for range b.N {
 		prefix := strconv.FormatInt(time.Now().UnixNano(), 36)
-		done := recv.expect(backlog)
+		done := recv.Expect(backlog)
 		var wg sync.WaitGroup
 		for w := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for i := w; i < backlog; i += 4 {
 					if err := change(fmt.Sprintf("%s-%d", prefix, i)); err != nil {
 						b.Error(err)
 						return
 					}
 				}
-			}()
+			})
 		}
 		wg.Wait()
-		start, cpu := time.Now(), cpuTime()
+		start, cpu := time.Now(), deliverytest.CPUTime()
 		if err := client.Start(ctx); err != nil {
 			b.Fatal(err)
 		}
-		select {
-		case <-done:
-		case <-time.After(5 * time.Minute):
-			b.Fatalf("only %d of %d delivered in 5 minutes", len(recv.arrived), backlog)
-		}
-		elapsed, used := time.Since(start), cpuTime()-cpu
+		recv.Await(b, done, 5*time.Minute, "the backlog")
+		elapsed, used := time.Since(start), deliverytest.CPUTime()-cpu
 		b.ReportMetric(float64(backlog)/elapsed.Seconds(), "deliveries/s")
 		b.ReportMetric(float64(used.Microseconds())/backlog, "cpu-µs/delivery")
 
 		n := int(rate * delayFor.Seconds())
-		done = recv.expect(n)
+		done = recv.Expect(n)
 		acked := make([]time.Time, n)
 		tick := time.NewTicker(time.Second / rate)
 		for i := range n {
 			<-tick.C
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				if err := change(fmt.Sprintf("%s-delay-%d", prefix, i)); err != nil {
 					b.Error(err)
 				}
 				acked[i] = time.Now()
-			}()
+			})
 		}
 		tick.Stop()
 		wg.Wait()
-		select {
-		case <-done:
-		case <-time.After(2 * time.Minute):
-			b.Fatalf("the delay phase: only %d of %d delivered", len(recv.arrived), n)
-		}
+		recv.Await(b, done, 2*time.Minute, "the delay phase")
 		if err := client.Stop(ctx); err != nil {
 			b.Fatal(err)
 		}
-		delays := make([]time.Duration, 0, n)
-		recv.mu.Lock()
-		for i := range n {
-			delays = append(delays, recv.arrived[fmt.Sprintf("%s-delay-%d", prefix, i)].Sub(acked[i]))
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("%s-delay-%d", prefix, i)
 		}
-		recv.mu.Unlock()
-		slices.Sort(delays)
-		b.ReportMetric(float64(delays[n/2].Microseconds())/1000, "p50-delay-ms")
-		b.ReportMetric(float64(delays[n*99/100].Microseconds())/1000, "p99-delay-ms")
+		p50, p99 := deliverytest.ReportDelays(b, recv.Delays(ids, acked))
 		b.Logf("%d deliveries in %s (%.0f/s, %.0f µs of CPU each, receiver included); delay over %d paced changes: p50 %s, p99 %s",
 			backlog, elapsed.Round(time.Millisecond), float64(backlog)/elapsed.Seconds(), float64(used.Microseconds())/backlog, n,
-			delays[n/2].Round(time.Millisecond), delays[n*99/100].Round(time.Millisecond))
+			p50.Round(time.Millisecond), p99.Round(time.Millisecond))
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
