@@ -18,16 +18,7 @@ import (
 func TestNameKeyMigration(t *testing.T) {
 	for _, backend := range migrationBackends {
 		t.Run(backend.name, func(t *testing.T) {
-			db, d, open := backend.open(t)
-			if err := sqlstore.MigrateTo(ctx, db, d, sqlstore.LastFrozen); err != nil {
-				t.Fatal(err)
-			}
-			exec := func(q string, args ...any) {
-				t.Helper()
-				if _, err := db.Exec(d.Rebind(q), args...); err != nil {
-					t.Fatal(err)
-				}
-			}
+			db, _, open, exec := backend.at(t, sqlstore.LastFrozen)
 			exec(`INSERT INTO orgs (id, name, created) VALUES ('o1', 'Acme', 1), ('o2', 'Other', 1)`)
 			exec(`INSERT INTO directories (id, org_id, name, created) VALUES ('d1', 'o1', 'Entra', 1), ('d2', 'o2', 'Okta', 1)`)
 			users := []struct{ id, org, dir, name string }{

@@ -15,13 +15,16 @@ import (
 	"github.com/rosterhq/roster/storage/sqlstore"
 )
 
+// migrationBackend is a backend for the migration tests.
+type migrationBackend struct {
+	name string
+	open func(t *testing.T) (*sql.DB, sqlstore.Dialect, func() (*sqlstore.Store, error))
+}
+
 // migrationBackends open a database of each backend for a migration
 // test: the raw handle (to write rows the way an older release did) and
 // a function that opens it as a store, which migrates it to the end.
-var migrationBackends = []struct {
-	name string
-	open func(t *testing.T) (*sql.DB, sqlstore.Dialect, func() (*sqlstore.Store, error))
-}{
+var migrationBackends = []migrationBackend{
 	{"sqlite", func(t *testing.T) (*sql.DB, sqlstore.Dialect, func() (*sqlstore.Store, error)) {
 		path := filepath.Join(t.TempDir(), "r.db")
 		db, err := sql.Open("sqlite", path)
@@ -40,6 +43,24 @@ var migrationBackends = []struct {
 	}},
 }
 
+// at opens the backend's database migrated to version, and returns
+// with it exec, which runs a statement on it (written with ? placeholders)
+// and fails the test if that fails.
+func (b migrationBackend) at(t *testing.T, version int) (db *sql.DB, d sqlstore.Dialect, open func() (*sqlstore.Store, error), exec func(q string, args ...any)) {
+	t.Helper()
+	db, d, open = b.open(t)
+	if err := sqlstore.MigrateTo(ctx, db, d, version); err != nil {
+		t.Fatal(err)
+	}
+	exec = func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.Exec(d.Rebind(q), args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, d, open, exec
+}
+
 // TestNamesMigration writes products and local groups the way releases
 // before 0018 could, two of them with one name by roster.NameKey, and a
 // directory's request log, and migrates: the oldest of each name keeps
@@ -48,16 +69,7 @@ var migrationBackends = []struct {
 func TestNamesMigration(t *testing.T) {
 	for _, backend := range migrationBackends {
 		t.Run(backend.name, func(t *testing.T) {
-			db, d, open := backend.open(t)
-			if err := sqlstore.MigrateTo(ctx, db, d, 17); err != nil {
-				t.Fatal(err)
-			}
-			exec := func(q string, args ...any) {
-				t.Helper()
-				if _, err := db.Exec(d.Rebind(q), args...); err != nil {
-					t.Fatal(err)
-				}
-			}
+			db, _, open, exec := backend.at(t, 17)
 			exec(`INSERT INTO orgs (id, name, created) VALUES ('o1', 'Acme', 1), ('o2', 'Other', 1)`)
 			exec(`INSERT INTO directories (id, org_id, name, created) VALUES ('d1', 'o1', 'Entra', 1), ('d2', 'o1', 'Okta', 1), ('d3', 'o1', 'Idle', 1)`)
 			exec(`INSERT INTO products (org_id, key, name, created) VALUES ('o1', 'jira', 'Jira', 1), ('o1', 'jira2', 'JIRA ', 2),
