@@ -181,21 +181,28 @@ func BenchmarkAddMember(b *testing.B) {
 			if err := d.s.CreateGroup(context.Background(), d.tenant, &g, d.users[:size]); err != nil {
 				b.Fatal(err)
 			}
-			i := size
-			for b.Loop() {
-				if i == len(d.users) {
-					b.Fatal("out of users")
-				}
-				id := d.users[i]
-				_, err := d.s.UpdateGroup(context.Background(), d.tenant, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
-					return []roster.MemberOp{{Kind: roster.AddMembers, IDs: []string{id}}}, nil
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			d.addMembersOneByOne(b, g.ID, size)
 		})
+	}
+}
+
+// addMembersOneByOne is the loop of the member-add benchmarks: one
+// UpdateGroup per member, adding d.users from index from on.
+func (d *benchDir) addMembersOneByOne(b *testing.B, groupID string, from int) {
+	b.Helper()
+	i := from
+	for b.Loop() {
+		if i == len(d.users) {
+			b.Fatal("out of users")
+		}
+		id := d.users[i]
+		_, err := d.s.UpdateGroup(context.Background(), d.tenant, groupID, func(*roster.Group) ([]roster.MemberOp, error) {
+			return []roster.MemberOp{{Kind: roster.AddMembers, IDs: []string{id}}}, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }
 
@@ -248,20 +255,7 @@ func (d *benchDir) grantedGroup(b *testing.B, size int, granted bool) roster.Gro
 func BenchmarkAddMemberGranted(b *testing.B) {
 	d := newBenchDir(b, 10000+20000)
 	g := d.grantedGroup(b, 10000, true)
-	i := 10000
-	for b.Loop() {
-		if i == len(d.users) {
-			b.Fatal("out of users")
-		}
-		id := d.users[i]
-		_, err := d.s.UpdateGroup(context.Background(), d.tenant, g.ID, func(*roster.Group) ([]roster.MemberOp, error) {
-			return []roster.MemberOp{{Kind: roster.AddMembers, IDs: []string{id}}}, nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+	d.addMembersOneByOne(b, g.ID, 10000)
 }
 
 // BenchmarkGrantLargeGroup grants a product to a group of 100,000 members
