@@ -113,19 +113,7 @@ func TestConnectorCLI(t *testing.T) {
 	}
 	// The server's worker may still be finishing a pass it began before
 	// the pause: sync is refused (busy) until it ends.
-	for try := 0; ; try++ {
-		out, errOut, code := runCLI(t, env, "connector", "sync", "--org", acme.ID, "--connector", conn.ID, "--secret-key-file", key, "--allow-private-targets", "--json")
-		if code == 0 {
-			if err := json.Unmarshal([]byte(out), &synced); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if !strings.Contains(errOut, "another node") || try == 50 {
-			t.Fatalf("connector sync: exit %d %s", code, errOut)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	syncWhenFree(t, env, &synced, 50, "--org", acme.ID, "--connector", conn.ID, "--secret-key-file", key, "--allow-private-targets")
 	if fmt.Sprint(synced.Changes) != fmt.Sprint(preview.Changes) {
 		t.Errorf("sync did %+v, preview said %+v", synced.Changes, preview.Changes)
 	}
@@ -239,20 +227,28 @@ func TestConnectorSurvivesKill(t *testing.T) {
 		Considered, InSync int
 		Changes            []struct{ Op, UserName string }
 	}
+	syncWhenFree(t, env, &res, 100, "--org", acme.ID, "--connector", conn.ID, "--secret-key-file", key, "--allow-private-targets")
+	if len(res.Changes) != 0 || res.InSync != n {
+		t.Errorf("a sync after the restart: %+v, want nothing to change and %d in sync", res.Changes, n)
+	}
+}
+
+// syncWhenFree runs `roster connector sync --json` with args and decodes
+// its output into out, trying again (up to tries times, 200 ms apart)
+// while another node's pass holds the connector.
+func syncWhenFree(t *testing.T, env map[string]string, out any, tries int, args ...string) {
+	t.Helper()
 	for try := 0; ; try++ {
-		out, errOut, code := runCLI(t, env, "connector", "sync", "--org", acme.ID, "--connector", conn.ID, "--secret-key-file", key, "--allow-private-targets", "--json")
+		stdout, errOut, code := runCLI(t, env, append(append([]string{"connector", "sync"}, args...), "--json")...)
 		if code == 0 {
-			if err := json.Unmarshal([]byte(out), &res); err != nil {
+			if err := json.Unmarshal([]byte(stdout), out); err != nil {
 				t.Fatal(err)
 			}
-			break
+			return
 		}
-		if !strings.Contains(errOut, "another node") || try == 100 {
+		if !strings.Contains(errOut, "another node") || try == tries {
 			t.Fatalf("connector sync: exit %d %s", code, errOut)
 		}
 		time.Sleep(200 * time.Millisecond)
-	}
-	if len(res.Changes) != 0 || res.InSync != n {
-		t.Errorf("a sync after the restart: %+v, want nothing to change and %d in sync", res.Changes, n)
 	}
 }
