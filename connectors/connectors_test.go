@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,10 +21,8 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/connectors"
 	"github.com/rosterhq/roster/http/scimtest"
-	"github.com/rosterhq/roster/http/server"
-	"github.com/rosterhq/roster/http/urls"
+	"github.com/rosterhq/roster/http/server/servertest"
 	"github.com/rosterhq/roster/scim"
-	"github.com/rosterhq/roster/storage/sqlite"
 	"github.com/rosterhq/roster/storage/sqlite/sqlitetest"
 	"github.com/rosterhq/roster/storage/sqlstore"
 	"github.com/rosterhq/roster/webhooks"
@@ -33,12 +30,12 @@ import (
 
 var ctx = context.Background()
 
-// target is a second Roster: its own database, an organization "App" with
-// one directory, served over HTTP by the real handler; the connector
+// target is a second Roster (servertest.Application): its own database
+// with one directory, served over HTTP by the real handler; the connector
 // provisions that directory as it would any application.
 type target struct {
 	store *sqlstore.Store
-	srv   *httptest.Server
+	url   string // the server's URL
 	scope roster.DirectoryScope
 	token string
 	base  string // the directory's SCIM base URL
@@ -46,20 +43,8 @@ type target struct {
 
 func newTarget(t testing.TB) *target {
 	t.Helper()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "target.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org := roster.Org{Name: "App"}
-	must(t, st.CreateOrg(ctx, &org))
-	secret, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: org.ID, Name: "From the hub"}
-	must(t, st.CreateDirectory(ctx, &dir, &tok))
-	srv := httptest.NewServer(server.Handler(server.Config{Store: st}))
-	t.Cleanup(srv.Close)
-	return &target{store: st, srv: srv, scope: roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}, token: secret,
-		base: urls.DirectoryBase(srv.URL, dir.ID)}
+	app := servertest.NewApplication(t, nil)
+	return &target{store: app.Store, url: app.URL, scope: app.Scope, token: app.Token, base: app.Base}
 }
 
 // call sends one SCIM request straight to the target (not through the
@@ -111,7 +96,7 @@ type proxy struct {
 }
 
 func newProxy(t testing.TB, tg *target) *proxy {
-	u, _ := url.Parse(tg.srv.URL)
+	u, _ := url.Parse(tg.url)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.ErrorLog = log.New(io.Discard, "", 0) // a cancelled request is what some tests do
 	p := &proxy{}
@@ -237,11 +222,22 @@ func must(t testing.TB, err error) {
 
 // ops is a result's changes as "op userName" lines, sorted.
 func ops(r *connectors.Result) []string {
+	return changeLines(r.Changes, func(c connectors.Change) (string, string) { return c.Op + " " + c.UserName, c.Error })
+}
+
+func wantOps(t *testing.T, what string, r *connectors.Result, want ...string) {
+	t.Helper()
+	wantLines(t, what, "changes", ops(r), want)
+}
+
+// changeLines is changes as one line each, what line says followed by
+// " FAILED " and the error where one failed, sorted.
+func changeLines[C any](changes []C, line func(C) (text, failure string)) []string {
 	var out []string
-	for _, c := range r.Changes {
-		s := c.Op + " " + c.UserName
-		if c.Error != "" {
-			s += " FAILED " + c.Error
+	for _, c := range changes {
+		s, failure := line(c)
+		if failure != "" {
+			s += " FAILED " + failure
 		}
 		out = append(out, s)
 	}
@@ -249,11 +245,13 @@ func ops(r *connectors.Result) []string {
 	return out
 }
 
-func wantOps(t *testing.T, what string, r *connectors.Result, want ...string) {
+// wantLines fails the test unless got (sorted) holds the lines of want,
+// in any order.
+func wantLines(t *testing.T, what, kind string, got, want []string) {
 	t.Helper()
 	slices.Sort(want)
-	if got := ops(r); !slices.Equal(got, want) {
-		t.Fatalf("%s: changes %q, want %q", what, got, want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("%s: %s %q, want %q", what, kind, got, want)
 	}
 }
 
@@ -421,7 +419,7 @@ func TestTargetThatThrottles(t *testing.T) {
 	}
 	h.members(t, eng, roster.AddMembers, ids...)
 	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
-	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	base := px.URL + strings.TrimPrefix(tg.base, tg.url)
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token})
 	must(t, err)
 
@@ -494,7 +492,7 @@ func TestCreateRefusals(t *testing.T) {
 	px := newProxy(t, tg)
 	px.set(func(p *proxy) { p.noPatch = true })
 	noPatch := req
-	noPatch.URL = px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	noPatch.URL = px.URL + strings.TrimPrefix(tg.base, tg.url)
 	_, _, err := h.svc.Create(ctx, noPatch)
 	if reason(err) != roster.ReasonTargetFailsCheck || !strings.Contains(err.Error(), "Deactivate the user (PATCH active false)") {
 		t.Fatalf("a target without PATCH: %v", err)
@@ -516,7 +514,7 @@ func TestCreateRefusals(t *testing.T) {
 	noGroups := newProxy(t, tg)
 	noGroups.set(func(p *proxy) { p.noGroups = true })
 	users := req
-	users.Name, users.URL = "users only", noGroups.URL+strings.TrimPrefix(tg.base, tg.srv.URL)
+	users.Name, users.URL = "users only", noGroups.URL+strings.TrimPrefix(tg.base, tg.url)
 	if _, _, err := h.svc.Create(ctx, users); err != nil {
 		t.Errorf("a target without groups, for users: %v", err)
 	}
@@ -616,7 +614,7 @@ func TestResendFailedUser(t *testing.T) {
 	outsider := h.user(t, "olaf@acme.test", "")
 	h.members(t, eng, roster.AddMembers, ann.ID)
 	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
-	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	base := px.URL + strings.TrimPrefix(tg.base, tg.url)
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token})
 	must(t, err)
 

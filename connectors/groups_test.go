@@ -48,24 +48,14 @@ func (tg *target) memberNames(t testing.TB, g map[string]any) []string {
 // groupOps is a result's group changes as "op displayName +added -removed"
 // lines, sorted.
 func groupOps(r *connectors.Result) []string {
-	var out []string
-	for _, c := range r.GroupChanges {
-		s := fmt.Sprintf("%s %s +%d -%d", c.Op, c.DisplayName, c.Added, c.Removed)
-		if c.Error != "" {
-			s += " FAILED " + c.Error
-		}
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out
+	return changeLines(r.GroupChanges, func(c connectors.GroupChange) (string, string) {
+		return fmt.Sprintf("%s %s +%d -%d", c.Op, c.DisplayName, c.Added, c.Removed), c.Error
+	})
 }
 
 func wantGroupOps(t *testing.T, what string, r *connectors.Result, want ...string) {
 	t.Helper()
-	slices.Sort(want)
-	if got := groupOps(r); !slices.Equal(got, want) {
-		t.Fatalf("%s: group changes %q, want %q", what, got, want)
-	}
+	wantLines(t, what, "group changes", groupOps(r), want)
 }
 
 func (tg *target) wantMembers(t *testing.T, what, group string, want ...string) map[string]any {
@@ -304,7 +294,7 @@ func TestEnterpriseAttributes(t *testing.T) {
 	h.setUser(t, report, body(report.UserName, "Platform", boss.ID))
 	eng := h.group(t, "Engineering", report.ID, boss.ID)
 	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
-	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	base := px.URL + strings.TrimPrefix(tg.base, tg.url)
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token})
 	must(t, err)
 	px.set(func(p *proxy) { p.paths = map[string]int{} })
@@ -386,7 +376,7 @@ func TestGroupCreateAnswerLost(t *testing.T) {
 	ann := h.user(t, "ann@acme.test", "")
 	eng := h.group(t, "Engineering", ann.ID)
 	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
-	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	base := px.URL + strings.TrimPrefix(tg.base, tg.url)
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token, Groups: true})
 	must(t, err)
 	_, err = h.svc.Sync(ctx, h.org.ID, c.ID)
@@ -420,7 +410,7 @@ func TestEnterpriseNotAdvertised(t *testing.T) {
 	ann := h.user(t, "ann@acme.test", `,"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","`+ent+`"],"`+ent+`":{"department":"Platform"}`)
 	eng := h.group(t, "Engineering", ann.ID)
 	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
-	base := px.URL + strings.TrimPrefix(tg.base, tg.srv.URL)
+	base := px.URL + strings.TrimPrefix(tg.base, tg.url)
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token, Force: true})
 	must(t, err)
 	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)

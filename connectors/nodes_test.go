@@ -33,7 +33,7 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 	t.Cleanup(func() { a.Close(); b.Close() })
 	tg := newTarget(t)
 	px := newProxy(t, tg)
-	base := px.URL + tg.base[len(tg.srv.URL):]
+	base := px.URL + tg.base[len(tg.url):]
 
 	org := roster.Org{Name: "Acme"}
 	must(t, a.CreateOrg(ctx, &org))

@@ -24,12 +24,7 @@ func TestConnectorCLI(t *testing.T) {
 	rosterJSON(t, env, &struct{}{}, "keygen", "--out", key)
 	url := serve(t, env, "--domain-recheck", "0", "--secret-key-file", key, "--allow-private-targets")
 
-	var acme, app struct{ ID string }
-	rosterJSON(t, env, &acme, "org", "create", "--name", "Acme")
-	rosterJSON(t, env, &app, "org", "create", "--name", "App")
-	var idp, target struct{ ID, Token, BaseURL string }
-	rosterJSON(t, env, &idp, "directory", "create", "--org", acme.ID, "--name", "Entra ID", "--base-url", url)
-	rosterJSON(t, env, &target, "directory", "create", "--org", app.ID, "--name", "From Acme", "--base-url", url)
+	acme, idp, target := hubAndApplication(t, env, url)
 	entra := scimClient{t, idp.BaseURL, idp.Token}
 	ids := map[string]string{}
 	for _, name := range []string{"ann", "ben"} {
@@ -170,12 +165,7 @@ func TestConnectorSurvivesKill(t *testing.T) {
 	server := startProcess(t, db, addr, args...)
 	defer func() { server.Process.Kill(); server.Wait() }()
 
-	var acme, app struct{ ID string }
-	rosterJSON(t, env, &acme, "org", "create", "--name", "Acme")
-	rosterJSON(t, env, &app, "org", "create", "--name", "App")
-	var idp, target struct{ ID, Token, BaseURL string }
-	rosterJSON(t, env, &idp, "directory", "create", "--org", acme.ID, "--name", "Entra ID", "--base-url", url)
-	rosterJSON(t, env, &target, "directory", "create", "--org", app.ID, "--name", "From Acme", "--base-url", url)
+	acme, idp, target := hubAndApplication(t, env, url)
 	entra := scimClient{t, idp.BaseURL, idp.Token}
 	const n = 300
 	var members []string
@@ -251,4 +241,17 @@ func syncWhenFree(t *testing.T, env map[string]string, out any, tries int, args 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// hubAndApplication creates two organizations on one server: Acme, the
+// hub, with a directory an identity provider fills, and App, whose
+// directory stands for the application Acme's connector provisions.
+func hubAndApplication(t *testing.T, env map[string]string, url string) (acme struct{ ID string }, idp, target struct{ ID, Token, BaseURL string }) {
+	t.Helper()
+	var app struct{ ID string }
+	rosterJSON(t, env, &acme, "org", "create", "--name", "Acme")
+	rosterJSON(t, env, &app, "org", "create", "--name", "App")
+	rosterJSON(t, env, &idp, "directory", "create", "--org", acme.ID, "--name", "Entra ID", "--base-url", url)
+	rosterJSON(t, env, &target, "directory", "create", "--org", app.ID, "--name", "From Acme", "--base-url", url)
+	return acme, idp, target
 }

@@ -1,20 +1,14 @@
 package main
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/http/server"
-	"github.com/rosterhq/roster/http/urls"
-	"github.com/rosterhq/roster/storage/sqlite"
+	"github.com/rosterhq/roster/http/server/servertest"
 )
 
 // TestConsoleConnectorsInBrowser, in a real browser (Chromium, headless)
@@ -34,25 +28,9 @@ func TestConsoleConnectorsInBrowser(t *testing.T) {
 
 	// The application: a second Roster with a directory that receives
 	// what the connector provisions.
-	ctx := context.Background()
-	appStore, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "app.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer appStore.Close()
-	appOrg := roster.Org{Name: "App"}
-	appToken, tok := roster.NewTokenSecret()
-	appDir := roster.Directory{Name: "From Acme"}
-	if err := appStore.CreateOrg(ctx, &appOrg); err != nil {
-		t.Fatal(err)
-	}
-	appDir.OrgID = appOrg.ID
-	if err := appStore.CreateDirectory(ctx, &appDir, &tok); err != nil {
-		t.Fatal(err)
-	}
-	appSrv := httptest.NewServer(server.Handler(server.Config{Store: appStore}))
-	defer appSrv.Close()
-	app := scimClient{t, urls.DirectoryBase(appSrv.URL, appDir.ID), appToken}
+	application := servertest.NewApplication(t, nil)
+	appToken := application.Token
+	app := scimClient{t, application.Base, appToken}
 	appUsers := func() map[string]bool {
 		t.Helper()
 		status, list := app.do("GET", "/Users?count=100", "")
@@ -70,16 +48,8 @@ func TestConsoleConnectorsInBrowser(t *testing.T) {
 
 	// The hub: Acme, with a directory an identity provider filled, a
 	// group and a product.
-	tmp := t.TempDir()
-	key := filepath.Join(tmp, "roster.key")
-	env := map[string]string{"ROSTER_DB": filepath.Join(tmp, "roster.db"), "ROSTER_SECRET_KEY_FILE": ""}
-	rosterJSON(t, env, &struct{}{}, "keygen", "--out", key)
-	base := serve(t, env, "--domain-recheck", "0", "--secret-key-file", key, "--allow-private-targets")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	const email, password = "root@acme.test", "correct horse battery staple"
-	withStdin(t, password+"\n")
-	rosterJSON(t, env, &struct{}{}, "admin", "create", "--org", org.ID, "--email", email, "--password-stdin")
+	env, base, org := startConsoleHub(t)
+	const email, password = hubEmail, hubPassword
 	var idp struct{ ID, Token, BaseURL string }
 	rosterJSON(t, env, &idp, "directory", "create", "--org", org.ID, "--name", "Entra ID", "--base-url", base)
 	entra := scimClient{t, idp.BaseURL, idp.Token}

@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -23,28 +19,10 @@ import (
 // secret.
 func TestConsoleWebhooksInBrowser(t *testing.T) {
 	chromium := findChromium(t)
-	var mu sync.Mutex
-	var got []*http.Request
-	var bodies [][]byte
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got, bodies = append(got, r), append(bodies, body)
-		mu.Unlock()
-		io.WriteString(w, "received, thanks")
-	}))
-	defer recv.Close()
+	rec, recv := newRecorder(t, "received, thanks")
 
-	tmp := t.TempDir()
-	key := filepath.Join(tmp, "roster.key")
-	env := map[string]string{"ROSTER_DB": filepath.Join(tmp, "roster.db"), "ROSTER_SECRET_KEY_FILE": ""}
-	rosterJSON(t, env, &struct{}{}, "keygen", "--out", key)
-	base := serve(t, env, "--domain-recheck", "0", "--secret-key-file", key, "--allow-private-targets")
-	var org struct{ ID string }
-	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
-	const email, password = "root@acme.test", "correct horse battery staple"
-	withStdin(t, password+"\n")
-	rosterJSON(t, env, &struct{}{}, "admin", "create", "--org", org.ID, "--email", email, "--password-stdin")
+	env, base, org := startConsoleHub(t)
+	const email, password = hubEmail, hubPassword
 	orgURL := base + "/orgs/" + org.ID
 
 	b := newConsoleBrowser(t, chromium, "")
@@ -93,13 +71,32 @@ func TestConsoleWebhooksInBrowser(t *testing.T) {
 	b.eventually(hookURL, "#deliveries tbody", "the test message delivered", func(s string) bool {
 		return strings.Contains(s, "webhook.test") && strings.Contains(s, "delivered") && strings.Contains(s, "received, thanks")
 	})
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != 1 {
-		t.Fatalf("the receiver got %d requests, want the one test message", len(got))
+	if n := rec.count(); n != 1 {
+		t.Fatalf("the receiver got %d requests, want the one test message", n)
 	}
-	r := got[0]
-	if !webhooks.Verify(secret, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), bodies[0], r.Header.Get("webhook-signature")) {
+	r, body := rec.request(0)
+	if !webhooks.Verify(secret, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), body, r.Header.Get("webhook-signature")) {
 		t.Errorf("the test message does not verify with the secret the page showed")
 	}
+}
+
+// hubEmail and hubPassword sign in the admin of startConsoleHub's
+// organization.
+const hubEmail, hubPassword = "root@acme.test", "correct horse battery staple"
+
+// startConsoleHub starts `roster serve` with a new secret key and
+// --allow-private-targets, as the console's browser tests of webhooks and
+// connectors need it, with an organization Acme and its admin. It returns
+// the CLI's environment, the server's URL and the organization.
+func startConsoleHub(t *testing.T) (env map[string]string, base string, org struct{ ID string }) {
+	t.Helper()
+	tmp := t.TempDir()
+	key := filepath.Join(tmp, "roster.key")
+	env = map[string]string{"ROSTER_DB": filepath.Join(tmp, "roster.db"), "ROSTER_SECRET_KEY_FILE": ""}
+	rosterJSON(t, env, &struct{}{}, "keygen", "--out", key)
+	base = serve(t, env, "--domain-recheck", "0", "--secret-key-file", key, "--allow-private-targets")
+	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")
+	withStdin(t, hubPassword+"\n")
+	rosterJSON(t, env, &struct{}{}, "admin", "create", "--org", org.ID, "--email", hubEmail, "--password-stdin")
+	return env, base, org
 }

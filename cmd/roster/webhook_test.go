@@ -24,16 +24,7 @@ func TestWebhookCLI(t *testing.T) {
 		t.Errorf("keygen over an existing key: exit %d %q", code, errOut)
 	}
 
-	var mu sync.Mutex
-	var got []*http.Request
-	var bodies [][]byte
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got, bodies = append(got, r), append(bodies, b)
-		mu.Unlock()
-	}))
-	defer recv.Close()
+	rec, recv := newRecorder(t, "")
 
 	url := serve(t, env, "--domain-recheck", "0", "--secret-key-file", key, "--allow-private-targets")
 	orgID := createOrg(t, env, "Acme")
@@ -60,9 +51,7 @@ func TestWebhookCLI(t *testing.T) {
 	entra.do("POST", "/Users", `{"userName":"ann@acme.test"}`)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
+		n := rec.count()
 		if n > 0 {
 			break
 		}
@@ -71,9 +60,7 @@ func TestWebhookCLI(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	mu.Lock()
-	r, body := got[0], bodies[0]
-	mu.Unlock()
+	r, body := rec.request(0)
 	if !strings.Contains(string(body), `"type":"user.created"`) ||
 		!webhooks.Verify(hook.Secret, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), body, r.Header.Get("webhook-signature")) {
 		t.Errorf("delivered %s with signature %q: want user.created, verifying with the printed secret", body, r.Header.Get("webhook-signature"))
@@ -87,9 +74,7 @@ func TestWebhookCLI(t *testing.T) {
 	rosterJSON(t, env, &struct{}{}, "webhook", "send-test", "--org", orgID, "--webhook", hook.ID)
 	deadline = time.Now().Add(15 * time.Second)
 	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
+		n := rec.count()
 		if n > 1 {
 			break
 		}
@@ -98,9 +83,7 @@ func TestWebhookCLI(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	mu.Lock()
-	r, body = got[1], bodies[1]
-	mu.Unlock()
+	r, body = rec.request(1)
 	for _, s := range []string{hook.Secret, rotated.Secret} { // both sign during the grace period
 		if !webhooks.Verify(s, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), body, r.Header.Get("webhook-signature")) {
 			t.Errorf("the test message after rotation does not verify with %s…", s[:12])
@@ -127,4 +110,42 @@ func TestWebhookCLI(t *testing.T) {
 	}
 	rosterJSON(t, env, &struct{}{}, "webhook", "resend", "--org", orgID, "--webhook", hook.ID, "--delivery", log[1].ID)
 	rosterJSON(t, env, &struct{}{}, "webhook", "delete", "--org", orgID, "--webhook", hook.ID)
+}
+
+// recorder is a webhook receiver that keeps every request it gets, with
+// its body.
+type recorder struct {
+	mu     sync.Mutex
+	reqs   []*http.Request
+	bodies [][]byte
+}
+
+// newRecorder starts one, which answers reply to each request, until the
+// test ends.
+func newRecorder(t *testing.T, reply string) (*recorder, *httptest.Server) {
+	t.Helper()
+	rec := &recorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rec.mu.Lock()
+		rec.reqs, rec.bodies = append(rec.reqs, r), append(rec.bodies, body)
+		rec.mu.Unlock()
+		io.WriteString(w, reply)
+	}))
+	t.Cleanup(srv.Close)
+	return rec, srv
+}
+
+// count is how many requests have arrived.
+func (rec *recorder) count() int {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return len(rec.reqs)
+}
+
+// request is the i-th request to arrive, and its body.
+func (rec *recorder) request(i int) (*http.Request, []byte) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.reqs[i], rec.bodies[i]
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -18,6 +16,7 @@ import (
 	"github.com/rosterhq/roster/connectors"
 	"github.com/rosterhq/roster/http/scimtest"
 	"github.com/rosterhq/roster/http/server"
+	"github.com/rosterhq/roster/http/server/servertest"
 	"github.com/rosterhq/roster/http/urls"
 	"github.com/rosterhq/roster/storage/postgres"
 	"github.com/rosterhq/roster/storage/postgres/pgtest"
@@ -36,10 +35,9 @@ func withConnectors(t *testing.T) func(*server.Config) {
 	}
 }
 
-// scimTarget is a second Roster, the application a connector provisions:
-// its own database and organization with one directory, served by the
-// real handler behind a real reverse proxy that can fail writes (POST,
-// PATCH, PUT, DELETE answer 500) while failWrites is set.
+// scimTarget is a second Roster, the application a connector provisions
+// (servertest.Application), whose writes (POST, PATCH, PUT, DELETE)
+// answer 500 while failWrites is set.
 type scimTarget struct {
 	base, token string
 	failWrites  atomic.Bool
@@ -47,31 +45,19 @@ type scimTarget struct {
 
 func newSCIMTarget(t *testing.T) *scimTarget {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "target.db"))
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	org := roster.Org{Name: "App"}
-	must(t, st.CreateOrg(ctx, &org))
-	secret, tok := roster.NewTokenSecret()
-	dir := roster.Directory{OrgID: org.ID, Name: "From the hub"}
-	must(t, st.CreateDirectory(ctx, &dir, &tok))
-	srv := httptest.NewServer(server.Handler(server.Config{Store: st}))
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	tg := &scimTarget{token: secret}
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && tg.failWrites.Load() {
-			w.Header().Set("Content-Type", "application/scim+json")
-			w.WriteHeader(http.StatusInternalServerError)
-			io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"the application's database is down"}`)
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	tg.base = urls.DirectoryBase(front.URL, dir.ID)
+	tg := &scimTarget{}
+	app := servertest.NewApplication(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet && tg.failWrites.Load() {
+				w.Header().Set("Content-Type", "application/scim+json")
+				w.WriteHeader(http.StatusInternalServerError)
+				io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"the application's database is down"}`)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	tg.base, tg.token = app.Base, app.Token
 	return tg
 }
 
