@@ -186,22 +186,28 @@ func must[T any](v T, err error) T {
 	return v
 }
 
+// scanColumns reads rows of name, type and not-null as columns, and
+// closes them.
+func scanColumns(rows *sql.Rows) []column {
+	defer rows.Close()
+	var out []column
+	for rows.Next() {
+		var c column
+		var typ string
+		must(0, rows.Scan(&c.name, &typ, &c.notNull))
+		c.class = typeClass(typ)
+		out = append(out, c)
+	}
+	return out
+}
+
 var sqliteSchema = introspect{
 	tables: `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`,
 	columns: func(db *sql.DB, table string) []column {
 		// table_xinfo, not table_info, lists generated columns too
 		// (migration 0026); hidden = 1 are a virtual table's own.
 		rows := must(db.Query(`SELECT name, type, "notnull" FROM pragma_table_xinfo(?) WHERE hidden <> 1`, table))
-		defer rows.Close()
-		var out []column
-		for rows.Next() {
-			var c column
-			var typ string
-			must(0, rows.Scan(&c.name, &typ, &c.notNull))
-			c.class = typeClass(typ)
-			out = append(out, c)
-		}
-		return out
+		return scanColumns(rows)
 	},
 	pk: func(db *sql.DB, table string) []string {
 		rows := must(db.Query(`SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`, table))
@@ -253,16 +259,7 @@ var postgresSchema = introspect{
 	columns: func(db *sql.DB, table string) []column {
 		rows := must(db.Query(`SELECT column_name, data_type, is_nullable = 'NO' FROM information_schema.columns
 			WHERE table_schema = 'public' AND table_name = $1`, table))
-		defer rows.Close()
-		var out []column
-		for rows.Next() {
-			var c column
-			var typ string
-			must(0, rows.Scan(&c.name, &typ, &c.notNull))
-			c.class = typeClass(typ)
-			out = append(out, c)
-		}
-		return out
+		return scanColumns(rows)
 	},
 	pk: func(db *sql.DB, table string) []string {
 		for _, ix := range postgresIndexes(db, table) {
