@@ -23,6 +23,20 @@ import (
 // a test can start the real server as a separate process and kill it.
 const runMainEnv = "ROSTER_TEST_RUN_MAIN"
 
+// killWhen kills server with SIGKILL, as soon as ready (asked every poll)
+// says so or after a minute, and waits for it to exit.
+func killWhen(t *testing.T, server *exec.Cmd, poll time.Duration, ready func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !ready() && time.Now().Before(deadline) {
+		time.Sleep(poll)
+	}
+	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	server.Wait()
+}
+
 func startProcess(t *testing.T, db, addr string, flags ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--db", db, "--addr", addr, "--log-format", "json"}, flags...)...)
@@ -119,18 +133,11 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	// writes are in flight), not after a fixed time: under the race
 	// detector on a loaded machine a fixed sleep sometimes saw too few.
 	killAt := time.Now().Add(1500 * time.Millisecond)
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	killWhen(t, server, 50*time.Millisecond, func() bool {
 		mu.Lock()
-		n := len(users)
-		mu.Unlock()
-		if n >= 60 && time.Now().After(killAt) {
-			break
-		}
-	}
-	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	server.Wait()
+		defer mu.Unlock()
+		return len(users) >= 60 && time.Now().After(killAt)
+	})
 	stop()
 	wg.Wait()
 	if len(users) < 50 {

@@ -97,18 +97,11 @@ func TestKill9LosesNoDelivery(t *testing.T) {
 	}
 	// Kill once deliveries are under way and enough changes were
 	// acknowledged, whatever the machine's speed.
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	killWhen(t, server, 20*time.Millisecond, func() bool {
 		mu.Lock()
-		n, d, busy := len(acked), len(byID), inFlight
-		mu.Unlock()
-		if n >= 300 && d >= 20 && busy > 0 {
-			break
-		}
-	}
-	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	server.Wait()
+		defer mu.Unlock()
+		return len(acked) >= 300 && len(byID) >= 20 && inFlight > 0
+	})
 	stop()
 	wg.Wait()
 	mu.Lock()
