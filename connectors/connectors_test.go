@@ -175,6 +175,14 @@ func newHub(t testing.TB) *hub {
 	return &hub{store: st, org: org, scope: roster.DirectoryScope{OrgID: org.ID, DirectoryID: dir.ID}, svc: svc}
 }
 
+// sync runs one sync of the connector, which must succeed.
+func (h *hub) sync(t testing.TB, connectorID string) *connectors.Result {
+	t.Helper()
+	res, err := h.svc.Sync(ctx, h.org.ID, connectorID)
+	must(t, err)
+	return res
+}
+
 func (h *hub) user(t testing.TB, userName, extra string) *roster.User {
 	t.Helper()
 	obj, err := scim.Decode([]byte(`{"userName":"` + userName + `"` + extra + `}`))
@@ -296,8 +304,7 @@ func TestProvisionRosterTarget(t *testing.T) {
 	if n := len(tg.users(t)); n != 0 {
 		t.Fatalf("the preview wrote %d users to the target", n)
 	}
-	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res := h.sync(t, c.ID)
 	if !slices.Equal(ops(res), ops(preview)) {
 		t.Fatalf("sync did %q, preview said %q", ops(res), ops(preview))
 	}
@@ -311,8 +318,7 @@ func TestProvisionRosterTarget(t *testing.T) {
 		a["name"].(map[string]any)["familyName"] != "Archer" {
 		t.Errorf("ann in the target: %v", a)
 	}
-	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	again := h.sync(t, c.ID)
 	wantOps(t, "a second sync", again)
 	if again.InSync != 3 {
 		t.Errorf("a second sync found %d users in sync, want 3", again.InSync)
@@ -376,8 +382,7 @@ func TestProvisionRosterTarget(t *testing.T) {
 	preview, err = h.svc.Preview(ctx, h.org.ID, c.ID)
 	must(t, err)
 	wantOps(t, "preview of the drift", preview, "update ann@acme.test", "create cat@acme.test")
-	res, err = h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res = h.sync(t, c.ID)
 	if !slices.Equal(ops(res), ops(preview)) {
 		t.Fatalf("sync did %q, preview said %q", ops(res), ops(preview))
 	}
@@ -424,8 +429,7 @@ func TestTargetThatThrottles(t *testing.T) {
 	must(t, err)
 
 	px.set(func(p *proxy) { p.fail, p.loseCreate = 6, 2 })
-	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res := h.sync(t, c.ID)
 	if res.Failed != 0 || res.Counts[connectors.OpCreate] != 12 {
 		t.Fatalf("sync through a throttling target: %+v", ops(res))
 	}
@@ -451,8 +455,7 @@ func TestTargetThatThrottles(t *testing.T) {
 	if retried == 0 {
 		t.Error("no delivery in the log took more than one attempt")
 	}
-	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	again := h.sync(t, c.ID)
 	wantOps(t, "a sync after the throttled one", again)
 }
 
@@ -543,8 +546,7 @@ func TestPushFollowsEvents(t *testing.T) {
 	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: tg.base, Token: tg.token})
 	must(t, err)
-	_, err = h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	_ = h.sync(t, c.ID)
 
 	var last *connectors.Result
 	w := &connectors.Worker{Service: h.svc, OnPass: func(r *connectors.Result) { last = r }}
@@ -619,8 +621,7 @@ func TestResendFailedUser(t *testing.T) {
 	must(t, err)
 
 	px.set(func(p *proxy) { p.rejectPost = true })
-	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res := h.sync(t, c.ID)
 	if res.Failed != 1 || len(tg.users(t)) != 0 {
 		t.Fatalf("sync against a target refusing creates: failed %d, target holds %d", res.Failed, len(tg.users(t)))
 	}

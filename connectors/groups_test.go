@@ -104,8 +104,7 @@ func TestPushGroups(t *testing.T) {
 	must(t, err)
 	// The preview creates no user, so it knows no target IDs to add yet.
 	wantGroupOps(t, "preview", preview, "create Engineering +0 -0")
-	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res := h.sync(t, c.ID)
 	wantOps(t, "the first sync's users", res, "create ann@acme.test", "create ben@acme.test", "create cat@acme.test")
 	wantGroupOps(t, "the first sync", res, "create Engineering +3 -0")
 	g := tg.wantMembers(t, "after the first sync", "Engineering", "ann@acme.test", "ben@acme.test", "cat@acme.test")
@@ -116,8 +115,7 @@ func TestPushGroups(t *testing.T) {
 	if len(tg.groups(t)) != 1 {
 		t.Errorf("the target has groups %v, want Engineering alone (Platform is nested, Not granted is not granted)", tg.groups(t))
 	}
-	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	again := h.sync(t, c.ID)
 	wantGroupOps(t, "a second sync", again)
 	if again.Groups != 1 || again.GroupsInSync != 1 {
 		t.Errorf("a second sync: %d groups, %d in sync; want 1, 1", again.Groups, again.GroupsInSync)
@@ -205,8 +203,7 @@ func TestPushGroups(t *testing.T) {
 	preview, err = h.svc.Preview(ctx, h.org.ID, c.ID)
 	must(t, err)
 	wantGroupOps(t, "the preview of the drift", preview, "update Engineering & Co +1 -1")
-	res, err = h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res = h.sync(t, c.ID)
 	if !slices.Equal(groupOps(res), groupOps(preview)) {
 		t.Fatalf("sync did %q, preview said %q", groupOps(res), groupOps(preview))
 	}
@@ -259,8 +256,7 @@ func TestPushGroups(t *testing.T) {
 	if u := tg.users(t)["ann@acme.test"]; u["active"] != false {
 		t.Errorf("ann, out of every granted group: %v", u)
 	}
-	final, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	final := h.sync(t, c.ID)
 	wantGroupOps(t, "a sync after it all", final)
 	if shown, _ := h.svc.Get(ctx, h.org.ID, c.ID); shown.LastError != "" {
 		t.Errorf("health %+v", shown)
@@ -298,8 +294,7 @@ func TestEnterpriseAttributes(t *testing.T) {
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token})
 	must(t, err)
 	px.set(func(p *proxy) { p.paths = map[string]int{} })
-	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res := h.sync(t, c.ID)
 	if res.Failed != 0 {
 		t.Fatalf("sync: %q", ops(res))
 	}
@@ -311,8 +306,7 @@ func TestEnterpriseAttributes(t *testing.T) {
 		m["value"] != bossTarget {
 		t.Fatalf("the report's enterprise extension in the target: %v, want the attributes and manager %s", got[report.UserName][ent], bossTarget)
 	}
-	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	again := h.sync(t, c.ID)
 	wantOps(t, "a second sync", again)
 
 	// A change of one enterprise attribute, and the manager removed.
@@ -344,8 +338,7 @@ func TestGroupDeletedInTarget(t *testing.T) {
 	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: eng.ID, Role: roster.RoleUser}))
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: tg.base, Token: tg.token, Groups: true})
 	must(t, err)
-	_, err = h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	_ = h.sync(t, c.ID)
 	g := tg.wantMembers(t, "after the sync", "Engineering", "ann@acme.test")
 	if status, _ := tg.call(t, http.MethodDelete, "/Groups/"+g["id"].(string), nil); status != http.StatusNoContent {
 		t.Fatalf("deleting the group in the target: %d", status)
@@ -379,13 +372,11 @@ func TestGroupCreateAnswerLost(t *testing.T) {
 	base := px.URL + strings.TrimPrefix(tg.base, tg.url)
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token, Groups: true})
 	must(t, err)
-	_, err = h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	_ = h.sync(t, c.ID)
 	ops := h.group(t, "Operations", ann.ID)
 	must(t, h.store.GrantAccess(ctx, &roster.Grant{OrgID: h.org.ID, Product: "jira", GroupID: ops.ID, Role: roster.RoleUser}))
 	px.set(func(p *proxy) { p.loseCreate = 1 })
-	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res := h.sync(t, c.ID)
 	if res.GroupsFailed != 0 {
 		t.Fatalf("the sync: %q", groupOps(res))
 	}
@@ -394,8 +385,7 @@ func TestGroupCreateAnswerLost(t *testing.T) {
 		t.Fatalf("the target holds %v groups named Operations, want 1", obj["totalResults"])
 	}
 	tg.wantMembers(t, "after the lost answer", "Operations", "ann@acme.test")
-	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	again := h.sync(t, c.ID)
 	wantGroupOps(t, "a sync after it", again)
 }
 
@@ -413,14 +403,12 @@ func TestEnterpriseNotAdvertised(t *testing.T) {
 	base := px.URL + strings.TrimPrefix(tg.base, tg.url)
 	c, _, err := h.svc.Create(ctx, connectors.CreateRequest{OrgID: h.org.ID, Product: "jira", URL: base, Token: tg.token, Force: true})
 	must(t, err)
-	res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	res := h.sync(t, c.ID)
 	wantOps(t, "the sync", res, "create ann@acme.test")
 	if e := tg.users(t)["ann@acme.test"][ent]; e != nil {
 		t.Errorf("a target that does not advertise the extension got %v", e)
 	}
-	again, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-	must(t, err)
+	again := h.sync(t, c.ID)
 	wantOps(t, "a second sync", again)
 }
 
@@ -443,8 +431,7 @@ func TestGroupsOfOneName(t *testing.T) {
 	must(t, err)
 	h.svc.Concurrency = 1 // one group after the other: the second finds the first's by name, and must pass it over
 	for i := range 3 {
-		res, err := h.svc.Sync(ctx, h.org.ID, c.ID)
-		must(t, err)
+		res := h.sync(t, c.ID)
 		if i == 0 {
 			wantGroupOps(t, "the first sync", res, "create Engineering +1 -0", "create Engineering +1 -0")
 		} else {
