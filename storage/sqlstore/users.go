@@ -163,16 +163,9 @@ func (s *Store) GetUser(ctx context.Context, t roster.DirectoryScope, id string)
 func (s *Store) UpdateUser(ctx context.Context, t roster.DirectoryScope, id string, update func(*roster.User) error) (*roster.User, error) {
 	var out roster.User
 	err := s.inTx(ctx, func(tx *tx) error {
-		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
-			return err
-		}
-		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
-			return err
-		}
-		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
-			id, t.DirectoryID, t.OrgID))
+		u, seq, err := s.userForWrite(ctx, tx, t, id)
 		if err != nil {
-			return notFound(err, "no user %q in this directory", id)
+			return err
 		}
 		before := u
 		if err := update(&u); err != nil {
@@ -319,19 +312,31 @@ func changedKeys(before, after []byte) []string {
 	return keys
 }
 
+// userForWrite reads, and locks, a user that the transaction will change
+// or delete, after the locks every such write takes first and in this
+// order (see checkDirectory and lockAccess): the directory's row, shared,
+// then the organization's for a change of one user's access.
+func (s *Store) userForWrite(ctx context.Context, tx *tx, t roster.DirectoryScope, id string) (roster.User, int64, error) {
+	if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
+		return roster.User{}, 0, err
+	}
+	if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+		return roster.User{}, 0, err
+	}
+	u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
+		id, t.DirectoryID, t.OrgID))
+	if err != nil {
+		return roster.User{}, 0, notFound(err, "no user %q in this directory", id)
+	}
+	return u, seq, nil
+}
+
 // DeleteUser implements roster.Store.
 func (s *Store) DeleteUser(ctx context.Context, t roster.DirectoryScope, id string, ifVersion int64) error {
 	return s.inTx(ctx, func(tx *tx) error {
-		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
-			return err
-		}
-		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
-			return err
-		}
-		u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
-			id, t.DirectoryID, t.OrgID))
+		u, seq, err := s.userForWrite(ctx, tx, t, id)
 		if err != nil {
-			return notFound(err, "no user %q in this directory", id)
+			return err
 		}
 		if ifVersion > 0 && u.Version != ifVersion {
 			return roster.E(roster.ReasonVersionMismatch, "user %s is at version %d, not %d; read it again", id, u.Version, ifVersion)
