@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	neturl "net/url"
 	"os"
 	"os/exec"
@@ -51,7 +49,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	// server's verifier connects to (--https-connect) and trusts
 	// (--https-ca), as in TestDomainsAndManagedAccounts.
 	var published atomic.Pointer[string]
-	proof := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	certFile, proofAddr := serveProof(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := published.Load()
 		if r.Host != "acme.test" || r.URL.Path != "/.well-known/roster-verification.txt" || body == nil {
 			http.NotFound(w, r)
@@ -59,17 +57,9 @@ func TestConsoleEndToEnd(t *testing.T) {
 		}
 		io.WriteString(w, *body+"\n")
 	}))
-	certFile, keyFile, _ := selfSigned(t, "acme.test")
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proof.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	proof.StartTLS()
-	defer proof.Close()
 
 	env := map[string]string{"ROSTER_DB": filepath.Join(t.TempDir(), "roster.db")}
-	base := serve(t, env, "--domain-recheck", "0", "--https-ca", certFile, "--https-connect", proof.Listener.Addr().String())
+	base := serve(t, env, "--domain-recheck", "0", "--https-ca", certFile, "--https-connect", proofAddr)
 
 	var org struct{ ID, Name string }
 	rosterJSON(t, env, &org, "org", "create", "--name", "Acme")

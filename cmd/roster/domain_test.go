@@ -1,10 +1,8 @@
 package main
 
 import (
-	"crypto/tls"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,23 +41,15 @@ func TestDomainsAndManagedAccounts(t *testing.T) {
 
 	// The proof is served by a local TLS server that answers for acme.test.
 	published := ""
-	proof := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	certFile, proofAddr := serveProof(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Host != "acme.test" || published == "" {
 			http.NotFound(w, r)
 			return
 		}
 		w.Write([]byte(published + "\n"))
 	}))
-	certFile, keyFile, _ := selfSigned(t, "acme.test")
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proof.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	proof.StartTLS()
-	defer proof.Close()
 	verify := []string{"domain", "verify", "--org", orgID, "--domain", "acme.test", "--method", "https",
-		"--https-ca", certFile, "--https-connect", proof.Listener.Addr().String()}
+		"--https-ca", certFile, "--https-connect", proofAddr}
 
 	_, errOut, code := runCLI(t, env, verify...)
 	if code == 0 || !strings.Contains(errOut, "404") {

@@ -11,12 +11,31 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
+
+// serveProof serves a domain's HTTPS proof for acme.test from a local TLS
+// server with a self-signed certificate, until the test ends. It returns
+// the certificate's file, for --https-ca, and the server's address, for
+// --https-connect.
+func serveProof(t *testing.T, h http.Handler) (certFile, addr string) {
+	t.Helper()
+	certFile, keyFile, _ := selfSigned(t, "acme.test")
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return certFile, srv.Listener.Addr().String()
+}
 
 // selfSigned writes a certificate for 127.0.0.1 and the given host names
 // and its key, and returns their paths and a pool that trusts it.
