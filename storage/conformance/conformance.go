@@ -87,6 +87,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"EffectiveLinkPreview", testEffectiveLinkPreview},
 		{"EventFiltersAndNames", testEventFiltersAndNames},
 		{"FirstSync", testFirstSync},
+		{"RequestStatsOneSnapshot", testRequestStatsOneSnapshot},
 		{"BulkEvents", testBulkEvents},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -347,5 +348,49 @@ func testFirstSync(t *testing.T, s roster.Store) {
 	must(t, s.PruneRequests(ctx, time.Now(), 0))
 	if st := stats(); !st.First.Equal(t0) || st.Last != nil {
 		t.Errorf("after more requests and pruning, first sync %v (want %v) and last %v (want none)", st.First, t0, st.Last)
+	}
+}
+
+// testRequestStatsOneSnapshot: a directory's request counts and its latest
+// request are read together, so that no page shows a latest request beside
+// fewer requests than came before it, while the log is flushed beside it.
+func testRequestStatsOneSnapshot(t *testing.T, s roster.Store) {
+	f := newFixture(t, s, "Acme")
+	const flushes = 200
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range flushes {
+			// Request i says its number in its path; every other one fails.
+			r := roster.Request{OrgID: f.org.ID, DirectoryID: f.dir.ID, Time: time.Now(), Method: "GET",
+				Path: "/Users?n=" + strconv.Itoa(i), Status: 200 + 200*(i%2)}
+			if err := s.AppendRequests(ctx, []roster.Request{r}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for running, reads := true, 0; running; reads++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		st, err := s.GetRequestStats(ctx, f.org.ID, f.dir.ID, time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Error(err)
+			break
+		}
+		if st.Last == nil {
+			continue
+		}
+		if n, _ := strconv.Atoi(strings.TrimPrefix(st.Last.Path, "/Users?n=")); st.Total < n+1 || st.Errors < (n+1)/2 || st.First.IsZero() {
+			t.Errorf("read %d: the latest request is number %d, beside %d requests, %d errors and first sync %v counted", reads, n, st.Total, st.Errors, st.First)
+			break
+		}
+	}
+	<-done
+	if st, err := s.GetRequestStats(ctx, f.org.ID, f.dir.ID, time.Now().Add(-time.Hour)); err != nil || st.Total != flushes || st.Errors != flushes/2 {
+		t.Errorf("after %d flushes the stats are %+v, %v; want %d requests and %d errors", flushes, st, err, flushes, flushes/2)
 	}
 }

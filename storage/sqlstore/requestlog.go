@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -189,25 +190,35 @@ func (s *Store) ListRequests(ctx context.Context, orgID, dirID string, failedOnl
 	return out, err
 }
 
-// GetRequestStats implements roster.Store.
+// GetRequestStats implements roster.Store. The counts and the latest
+// request are read in one snapshot: read apart, a flush of the log between
+// them showed a page whose last request had failed beside no requests at
+// all (a CI run of TestConsoleEndToEnd caught it).
 func (s *Store) GetRequestStats(ctx context.Context, orgID, dirID string, since time.Time) (*roster.RequestStats, error) {
-	st := &roster.RequestStats{}
-	var first sql.NullInt64
-	err := s.readRow(ctx, `SELECT COALESCE(SUM(c.requests), 0), COALESCE(SUM(c.errors), 0), COALESCE(SUM(c.rejected), 0),
-		(SELECT d.first_request FROM directories d WHERE d.id = ? AND d.org_id = ?) FROM request_counts c
-		WHERE c.directory_id = ? AND c.org_id = ? AND c.hour >= ?`, dirID, orgID, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors, &st.Rejected, &first)
+	var st *roster.RequestStats
+	err := s.inRead(ctx, func(t *tx) error {
+		st = &roster.RequestStats{}
+		var first sql.NullInt64
+		err := t.queryRow(ctx, `SELECT COALESCE(SUM(c.requests), 0), COALESCE(SUM(c.errors), 0), COALESCE(SUM(c.rejected), 0),
+			(SELECT d.first_request FROM directories d WHERE d.id = ? AND d.org_id = ?) FROM request_counts c
+			WHERE c.directory_id = ? AND c.org_id = ? AND c.hour >= ?`, dirID, orgID, dirID, orgID, hourOf(since)).Scan(&st.Total, &st.Errors, &st.Rejected, &first)
+		if err != nil {
+			return err
+		}
+		if first.Valid {
+			st.First = fromMicros(first.Int64)
+		}
+		last, err := scanRequest(t.queryRow(ctx, `SELECT `+requestColumns+` FROM request_log WHERE directory_id = ? AND org_id = ? ORDER BY seq DESC LIMIT 1`, dirID, orgID))
+		switch {
+		case err == nil:
+			st.Last = &last
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if first.Valid {
-		st.First = fromMicros(first.Int64)
-	}
-	last, err := s.ListRequests(ctx, orgID, dirID, false, 1)
-	if err != nil {
-		return nil, err
-	}
-	if len(last) == 1 {
-		st.Last = &last[0]
 	}
 	return st, nil
 }
