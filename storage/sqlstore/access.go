@@ -334,17 +334,8 @@ func fillAccessState(ctx context.Context, tx *sql.Tx, d Dialect) error {
 	if err != nil {
 		return err
 	}
-	var orgs []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		orgs = append(orgs, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	orgs, err := scanAll(rows, scanOne[string])
+	if err != nil {
 		return err
 	}
 	q := d.Rebind(effectiveAccess(d, "", "") + `

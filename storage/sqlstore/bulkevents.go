@@ -108,17 +108,11 @@ func (s *Store) endMembershipsIn(ctx context.Context, t *tx, orgID, dirID, membe
 	if err != nil {
 		return err
 	}
-	var ms []membership
-	for rows.Next() {
+	ms, err := scanAll(rows, func(sc rowScanner) (membership, error) {
 		m := membership{action: roster.EventMemberRemoved, memberType: memberType}
-		if err := rows.Scan(&m.groupID, &m.memberID); err != nil {
-			rows.Close()
-			return err
-		}
-		ms = append(ms, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return m, sc.Scan(&m.groupID, &m.memberID)
+	})
+	if err != nil {
 		return err
 	}
 	return s.appendMemberEvents(ctx, t, orgID, dirID, nil, ms)

@@ -94,16 +94,7 @@ func listColumn(ctx context.Context, t *tx, query string, args ...any) ([]string
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanOne[string])
 }
 
 // keepUser records a user being deleted, before its memberships go.
@@ -440,21 +431,16 @@ func (s *Store) PurgeDeletedResources(ctx context.Context, now time.Time, limit 
 		if err != nil {
 			return err
 		}
-		var purged []roster.Event
-		for rs.Next() {
+		purged, err := scanAll(rs, func(sc rowScanner) (roster.Event, error) {
 			var e roster.Event
 			var name string
 			var deleted int64
-			if err := rs.Scan(&e.ResourceID, &e.OrgID, &e.DirectoryID, &e.ResourceType, &name, &deleted); err != nil {
-				rs.Close()
-				return err
-			}
+			err := sc.Scan(&e.ResourceID, &e.OrgID, &e.DirectoryID, &e.ResourceType, &name, &deleted)
 			e.Action = purgedAction(e.ResourceType)
 			e.Detail = detail("name", name, "deletedAt", fromMicros(deleted).Format(time.RFC3339))
-			purged = append(purged, e)
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
+			return e, err
+		})
+		if err != nil {
 			return err
 		}
 		for _, e := range purged {

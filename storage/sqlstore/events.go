@@ -261,16 +261,7 @@ func (s *Store) eventsBetween(ctx context.Context, t *tx, orgID string, after, u
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []roster.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanEvent)
 }
 
 // gapWait is how long an event's sequence number may stay missing before

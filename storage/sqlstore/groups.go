@@ -346,16 +346,10 @@ func returning(ctx context.Context, tx *tx, query string, args ...any) ([]member
 	if err != nil {
 		return nil, err
 	}
-	defer rs.Close()
-	var out []memberRow
-	for rs.Next() {
+	return scanAll(rs, func(sc rowScanner) (memberRow, error) {
 		var r memberRow
-		if err := rs.Scan(&r.id, &r.kind); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rs.Err()
+		return r, sc.Scan(&r.id, &r.kind)
+	})
 }
 
 // addMembers inserts the memberships of ids that do not exist yet and

@@ -41,21 +41,15 @@ func fillUserNameKeys(ctx context.Context, tx *sql.Tx, d Dialect) error {
 	}
 	collisions := 0
 	for after := int64(-1 << 62); ; {
-		var batch []row
 		rs, err := tx.QueryContext(ctx, d.Rebind(`SELECT seq, id, org_id, COALESCE(directory_id, ''), user_name FROM users WHERE seq > ? ORDER BY seq LIMIT ?`), after, nameKeyBatch)
 		if err != nil {
 			return err
 		}
-		for rs.Next() {
+		batch, err := scanAll(rs, func(sc rowScanner) (row, error) {
 			var r row
-			if err := rs.Scan(&r.seq, &r.id, &r.org, &r.dir, &r.userName); err != nil {
-				rs.Close()
-				return err
-			}
-			batch = append(batch, r)
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
+			return r, sc.Scan(&r.seq, &r.id, &r.org, &r.dir, &r.userName)
+		})
+		if err != nil {
 			return err
 		}
 		if len(batch) == 0 {

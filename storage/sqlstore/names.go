@@ -94,17 +94,11 @@ func fillNameKeys(ctx context.Context, tx *sql.Tx, d Dialect) error {
 			if err != nil {
 				return err
 			}
-			var batch []row
-			for rs.Next() {
+			batch, err := scanAll(rs, func(sc rowScanner) (row, error) {
 				var r row
-				if err := rs.Scan(&r.org, &r.id, &r.name, &r.created); err != nil {
-					rs.Close()
-					return err
-				}
-				batch = append(batch, r)
-			}
-			rs.Close()
-			if err := rs.Err(); err != nil {
+				return r, sc.Scan(&r.org, &r.id, &r.name, &r.created)
+			})
+			if err != nil {
 				return err
 			}
 			if len(batch) == 0 {

@@ -41,17 +41,14 @@ func (s *Store) ListOrgs(ctx context.Context) ([]roster.Org, error) {
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = scanAll(rows, func(sc rowScanner) (roster.Org, error) {
 			var o roster.Org
 			var created int64
-			if err := rows.Scan(&o.ID, &o.Name, &created); err != nil {
-				return err
-			}
+			err := sc.Scan(&o.ID, &o.Name, &created)
 			o.Created = fromMicros(created)
-			out = append(out, o)
-		}
-		return rows.Err()
+			return o, err
+		})
+		return err
 	})
 	return out, err
 }
@@ -109,17 +106,14 @@ func (s *Store) ListDirectories(ctx context.Context, orgID string) ([]roster.Dir
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = scanAll(rows, func(sc rowScanner) (roster.Directory, error) {
 			var d roster.Directory
 			var created int64
-			if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &created, &d.Strict); err != nil {
-				return err
-			}
+			err := sc.Scan(&d.ID, &d.OrgID, &d.Name, &created, &d.Strict)
 			d.Created = fromMicros(created)
-			out = append(out, d)
-		}
-		return rows.Err()
+			return d, err
+		})
+		return err
 	})
 	return out, err
 }
@@ -201,7 +195,7 @@ func (s *Store) insertToken(ctx context.Context, t *tx, tok *roster.Token) error
 
 const tokenColumns = `id, org_id, directory_id, name, prefix, hash, created, expires, revoked, last_used, replaced_by`
 
-func scanToken(sc interface{ Scan(...any) error }) (roster.Token, error) {
+func scanToken(sc rowScanner) (roster.Token, error) {
 	var tok roster.Token
 	var created, expires, revoked, lastUsed int64
 	err := sc.Scan(&tok.ID, &tok.OrgID, &tok.DirectoryID, &tok.Name, &tok.Prefix, &tok.Hash, &created, &expires, &revoked, &lastUsed, &tok.ReplacedBy)
@@ -224,16 +218,7 @@ func (s *Store) tokens(ctx context.Context, query string, args ...any) ([]roster
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []roster.Token
-	for rows.Next() {
-		tok, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tok)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanToken)
 }
 
 // RotateToken implements roster.Store.
@@ -322,21 +307,18 @@ func (s *Store) CreateTokenExpiryEvents(ctx context.Context, now time.Time, days
 		if err != nil {
 			return err
 		}
-		var events []roster.Event
-		for rows.Next() {
+		events, err := scanAll(rows, func(sc rowScanner) (roster.Event, error) {
 			var d roster.TokenExpiringData
 			var orgID string
 			var expires int64
-			if err := rows.Scan(&d.TokenID, &orgID, &d.DirectoryID, &d.TokenName, &expires); err != nil {
-				rows.Close()
-				return err
+			if err := sc.Scan(&d.TokenID, &orgID, &d.DirectoryID, &d.TokenName, &expires); err != nil {
+				return roster.Event{}, err
 			}
 			d.Expires, d.DaysLeft = fromMicros(expires), days
-			events = append(events, roster.Event{OrgID: orgID, DirectoryID: d.DirectoryID, Action: roster.EventTokenExpiring, ResourceType: "Token",
-				ResourceID: d.TokenID, Detail: detail("name", d.TokenName, "expires", d.Expires.Format(time.RFC3339), "days", days), Data: roster.MarshalData(d)})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(events) == 0 {
+			return roster.Event{OrgID: orgID, DirectoryID: d.DirectoryID, Action: roster.EventTokenExpiring, ResourceType: "Token",
+				ResourceID: d.TokenID, Detail: detail("name", d.TokenName, "expires", d.Expires.Format(time.RFC3339), "days", days), Data: roster.MarshalData(d)}, nil
+		})
+		if err != nil || len(events) == 0 {
 			return err
 		}
 		n = len(events)

@@ -362,18 +362,14 @@ func (s *Store) joinDefaultGroups(ctx context.Context, t *tx, orgID string, user
 	if err != nil {
 		return err
 	}
-	var ms []membership
 	joined := map[string]int{} // group ID → members it gained
-	for rows.Next() {
+	ms, err := scanAll(rows, func(sc rowScanner) (membership, error) {
 		m := membership{action: roster.EventMemberAdded, memberType: roster.MemberUser}
-		if err := rows.Scan(&m.groupID, &m.memberID); err != nil {
-			rows.Close()
-			return err
-		}
-		ms, joined[m.groupID] = append(ms, m), joined[m.groupID]+1
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ms) == 0 {
+		err := sc.Scan(&m.groupID, &m.memberID)
+		joined[m.groupID]++
+		return m, err
+	})
+	if err != nil || len(ms) == 0 {
 		return err
 	}
 	// A statement per default group (an organization has a few), in ID

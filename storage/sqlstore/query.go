@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -602,6 +603,30 @@ func (s *Store) readRows(ctx context.Context, query string, args []any, scan fun
 		n++
 	}
 	return n, s.badValue(rows.Err())
+}
+
+// scanAll reads every row of rows with scan and closes rows. A
+// transaction runs its statements on one connection, and a result set
+// left open would hold it (PostgreSQL refuses the next statement), so a
+// transaction that reads rows and then writes reads them whole first.
+func scanAll[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanOne is scanAll's scan of a row of one column.
+func scanOne[T any](sc rowScanner) (T, error) {
+	var v T
+	err := sc.Scan(&v)
+	return v, err
 }
 
 // ListUsers implements roster.Store.

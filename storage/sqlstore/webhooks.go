@@ -307,17 +307,8 @@ func (s *Store) FanOutEvents(ctx context.Context, filter func(*roster.Webhook, *
 		if err != nil {
 			return err
 		}
-		var hooks []roster.Webhook
-		for rows.Next() {
-			w, err := scanWebhook(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			hooks = append(hooks, w)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(hooks) == 0 {
+		hooks, err := scanAll(rows, scanWebhook)
+		if err != nil || len(hooks) == 0 {
 			return err
 		}
 		low := hooks[0].Cursor
@@ -391,17 +382,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 		if err != nil {
 			return err
 		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(ids) == 0 {
+		ids, err := scanAll(rows, scanOne[string])
+		if err != nil || len(ids) == 0 {
 			return err
 		}
 		list, _ := json.Marshal(ids)
@@ -411,15 +393,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return rows.Err()
+		out, err = scanAll(rows, scanDelivery)
+		return err
 	})
 	return out, err
 }
@@ -598,16 +573,7 @@ func (s *Store) DisableFailingWebhooks(ctx context.Context, failingBefore time.T
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			w, err := scanWebhook(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, w)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if out, err = scanAll(rows, scanWebhook); err != nil {
 			return err
 		}
 		for i := range out {
@@ -636,21 +602,12 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int
 	n := 0
 	err := s.inTx(ctx, func(t *tx) error {
 		n = 0
-		var seqs []any
 		rows, err := t.query(ctx, `SELECT seq FROM webhook_deliveries WHERE created < ? AND state <> 'pending' ORDER BY created LIMIT ?`, micros(before), limit)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var seq int64
-			if err := rows.Scan(&seq); err != nil {
-				rows.Close()
-				return err
-			}
-			seqs = append(seqs, seq)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(seqs) == 0 {
+		seqs, err := scanAll(rows, scanOne[any]) // integers, bound as placeholders below
+		if err != nil || len(seqs) == 0 {
 			return err
 		}
 		// Lists of placeholders in batchShapes' sizes: InJSON binds
