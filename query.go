@@ -70,6 +70,15 @@ type Has struct {
 	Filter Filter
 }
 
+// Conjuncts lists the operands of f's ANDs, left to right: f alone when it
+// is no And. A planner looks among them for a comparison an index answers.
+func Conjuncts(f Filter) []Filter {
+	if a, ok := f.(And); ok {
+		return append(Conjuncts(a.Left), Conjuncts(a.Right)...)
+	}
+	return []Filter{f}
+}
+
 func (And) isFilter()     {}
 func (Or) isFilter()      {}
 func (Not) isFilter()     {}

@@ -230,28 +230,20 @@ func (c *compiler) valueCandidates(h roster.Has) (sql string, exact bool) {
 func valueConjuncts(f roster.Filter) ([]roster.Compare, bool) {
 	var values, types []roster.Compare
 	whole := true
-	var walk func(roster.Filter)
-	walk = func(f roster.Filter) {
-		switch f := f.(type) {
-		case roster.And:
-			walk(f.Left)
-			walk(f.Right)
-			return
-		case roster.Compare:
-			if _, ok := f.Value.(string); ok && !f.Attr.CaseExact {
-				switch {
-				case f.Attr.Sub == "value" && slices.Contains([]roster.Op{roster.Eq, roster.Sw, roster.Ew, roster.Gt, roster.Ge, roster.Lt, roster.Le}, f.Op):
-					values = append(values, f)
-					return
-				case f.Attr.Sub == "type" && f.Op == roster.Eq:
-					types = append(types, f)
-					return
-				}
+	for _, f := range roster.Conjuncts(f) {
+		c, ok := f.(roster.Compare)
+		if _, text := c.Value.(string); ok && text && !c.Attr.CaseExact {
+			switch {
+			case c.Attr.Sub == "value" && slices.Contains([]roster.Op{roster.Eq, roster.Sw, roster.Ew, roster.Gt, roster.Ge, roster.Lt, roster.Le}, c.Op):
+				values = append(values, c)
+				continue
+			case c.Attr.Sub == "type" && c.Op == roster.Eq:
+				types = append(types, c)
+				continue
 			}
 		}
 		whole = false
 	}
-	walk(f)
 	if len(values) == 0 {
 		return nil, false
 	}
@@ -287,22 +279,11 @@ func (c *compiler) valueText(h roster.Has) string {
 		return ""
 	}
 	col := valueTextColumns[h.Attr.Name]
-	var found string
-	var walk func(roster.Filter)
-	walk = func(f roster.Filter) {
-		switch f := f.(type) {
-		case roster.And:
-			walk(f.Left)
-			walk(f.Right)
-		case roster.Compare:
-			if s, ok := f.Value.(string); ok && found == "" && f.Attr.Sub == "value" && !f.Attr.CaseExact && (f.Op == roster.Co || f.Op == roster.Ew) {
-				found = fold(s)
-			}
+	for _, f := range roster.Conjuncts(h.Filter) {
+		cmp, ok := f.(roster.Compare)
+		if s, text := cmp.Value.(string); ok && text && s != "" && cmp.Attr.Sub == "value" && !cmp.Attr.CaseExact && (cmp.Op == roster.Co || cmp.Op == roster.Ew) {
+			return c.textCandidates(col, fold(s))
 		}
 	}
-	walk(h.Filter)
-	if found == "" {
-		return ""
-	}
-	return c.textCandidates(col, found)
+	return ""
 }
