@@ -399,18 +399,12 @@ func filterValue(t target, op roster.Op, v any) (any, error) {
 	return literal(t, a.Type, v)
 }
 
-// literal converts a filter literal to a's type. Strings that spell a
-// boolean are accepted for booleans, as Microsoft Entra ID sends them.
+// literal converts a filter literal to a's type.
 func literal(t target, typ roster.AttrType, v any) (any, error) {
 	switch typ {
 	case roster.TypeBoolean:
-		switch v := v.(type) {
-		case bool:
-			return v, nil
-		case string:
-			if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
-				return b, nil
-			}
+		if b, ok := boolean(v); ok {
+			return b, nil
 		}
 		return nil, fmt.Errorf("%s is a boolean; compare it with true or false, not %v", t, v)
 	case roster.TypeDateTime:

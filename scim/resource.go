@@ -488,13 +488,8 @@ func normalizeSimple(a *Attribute, path string, v any) (any, error) {
 	}
 	switch a.Type {
 	case roster.TypeBoolean:
-		switch v := v.(type) {
-		case bool:
-			return v, nil
-		case string:
-			if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
-				return b, nil
-			}
+		if b, ok := boolean(v); ok {
+			return b, nil
 		}
 		return nil, roster.Invalidf(roster.ScimInvalidValue, "%s must be true or false, not %s", path, describe(v))
 	case roster.TypeInteger, roster.TypeDecimal:
@@ -533,6 +528,21 @@ func normalizeSimple(a *Attribute, path string, v any) (any, error) {
 		}
 	}
 	return s, nil
+}
+
+// boolean is v as a boolean: true or false, or a string that spells one
+// ("True", "false "), as Microsoft Entra ID sends booleans in PATCH values
+// and filters alike. One rule for values and filter literals, so that a
+// client's "True" means the same in both.
+func boolean(v any) (bool, bool) {
+	switch v := v.(type) {
+	case bool:
+		return v, true
+	case string:
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		return b, err == nil
+	}
+	return false, false
 }
 
 // isJSONNumber reports whether s is a JSON number: strconv accepts "NaN",
