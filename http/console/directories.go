@@ -56,11 +56,7 @@ func (s *Console) showToken(w http.ResponseWriter, r *http.Request, a *session, 
 
 // newToken shows a new token's secret from the slot, or that it was shown.
 func (s *Console) newToken(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
-	if err != nil {
-		return err
-	}
-	tok, err := s.token(r, d)
+	d, tok, err := s.token(r, a)
 	if err != nil {
 		return err
 	}
@@ -249,15 +245,11 @@ func (s *Console) createToken(w http.ResponseWriter, r *http.Request, a *session
 }
 
 func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
+	d, old, err := s.token(r, a)
 	if err != nil {
 		return err
 	}
 	grace, err := tokens.ParseGrace(r.PostForm.Get("grace"))
-	if err != nil {
-		return err
-	}
-	old, err := s.token(r, d)
 	if err != nil {
 		return err
 	}
@@ -276,26 +268,27 @@ func (s *Console) rotateToken(w http.ResponseWriter, r *http.Request, a *session
 	return s.showToken(w, r, a, rotated.Token, rotated.Secret, false, rotated.Replaced.ID)
 }
 
-// token finds the token in the path among the directory's.
-func (s *Console) token(r *http.Request, d *roster.Directory) (*roster.Token, error) {
+// token finds the directory and the token in the path, the token among
+// the directory's, so that no other directory's token can be named.
+func (s *Console) token(r *http.Request, a *session) (*roster.Directory, *roster.Token, error) {
+	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
+	if err != nil {
+		return nil, nil, err
+	}
 	tokens, err := s.store.ListTokens(r.Context(), d.OrgID, d.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, t := range tokens {
 		if t.ID == r.PathValue("token") {
-			return &t, nil
+			return d, &t, nil
 		}
 	}
-	return nil, roster.NotFoundf("directory %s has no token %q", d.Name, r.PathValue("token"))
+	return nil, nil, roster.NotFoundf("directory %s has no token %q", d.Name, r.PathValue("token"))
 }
 
 func (s *Console) revokeToken(w http.ResponseWriter, r *http.Request, a *session) error {
-	d, err := s.store.GetDirectory(r.Context(), a.org.ID, r.PathValue("dir"))
-	if err != nil {
-		return err
-	}
-	tok, err := s.token(r, d)
+	d, tok, err := s.token(r, a)
 	if err != nil {
 		return err
 	}
