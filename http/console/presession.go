@@ -75,6 +75,22 @@ func (s *Console) preCSRF(w http.ResponseWriter, r *http.Request) (string, error
 	return token, nil
 }
 
+// preForm parses a pre-session form and checks its CSRF token. It answers
+// the request itself when either fails, with expired when the token does
+// not hold (the form was open too long, or did not come from Roster), and
+// reports whether the handler may go on.
+func (s *Console) preForm(w http.ResponseWriter, r *http.Request, expired func()) bool {
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, nil, err)
+		return false
+	}
+	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
+		expired()
+		return false
+	}
+	return true
+}
+
 // checkPreCSRF checks that a pre-session form echoes its cookie, and that
 // the cookie is one this Roster minted.
 func (s *Console) checkPreCSRF(r *http.Request) (bool, error) {

@@ -175,12 +175,9 @@ const wrongCredentials = "The email address or the password is wrong."
 // /orgs/{org}/signin in that one.
 func (s *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	orgID := r.PathValue("org")
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, nil, err)
-		return
-	}
-	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
+	if !s.preForm(w, r, func() {
 		s.showSignIn(w, r, http.StatusForbidden, "", "", "The sign-in form had expired. Please try again.")
+	}) {
 		return
 	}
 	email, plain, next := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password"), r.PostForm.Get("next")
@@ -362,12 +359,9 @@ func (s *Console) chooseForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Console) choose(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, nil, err)
-		return
-	}
-	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
+	if !s.preForm(w, r, func() {
 		s.showSignIn(w, r, http.StatusForbidden, "", "", "The sign-in form had expired. Please try again.")
+	}) {
 		return
 	}
 	admins, err := s.choice(r)
@@ -408,12 +402,9 @@ func (s *Console) signInLinkForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Console) signInLink(w http.ResponseWriter, r *http.Request) {
 	orgID, secret := r.PathValue("org"), r.PathValue("secret")
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, nil, err)
-		return
-	}
-	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
+	if !s.preForm(w, r, func() {
 		s.renderError(w, r, nil, roster.Errorf(roster.EForbidden, "", "the sign-in page had expired; open the link again"))
+	}) {
 		return
 	}
 	admin, err := s.spendSignInLink(r, orgID, secret)

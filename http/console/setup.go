@@ -68,12 +68,9 @@ func (s *Console) setup(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, err)
 		return
 	}
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, nil, err)
-		return
-	}
-	if ok, err := s.checkPreCSRF(r); err != nil || !ok {
+	if !s.preForm(w, r, func() {
 		s.showSetup(w, r, http.StatusForbidden, setupPage{}, "The setup form had expired. Please try again.")
+	}) {
 		return
 	}
 	p := setupPage{Org: strings.TrimSpace(r.PostForm.Get("org")), Email: strings.TrimSpace(r.PostForm.Get("email"))}
