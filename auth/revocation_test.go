@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/auth"
+	"github.com/rosterhq/roster/storage/conformance"
 	"github.com/rosterhq/roster/storage/postgres"
 	"github.com/rosterhq/roster/storage/postgres/pgtest"
 	"github.com/rosterhq/roster/storage/sqlite"
@@ -51,7 +52,8 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// fixture is an organization with one directory, made through store s.
+// fixture is an organization with one directory, made through store s
+// (the conformance suite's).
 type fixture struct {
 	org    roster.Org
 	dir    roster.Directory
@@ -60,19 +62,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, s roster.Store, name string) fixture {
 	t.Helper()
-	f := fixture{org: roster.Org{Name: name}}
-	must(t, s.CreateOrg(ctx, &f.org))
-	f.dir = f.addDirectory(t, s, name+" directory")
-	f.tenant = f.dir.Scope()
-	return f
-}
-
-func (f fixture) addDirectory(t *testing.T, s roster.Store, name string) roster.Directory {
-	t.Helper()
-	d := roster.Directory{OrgID: f.org.ID, Name: name}
-	_, tok := roster.NewTokenSecret()
-	must(t, s.CreateDirectory(ctx, &d, &tok))
-	return d
+	org, dir := conformance.NewDirectory(t, s, name)
+	return fixture{org: org, dir: dir, tenant: dir.Scope()}
 }
 
 // tokenReads is a store that counts the token reads authentication makes,
@@ -148,7 +139,7 @@ func testRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
 	}
 	// The cache is by secret: another token of the directory is not let in
 	// by it, nor is the cached token in another directory.
-	other := f.addDirectory(t, a, "Okta")
+	other := conformance.AddDirectory(t, a, f.org.ID, "Okta")
 	if _, err := onB.Authenticate(ctx, other.ID, secret); roster.ReasonOf(err) != roster.ReasonTokenUnknown {
 		t.Errorf("a cached token in another directory: %v, want reason %s", err, roster.ReasonTokenUnknown)
 	}
@@ -184,7 +175,7 @@ func testRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
 	refusedWithin("rotated", onA, f.dir.ID, secret3, roster.ReasonTokenExpired, rotated, roster.AuthGenerationMaxAge+time.Second)
 
 	// The directory deleted through a: its token dies on b.
-	third := f.addDirectory(t, a, "Google")
+	third := conformance.AddDirectory(t, a, f.org.ID, "Google")
 	secret4, _ := newToken(third.ID)
 	works(onB, third.ID, secret4)
 	_, _, err := a.DeleteDirectory(ctx, f.org.ID, third.ID)

@@ -110,16 +110,30 @@ type fixture struct {
 
 func newFixture(t *testing.T, s roster.Store, name string) fixture {
 	t.Helper()
-	f := fixture{org: roster.Org{Name: name}}
-	must(t, s.CreateOrg(ctx, &f.org))
-	f.dir = f.addDirectory(t, s, name+" directory")
-	f.tenant = roster.DirectoryScope{OrgID: f.org.ID, DirectoryID: f.dir.ID}
-	return f
+	org, dir := NewDirectory(t, s, name)
+	return fixture{org: org, dir: dir, tenant: dir.Scope()}
 }
 
 func (f fixture) addDirectory(t *testing.T, s roster.Store, name string) roster.Directory {
 	t.Helper()
-	d := roster.Directory{OrgID: f.org.ID, Name: name}
+	return AddDirectory(t, s, f.org.ID, name)
+}
+
+// NewDirectory creates, through s, an organization called name with one
+// directory: the suite's fixture, for the tests of other packages that
+// need a store with a directory (auth's revocation across nodes).
+func NewDirectory(t *testing.T, s roster.Store, name string) (roster.Org, roster.Directory) {
+	t.Helper()
+	org := roster.Org{Name: name}
+	must(t, s.CreateOrg(ctx, &org))
+	return org, AddDirectory(t, s, org.ID, name+" directory")
+}
+
+// AddDirectory creates a directory called name in the organization, with
+// a token whose secret nobody keeps.
+func AddDirectory(t *testing.T, s roster.Store, orgID, name string) roster.Directory {
+	t.Helper()
+	d := roster.Directory{OrgID: orgID, Name: name}
 	_, tok := roster.NewTokenSecret()
 	must(t, s.CreateDirectory(ctx, &d, &tok))
 	return d
