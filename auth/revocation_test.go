@@ -52,20 +52,6 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// fixture is an organization with one directory, made through store s
-// (the conformance suite's).
-type fixture struct {
-	org    roster.Org
-	dir    roster.Directory
-	tenant roster.DirectoryScope
-}
-
-func newFixture(t *testing.T, s roster.Store, name string) fixture {
-	t.Helper()
-	org, dir := conformance.NewDirectory(t, s, name)
-	return fixture{org: org, dir: dir, tenant: dir.Scope()}
-}
-
 // tokenReads is a store that counts the token reads authentication makes,
 // to tell a cached check from a read.
 type tokenReads struct {
@@ -89,13 +75,13 @@ func (c *tokenReads) ListTokensByPrefix(ctx context.Context, dirID, prefix strin
 // node is refused by that node at once, and by the other no later than
 // roster.AuthGenerationMaxAge after the change committed.
 func testRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
-	f := newFixture(t, a, "Acme")
+	org, dir := conformance.NewDirectory(t, a, "Acme")
 	onA := &auth.Directories{Store: a}
 	readsB := &tokenReads{Store: b}
 	onB := &auth.Directories{Store: readsB}
 	newToken := func(dirID string) (string, roster.Token) {
 		secret, tok := roster.NewTokenSecret()
-		tok.OrgID, tok.DirectoryID = f.org.ID, dirID
+		tok.OrgID, tok.DirectoryID = org.ID, dirID
 		must(t, a.CreateToken(ctx, &tok))
 		return secret, tok
 	}
@@ -127,58 +113,58 @@ func testRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
 	}
 
 	// Cached: once verified, a token costs the other node no read.
-	secret, tok := newToken(f.dir.ID)
-	works(onA, f.dir.ID, secret)
-	works(onB, f.dir.ID, secret)
+	secret, tok := newToken(dir.ID)
+	works(onA, dir.ID, secret)
+	works(onB, dir.ID, secret)
 	before := readsB.n.Load()
 	for range 50 {
-		works(onB, f.dir.ID, secret)
+		works(onB, dir.ID, secret)
 	}
 	if n := readsB.n.Load() - before; n != 0 {
 		t.Errorf("50 checks of a verified token read the token %d times, want 0 (no cache?)", n)
 	}
 	// The cache is by secret: another token of the directory is not let in
 	// by it, nor is the cached token in another directory.
-	other := conformance.AddDirectory(t, a, f.org.ID, "Okta")
+	other := conformance.AddDirectory(t, a, org.ID, "Okta")
 	if _, err := onB.Authenticate(ctx, other.ID, secret); roster.ReasonOf(err) != roster.ReasonTokenUnknown {
 		t.Errorf("a cached token in another directory: %v, want reason %s", err, roster.ReasonTokenUnknown)
 	}
-	if _, err := onB.Authenticate(ctx, f.dir.ID, secretOf(roster.NewTokenSecret())); roster.ReasonOf(err) != roster.ReasonTokenUnknown {
+	if _, err := onB.Authenticate(ctx, dir.ID, secretOf(roster.NewTokenSecret())); roster.ReasonOf(err) != roster.ReasonTokenUnknown {
 		t.Errorf("an unknown token: %v, want reason %s", err, roster.ReasonTokenUnknown)
 	}
 
 	// Revoked through a: a refuses it at once, b within the bound.
-	must(t, a.RevokeToken(ctx, f.tenant, tok.ID))
+	must(t, a.RevokeToken(ctx, dir.Scope(), tok.ID))
 	revoked := time.Now()
-	if _, err := onA.Authenticate(ctx, f.dir.ID, secret); roster.ReasonOf(err) != roster.ReasonTokenRevoked {
+	if _, err := onA.Authenticate(ctx, dir.ID, secret); roster.ReasonOf(err) != roster.ReasonTokenRevoked {
 		t.Errorf("the revoking node accepted the token right after the revocation: %v", err)
 	}
-	refusedWithin("revoked", onB, f.dir.ID, secret, roster.ReasonTokenRevoked, revoked, roster.AuthGenerationMaxAge+time.Second)
+	refusedWithin("revoked", onB, dir.ID, secret, roster.ReasonTokenRevoked, revoked, roster.AuthGenerationMaxAge+time.Second)
 	// Deterministically: once the bound has passed, the first check refuses.
-	secret2, tok2 := newToken(f.dir.ID)
-	works(onB, f.dir.ID, secret2)
-	must(t, a.RevokeToken(ctx, f.tenant, tok2.ID))
+	secret2, tok2 := newToken(dir.ID)
+	works(onB, dir.ID, secret2)
+	must(t, a.RevokeToken(ctx, dir.Scope(), tok2.ID))
 	time.Sleep(roster.AuthGenerationMaxAge)
-	if _, err := onB.Authenticate(ctx, f.dir.ID, secret2); roster.ReasonOf(err) != roster.ReasonTokenRevoked {
+	if _, err := onB.Authenticate(ctx, dir.ID, secret2); roster.ReasonOf(err) != roster.ReasonTokenRevoked {
 		t.Errorf("%v after a revocation on the other node, the token still works: %v", roster.AuthGenerationMaxAge, err)
 	}
 
 	// Rotated through b with no grace period: the old token dies on a.
-	secret3, tok3 := newToken(f.dir.ID)
-	works(onA, f.dir.ID, secret3)
+	secret3, tok3 := newToken(dir.ID)
+	works(onA, dir.ID, secret3)
 	_, next := roster.NewTokenSecret()
-	must(t, b.RotateToken(ctx, f.tenant, tok3.ID, time.Now(), &next))
+	must(t, b.RotateToken(ctx, dir.Scope(), tok3.ID, time.Now(), &next))
 	rotated := time.Now()
-	if _, err := onB.Authenticate(ctx, f.dir.ID, secret3); roster.ReasonOf(err) != roster.ReasonTokenExpired {
+	if _, err := onB.Authenticate(ctx, dir.ID, secret3); roster.ReasonOf(err) != roster.ReasonTokenExpired {
 		t.Errorf("the rotating node accepted the old token right after a rotation without grace: %v", err)
 	}
-	refusedWithin("rotated", onA, f.dir.ID, secret3, roster.ReasonTokenExpired, rotated, roster.AuthGenerationMaxAge+time.Second)
+	refusedWithin("rotated", onA, dir.ID, secret3, roster.ReasonTokenExpired, rotated, roster.AuthGenerationMaxAge+time.Second)
 
 	// The directory deleted through a: its token dies on b.
-	third := conformance.AddDirectory(t, a, f.org.ID, "Google")
+	third := conformance.AddDirectory(t, a, org.ID, "Google")
 	secret4, _ := newToken(third.ID)
 	works(onB, third.ID, secret4)
-	_, _, err := a.DeleteDirectory(ctx, f.org.ID, third.ID)
+	_, _, err := a.DeleteDirectory(ctx, org.ID, third.ID)
 	must(t, err)
 	deleted := time.Now()
 	refusedWithin("directory deleted", onB, third.ID, secret4, roster.ReasonTokenUnknown, deleted, roster.AuthGenerationMaxAge+time.Second)
@@ -188,23 +174,23 @@ func testRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
 // directory tokens, and a revocation through one node is refused by it at
 // once and by the other within roster.AuthGenerationMaxAge.
 func testAdminRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
-	f := newFixture(t, a, "Globex")
-	admin := roster.Admin{OrgID: f.org.ID, Email: "ann@globex.test"}
+	org, _ := conformance.NewDirectory(t, a, "Globex")
+	admin := roster.Admin{OrgID: org.ID, Email: "ann@globex.test"}
 	must(t, a.CreateAdmin(ctx, &admin))
 	secret, tok := roster.NewAdminTokenSecret()
-	tok.OrgID, tok.AdminID, tok.Kind, tok.Name = f.org.ID, admin.ID, roster.AdminAPI, "script"
+	tok.OrgID, tok.AdminID, tok.Kind, tok.Name = org.ID, admin.ID, roster.AdminAPI, "script"
 	must(t, a.CreateAdminToken(ctx, &tok))
 	onA := &auth.Admins{Store: a}
 	readsB := &tokenReads{Store: b}
 	onB := &auth.Admins{Store: readsB}
 	for _, node := range []*auth.Admins{onA, onB} {
-		if _, _, err := node.Authenticate(ctx, f.org.ID, secret, roster.AdminAPI); err != nil {
+		if _, _, err := node.Authenticate(ctx, org.ID, secret, roster.AdminAPI); err != nil {
 			t.Fatalf("a working admin token was refused: %v", err)
 		}
 	}
 	before := readsB.n.Load()
 	for range 50 {
-		if _, _, err := onB.Authenticate(ctx, f.org.ID, secret, roster.AdminAPI); err != nil {
+		if _, _, err := onB.Authenticate(ctx, org.ID, secret, roster.AdminAPI); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -212,16 +198,16 @@ func testAdminRevocationOnTwoNodes(t *testing.T, a, b roster.Store) {
 		t.Errorf("50 checks of a verified admin token read it %d times, want 0", n)
 	}
 	// The cache does not let a token in as another kind.
-	if _, _, err := onB.Authenticate(ctx, f.org.ID, secret, roster.AdminSession); roster.ReasonOf(err) != roster.ReasonTokenUnknown {
+	if _, _, err := onB.Authenticate(ctx, org.ID, secret, roster.AdminSession); roster.ReasonOf(err) != roster.ReasonTokenUnknown {
 		t.Errorf("a cached API token as a console session: %v, want reason %s", err, roster.ReasonTokenUnknown)
 	}
-	must(t, a.RevokeAdminToken(ctx, f.org.ID, tok.ID))
+	must(t, a.RevokeAdminToken(ctx, org.ID, tok.ID))
 	revoked := time.Now()
-	if _, _, err := onA.Authenticate(ctx, f.org.ID, secret, roster.AdminAPI); roster.ReasonOf(err) != roster.ReasonTokenRevoked {
+	if _, _, err := onA.Authenticate(ctx, org.ID, secret, roster.AdminAPI); roster.ReasonOf(err) != roster.ReasonTokenRevoked {
 		t.Errorf("the revoking node accepted the admin token right after the revocation: %v", err)
 	}
 	for {
-		_, _, err := onB.Authenticate(ctx, f.org.ID, secret, roster.AdminAPI)
+		_, _, err := onB.Authenticate(ctx, org.ID, secret, roster.AdminAPI)
 		if err != nil {
 			if roster.ReasonOf(err) != roster.ReasonTokenRevoked {
 				t.Fatalf("refused with %v, want reason %s", err, roster.ReasonTokenRevoked)
