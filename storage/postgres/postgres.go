@@ -68,7 +68,14 @@ func Dialect() sqlstore.Dialect {
 			}
 			return "(" + alias + ".v ->> " + key + ")"
 		},
-		InJSON:            func(expr string) string { return expr + " IN (SELECT jsonb_array_elements_text(CAST(? AS JSONB)))" },
+		// = ANY of an array, not IN (SELECT …): the planner takes a set-returning
+		// function for 100 rows and, with a generic plan, hashed them against a
+		// sequential scan of any table under a few thousand rows (the groups of
+		// a directory on every member add); an array parameter it takes for 10
+		// and looks up in the index.
+		InJSON: func(expr string) string {
+			return expr + " = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(? AS JSONB))))"
+		},
 		JSONObject:        func(kv ...string) string { return "jsonb_build_object(" + sqlstore.JSONPairs(kv) + ")" },
 		JSONArrayAgg:      func(expr, orderBy string) string { return "jsonb_agg(" + expr + " ORDER BY " + orderBy + ")" },
 		JSONStored:        func(expr string) string { return expr },
