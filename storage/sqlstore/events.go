@@ -270,8 +270,10 @@ func (s *Store) eventsBetween(ctx context.Context, t *tx, orgID string, after, u
 // numbers are taken when a row is inserted but become visible at commit,
 // so a later number can be seen before an earlier one of a transaction
 // still running; passing over that number would lose its event. Roster's
-// transactions append their events last and commit within milliseconds,
-// so a minute is far more than one needs; a gap only delays the events
+// transactions append their events at their end and commit within
+// milliseconds (a late-locked member change appends its events before it
+// queues for its group's row: tens of milliseconds under load), so a
+// minute is far more than one needs; a gap only delays the events
 // after it, never loses them, for that long. (SQLite has one writer and
 // hands out numbers in commit order: it never has such gaps.) Purged
 // events are no gaps: they lie below the lowest event left.

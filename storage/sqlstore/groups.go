@@ -179,6 +179,13 @@ func (s *Store) updateGroup(ctx context.Context, t roster.DirectoryScope, id str
 				return err
 			}
 		}
+		if lockLate && (ch.added > 0 || ch.removed > 0) && sameJSON(g.Attributes, before.Attributes) {
+			if err := s.commitMembers(ctx, tx, t, seq, before, &g, ops, update, &ch); err != nil {
+				return err
+			}
+			out = g
+			return nil
+		}
 		if lockLate {
 			if before, err = s.relockGroup(ctx, tx, t, seq, before, &g, ops, update); err != nil {
 				return err
@@ -237,29 +244,75 @@ func commute(ops []roster.MemberOp) bool {
 
 // relockGroup takes the late lock of a group's row (seq) read unlocked as
 // read, whose update gave g and ops. It returns the row as locked, with g
-// updated from it when another change committed in between: update runs
-// again on that row, its error is the transaction's, and other member
-// operations than ops are errGroupMoved.
+// updated from it when another change committed in between (see
+// sinceRead).
 func (s *Store) relockGroup(ctx context.Context, tx *tx, t roster.DirectoryScope, seq int64, read roster.Group, g *roster.Group,
 	ops []roster.MemberOp, update func(*roster.Group) ([]roster.MemberOp, error)) (roster.Group, error) {
 	cur, _, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.seq = ?`+s.d.ForUpdate, seq))
 	if err != nil {
 		return cur, notFound(err, "no group %q in this directory", read.ID)
 	}
+	return cur, sinceRead(cur, read, g, ops, update)
+}
+
+// sinceRead brings g, the result of update on the row read unlocked as
+// read, to cur, the row as its late lock found it: when another change
+// committed in between, update runs again on cur, its error is the
+// transaction's, and other member operations than ops are errGroupMoved.
+func sinceRead(cur, read roster.Group, g *roster.Group, ops []roster.MemberOp, update func(*roster.Group) ([]roster.MemberOp, error)) error {
 	if cur.Version == read.Version {
-		return cur, nil
+		return nil
 	}
 	again := cur
 	ops2, err := update(&again)
 	if err != nil {
-		return cur, err
+		return err
 	}
 	if !reflect.DeepEqual(ops, ops2) {
-		return cur, errGroupMoved
+		return errGroupMoved
 	}
 	again.ID, again.Created = cur.ID, cur.Created
 	*g = again
-	return cur, nil
+	return nil
+}
+
+// commitMembers ends a late-locked change of a group's members alone (ch,
+// made by ops; g is update's result on the row read unlocked as read):
+// the access diff and the member events first, then the group's row
+// locked by the statement that counts the change in its version, its
+// lastModified and its member count. Concurrent adds to one group queue
+// on that row until each commits, so every statement taken out of the
+// locked part is a round trip less that each add in the queue waits for:
+// the lock is held for one statement and the commit. The events name the
+// group as read; when its document changed in between (a rename), the
+// change is made again with the lock first (errGroupMoved).
+func (s *Store) commitMembers(ctx context.Context, tx *tx, t roster.DirectoryScope, seq int64, read roster.Group, g *roster.Group,
+	ops []roster.MemberOp, update func(*roster.Group) ([]roster.MemberOp, error), ch *memberChange) error {
+	if err := s.syncMembers(ctx, tx, t.OrgID, g.ID, ch.rows); err != nil {
+		return err
+	}
+	if err := ch.appendEvents(ctx, s, tx, t.OrgID, t.DirectoryID, g); err != nil {
+		return err
+	}
+	now := s.clock()
+	bumped, _, err := scanGroup(tx.queryRow(ctx, `UPDATE groups AS r SET version = r.version + 1, modified = ?, member_count = r.member_count + ?
+		WHERE r.seq = ? RETURNING `+groupColumns, micros(now), ch.added-ch.removed, seq))
+	if err != nil {
+		return notFound(err, "no group %q in this directory", read.ID)
+	}
+	// The row as the lock found it: this statement changed only its
+	// version and times, and update reads neither time.
+	cur := bumped
+	cur.Version, cur.LastModified = bumped.Version-1, read.LastModified
+	named := g.DisplayName
+	if err := sinceRead(cur, read, g, ops, update); err != nil {
+		return err
+	}
+	if g.DisplayName != named || !sameJSON(g.Attributes, cur.Attributes) {
+		return errGroupMoved
+	}
+	g.Version, g.LastModified = bumped.Version, bumped.LastModified
+	return nil
 }
 
 // memberChange collects what a group update did to its membership, in
