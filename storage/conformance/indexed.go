@@ -124,6 +124,21 @@ func testIndexedFilters(t *testing.T, s roster.Store) {
 	}
 	check("after updates", 250)
 
+	// Member adds and removals change their users' lastModified (their
+	// groups changed) and nothing else, by a statement of their own
+	// (touchUsers): an index of lastModified kept anywhere but on that
+	// column must follow it.
+	grp := createGroup(t, s, f.tenant, "Indexed")
+	var touched []string
+	for _, i := range g.r.Perm(len(live))[:40] {
+		touched = append(touched, live[i].id)
+	}
+	for _, ops := range [][]roster.MemberOp{{{Kind: roster.AddMembers, IDs: touched}}, {{Kind: roster.RemoveMembers, IDs: touched[:15]}}} {
+		_, err := s.UpdateGroup(ctx, f.tenant, grp.ID, func(*roster.Group) ([]roster.MemberOp, error) { return ops, nil })
+		must(t, err)
+		check("after member changes", 120)
+	}
+
 	// Deletes, restores of some of them, and unlinks.
 	perm := g.r.Perm(len(live))
 	for _, i := range perm[:20] {
