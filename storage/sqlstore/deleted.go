@@ -221,11 +221,8 @@ func (s *Store) CountDeletedResources(ctx context.Context, scope roster.Director
 func (s *Store) RestoreDeletedResource(ctx context.Context, scope roster.DirectoryScope, id string) (*roster.DeletedResource, error) {
 	var out roster.DeletedResource
 	err := s.inTx(ctx, func(t *tx) error {
-		if err := s.checkDirectory(ctx, t, scope.OrgID, scope.DirectoryID); err != nil {
-			return err
-		}
 		// Exclusive: a restored group gives access back to everyone under it.
-		if err := s.lockAccess(ctx, t, scope.OrgID, true); err != nil {
+		if err := s.lockScope(ctx, t, scope, true); err != nil {
 			return err
 		}
 		r, err := scanDeleted(t.queryRow(ctx, `SELECT `+deletedColumns+` FROM deleted_resources WHERE id = ? AND org_id = ? AND directory_id = ? AND purge_after > ?`+s.d.ForUpdate,

@@ -142,11 +142,8 @@ func (s *Store) updateGroup(ctx context.Context, t roster.DirectoryScope, id str
 		lock = ""
 	}
 	err := s.inTx(ctx, func(tx *tx) error {
-		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
-			return err
-		}
 		// Before any group's row (see UpdateGroup).
-		if err := s.lockAccess(ctx, tx, t.OrgID, mode == groupLockExclusive); err != nil {
+		if err := s.lockScope(ctx, tx, t, mode == groupLockExclusive); err != nil {
 			return err
 		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+lock,
@@ -579,11 +576,8 @@ func (s *Store) touchUsers(ctx context.Context, tx *tx, t roster.DirectoryScope,
 // DeleteGroup implements roster.Store.
 func (s *Store) DeleteGroup(ctx context.Context, t roster.DirectoryScope, id string, ifVersion int64) error {
 	return s.inTx(ctx, func(tx *tx) error {
-		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
-			return err
-		}
 		// The organization before the group's row (see UpdateGroup).
-		if err := s.lockAccess(ctx, tx, t.OrgID, true); err != nil {
+		if err := s.lockScope(ctx, tx, t, true); err != nil {
 			return err
 		}
 		g, seq, err := scanGroup(tx.queryRow(ctx, `SELECT `+groupColumns+` FROM groups r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,

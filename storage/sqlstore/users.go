@@ -66,10 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, t roster.DirectoryScope, u *rost
 	now := s.clock()
 	u.ID, u.Version, u.Created, u.LastModified = newID(), 1, now, now
 	err = s.inTx(ctx, func(tx *tx) error {
-		if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
-			return err
-		}
-		if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+		if err := s.lockScope(ctx, tx, t, false); err != nil {
 			return err
 		}
 		domain := roster.EmailDomain(u.Email)
@@ -317,10 +314,7 @@ func changedKeys(before, after []byte) []string {
 // order (see checkDirectory and lockAccess): the directory's row, shared,
 // then the organization's for a change of one user's access.
 func (s *Store) userForWrite(ctx context.Context, tx *tx, t roster.DirectoryScope, id string) (roster.User, int64, error) {
-	if err := s.checkDirectory(ctx, tx, t.OrgID, t.DirectoryID); err != nil {
-		return roster.User{}, 0, err
-	}
-	if err := s.lockAccess(ctx, tx, t.OrgID, false); err != nil {
+	if err := s.lockScope(ctx, tx, t, false); err != nil {
 		return roster.User{}, 0, err
 	}
 	u, seq, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users r WHERE r.id = ? AND r.directory_id = ? AND r.org_id = ?`+s.d.ForUpdate,
