@@ -171,7 +171,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*sqlstore.Store, er
 
 func dsn(path string, o options, extra string) string {
 	params := []string{
-		"_pragma=busy_timeout(10000)",
+		// SQLite's busy handler is not fair between processes: a write
+		// of the CLI (or of a second store on the file) polls every
+		// 100 ms for a write lock that a server writing without a pause
+		// takes back within microseconds of each commit. At 10 s
+		// Conformance/DeleteDirectoryWhileProvisioning once failed with
+		// SQLITE_BUSY in CI (4 December); 30 s gives such a write three
+		// times the tries. A request's own context still ends its wait.
+		"_pragma=busy_timeout(30000)",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(" + o.synchronous + ")",
 		"_pragma=foreign_keys(1)",
