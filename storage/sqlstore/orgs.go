@@ -172,6 +172,12 @@ func (s *Store) CreateToken(ctx context.Context, tok *roster.Token) error {
 func (s *Store) checkDirectory(ctx context.Context, t *tx, orgID, dirID string) error {
 	var one int
 	err := t.queryRow(ctx, `SELECT 1 FROM directories WHERE org_id = ? AND id = ?`+s.d.ForKeyShare, orgID, dirID).Scan(&one)
+	return directoryFound(err, orgID, dirID)
+}
+
+// directoryFound is the error of a read of a directory's row: not found
+// when there was none.
+func directoryFound(err error, orgID, dirID string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return roster.NotFoundf("no directory %q in organization %q", dirID, orgID)
 	}
@@ -186,7 +192,10 @@ func (s *Store) checkDirectory(ctx context.Context, t *tx, orgID, dirID string) 
 // member add's eleven.
 func (s *Store) lockScope(ctx context.Context, t *tx, scope roster.DirectoryScope, exclusive bool) error {
 	if s.d.ForKeyShare == "" {
-		return s.checkDirectory(ctx, t, scope.OrgID, scope.DirectoryID)
+		if err := s.checkDirectory(ctx, t, scope.OrgID, scope.DirectoryID); err != nil {
+			return err
+		}
+		return s.lockAccess(ctx, t, scope.OrgID, exclusive) // no statement where there are no row locks
 	}
 	org := s.d.ForKeyShare
 	if exclusive {
@@ -195,10 +204,7 @@ func (s *Store) lockScope(ctx context.Context, t *tx, scope roster.DirectoryScop
 	var one int
 	err := t.queryRow(ctx, `SELECT 1 FROM directories d JOIN orgs o ON o.id = d.org_id WHERE d.org_id = ? AND d.id = ?`+s.d.ForKeyShare+` OF d`+org+` OF o`,
 		scope.OrgID, scope.DirectoryID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return roster.NotFoundf("no directory %q in organization %q", scope.DirectoryID, scope.OrgID)
-	}
-	return err
+	return directoryFound(err, scope.OrgID, scope.DirectoryID)
 }
 
 func (s *Store) insertToken(ctx context.Context, t *tx, tok *roster.Token) error {
